@@ -37,10 +37,7 @@ impl Envelope {
     pub fn new<T: Serialize + ?Sized>(service: Service, body: &T) -> Envelope {
         // Serialising our own plain data types cannot fail; fall back to `{}` rather than panic.
         let body = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
-        Envelope {
-            service: i64::from(service.number()),
-            body,
-        }
+        Envelope { service: i64::from(service.number()), body }
     }
 
     /// Reads an envelope from a Socket.IO event argument.
@@ -60,15 +57,8 @@ impl Envelope {
 
     /// Decodes the body into `T`. An empty body reads as `{}`.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
-        let text = if self.body.trim().is_empty() {
-            "{}"
-        } else {
-            self.body.as_str()
-        };
-        serde_json::from_str(text).map_err(|e| DecodeError::Body {
-            service: self.service,
-            reason: e.to_string(),
-        })
+        let text = if self.body.trim().is_empty() { "{}" } else { self.body.as_str() };
+        serde_json::from_str(text).map_err(|e| DecodeError::Body { service: self.service, reason: e.to_string() })
     }
 }
 
@@ -99,9 +89,6 @@ mod tests {
     #[test]
     fn missing_or_empty_body_reads_as_empty_object() {
         let env = Envelope::from_json(r#"{"service":1}"#).unwrap();
-        assert_eq!(
-            env.decode::<serde_json::Value>().unwrap(),
-            serde_json::json!({})
-        );
+        assert_eq!(env.decode::<serde_json::Value>().unwrap(), serde_json::json!({}));
     }
 }

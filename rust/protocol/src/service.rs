@@ -126,8 +126,7 @@ impl Serialize for Service {
 impl<'de> Deserialize<'de> for Service {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = i64::deserialize(d)?;
-        Service::from_number(n)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown service {n}")))
+        Service::from_number(n).ok_or_else(|| serde::de::Error::custom(format!("unknown service {n}")))
     }
 }
 
