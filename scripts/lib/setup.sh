@@ -43,7 +43,7 @@ ensure_apt() {
     _as_root apt-get update -qq
     _AZSTACK_APT_UPDATED=1
   fi
-  _as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+  _as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 }
 
 # ensure_node: node (>= 20, for node:test and its directory discovery) and npm.

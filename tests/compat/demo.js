@@ -8,7 +8,7 @@
 // scripts/demo starts the server and runs this.
 
 const fs = require('node:fs');
-const { authenticate, closeAllClients, nextId, waitFor } = require('./lib');
+const { authenticate, closeAllClients, nextId, seedIds, waitFor } = require('./lib');
 
 const CHAT_TYPE_USER = 1;
 const CHAT_TYPE_GROUP = 2;
@@ -26,6 +26,10 @@ async function main() {
   if (!url || !devAppPath) usage();
   const devApp = JSON.parse(fs.readFileSync(devAppPath, 'utf8'));
   const server = { url, appId: devApp.appId, publicKey: devApp.publicKey };
+  // alice and bob live on between runs (./.azstack), and the server treats a repeated
+  // (sender, chat, msgId) as a retransmission (D7). Ids seeded from seconds, as the
+  // original's are, could repeat the previous run's; milliseconds cannot.
+  seedIds(Date.now());
 
   say(`AZStack demo — server ${url}, application ${server.appId}`);
   say();

@@ -300,7 +300,8 @@ function waitFor(client, service, predicate = () => true, timeoutMs = DEFAULT_TI
       },
     };
     const timer = setTimeout(() => {
-      client.waiters.splice(client.waiters.indexOf(waiter), 1);
+      const at = client.waiters.indexOf(waiter);
+      if (at >= 0) client.waiters.splice(at, 1);
       const seen = client.received.map((p) => p.service).join(', ') || 'nothing';
       reject(new Error(`${client.name}: no service ${service ?? '(any)'} packet matching ${predicate.name || 'the predicate'} ` +
         `within ${timeoutMs} ms (received so far: ${seen})${serverLogHint()}`));
@@ -333,11 +334,16 @@ async function discover(transport, url, azStackUserId, { name } = {}) {
   }
 }
 
-let uniqueId = Math.floor(Date.now() / 1000);
-/** Client-side ids as the original generates them: a counter seeded from epoch seconds (§6.2). */
+// Client-side ids as the original generates them (§6.2): seeded from epoch seconds,
+// +1 per use, never behind the wall clock.
+let uniqueId = Math.round(Date.now() / 1000);
 function nextId() {
-  uniqueId += 1;
+  uniqueId = Math.max(uniqueId + 1, Math.round(Date.now() / 1000));
   return uniqueId;
+}
+/** Restart the id counter at `seed`. */
+function seedIds(seed) {
+  uniqueId = seed;
 }
 
 /**
@@ -408,6 +414,7 @@ module.exports = {
   login,
   makeToken,
   nextId,
+  seedIds,
   serverBinary,
   startServer,
   waitFor,
