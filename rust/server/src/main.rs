@@ -1,1 +1,158 @@
-fn main() {}
+//! `azstack-server`: `dev` (zero-setup local server), `serve --config FILE`, `app create`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use azstack_server::store::Store;
+use azstack_server::{Config, create_app, start};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "azstack-server", version, about = "Self-hostable AZStack-compatible chat and call-signalling server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Local development server: SQLite under --data, one application, every login accepted.
+    Dev {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 9199)]
+        port: u16,
+        /// Data directory.
+        #[arg(long, default_value = ".azstack")]
+        data: PathBuf,
+    },
+    /// Production server from a TOML configuration file.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Manage applications.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Create an application and print its id and public key.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Configuration file naming the database.
+        #[arg(long, conflicts_with = "data")]
+        config: Option<PathBuf>,
+        /// Or the data directory of a dev server.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Also print the private key (base64 PKCS#8).
+        #[arg(long)]
+        show_private_key: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("azstack-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("azstack-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Dev { port, data } => dev(port, &data).await,
+        Command::Serve { config } => {
+            let config = Config::from_file(&config)?;
+            serve(config).await
+        }
+        Command::App { command: AppCommand::Create { name, config, data, show_private_key } } => {
+            let url = match (config, data) {
+                (Some(config), _) => Config::from_file(&config)?.database,
+                (None, Some(data)) => Config::dev(0, &data).database,
+                (None, None) => return Err("give --config FILE or --data DIR".into()),
+            };
+            let store = Store::open(&url).await.map_err(|e| e.to_string())?;
+            let app = create_app(&store, &name).await.map_err(|e| e.to_string())?;
+            println!("appId: {}", app.id);
+            println!("publicKey: {}", app.public_key);
+            if show_private_key {
+                println!("privateKey: {}", app.private_key);
+            }
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn dev(port: u16, data: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    let config = Config::dev(port, data);
+    let store = Store::open(&config.database).await.map_err(|e| e.to_string())?;
+    let app = match store.list_apps().await.map_err(|e| e.to_string())?.into_iter().next() {
+        Some(app) => app,
+        None => create_app(&store, "dev").await.map_err(|e| e.to_string())?,
+    };
+    let server = azstack_server::start_with_store(config, store).await.map_err(|e| e.to_string())?;
+    let url = server.url();
+    let info = serde_json::json!({"appId": app.id, "publicKey": app.public_key, "url": url});
+    let path = data.join("dev-app.json");
+    std::fs::write(&path, format!("{info:#}\n")).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("listening on {url}");
+    println!("application: {} (credentials in {})", app.id, path.display());
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let server = start(config).await.map_err(|e| e.to_string())?;
+    println!("listening on {}", server.url());
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,145 @@
+//! Server configuration: the TOML file of `azstack-server serve --config FILE`, and what `dev` builds in code.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Verifier;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, e.g. `0.0.0.0:9199`.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// `sqlite://PATH`, `sqlite::memory:` or `postgres://…`.
+    pub database: String,
+    /// Host and port announced in the discovery reply (svc 29). Defaults to the listen address.
+    #[serde(default)]
+    pub public_host: Option<String>,
+    #[serde(default)]
+    pub public_port: Option<u16>,
+    /// Development mode: allows the `accept-all` verifier and says so loudly in the log.
+    #[serde(default)]
+    pub dev: bool,
+    /// ICE servers handed to every client in svc 162.
+    #[serde(default)]
+    pub ice_servers: Vec<IceServer>,
+    #[serde(default)]
+    pub limits: Limits,
+    /// Credential verifier per application id. Applications themselves live in the database
+    /// (`azstack-server app create`).
+    #[serde(default)]
+    pub apps: Vec<AppConfig>,
+    /// The sticker catalogue served by svc 112.
+    #[serde(default)]
+    pub stickers: Vec<StickerPack>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 9199))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IceServer {
+    pub url: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub id: String,
+    pub verifier: Verifier,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StickerPack {
+    pub id: i64,
+    pub name: String,
+    pub full_cover: String,
+    pub mini_cover: String,
+    pub url: String,
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// Bounds on what one client may send.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest accepted Socket.IO payload, in bytes.
+    pub max_packet_bytes: usize,
+    /// Most ids in one 164/165 request and members in one group request (OQ-34).
+    pub max_list: usize,
+    /// Sustained packets per second per session.
+    pub packets_per_sec: u32,
+    /// Packets a session may send in a burst above the sustained rate.
+    pub burst: u32,
+    /// Free calls ringing longer than this end as NOT_ANSWERED (OQ-19).
+    pub ring_timeout_secs: u64,
+    /// A session lost during a call may come back within this time before the call ends (OQ-5).
+    pub call_grace_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_packet_bytes: 64 * 1024,
+            max_list: 200,
+            packets_per_sec: 200,
+            burst: 1000,
+            ring_timeout_secs: 45,
+            call_grace_secs: 10,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML configuration file.
+    pub fn from_file(path: &std::path::Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The development configuration: SQLite under `data`, accept-all credentials, a local STUN entry.
+    pub fn dev(port: u16, data: &std::path::Path) -> Config {
+        let db: PathBuf = data.join("azstack.db");
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            database: format!("sqlite://{}", db.display()),
+            public_host: None,
+            public_port: None,
+            dev: true,
+            ice_servers: vec![IceServer {
+                url: "stun:127.0.0.1:3478".into(),
+                username: String::new(),
+                password: String::new(),
+            }],
+            limits: Limits::default(),
+            apps: Vec::new(),
+            stickers: default_stickers(),
+        }
+    }
+}
+
+/// A small catalogue so svc 112 answers something useful out of the box.
+pub fn default_stickers() -> Vec<StickerPack> {
+    (1..=3)
+        .map(|id| StickerPack {
+            id,
+            name: format!("Pack {id}"),
+            full_cover: format!("https://stickers.example.org/{id}/full.png"),
+            mini_cover: format!("https://stickers.example.org/{id}/mini.png"),
+            url: format!("https://stickers.example.org/{id}.zip"),
+            default: id == 1,
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! Discovery (svc 29), authentication (179 → 162) and the end of a session (§2, §11.2).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use azstack_protocol::bodies::IntOrString;
+use azstack_protocol::bodies::auth::{AuthFailure, AuthSuccess, Authenticate, IceServer, ServerAddrReply, TokenPlaintext};
+use azstack_protocol::{Envelope, Service};
+
+use crate::auth::{Claim, Verifier};
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::session::{Identity, Session};
+use crate::store::now_ms;
+
+/// How long a refused socket stays open so the client can read the 162 failure (D3).
+const FAILURE_GRACE: Duration = Duration::from_secs(5);
+
+/// The `sdkVersion` prefix of the new engine (D6).
+pub const ENGINE_SDK_PREFIX: &str = "azstack-rs/";
+
+/// svc 29: a single-process server answers with its own address (§1.3).
+pub fn discovery(hub: &Hub, session: &Session) {
+    let listen = hub.config.listen;
+    let ip = hub.config.public_host.clone().unwrap_or_else(|| listen.ip().to_string());
+    let port = hub.config.public_port.unwrap_or(listen.port());
+    session.send(Service::AUTHENTICATION_GET_SERVER_ADDR, &ServerAddrReply { ip, port: IntOrString::Int(i64::from(port)) });
+}
+
+/// svc 179: decrypt the token, verify the credentials, bind the session, reply 162.
+pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope) {
+    if session.identity().is_some() {
+        tracing::info!(session = session.id, "second authenticate on one socket ignored");
+        return;
+    }
+    match check(hub, env).await {
+        Ok(identity) => {
+            let user_id = identity.user_id;
+            let reply = AuthSuccess {
+                user_id,
+                username: identity.username.clone(),
+                fullname: identity.fullname.clone(),
+                ice_server: hub
+                    .config
+                    .ice_servers
+                    .iter()
+                    .map(|s| IceServer { url: s.url.clone(), username: s.username.clone(), password: s.password.clone() })
+                    .collect(),
+                result_code: Some(0),
+                r: Some(1),
+            };
+            if !session.bind(identity.clone()) {
+                return;
+            }
+            hub.sessions.add(user_id, session.clone());
+            Metrics::inc(&hub.metrics.auth_ok);
+            session.send(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE, &reply);
+            tracing::info!(session = session.id, user_id, "authenticated");
+            hub.calls.session_authenticated(hub, session, &identity).await;
+        }
+        Err((result_code, message)) => {
+            Metrics::inc(&hub.metrics.auth_failed);
+            tracing::info!(session = session.id, %message, "authentication refused");
+            session.send(
+                Service::AUTHENTICATION_RECEIVE_AUTHENTICATE,
+                &AuthFailure { result_code: Some(result_code), r: Some(-1), message: Some(message) },
+            );
+            let session = session.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(FAILURE_GRACE).await;
+                session.disconnect();
+            });
+        }
+    }
+}
+
+/// Failure result codes of 162.
+mod code {
+    pub const MALFORMED: i64 = 1;
+    pub const UNKNOWN_APP: i64 = 2;
+    pub const BAD_TOKEN: i64 = 3;
+    pub const REFUSED: i64 = 4;
+    pub const INTERNAL: i64 = 5;
+}
+
+async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
+    let request: Authenticate = env.decode().map_err(|e| (code::MALFORMED, e.to_string()))?;
+    let app = hub.app(&request.app_id).ok_or((code::UNKNOWN_APP, "Unknown application".to_owned()))?;
+    let plaintext = app.key.decrypt_token(&request.token).map_err(|e| (code::BAD_TOKEN, e.to_string()))?;
+    let claims: TokenPlaintext =
+        serde_json::from_str(&plaintext).map_err(|_| (code::BAD_TOKEN, "The token is not valid".to_owned()))?;
+    if claims.az_stack_user_id.is_empty() {
+        return Err((code::BAD_TOKEN, "The token has no azStackUserID".to_owned()));
+    }
+    let verifier = app.verifier.as_ref().ok_or((code::REFUSED, "No credential verifier is configured".to_owned()))?;
+    if matches!(verifier, Verifier::AcceptAll) && !hub.config.dev {
+        return Err((code::REFUSED, "accept-all is only allowed in dev mode".to_owned()));
+    }
+    let claim = Claim {
+        app_id: &app.id,
+        az_stack_user_id: &claims.az_stack_user_id,
+        user_credentials: &claims.user_credentials,
+        namespace: &claims.namespace,
+    };
+    verifier.verify(&claim, &hub.http, now_ms() / 1000).await.map_err(|e| (code::REFUSED, e.to_string()))?;
+    let user = hub
+        .store
+        .upsert_user(&app.id, &claims.namespace, &claims.az_stack_user_id, &request.fullname)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "user upsert failed");
+            (code::INTERNAL, "Internal error".to_owned())
+        })?;
+    Ok(Identity {
+        user_id: user.id,
+        app_id: Arc::from(app.id.as_str()),
+        username: user.username,
+        fullname: user.fullname,
+        is_engine: request.sdk_version.starts_with(ENGINE_SDK_PREFIX),
+    })
+}
+
+/// The socket is gone: unregister, record the last visit, let the call state react.
+pub async fn closed(hub: &Arc<Hub>, session: &Arc<Session>, explicit: bool) {
+    let Some(me) = session.identity() else { return };
+    let last = hub.sessions.remove(me.user_id, session.id);
+    if last && let Err(error) = hub.store.touch_last_visit(me.user_id).await {
+        tracing::warn!(%error, "last visit not recorded");
+    }
+    hub.calls.session_closed(hub, session, me, explicit).await;
+}

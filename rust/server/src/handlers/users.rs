@@ -1,0 +1,63 @@
+//! Users by id (164) and by azStackUserId (165) (PROTOCOL.md §3.28).
+//!
+//! The reply echoes `purpose` unchanged, carries `r: 1` and a single `done: 1` packet; unknown ids are left out
+//! (OQ-11). Lists longer than `limits.max_list` are refused with `r: 0` and a message, echoing `purpose`.
+
+use std::sync::Arc;
+
+use azstack_protocol::{Envelope, Service};
+use serde_json::json;
+
+use super::Handled;
+use crate::hub::Hub;
+use crate::session::{Identity, Session};
+use crate::store::users::UserRow;
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ById {
+    purpose: i64,
+    user_id_list: Vec<i64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ByName {
+    purpose: i64,
+    username_list: Vec<String>,
+}
+
+pub async fn handle(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, service: Service, env: &Envelope) -> Handled {
+    let max = hub.config.limits.max_list;
+    let (purpose, users) = if service == Service::USER_GET_INFO_BY_IDS {
+        let req: ById = env.decode()?;
+        if req.user_id_list.len() > max {
+            return too_many(session, service, req.purpose, max);
+        }
+        (req.purpose, hub.store.users_by_ids(&me.app_id, &req.user_id_list).await?)
+    } else {
+        let req: ByName = env.decode()?;
+        if req.username_list.len() > max {
+            return too_many(session, service, req.purpose, max);
+        }
+        (req.purpose, hub.store.users_by_usernames(&me.app_id, &req.username_list).await?)
+    };
+    let list: Vec<_> = users.iter().map(|u| info(hub, u)).collect();
+    session.send(service, &json!({"r": 1, "purpose": purpose, "done": 1, "userInfoList": list}));
+    Ok(())
+}
+
+fn info(hub: &Hub, u: &UserRow) -> serde_json::Value {
+    json!({
+        "userId": u.id,
+        "username": u.username,
+        "fullname": u.fullname,
+        "status": i64::from(hub.sessions.is_online(u.id)),
+        "lastVisitDate": u.last_visit,
+    })
+}
+
+fn too_many(session: &Session, service: Service, purpose: i64, max: usize) -> Handled {
+    session.send(service, &json!({"r": 0, "purpose": purpose, "done": 1, "message": format!("at most {max} users")}));
+    Ok(())
+}

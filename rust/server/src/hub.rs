@@ -1,0 +1,28 @@
+//! The server's shared state, handed to every handler.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::auth::App;
+use crate::calls::Calls;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::session::Registry;
+use crate::store::Store;
+
+pub struct Hub {
+    pub config: Config,
+    pub store: Store,
+    pub sessions: Registry,
+    pub apps: RwLock<HashMap<String, Arc<App>>>,
+    pub calls: Calls,
+    pub metrics: Metrics,
+    /// For webhook verifiers.
+    pub http: reqwest::Client,
+}
+
+impl Hub {
+    pub fn app(&self, id: &str) -> Option<Arc<App>> {
+        self.apps.read().ok().and_then(|m| m.get(id).cloned())
+    }
+}

@@ -1,0 +1,67 @@
+//! Counters exposed on `/metrics` in the Prometheus text format.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Default)]
+pub struct Metrics {
+    pub sockets_open: AtomicU64,
+    pub packets_in: AtomicU64,
+    pub packets_out_of_auth: AtomicU64,
+    pub packets_malformed: AtomicU64,
+    pub packets_rate_limited: AtomicU64,
+    pub packets_unknown_service: AtomicU64,
+    pub auth_ok: AtomicU64,
+    pub auth_failed: AtomicU64,
+    pub messages_stored: AtomicU64,
+    pub messages_duplicate: AtomicU64,
+    pub store_errors: AtomicU64,
+}
+
+impl Metrics {
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The text exposition; `sessions` is the current number of authenticated sessions.
+    pub fn render(&self, sessions: usize) -> String {
+        let mut out = String::new();
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut line = |name: &str, kind: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        };
+        line("azstack_sockets_open", "gauge", "Socket.IO connections open.", get(&self.sockets_open));
+        line("azstack_sessions_authenticated", "gauge", "Authenticated sessions.", sessions as u64);
+        line("azstack_packets_received_total", "counter", "WebPacket events received.", get(&self.packets_in));
+        line(
+            "azstack_packets_before_auth_dropped_total",
+            "counter",
+            "Packets dropped because the session was not authenticated.",
+            get(&self.packets_out_of_auth),
+        );
+        line("azstack_packets_malformed_total", "counter", "Packets dropped as malformed.", get(&self.packets_malformed));
+        line(
+            "azstack_packets_rate_limited_total",
+            "counter",
+            "Packets dropped by the per-session rate limit.",
+            get(&self.packets_rate_limited),
+        );
+        line(
+            "azstack_packets_unknown_service_total",
+            "counter",
+            "Packets with an unknown or client-forbidden service.",
+            get(&self.packets_unknown_service),
+        );
+        line("azstack_auth_succeeded_total", "counter", "Successful authentications.", get(&self.auth_ok));
+        line("azstack_auth_failed_total", "counter", "Failed authentications.", get(&self.auth_failed));
+        line("azstack_messages_stored_total", "counter", "Chat messages committed.", get(&self.messages_stored));
+        line(
+            "azstack_messages_duplicate_total",
+            "counter",
+            "Resent messages recognised as duplicates.",
+            get(&self.messages_duplicate),
+        );
+        line("azstack_store_errors_total", "counter", "Storage errors.", get(&self.store_errors));
+        out
+    }
+}

@@ -1,0 +1,147 @@
+//! Starting and stopping a server: storage, applications, the Socket.IO layer and the HTTP routes.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use socketioxide::SocketIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::{App, AppKey, Verifier};
+use crate::calls::Calls;
+use crate::config::Config;
+use crate::gateway;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::session::Registry;
+use crate::store::Store;
+use crate::store::apps::{AppRow, new_app_id};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("storage: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("application {0}: stored key is not valid")]
+    BadKey(String),
+    #[error("application {0}: accept-all is only allowed in dev mode")]
+    AcceptAllOutsideDev(String),
+    #[error("http client: {0}")]
+    Http(String),
+}
+
+/// A running server.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub hub: Arc<Hub>,
+    io: SocketIo,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// `http://ADDR`, the URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, closes every socket, waits for queued writes.
+    pub async fn shutdown(mut self) {
+        self.io.close().await;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+        self.hub.store.close().await;
+    }
+}
+
+/// Creates an application with a fresh key pair and stores it.
+pub async fn create_app(store: &Store, name: &str) -> Result<AppRow, StartError> {
+    let key = AppKey::generate().map_err(|_| StartError::BadKey(name.to_owned()))?;
+    let row = AppRow {
+        id: new_app_id(),
+        name: name.to_owned(),
+        public_key: key.public_spki_b64.clone(),
+        private_key: key.private_pkcs8_b64.clone(),
+    };
+    store.insert_app(&row).await?;
+    Ok(row)
+}
+
+/// Loads applications from the store and pairs them with the configured verifiers.
+async fn load_apps(store: &Store, config: &Config) -> Result<HashMap<String, Arc<App>>, StartError> {
+    let mut apps = HashMap::new();
+    for row in store.list_apps().await? {
+        let key = AppKey::from_pkcs8_b64(&row.private_key).map_err(|_| StartError::BadKey(row.id.clone()))?;
+        let configured = config.apps.iter().find(|a| a.id == row.id).map(|a| a.verifier.clone());
+        let verifier = configured.or(if config.dev { Some(Verifier::AcceptAll) } else { None });
+        if matches!(verifier, Some(Verifier::AcceptAll)) && !config.dev {
+            return Err(StartError::AcceptAllOutsideDev(row.id));
+        }
+        apps.insert(row.id.clone(), Arc::new(App { id: row.id, name: row.name, key, verifier }));
+    }
+    Ok(apps)
+}
+
+/// Opens the store named by `config.database` and starts serving.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let store = Store::open(&config.database).await?;
+    start_with_store(config, store).await
+}
+
+/// Starts serving on an already opened store.
+pub async fn start_with_store(config: Config, store: Store) -> Result<RunningServer, StartError> {
+    if config.dev {
+        tracing::warn!("development mode: every application accepts every login (accept-all verifier)");
+    }
+    let apps = load_apps(&store, &config).await?;
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let mut config = config;
+    config.listen = addr;
+    let http = reqwest::Client::builder().build().map_err(|e| StartError::Http(e.to_string()))?;
+    let max_payload = config.limits.max_packet_bytes.saturating_mul(2).max(4096);
+    let hub = Arc::new(Hub {
+        config,
+        store,
+        sessions: Registry::default(),
+        apps: RwLock::new(apps),
+        calls: Calls::default(),
+        metrics: Metrics::default(),
+        http,
+    });
+    let (layer, io) = SocketIo::builder()
+        .max_payload(max_payload as u64)
+        .ws_max_message_size(max_payload)
+        .ws_max_frame_size(max_payload)
+        .build_layer();
+    gateway::attach(&io, hub.clone());
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .with_state(hub.clone())
+        .layer(layer);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "http server stopped");
+        }
+    });
+    Ok(RunningServer { addr, hub, io, stop: Some(stop), task })
+}
+
+async fn metrics(State(hub): State<Arc<Hub>>) -> String {
+    hub.metrics.render(hub.sessions.session_count())
+}

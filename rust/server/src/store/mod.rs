@@ -1,0 +1,119 @@
+//! Storage: one sqlx `AnyPool` code path for SQLite (the embedded default) and PostgreSQL (by URL).
+//!
+//! Every query is written once, with `$N` placeholders, which both SQLite and PostgreSQL accept. The schema lives in
+//! `migrations/{sqlite,postgres}`; the two differ only in how identity columns are declared.
+//!
+//! Chat messages are the hot path. They go through [`writer::MessageWriter`], a single task that commits many
+//! messages in one transaction (group commit), so acknowledging a message never waits for an fsync of its own:
+//! a message is acknowledged only after the transaction holding it has committed. Everything else (groups, users,
+//! receipts) is rare enough to run directly on the pool.
+
+pub mod apps;
+pub mod groups;
+pub mod messages;
+pub mod users;
+pub mod writer;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// What can go wrong in the store. Callers log it and answer the client with an error reply.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the message writer has stopped")]
+    WriterGone,
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database engine a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store: a connection pool plus the group-commit message writer.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) writer: writer::MessageWriter,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    ///
+    /// `sqlite://PATH` opens or creates a file (WAL journal, full fsync on commit); `sqlite::memory:` an in-memory
+    /// database held by one connection; `postgres://…` a PostgreSQL database.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let mut options = AnyPoolOptions::new();
+        let url = match backend {
+            Backend::Sqlite if url.contains(":memory:") => {
+                // Each connection of an in-memory database is a database of its own: keep exactly one forever.
+                options = options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+                url.to_owned()
+            }
+            Backend::Sqlite => {
+                options = options.max_connections(4);
+                if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") }
+            }
+            Backend::Postgres => {
+                options = options.max_connections(16);
+                url.to_owned()
+            }
+        };
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = OFF").await?;
+                    Ok(())
+                })
+            });
+        }
+        let connect = AnyConnectOptions::from_str(&url)?;
+        let pool = options.acquire_timeout(Duration::from_secs(30)).connect_with(connect).await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
+        }
+        let writer = writer::MessageWriter::spawn(pool.clone());
+        Ok(Store { pool, backend, writer })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits for queued writes, then closes the pool.
+    pub async fn close(&self) {
+        self.writer.flush().await;
+        self.pool.close().await;
+    }
+}
+
+/// Milliseconds since the epoch, the protocol's time unit.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,398 @@
+//! Public test helpers: start a real server on 127.0.0.1 and talk to it over a real Socket.IO v5 WebSocket.
+//!
+//! [`TestServer`] runs the server in-process on a fresh SQLite file or a fresh PostgreSQL database;
+//! [`TestClient`] is a deliberately small Engine.IO 4 / Socket.IO 5 client that logs in exactly as the original SDK
+//! does (discovery on one socket, authenticate on a second) and then sends and receives `WebPacket` envelopes.
+//! Received packets are buffered, so a test waits for the one it wants ([`TestClient::recv`]) with a deadline and
+//! can later check that something did *not* arrive after a [`TestClient::barrier`].
+//!
+//! [`backend_tests!`](crate::backend_tests) turns one async scenario into a SQLite test and a PostgreSQL test.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use azstack_protocol::{EVENT, Envelope, Service};
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::auth::encrypt_token;
+use crate::config::Config;
+use crate::server::{RunningServer, create_app};
+use crate::store::Store;
+use crate::store::apps::AppRow;
+
+/// How long a test waits for an expected packet before failing.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// The environment variable naming a PostgreSQL server for tests, e.g. `postgres://azstack@127.0.0.1:55432/azstack_test`.
+pub const POSTGRES_ENV: &str = "AZSTACK_TEST_POSTGRES_URL";
+
+/// A server running in-process for one test.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub app: AppRow,
+    pub database: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A dev-mode server on a fresh SQLite file.
+    pub async fn sqlite() -> TestServer {
+        TestServer::sqlite_with(|_| {}).await
+    }
+
+    /// As [`TestServer::sqlite`], with the configuration adjusted by `tweak`.
+    pub async fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::dev(0, dir.path());
+        tweak(&mut config);
+        TestServer::start_on(config, Some(dir)).await
+    }
+
+    /// A dev-mode server on a fresh PostgreSQL database, or `None` when [`POSTGRES_ENV`] is not set (which fails
+    /// under CI, where it must be).
+    pub async fn postgres() -> Option<TestServer> {
+        TestServer::postgres_with(|_| {}).await
+    }
+
+    pub async fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<TestServer> {
+        let Ok(base) = std::env::var(POSTGRES_ENV) else {
+            assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
+            eprintln!("skipped: {POSTGRES_ENV} is not set");
+            return None;
+        };
+        let url = fresh_postgres_database(&base).await;
+        let mut config = Config::dev(0, std::path::Path::new("."));
+        config.database = url;
+        tweak(&mut config);
+        Some(TestServer::start_on(config, None).await)
+    }
+
+    /// Starts a server on `config` (whose `database` is used as is), creating one application.
+    pub async fn start_on(config: Config, dir: Option<tempfile::TempDir>) -> TestServer {
+        let database = config.database.clone();
+        let store = Store::open(&database).await.expect("open store");
+        let app = match store.list_apps().await.expect("list apps").into_iter().next() {
+            Some(app) => app,
+            None => create_app(&store, "test").await.expect("create app"),
+        };
+        let server = crate::start_with_store(config, store).await.expect("start server");
+        TestServer { server, app, database, _dir: dir }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Logs `username` in with the new engine's `sdkVersion`.
+    pub async fn login(&self, username: &str) -> TestClient {
+        TestClient::login(&self.url(), &self.app, &Login::engine(username)).await.expect("login")
+    }
+
+    /// Logs `username` in as the original SDK would (`sdkVersion` 2.2.4: no D6 acks).
+    pub async fn login_original(&self, username: &str) -> TestClient {
+        TestClient::login(&self.url(), &self.app, &Login { sdk_version: "2.2.4".into(), ..Login::engine(username) })
+            .await
+            .expect("login")
+    }
+
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}
+
+async fn fresh_postgres_database(base: &str) -> String {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let name = format!("t_{}", crate::store::apps::new_app_id());
+    let mut admin = sqlx::AnyConnection::connect_with_url(base).await;
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
+    match base.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{name}"),
+        None => panic!("{POSTGRES_ENV} has no database part"),
+    }
+}
+
+trait ConnectWithUrl: Sized {
+    async fn connect_with_url(url: &str) -> Self;
+}
+
+impl ConnectWithUrl for sqlx::AnyConnection {
+    async fn connect_with_url(url: &str) -> Self {
+        use sqlx::Connection;
+        sqlx::AnyConnection::connect(url).await.expect("connect to PostgreSQL")
+    }
+}
+
+/// What a test client logs in with.
+#[derive(Clone, Debug)]
+pub struct Login {
+    pub username: String,
+    pub fullname: String,
+    pub credentials: String,
+    pub namespace: String,
+    pub sdk_version: String,
+}
+
+impl Login {
+    pub fn engine(username: &str) -> Login {
+        Login {
+            username: username.into(),
+            fullname: format!("{username} (test)"),
+            credentials: String::new(),
+            namespace: String::new(),
+            sdk_version: "azstack-rs/test".into(),
+        }
+    }
+}
+
+/// A raw Socket.IO v5 client.
+pub struct TestClient {
+    out: mpsc::UnboundedSender<Message>,
+    inbox: mpsc::UnboundedReceiver<Envelope>,
+    buffer: VecDeque<Envelope>,
+    /// From svc 162; 0 before login.
+    pub user_id: i64,
+    pub username: String,
+    /// The whole 162 body.
+    pub auth_reply: Value,
+    next_purpose: i64,
+}
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("websocket: {0}")]
+    Ws(String),
+    #[error("handshake: {0}")]
+    Handshake(String),
+    #[error("timed out waiting for service {0}")]
+    Timeout(i64),
+    #[error("connection closed")]
+    Closed,
+    #[error("authentication failed: {0}")]
+    AuthFailed(Value),
+}
+
+impl TestClient {
+    /// Opens a socket and completes the Engine.IO / Socket.IO handshake.
+    pub async fn connect(url: &str) -> Result<TestClient, ClientError> {
+        let ws_url = format!("{}/socket.io/?EIO=4&transport=websocket", url.replacen("http", "ws", 1));
+        let (ws, _) = tokio_tungstenite::connect_async(ws_url).await.map_err(|e| ClientError::Ws(e.to_string()))?;
+        let (mut sink, mut stream) = ws.split();
+        let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
+        let (in_tx, inbox) = mpsc::unbounded_channel();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        tokio::spawn(async move {
+            while let Some(m) = out_rx.recv().await {
+                if sink.send(m).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let pong = out.clone();
+        tokio::spawn(async move {
+            let mut ready = Some(ready_tx);
+            while let Some(Ok(msg)) = stream.next().await {
+                let Message::Text(text) = msg else { continue };
+                let text = text.as_str();
+                if text.starts_with('0') && !text.starts_with("0{") {
+                    continue;
+                }
+                if text.starts_with("0{") {
+                    let _ = pong.send(Message::text("40"));
+                } else if text == "2" {
+                    let _ = pong.send(Message::text("3"));
+                } else if text.starts_with("40") {
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(Ok(()));
+                    }
+                } else if text.starts_with("44") {
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(Err(text.to_owned()));
+                    }
+                } else if let Some(payload) = text.strip_prefix("42") {
+                    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(payload) else { continue };
+                    if items.first().and_then(Value::as_str) != Some(EVENT) {
+                        continue;
+                    }
+                    if let Some(env) = items.get(1).cloned().and_then(|v| Envelope::from_value(v).ok()) {
+                        let _ = in_tx.send(env);
+                    }
+                } else if text.starts_with("41") || text == "1" {
+                    break;
+                }
+            }
+        });
+        match tokio::time::timeout(DEADLINE, ready_rx).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => return Err(ClientError::Handshake(e)),
+            _ => return Err(ClientError::Handshake("no namespace connect".into())),
+        }
+        Ok(TestClient {
+            out,
+            inbox,
+            buffer: VecDeque::new(),
+            user_id: 0,
+            username: String::new(),
+            auth_reply: Value::Null,
+            next_purpose: 1,
+        })
+    }
+
+    /// The original flow: discovery (29) on a first socket, then authenticate (179) on a second.
+    pub async fn login(url: &str, app: &AppRow, login: &Login) -> Result<TestClient, ClientError> {
+        let mut master = TestClient::connect(url).await?;
+        master.send(Service::AUTHENTICATION_GET_SERVER_ADDR, &json!({"azStackUserId": login.username}));
+        let addr = master.recv(Service::AUTHENTICATION_GET_SERVER_ADDR).await?;
+        master.close();
+        let mut client = TestClient::connect(url).await?;
+        let reply = client.authenticate(app, login, &addr).await?;
+        if reply.get("userId").and_then(Value::as_i64).is_none() {
+            return Err(ClientError::AuthFailed(reply));
+        }
+        Ok(client)
+    }
+
+    /// Sends 179 with a token made for `login` and waits for 162 (success or failure).
+    pub async fn authenticate(&mut self, app: &AppRow, login: &Login, addr: &Value) -> Result<Value, ClientError> {
+        let plaintext = json!({
+            "sdkVersion": login.sdk_version,
+            "namespace": login.namespace,
+            "azStackUserID": login.username,
+            "userCredentials": login.credentials,
+        });
+        let token = encrypt_token(&app.public_key, &plaintext.to_string()).map_err(|e| ClientError::Handshake(e.to_string()))?;
+        self.send(
+            Service::AUTHENTICATION_SEND_AUTHENTICATE,
+            &json!({
+                "slaveIp": addr.get("ip"), "slavePort": addr.get("port"), "token": token,
+                "fullname": login.fullname, "namespace": login.namespace, "appId": app.id,
+                "sdkVersion": login.sdk_version, "platform": 1, "screenSize": "0x0",
+            }),
+        );
+        let reply = self.recv(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE).await?;
+        self.user_id = reply.get("userId").and_then(Value::as_i64).unwrap_or(0);
+        self.username = reply.get("username").and_then(Value::as_str).unwrap_or_default().to_owned();
+        self.auth_reply = reply.clone();
+        Ok(reply)
+    }
+
+    /// Sends a `WebPacket` with `body` serialised as the JSON-text body.
+    pub fn send<T: Serialize + ?Sized>(&self, service: Service, body: &T) {
+        self.send_envelope(&Envelope::new(service, body));
+    }
+
+    pub fn send_envelope(&self, env: &Envelope) {
+        self.send_event(&serde_json::to_value(env).unwrap_or(Value::Null));
+    }
+
+    /// Sends a `WebPacket` event whose argument is `arg` verbatim (for malformed-input tests).
+    pub fn send_event(&self, arg: &Value) {
+        self.send_frame(&format!("42{}", json!([EVENT, arg])));
+    }
+
+    /// Sends a raw Engine.IO text frame.
+    pub fn send_frame(&self, frame: &str) {
+        let _ = self.out.send(Message::text(frame.to_owned()));
+    }
+
+    /// The body of the first packet of `service` (buffered or arriving within [`DEADLINE`]).
+    pub async fn recv(&mut self, service: Service) -> Result<Value, ClientError> {
+        self.recv_where(service, |_| true).await
+    }
+
+    /// The body of the first packet of `service` whose body satisfies `pred`. Other packets stay buffered.
+    pub async fn recv_where(&mut self, service: Service, pred: impl Fn(&Value) -> bool) -> Result<Value, ClientError> {
+        self.recv_where_within(service, pred, DEADLINE).await
+    }
+
+    /// As [`TestClient::recv`] with a custom deadline.
+    pub async fn recv_within(&mut self, service: Service, within: Duration) -> Result<Value, ClientError> {
+        self.recv_where_within(service, |_| true, within).await
+    }
+
+    async fn recv_where_within(
+        &mut self,
+        service: Service,
+        pred: impl Fn(&Value) -> bool,
+        within: Duration,
+    ) -> Result<Value, ClientError> {
+        let wanted = i64::from(service.number());
+        let matches = |env: &Envelope| env.service == wanted && pred(&body_of(env));
+        if let Some(i) = self.buffer.iter().position(matches) {
+            return Ok(self.buffer.remove(i).map(|e| body_of(&e)).unwrap_or(Value::Null));
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.inbox.recv()).await {
+                Ok(Some(env)) if matches(&env) => return Ok(body_of(&env)),
+                Ok(Some(env)) => self.buffer.push_back(env),
+                Ok(None) => return Err(ClientError::Closed),
+                Err(_) => return Err(ClientError::Timeout(wanted)),
+            }
+        }
+    }
+
+    /// Waits until the server has processed everything this client sent before, and everything fanned out to it
+    /// by requests that completed before this call has arrived: a users-information round trip on this socket.
+    pub async fn barrier(&mut self) {
+        let purpose = 90_000 + self.next_purpose;
+        self.next_purpose += 1;
+        self.send(Service::USER_GET_INFO_BY_IDS, &json!({"purpose": purpose, "userIdList": [self.user_id]}));
+        let got = self
+            .recv_where(Service::USER_GET_INFO_BY_IDS, |b| b.get("purpose").and_then(Value::as_i64) == Some(purpose))
+            .await;
+        assert!(got.is_ok(), "barrier round trip failed: {got:?}");
+    }
+
+    /// Bodies of buffered (already received, not yet consumed) packets of `service`.
+    pub fn buffered(&mut self, service: Service) -> Vec<Value> {
+        while let Ok(env) = self.inbox.try_recv() {
+            self.buffer.push_back(env);
+        }
+        let wanted = i64::from(service.number());
+        self.buffer.iter().filter(|e| e.service == wanted).map(body_of).collect()
+    }
+
+    /// Forgets everything buffered.
+    pub fn clear(&mut self) {
+        while self.inbox.try_recv().is_ok() {}
+        self.buffer.clear();
+    }
+
+    /// Sends a Socket.IO disconnect and closes the socket.
+    pub fn close(&self) {
+        let _ = self.out.send(Message::text("41"));
+        let _ = self.out.send(Message::Close(None));
+    }
+}
+
+fn body_of(env: &Envelope) -> Value {
+    env.decode::<Value>().unwrap_or(Value::Null)
+}
+
+/// Expands `backend_tests!(scenario)` (an `async fn scenario(server: TestServer)`) into a module with a `sqlite` and
+/// a `postgres` test.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let server = $crate::testkit::TestServer::sqlite().await;
+                super::$scenario(server).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(server) = $crate::testkit::TestServer::postgres().await {
+                    super::$scenario(server).await;
+                }
+            }
+        }
+    )+};
+}
