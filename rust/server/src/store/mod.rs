@@ -9,7 +9,10 @@
 //! receipts) is rare enough to run directly on the pool.
 
 pub mod apps;
+pub mod devices;
 pub mod groups;
+pub mod history;
+pub mod membership;
 pub mod messages;
 pub mod users;
 pub mod writer;
