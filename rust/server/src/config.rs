@@ -87,6 +87,8 @@ pub struct Limits {
     pub ring_timeout_secs: u64,
     /// A session lost during a call may come back within this time before the call ends (OQ-5).
     pub call_grace_secs: u64,
+    /// A refused login's socket stays open this long so the client can read the 162 failure (D3).
+    pub auth_failure_grace_ms: u64,
 }
 
 impl Default for Limits {
@@ -98,6 +100,7 @@ impl Default for Limits {
             burst: 1000,
             ring_timeout_secs: 45,
             call_grace_secs: 10,
+            auth_failure_grace_ms: 5000,
         }
     }
 }

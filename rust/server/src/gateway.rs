@@ -31,7 +31,9 @@ enum Inbound {
     Packet(serde_json::Value),
     /// The socket is gone. `explicit`: the client sent a Socket.IO disconnect (`41`) rather than losing the
     /// transport.
-    Closed { explicit: bool },
+    Closed {
+        explicit: bool,
+    },
 }
 
 /// Queue capacity per socket; a client that floods beyond it loses packets (and is rate-limited anyway).
@@ -86,7 +88,8 @@ fn on_connect(hub: Arc<Hub>, socket: SocketRef) {
     socket.on_disconnect(move |reason: DisconnectReason| {
         let tx = tx.clone();
         async move {
-            let explicit = matches!(reason, DisconnectReason::ClientNSDisconnect | DisconnectReason::ServerNSDisconnect);
+            let explicit =
+                matches!(reason, DisconnectReason::ClientNSDisconnect | DisconnectReason::ServerNSDisconnect);
             let _ = tx.send(Inbound::Closed { explicit }).await;
         }
     });
@@ -146,7 +149,11 @@ async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json
             }
             None => {
                 Metrics::inc(&hub.metrics.packets_out_of_auth);
-                tracing::debug!(session = session.id, service = service.number(), "packet before authentication dropped");
+                tracing::debug!(
+                    session = session.id,
+                    service = service.number(),
+                    "packet before authentication dropped"
+                );
             }
         },
     }

@@ -39,7 +39,12 @@ impl Metrics {
             "Packets dropped because the session was not authenticated.",
             get(&self.packets_out_of_auth),
         );
-        line("azstack_packets_malformed_total", "counter", "Packets dropped as malformed.", get(&self.packets_malformed));
+        line(
+            "azstack_packets_malformed_total",
+            "counter",
+            "Packets dropped as malformed.",
+            get(&self.packets_malformed),
+        );
         line(
             "azstack_packets_rate_limited_total",
             "counter",

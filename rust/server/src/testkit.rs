@@ -265,7 +265,8 @@ impl TestClient {
             "azStackUserID": login.username,
             "userCredentials": login.credentials,
         });
-        let token = encrypt_token(&app.public_key, &plaintext.to_string()).map_err(|e| ClientError::Handshake(e.to_string()))?;
+        let token = encrypt_token(&app.public_key, &plaintext.to_string())
+            .map_err(|e| ClientError::Handshake(e.to_string()))?;
         self.send(
             Service::AUTHENTICATION_SEND_AUTHENTICATE,
             &json!({

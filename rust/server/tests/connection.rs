@@ -1,10 +1,10 @@
 //! Discovery, authentication, the pre-authentication window, bad input and limits, over real sockets.
 
 use azstack_protocol::Service;
+use azstack_server::auth::Verifier;
 use azstack_server::auth::hmac_credentials;
 use azstack_server::backend_tests;
 use azstack_server::config::AppConfig;
-use azstack_server::auth::Verifier;
 use azstack_server::testkit::{ClientError, Login, TestClient, TestServer};
 use serde_json::{Value, json};
 
@@ -39,7 +39,8 @@ backend_tests!(login_replies_with_identity_and_ice_servers, discovery_answers_wi
 async fn auth_failure(server: &TestServer, mutate: impl FnOnce(&mut Value)) -> Value {
     let mut c = TestClient::connect(&server.url()).await.unwrap();
     let token = azstack_server::auth::encrypt_token(&server.app.public_key, r#"{"azStackUserID":"mallory"}"#).unwrap();
-    let mut body = json!({"token": token, "fullname": "M", "namespace": "", "appId": server.app.id, "sdkVersion": "2.2.4"});
+    let mut body =
+        json!({"token": token, "fullname": "M", "namespace": "", "appId": server.app.id, "sdkVersion": "2.2.4"});
     mutate(&mut body);
     c.send(Service::AUTHENTICATION_SEND_AUTHENTICATE, &body);
     let reply = c.recv(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE).await.unwrap();
@@ -55,7 +56,7 @@ async fn auth_failure(server: &TestServer, mutate: impl FnOnce(&mut Value)) -> V
 
 #[tokio::test]
 async fn bad_tokens_unknown_apps_and_missing_fields_fail_per_d3() {
-    let server = TestServer::sqlite().await;
+    let server = TestServer::sqlite_with(|c| c.limits.auth_failure_grace_ms = 200).await;
     auth_failure(&server, |b| b["token"] = json!("not base64 %%%")).await;
     auth_failure(&server, |b| b["token"] = json!("AAAA")).await;
     auth_failure(&server, |b| b["appId"] = json!("0123456789abcdef0123456789abcdef")).await;

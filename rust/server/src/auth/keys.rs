@@ -6,8 +6,8 @@
 //! it) and characters outside the BMP written as CESU-8 surrogate pairs (decode leniently).
 
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeySize, Pkcs1PrivateDecryptingKey, Pkcs1PublicEncryptingKey, PrivateDecryptingKey};
 use aws_lc_rs::rsa::PublicEncryptingKey;
+use aws_lc_rs::rsa::{KeySize, Pkcs1PrivateDecryptingKey, Pkcs1PublicEncryptingKey, PrivateDecryptingKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 

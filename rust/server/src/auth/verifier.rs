@@ -82,7 +82,8 @@ fn verify_hmac(secret: &str, claim: &Claim<'_>, now_secs: i64) -> Result<(), Ref
     let expiry: i64 = expiry.parse().map_err(|_| Refusal::Malformed)?;
     let given = URL_SAFE_NO_PAD.decode(mac.trim_end_matches('=')).map_err(|_| Refusal::Malformed)?;
     let expected = hmac_credentials(secret, claim.app_id, claim.az_stack_user_id, expiry);
-    let expected = URL_SAFE_NO_PAD.decode(expected.split_once('.').map(|(_, m)| m).unwrap_or_default()).unwrap_or_default();
+    let expected =
+        URL_SAFE_NO_PAD.decode(expected.split_once('.').map(|(_, m)| m).unwrap_or_default()).unwrap_or_default();
     constant_time::verify_slices_are_equal(&given, &expected).map_err(|_| Refusal::Invalid)?;
     if expiry < now_secs {
         return Err(Refusal::Expired);

@@ -20,6 +20,12 @@ impl Calls {
     pub async fn session_closed(&self, _hub: &Arc<Hub>, _session: &Arc<Session>, _me: &Identity, _explicit: bool) {}
 }
 
-pub async fn handle(_hub: &Arc<Hub>, _session: &Arc<Session>, _me: &Identity, _service: Service, _env: &Envelope) -> Handled {
+pub async fn handle(
+    _hub: &Arc<Hub>,
+    _session: &Arc<Session>,
+    _me: &Identity,
+    _service: Service,
+    _env: &Envelope,
+) -> Handled {
     Ok(())
 }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azstack_protocol::bodies::IntOrString;
-use azstack_protocol::bodies::auth::{AuthFailure, AuthSuccess, Authenticate, IceServer, ServerAddrReply, TokenPlaintext};
+use azstack_protocol::bodies::auth::{
+    AuthFailure, AuthSuccess, Authenticate, IceServer, ServerAddrReply, TokenPlaintext,
+};
 use azstack_protocol::{Envelope, Service};
 
 use crate::auth::{Claim, Verifier};
@@ -12,9 +14,6 @@ use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::session::{Identity, Session};
 use crate::store::now_ms;
-
-/// How long a refused socket stays open so the client can read the 162 failure (D3).
-const FAILURE_GRACE: Duration = Duration::from_secs(5);
 
 /// The `sdkVersion` prefix of the new engine (D6).
 pub const ENGINE_SDK_PREFIX: &str = "azstack-rs/";
@@ -24,7 +23,10 @@ pub fn discovery(hub: &Hub, session: &Session) {
     let listen = hub.config.listen;
     let ip = hub.config.public_host.clone().unwrap_or_else(|| listen.ip().to_string());
     let port = hub.config.public_port.unwrap_or(listen.port());
-    session.send(Service::AUTHENTICATION_GET_SERVER_ADDR, &ServerAddrReply { ip, port: IntOrString::Int(i64::from(port)) });
+    session.send(
+        Service::AUTHENTICATION_GET_SERVER_ADDR,
+        &ServerAddrReply { ip, port: IntOrString::Int(i64::from(port)) },
+    );
 }
 
 /// svc 179: decrypt the token, verify the credentials, bind the session, reply 162.
@@ -44,7 +46,11 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
                     .config
                     .ice_servers
                     .iter()
-                    .map(|s| IceServer { url: s.url.clone(), username: s.username.clone(), password: s.password.clone() })
+                    .map(|s| IceServer {
+                        url: s.url.clone(),
+                        username: s.username.clone(),
+                        password: s.password.clone(),
+                    })
                     .collect(),
                 result_code: Some(0),
                 r: Some(1),
@@ -66,8 +72,9 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
                 &AuthFailure { result_code: Some(result_code), r: Some(-1), message: Some(message) },
             );
             let session = session.clone();
+            let grace = Duration::from_millis(hub.config.limits.auth_failure_grace_ms);
             tokio::spawn(async move {
-                tokio::time::sleep(FAILURE_GRACE).await;
+                tokio::time::sleep(grace).await;
                 session.disconnect();
             });
         }
@@ -103,14 +110,13 @@ async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
         namespace: &claims.namespace,
     };
     verifier.verify(&claim, &hub.http, now_ms() / 1000).await.map_err(|e| (code::REFUSED, e.to_string()))?;
-    let user = hub
-        .store
-        .upsert_user(&app.id, &claims.namespace, &claims.az_stack_user_id, &request.fullname)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "user upsert failed");
-            (code::INTERNAL, "Internal error".to_owned())
-        })?;
+    let user =
+        hub.store.upsert_user(&app.id, &claims.namespace, &claims.az_stack_user_id, &request.fullname).await.map_err(
+            |e| {
+                tracing::error!(error = %e, "user upsert failed");
+                (code::INTERNAL, "Internal error".to_owned())
+            },
+        )?;
     Ok(Identity {
         user_id: user.id,
         app_id: Arc::from(app.id.as_str()),

@@ -8,6 +8,12 @@ use super::Handled;
 use crate::hub::Hub;
 use crate::session::{Identity, Session};
 
-pub async fn handle(_hub: &Arc<Hub>, _session: &Arc<Session>, _me: &Identity, _service: Service, _env: &Envelope) -> Handled {
+pub async fn handle(
+    _hub: &Arc<Hub>,
+    _session: &Arc<Session>,
+    _me: &Identity,
+    _service: Service,
+    _env: &Envelope,
+) -> Handled {
     Ok(())
 }

@@ -48,7 +48,13 @@ impl Reject {
 pub type Handled = Result<(), Reject>;
 
 /// Routes one packet of an authenticated session.
-pub async fn dispatch(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, service: Service, env: &Envelope) -> Handled {
+pub async fn dispatch(
+    hub: &Arc<Hub>,
+    session: &Arc<Session>,
+    me: &Identity,
+    service: Service,
+    env: &Envelope,
+) -> Handled {
     use Service::*;
     match service {
         MESSAGE_NEW_WITH_USER_TYPE_TEXT
@@ -70,14 +76,23 @@ pub async fn dispatch(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, ser
         | MESSAGE_GET_LIST_MODIFIED
         | MESSAGE_GET_LIST_MODIFIED_FILES => history::handle(hub, session, me, service, env).await,
         USER_GET_INFO_BY_IDS | USER_GET_INFO_BY_USERNAMES => users::handle(hub, session, me, service, env).await,
-        GROUP_CREATE | GROUP_INVITE | GROUP_LEAVE | GROUP_RENAME | GROUP_CHANGE_ADMIN | GROUP_JOIN_PUBLIC
-        | GROUP_GET_LIST_PRIVATE | GROUP_GET_LIST_PUBLIC | GROUP_GET_DETAILS => {
-            groups::handle(hub, session, me, service, env).await
-        }
-        FREE_CALL_START | FREE_CALL_DATA | FREE_CALL_STATUS_CHANGED | CALLOUT_START_SEND | CALLOUT_DATA_SEND
-        | CALLOUT_STOP_SEND | CALLIN_STATUS_CHANGED | PAID_CALL_LOGS_GET => {
-            crate::calls::handle(hub, session, me, service, env).await
-        }
+        GROUP_CREATE
+        | GROUP_INVITE
+        | GROUP_LEAVE
+        | GROUP_RENAME
+        | GROUP_CHANGE_ADMIN
+        | GROUP_JOIN_PUBLIC
+        | GROUP_GET_LIST_PRIVATE
+        | GROUP_GET_LIST_PUBLIC
+        | GROUP_GET_DETAILS => groups::handle(hub, session, me, service, env).await,
+        FREE_CALL_START
+        | FREE_CALL_DATA
+        | FREE_CALL_STATUS_CHANGED
+        | CALLOUT_START_SEND
+        | CALLOUT_DATA_SEND
+        | CALLOUT_STOP_SEND
+        | CALLIN_STATUS_CHANGED
+        | PAID_CALL_LOGS_GET => crate::calls::handle(hub, session, me, service, env).await,
         APPLICATION_CHANGE_STATE
         | PUSH_NOTIFICATION_REGISTER_DEVICE_SEND
         | PUSH_NOTIFICATION_UNREGISTER_DEVICE_SEND

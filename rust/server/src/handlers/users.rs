@@ -27,7 +27,13 @@ struct ByName {
     username_list: Vec<String>,
 }
 
-pub async fn handle(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, service: Service, env: &Envelope) -> Handled {
+pub async fn handle(
+    hub: &Arc<Hub>,
+    session: &Arc<Session>,
+    me: &Identity,
+    service: Service,
+    env: &Envelope,
+) -> Handled {
     let max = hub.config.limits.max_list;
     let (purpose, users) = if service == Service::USER_GET_INFO_BY_IDS {
         let req: ById = env.decode()?;

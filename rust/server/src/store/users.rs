@@ -58,11 +58,13 @@ impl Store {
     pub async fn users_by_ids(&self, app_id: &str, ids: &[i64]) -> Result<Vec<UserRow>> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let row = sqlx::query("SELECT id, app_id, username, fullname, last_visit FROM users WHERE id = $1 AND app_id = $2")
-                .bind(id)
-                .bind(app_id)
-                .fetch_optional(&self.pool)
-                .await?;
+            let row = sqlx::query(
+                "SELECT id, app_id, username, fullname, last_visit FROM users WHERE id = $1 AND app_id = $2",
+            )
+            .bind(id)
+            .bind(app_id)
+            .fetch_optional(&self.pool)
+            .await?;
             if let Some(row) = row {
                 out.push(user_from(&row)?);
             }

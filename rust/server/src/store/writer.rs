@@ -44,7 +44,10 @@ pub struct Stored {
 }
 
 enum Job {
-    Write { message: NewMessage, done: oneshot::Sender<Result<Stored>> },
+    Write {
+        message: NewMessage,
+        done: oneshot::Sender<Result<Stored>>,
+    },
     /// Answered once everything queued before it has committed.
     Flush(oneshot::Sender<()>),
 }
@@ -103,9 +106,9 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
                 // One bad row must not sink the others: retry each message in a transaction of its own.
                 tracing::warn!(%error, size = batch.len(), "batch commit failed; retrying one by one");
                 for (message, done) in batch.drain(..) {
-                    let outcome = write_batch(&pool, &[&message]).await.and_then(|mut v| {
-                        v.pop().ok_or_else(|| StoreError::Corrupt("empty batch outcome".into()))
-                    });
+                    let outcome = write_batch(&pool, &[&message])
+                        .await
+                        .and_then(|mut v| v.pop().ok_or_else(|| StoreError::Corrupt("empty batch outcome".into())));
                     let _ = done.send(outcome);
                 }
             }
