@@ -93,10 +93,28 @@ fn on_connect(hub: Arc<Hub>, socket: SocketRef) {
             let _ = tx.send(Inbound::Closed { explicit }).await;
         }
     });
-    tokio::spawn(run(hub, session, rx));
+    tokio::spawn(run(hub, session, socket, rx));
 }
 
-async fn run(hub: Arc<Hub>, session: Arc<Session>, mut rx: mpsc::Receiver<Inbound>) {
+/// socketioxide marks a socket connected only after it has written the CONNECT packet, and a client may answer that
+/// packet before the flag is set; an emit in between fails as "closed", which would silently drop the reply to the
+/// client's first packet (its discovery or authenticate). The flag follows the write within the same call, so this
+/// wait is short; it gives up after a few seconds (a connect that failed closes the socket anyway).
+async fn wait_connected(socket: &SocketRef) {
+    for spin in 0..5000 {
+        if socket.connected() {
+            return;
+        }
+        if spin < 100 {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+}
+
+async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mpsc::Receiver<Inbound>) {
+    wait_connected(&socket).await;
     let mut explicit_close = false;
     while let Some(item) = rx.recv().await {
         match item {

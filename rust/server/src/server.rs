@@ -37,6 +37,9 @@ pub enum StartError {
     Http(String),
 }
 
+/// Most packets waiting to be written to one socket.
+const SOCKET_BUFFER: usize = 8192;
+
 /// A running server.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -120,6 +123,10 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         http,
     });
     let (layer, io) = SocketIo::builder()
+        // Packets queued per socket before an emit fails (and the packet is lost). socketioxide's default of 128 is
+        // exceeded by ordinary bursts: a commit acknowledging a pipelining client's messages, a busy group. The
+        // queue allocates as it fills, so a large bound costs nothing on idle sockets.
+        .max_buffer_size(SOCKET_BUFFER)
         .max_payload(max_payload as u64)
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload)

@@ -56,6 +56,10 @@ pub async fn dispatch(
     env: &Envelope,
 ) -> Handled {
     use Service::*;
+    // Sends are pipelined per session; anything else first waits for this session's sends to be answered.
+    if !messages::is_pipelined(service) {
+        messages::settle(session.id).await;
+    }
     match service {
         MESSAGE_NEW_WITH_USER_TYPE_TEXT
         | MESSAGE_WITH_USER_TYPE_STICKER

@@ -9,6 +9,8 @@
 //! stored again; the outcome says `duplicate` and carries the original row, so the caller re-acks without
 //! re-delivering.
 
+use std::collections::HashMap;
+
 use sqlx::{Any, AnyPool, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
@@ -43,6 +45,16 @@ pub struct Stored {
     pub duplicate: bool,
 }
 
+/// A submitted message waiting for its commit.
+pub struct Pending(oneshot::Receiver<Result<Stored>>);
+
+impl Pending {
+    /// Resolves after the commit that holds the message.
+    pub async fn wait(self) -> Result<Stored> {
+        self.0.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
 enum Job {
     Write {
         message: NewMessage,
@@ -67,9 +79,15 @@ impl MessageWriter {
 
     /// Stores `message`; resolves after the commit that holds it.
     pub async fn store(&self, message: NewMessage) -> Result<Stored> {
+        self.submit(message).await?.wait().await
+    }
+
+    /// Queues `message` behind everything submitted before it and returns without waiting for the commit, so one
+    /// caller can have several messages in flight (and in one commit) while keeping their order.
+    pub async fn submit(&self, message: NewMessage) -> Result<Pending> {
         let (done, wait) = oneshot::channel();
         self.tx.send(Job::Write { message, done }).await.map_err(|_| StoreError::WriterGone)?;
-        wait.await.map_err(|_| StoreError::WriterGone)?
+        Ok(Pending(wait))
     }
 
     /// Resolves once everything queued before the call has committed.
@@ -125,13 +143,49 @@ async fn write_batch(pool: &AnyPool, batch: &[&NewMessage]) -> Result<Vec<Stored
     }
     let mut tx = pool.begin().await?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for message in batch {
-        outcomes.push(write_one(&mut tx, message).await?);
+    // The conversation rows to move forward, each once per batch: its last new message wins, exactly as if every
+    // message had updated it in turn. A busy conversation thus costs one update per commit, not one per message.
+    let mut user_convs: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+    let mut groups: HashMap<i64, (i64, i64)> = HashMap::new();
+    for m in batch {
+        let outcome = write_one(&mut tx, m).await?;
+        if !outcome.duplicate {
+            let last = (m.created, outcome.row_id);
+            if m.chat_type == 1 {
+                user_convs.insert((m.sender_id, m.receiver_id), last);
+                user_convs.insert((m.receiver_id, m.sender_id), last);
+            } else {
+                groups.insert(m.conv_a, last);
+            }
+        }
+        outcomes.push(outcome);
+    }
+    for ((owner, peer), (modified, row_id)) in user_convs {
+        sqlx::query(
+            "INSERT INTO user_conversations (owner_id, peer_id, modified, last_message_id, deleted_up_to) \
+             VALUES ($1, $2, $3, $4, 0) ON CONFLICT (owner_id, peer_id) DO UPDATE SET modified = excluded.modified, \
+             last_message_id = excluded.last_message_id",
+        )
+        .bind(owner)
+        .bind(peer)
+        .bind(modified)
+        .bind(row_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (group, (modified, row_id)) in groups {
+        sqlx::query("UPDATE chat_groups SET modified = $1, last_message_id = $2 WHERE id = $3")
+            .bind(modified)
+            .bind(row_id)
+            .bind(group)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(outcomes)
 }
 
+/// Inserts one message, or finds the original of a repeated identity.
 async fn write_one(tx: &mut Transaction<'static, Any>, m: &NewMessage) -> Result<Stored> {
     let inserted = sqlx::query(
         "INSERT INTO messages (chat_type, conv_a, conv_b, sender_id, receiver_id, msg_id, kind, content, created, \
@@ -162,28 +216,5 @@ async fn write_one(tx: &mut Transaction<'static, Any>, m: &NewMessage) -> Result
         .await?;
         return Ok(Stored { row_id: row.try_get(0)?, created: row.try_get(1)?, duplicate: true });
     };
-    let row_id: i64 = row.try_get(0)?;
-    if m.chat_type == 1 {
-        for (owner, peer) in [(m.sender_id, m.receiver_id), (m.receiver_id, m.sender_id)] {
-            sqlx::query(
-                "INSERT INTO user_conversations (owner_id, peer_id, modified, last_message_id, deleted_up_to) \
-                 VALUES ($1, $2, $3, $4, 0) ON CONFLICT (owner_id, peer_id) DO UPDATE SET modified = excluded.modified, \
-                 last_message_id = excluded.last_message_id",
-            )
-            .bind(owner)
-            .bind(peer)
-            .bind(m.created)
-            .bind(row_id)
-            .execute(&mut **tx)
-            .await?;
-        }
-    } else {
-        sqlx::query("UPDATE chat_groups SET modified = $1, last_message_id = $2 WHERE id = $3")
-            .bind(m.created)
-            .bind(row_id)
-            .bind(m.conv_a)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(Stored { row_id, created: m.created, duplicate: false })
+    Ok(Stored { row_id: row.try_get(0)?, created: m.created, duplicate: false })
 }
