@@ -90,14 +90,20 @@ fn on_connect(hub: Arc<Hub>, socket: SocketRef) {
             let _ = tx.send(Inbound::Closed { explicit }).await;
         }
     });
-    tokio::spawn(run(hub, session, rx));
+    tokio::spawn(run(hub, session, socket, rx));
 }
 
-async fn run(hub: Arc<Hub>, session: Arc<Session>, mut rx: mpsc::Receiver<Inbound>) {
+async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mpsc::Receiver<Inbound>) {
     let mut explicit_close = false;
+    let mut connected = false;
     while let Some(item) = rx.recv().await {
         match item {
-            Inbound::Packet(value) => handle_packet(&hub, &session, value).await,
+            Inbound::Packet(value) => {
+                if !connected {
+                    connected = until_connected(&socket).await;
+                }
+                handle_packet(&hub, &session, value).await
+            }
             Inbound::Closed { explicit } => {
                 explicit_close = explicit;
                 break;
@@ -106,6 +112,20 @@ async fn run(hub: Arc<Hub>, session: Arc<Session>, mut rx: mpsc::Receiver<Inboun
     }
     hub.metrics.sockets_open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     handlers::connection::closed(&hub, &session, explicit_close).await;
+}
+
+/// socketioxide sends the namespace CONNECT packet a moment before it marks the socket connected, and refuses to
+/// emit until then. A client that answers CONNECT at once (every client does: discovery, authenticate) can have its
+/// first packet handled in that gap, and the reply would be lost. So the first packet waits for the mark; the gap is
+/// microseconds, longer only when the machine is loaded. Gives up after a few seconds (the socket never connected).
+async fn until_connected(socket: &SocketRef) -> bool {
+    for _ in 0..5000 {
+        if socket.connected() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    false
 }
 
 async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json::Value) {
