@@ -95,9 +95,15 @@ fn on_connect(hub: Arc<Hub>, socket: SocketRef) {
 
 async fn run(hub: Arc<Hub>, session: Arc<Session>, mut rx: mpsc::Receiver<Inbound>) {
     let mut explicit_close = false;
+    let mut first = true;
     while let Some(item) = rx.recv().await {
         match item {
-            Inbound::Packet(value) => handle_packet(&hub, &session, value).await,
+            Inbound::Packet(value) => {
+                if std::mem::take(&mut first) {
+                    wait_connected(&session).await;
+                }
+                handle_packet(&hub, &session, value).await
+            }
             Inbound::Closed { explicit } => {
                 explicit_close = explicit;
                 break;
@@ -106,6 +112,19 @@ async fn run(hub: Arc<Hub>, session: Arc<Session>, mut rx: mpsc::Receiver<Inboun
     }
     hub.metrics.sockets_open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     handlers::connection::closed(&hub, &session, explicit_close).await;
+}
+
+/// socketioxide sends the namespace CONNECT packet a moment *before* it flags the socket connected, and `emit`
+/// refuses to send until then. A client that answers CONNECT at once (the original SDK sends svc 29 immediately)
+/// could otherwise have its first reply dropped when this task runs in that window; the wait is bounded in case the
+/// socket never gets there (it is then closing anyway).
+async fn wait_connected(session: &Session) {
+    for _ in 0..1000 {
+        if session.connected() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
 }
 
 async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json::Value) {
