@@ -370,6 +370,25 @@ impl TestClient {
         let _ = self.out.send(Message::text("41"));
         let _ = self.out.send(Message::Close(None));
     }
+
+    /// Closes the WebSocket without a Socket.IO disconnect (`41`): to the server this is a lost transport, not a
+    /// client that left on purpose.
+    pub fn drop_transport(&self) {
+        let _ = self.out.send(Message::Close(None));
+    }
+
+    /// The next packet in arrival order, whatever its service (buffered ones first): `(service, body)`. For tests
+    /// that check the order of packets across services.
+    pub async fn next_packet(&mut self) -> Result<(i64, Value), ClientError> {
+        if let Some(env) = self.buffer.pop_front() {
+            return Ok((env.service, body_of(&env)));
+        }
+        match tokio::time::timeout(DEADLINE, self.inbox.recv()).await {
+            Ok(Some(env)) => Ok((env.service, body_of(&env))),
+            Ok(None) => Err(ClientError::Closed),
+            Err(_) => Err(ClientError::Timeout(0)),
+        }
+    }
 }
 
 fn body_of(env: &Envelope) -> Value {

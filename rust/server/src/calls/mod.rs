@@ -1,31 +1,130 @@
-//! (being written)
+//! Call signalling: free calls between users (186/187/188/199), and the PSTN services (500–510) as far as a server
+//! without a SIP trunk serves them (PROTOCOL.md §3.4–§3.18, §4.4, §5, §9.4, §11.3; OQ-5, OQ-19–OQ-22; D13).
+//!
+//! # Free calls
+//!
+//! The server relays signalling only; media goes peer to peer (or through the TURN servers of svc 162). A call is
+//! keyed by `(caller userId, callId)`, because a `callId` is a per-client counter and two callers may well use the
+//! same one at the same time. Every call is in one of two phases and is removed from the table the moment it ends,
+//! whatever ends it (a terminal 188, the ring timeout, a departed session, an expired grace period), together with
+//! its timers.
+//!
+//! **Ringing.** A 186 from a caller session is relayed, with `from` added, to every session of the callee in the
+//! same application: each becomes a *leg*. A leg answers 180 (ringing) or 600 (busy); the first 180 is forwarded to
+//! the caller, later ones are not. BUSY is aggregated (OQ-20): a busy leg drops out, and 600 reaches the caller only
+//! when no leg is left ringing or still to answer, so one device busy on another call does not stop the others
+//! ringing. While the call rings the caller's 187 packets (candidates) go to every live leg and are also kept, so a
+//! callee session that authenticates while the call rings gets the 186 and the candidates so far and rings too.
+//! 603 (reject), 400 (not answered) and 700 (stop) from a leg end the call for everyone; 700 (or any of 400/600/603)
+//! from the caller reaches every live leg.
+//!
+//! **Answered.** A 200 from a leg makes it the *answering session*: the caller gets 188/200, the ring timer stops and
+//! the other legs are forgotten. From then on 187 and 188 travel only between the caller session and the answering
+//! session; anything from the callee's other sessions about this call is dropped. A terminal status from either
+//! party ends the call.
+//!
+//! **199.** When a session sends 188 with 200, 603, 400 or 700, the sender's *other* sessions get 199
+//! `{callId, status}` (§5.3): for the callee this stops the ringing on the other devices ("answered elsewhere",
+//! "rejected elsewhere"); for the caller it is harmless and lets its other devices know. 600 and 180 are never
+//! mirrored. An explicit disconnect that ends a call mirrors 700 the same way.
+//!
+//! **Ordering races (§5.2).** A caller's 187 that arrives before its 186 (candidates gathered before the offer was
+//! written) is held under `(caller, callId)` for up to 2 s and delivered right after the 186; if no 186 comes it is
+//! dropped. The answering session's candidates (187 type 2) are held until its answer (187 type 1) has been relayed
+//! to the caller, for up to 2 s, after which they pass anyway; 187 packets a leg sends before its 200 are held and
+//! relayed, in order and under the same rule, if that leg answers. Packets of one call are otherwise relayed in
+//! arrival order: every send happens under the table's lock.
+//!
+//! **Ring timeout (OQ-19).** A call still ringing after `limits.ring_timeout_secs` ends with 188 `status: 400` to
+//! the caller (`from` the callee) and to every live leg (`from` the caller).
+//!
+//! **Refusals.** The caller gets a 188 at once, written as if the callee had sent it (`from` = the callee id the
+//! caller addressed), and no call is created, when:
+//!
+//! * the callee is the caller himself, is unknown, or belongs to another application: `status` 400 (not
+//!   available) — the original client shows "not answered" and clears the call;
+//! * every session of the callee is busy with another call (it is the caller session or the answering session of a
+//!   live call): `status` 600 (busy). Sessions that are merely ringing for another call do not count as busy: they
+//!   get the 186 and answer 600 themselves if their client is engaged, and BUSY aggregation applies.
+//!
+//! A repeated 186 for a live `(caller, callId)` is dropped. 187/188 from a session that is not a party of the call
+//! are dropped (a 187 for no call at all is taken as race 1 above).
+//!
+//! **Callee offline (OQ-21).** If the callee has no session the call is created without legs and held until the ring
+//! timeout (then 400 to the caller). A mobile push (`pushPacketType: "186"`) belongs here; no push service exists
+//! yet, so the hook only logs. A callee session that authenticates meanwhile rings as described above.
+//!
+//! **Lost sessions (OQ-5, §3.3, §9.4).** An explicit disconnect (Socket.IO `41`) ends the session's call at once as
+//! if it had sent 188/700: the peer gets 700 (`from` the departed user). A transport loss (no `41`) detaches that
+//! side of the call for `limits.call_grace_secs`: packets for it are queued, and the next session of the same user
+//! that authenticates within the grace period takes the side over (it receives the queue) and the call continues; if
+//! nobody comes back, the peer gets 188/700. A *ringing* callee session that goes away just leaves the call; if it
+//! was the last live leg, the caller gets 600 when some leg was busy, 700 after an explicit disconnect, and after a
+//! transport loss the call keeps ringing for the device to come back until the ring timeout.
+//!
+//! # Paid calls
+//!
+//! See [`pstn`]: without a SIP trunk, 500 gets 610 402/−4, 501/502/506 are dropped and 509 lists the (empty) paid
+//! call logs of the requesting user.
+
+mod free;
+mod pstn;
 
 use std::sync::Arc;
 
 use azstack_protocol::{Envelope, Service};
+use tokio::sync::futures::Notified;
 
 use crate::handlers::Handled;
 use crate::hub::Hub;
 use crate::session::{Identity, Session};
 
-/// Call state (free-call signalling).
+/// Call state (free-call signalling), shared by every session through the hub.
 #[derive(Default)]
-pub struct Calls {}
-
-impl Calls {
-    /// A session of `me` has just authenticated.
-    pub async fn session_authenticated(&self, _hub: &Arc<Hub>, _session: &Arc<Session>, _me: &Identity) {}
-
-    /// A session of `me` has closed; `explicit`: the client disconnected on purpose.
-    pub async fn session_closed(&self, _hub: &Arc<Hub>, _session: &Arc<Session>, _me: &Identity, _explicit: bool) {}
+pub struct Calls {
+    free: free::FreeCalls,
 }
 
+impl Calls {
+    /// A session of `me` has just authenticated: it may resume a call a lost session left, or start ringing.
+    pub async fn session_authenticated(&self, _hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity) {
+        self.free.session_authenticated(session, me);
+    }
+
+    /// A session of `me` has closed; `explicit`: the client disconnected on purpose.
+    pub async fn session_closed(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, explicit: bool) {
+        self.free.session_closed(hub, session, me, explicit);
+    }
+
+    /// Free calls in progress (ringing or answered).
+    pub fn active(&self) -> usize {
+        self.free.active()
+    }
+
+    /// Whether a call of `user_id` waits for that user to come back after a lost session (OQ-5).
+    pub fn in_grace(&self, user_id: i64) -> bool {
+        self.free.in_grace(user_id)
+    }
+
+    /// Completes at the next change of the call table (a call starts, is answered, loses or regains a session,
+    /// ends). To wait for a condition without missing a change, create this future *before* checking it.
+    pub fn changed(&self) -> Notified<'_> {
+        self.free.changed()
+    }
+}
+
+/// Routes the call services of an authenticated session.
 pub async fn handle(
-    _hub: &Arc<Hub>,
-    _session: &Arc<Session>,
-    _me: &Identity,
-    _service: Service,
-    _env: &Envelope,
+    hub: &Arc<Hub>,
+    session: &Arc<Session>,
+    me: &Identity,
+    service: Service,
+    env: &Envelope,
 ) -> Handled {
-    Ok(())
+    match service {
+        Service::FREE_CALL_START => hub.calls.free.start(hub, session, me, env).await,
+        Service::FREE_CALL_DATA => hub.calls.free.data(hub, session, me, env),
+        Service::FREE_CALL_STATUS_CHANGED => hub.calls.free.status(hub, session, me, env),
+        _ => pstn::handle(hub, session, me, service, env).await,
+    }
 }

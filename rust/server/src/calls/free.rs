@@ -1,0 +1,878 @@
+//! The free-call table and its rules (186/187/188/199). The design is described in the parent module's
+//! documentation; this file is the state machine.
+//!
+//! All state lives in one [`State`] behind a `std::sync::Mutex` that is never held across an `.await`. Packets are
+//! sent *while* the lock is held: emitting only queues the packet on the socket, and sending under the lock is what
+//! keeps the packets of one call in a single order however many tasks (sockets, timers) act on it.
+//!
+//! Timers (ring timeout, the callee-candidate hold, the grace period after a lost session, the early-candidate
+//! buffer) are tokio tasks. Each has a unique id stored next to its abort handle in a [`TimerSlot`]; dropping the
+//! slot aborts the task, and a task that fires checks that its id is still the one in the table, so a timer that was
+//! replaced or whose call ended never acts.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use azstack_protocol::bodies::calls::{
+    FreeCallData, FreeCallStart, FreeCallStatus, FreeCallStatusByMe, FreeCallStatusFromPeer,
+};
+use azstack_protocol::constants::call::{
+    CALL_STATUS_FREE_CALL_ANSWERED as ANSWERED, CALL_STATUS_FREE_CALL_BUSY as BUSY,
+    CALL_STATUS_FREE_CALL_NOT_ANSWERED as NOT_ANSWERED, CALL_STATUS_FREE_CALL_REJECTED as REJECTED,
+    CALL_STATUS_FREE_CALL_RINGING as RINGING, CALL_STATUS_FREE_CALL_STOP as STOP,
+    CALL_WEBRTC_DATA_TYPE_SESSION_DESCRIPTION as SESSION_DESCRIPTION,
+};
+use azstack_protocol::{Envelope, Service};
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
+use tokio::task::AbortHandle;
+
+use crate::handlers::{Handled, Reject};
+use crate::hub::Hub;
+use crate::session::{Identity, Session};
+
+/// How long 187 packets are held for a 186 that has not arrived (race 1) or for the callee's answer (race 2).
+const HOLD: Duration = Duration::from_secs(2);
+
+/// Most packets kept in any one buffer (early candidates, a session's held data, a detached side's queue). Beyond
+/// it packets are dropped: a real call gathers a few dozen candidates at most.
+const MAX_HELD: usize = 128;
+
+/// Statuses that end a call, whoever sends them.
+fn is_terminal(status: i64) -> bool {
+    matches!(status, NOT_ANSWERED | BUSY | REJECTED | STOP)
+}
+
+/// Statuses mirrored to the sender's other sessions as 199 (§5.3): never 600, never 180.
+fn is_mirrored(status: i64) -> bool {
+    matches!(status, ANSWERED | REJECTED | NOT_ANSWERED | STOP)
+}
+
+/// A free call's identity: callIds are per-client counters, unique only together with the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct CallKey {
+    caller: i64,
+    call_id: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Caller,
+    Callee,
+}
+
+/// What a timer task does when it fires; the id is matched against the table first.
+#[derive(Clone, Copy, Debug)]
+enum Timer {
+    Ring(u64),
+    Hold(u64),
+    Grace(u64),
+    Early(u64),
+}
+
+/// A running timer task; dropping the slot cancels it.
+struct TimerSlot {
+    id: u64,
+    handle: AbortHandle,
+}
+
+impl TimerSlot {
+    fn start(hub: &Arc<Hub>, after: Duration, key: CallKey, timer: Timer, id: u64) -> TimerSlot {
+        let weak = Arc::downgrade(hub);
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            if let Some(hub) = weak.upgrade() {
+                hub.calls.free.fire(key, timer);
+            }
+        });
+        TimerSlot { id, handle: task.abort_handle() }
+    }
+}
+
+impl Drop for TimerSlot {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// One end of a call: a live session, or a user whose session was lost and who has until the grace timer fires to
+/// come back. Packets for a detached side are queued and delivered to the session that re-attaches.
+enum Side {
+    Attached(Arc<Session>),
+    Detached { queue: Vec<Envelope>, grace: TimerSlot },
+}
+
+impl Side {
+    fn session_id(&self) -> Option<u64> {
+        match self {
+            Side::Attached(s) => Some(s.id),
+            Side::Detached { .. } => None,
+        }
+    }
+
+    fn deliver(&mut self, env: &Envelope) {
+        match self {
+            Side::Attached(s) => s.send_envelope(env),
+            Side::Detached { queue, .. } => {
+                if queue.len() < MAX_HELD {
+                    queue.push(env.clone());
+                }
+            }
+        }
+    }
+
+    fn detach(hub: &Arc<Hub>, key: CallKey, id: u64) -> Side {
+        let grace = Duration::from_secs(hub.config.limits.call_grace_secs);
+        Side::Detached { queue: Vec::new(), grace: TimerSlot::start(hub, grace, key, Timer::Grace(id), id) }
+    }
+
+    /// Attaches `session` if this side is detached; the queued packets go to it at once.
+    fn reattach(&mut self, session: &Arc<Session>) -> bool {
+        if !matches!(self, Side::Detached { .. }) {
+            return false;
+        }
+        if let Side::Detached { queue, .. } = std::mem::replace(self, Side::Attached(session.clone())) {
+            for env in &queue {
+                session.send_envelope(env);
+            }
+        }
+        true
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LegState {
+    /// The 186 was delivered; no reply yet.
+    Pending,
+    /// The session said 180.
+    Ringing,
+    /// The session said 600: it takes no further part.
+    Busy,
+}
+
+/// A callee session the 186 was delivered to, while the call rings.
+struct Leg {
+    session: Arc<Session>,
+    state: LegState,
+    /// 187 packets this session sent before answering, `(type, relayed envelope)`; relayed if it answers.
+    held: Vec<(i64, Envelope)>,
+}
+
+impl Leg {
+    fn new(session: Arc<Session>) -> Leg {
+        Leg { session, state: LegState::Pending, held: Vec::new() }
+    }
+
+    fn live(&self) -> bool {
+        self.state != LegState::Busy
+    }
+}
+
+struct Ringing {
+    legs: Vec<Leg>,
+    /// 180 already forwarded to the caller.
+    reported: bool,
+    /// The caller's 187 packets so far, replayed after the 186 to a callee session that joins late.
+    caller_data: Vec<Envelope>,
+    timer: TimerSlot,
+}
+
+struct Answered {
+    callee: Side,
+    /// The callee's 187 type 1 has been relayed: its candidates pass straight through.
+    answer_relayed: bool,
+    /// The hold timer fired without an answer: candidates pass straight through too.
+    hold_released: bool,
+    held: Vec<Envelope>,
+    hold: Option<TimerSlot>,
+}
+
+impl Answered {
+    /// A 187 of the answering session: the answer is relayed at once (and releases held candidates); candidates
+    /// wait for it, at most [`HOLD`].
+    fn callee_sent(&mut self, caller: &mut Side, hub: &Arc<Hub>, key: CallKey, data_type: i64, env: Envelope, id: u64) {
+        if data_type == SESSION_DESCRIPTION {
+            caller.deliver(&env);
+            if !self.answer_relayed {
+                self.answer_relayed = true;
+                self.release(caller);
+            }
+        } else if self.answer_relayed || self.hold_released {
+            caller.deliver(&env);
+        } else {
+            if self.hold.is_none() {
+                self.hold = Some(TimerSlot::start(hub, HOLD, key, Timer::Hold(id), id));
+            }
+            if self.held.len() < MAX_HELD {
+                self.held.push(env);
+            }
+        }
+    }
+
+    fn release(&mut self, caller: &mut Side) {
+        for env in self.held.drain(..) {
+            caller.deliver(&env);
+        }
+        self.hold = None;
+    }
+}
+
+enum Phase {
+    Ringing(Ringing),
+    Answered(Answered),
+}
+
+struct Call {
+    callee: i64,
+    app_id: Arc<str>,
+    /// The 186 as relayed (with `from`), for callee sessions that join while it rings.
+    offer: Envelope,
+    caller: Side,
+    phase: Phase,
+}
+
+/// What became of a call when one of its sessions went away.
+enum Lost {
+    Stays,
+    Ends { mirror: bool },
+}
+
+impl Call {
+    fn involves(&self, session: u64) -> bool {
+        self.caller.session_id() == Some(session) || self.has_callee_session(session)
+    }
+
+    /// The session is busy with this call: its caller, or the callee session that answered.
+    fn engages(&self, session: u64) -> bool {
+        self.caller.session_id() == Some(session)
+            || matches!(&self.phase, Phase::Answered(a) if a.callee.session_id() == Some(session))
+    }
+
+    fn has_callee_session(&self, session: u64) -> bool {
+        match &self.phase {
+            Phase::Ringing(r) => r.legs.iter().any(|l| l.session.id == session),
+            Phase::Answered(a) => a.callee.session_id() == Some(session),
+        }
+    }
+
+    /// To the callee: every session still ringing, or the answering one.
+    fn send_to_callee(&mut self, env: &Envelope) {
+        match &mut self.phase {
+            Phase::Ringing(r) => {
+                for leg in r.legs.iter().filter(|l| l.live()) {
+                    leg.session.send_envelope(env);
+                }
+            }
+            Phase::Answered(a) => a.callee.deliver(env),
+        }
+    }
+
+    fn caller_data(&mut self, env: Envelope) {
+        match &mut self.phase {
+            Phase::Ringing(r) => {
+                for leg in r.legs.iter().filter(|l| l.live()) {
+                    leg.session.send_envelope(&env);
+                }
+                if r.caller_data.len() < MAX_HELD {
+                    r.caller_data.push(env);
+                }
+            }
+            Phase::Answered(a) => a.callee.deliver(&env),
+        }
+    }
+
+    fn callee_data(
+        &mut self,
+        hub: &Arc<Hub>,
+        key: CallKey,
+        session: u64,
+        data_type: i64,
+        env: Envelope,
+        id: u64,
+    ) -> Handled {
+        match &mut self.phase {
+            Phase::Ringing(r) => {
+                let Some(leg) = r.legs.iter_mut().find(|l| l.session.id == session) else {
+                    return Err(Reject::Refused("free-call data from a session outside the call"));
+                };
+                if !leg.live() {
+                    return Err(Reject::Refused("free-call data from a callee session that was busy"));
+                }
+                if leg.held.len() < MAX_HELD {
+                    leg.held.push((data_type, env));
+                }
+                Ok(())
+            }
+            Phase::Answered(a) => {
+                a.callee_sent(&mut self.caller, hub, key, data_type, env, id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Leg `idx` answered: tell the caller, stop ringing everywhere else, relay what that session held.
+    fn answer(&mut self, hub: &Arc<Hub>, key: CallKey, idx: usize, out: &Envelope, id: u64) {
+        let Phase::Ringing(r) = &mut self.phase else { return };
+        let leg = r.legs.swap_remove(idx);
+        self.caller.deliver(out);
+        // Replacing the phase drops the ring timer and the other legs.
+        self.phase = Phase::Answered(Answered {
+            callee: Side::Attached(leg.session),
+            answer_relayed: false,
+            hold_released: false,
+            held: Vec::new(),
+            hold: None,
+        });
+        if let Phase::Answered(a) = &mut self.phase {
+            for (data_type, env) in leg.held {
+                a.callee_sent(&mut self.caller, hub, key, data_type, env, id);
+            }
+        }
+    }
+
+    /// Session `session` of this call is gone. An explicit disconnect ends the call as a 700 from that side would; a
+    /// transport loss detaches the side for the grace period. A ringing callee session just leaves; if it was the
+    /// last one ringing, busy devices make it a 600, an explicit disconnect a 700, and a transport loss keeps the
+    /// call ringing (the device may come back) until the ring timeout.
+    fn session_lost(&mut self, hub: &Arc<Hub>, key: CallKey, session: u64, explicit: bool, id: u64) -> Lost {
+        let callee = self.callee;
+        if self.caller.session_id() == Some(session) {
+            if explicit {
+                self.send_to_callee(&server_status(key.call_id, STOP, key.caller, callee));
+                return Lost::Ends { mirror: true };
+            }
+            self.caller = Side::detach(hub, key, id);
+            return Lost::Stays;
+        }
+        match &mut self.phase {
+            Phase::Answered(a) if a.callee.session_id() == Some(session) => {
+                if explicit {
+                    self.caller.deliver(&server_status(key.call_id, STOP, callee, key.caller));
+                    return Lost::Ends { mirror: true };
+                }
+                a.callee = Side::detach(hub, key, id);
+                Lost::Stays
+            }
+            Phase::Answered(_) => Lost::Stays,
+            Phase::Ringing(r) => {
+                let was_live = r.legs.iter().any(|l| l.session.id == session && l.live());
+                r.legs.retain(|l| l.session.id != session);
+                if !was_live || r.legs.iter().any(Leg::live) {
+                    return Lost::Stays;
+                }
+                if r.legs.iter().any(|l| l.state == LegState::Busy) {
+                    self.caller.deliver(&server_status(key.call_id, BUSY, callee, key.caller));
+                    Lost::Ends { mirror: false }
+                } else if explicit {
+                    self.caller.deliver(&server_status(key.call_id, STOP, callee, key.caller));
+                    Lost::Ends { mirror: false }
+                } else {
+                    Lost::Stays
+                }
+            }
+        }
+    }
+}
+
+/// 187s a caller sent before its 186 (race 1).
+struct Early {
+    to: i64,
+    items: Vec<Envelope>,
+    timer: TimerSlot,
+}
+
+#[derive(Default)]
+struct State {
+    calls: HashMap<CallKey, Call>,
+    early: HashMap<CallKey, Early>,
+    next_id: u64,
+}
+
+impl State {
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn engaged(&self, session: u64) -> bool {
+        self.calls.values().any(|c| c.engages(session))
+    }
+
+    /// The call a packet of `session` (user `user`) about `call_id` with peer `peer` belongs to, and the sender's
+    /// role in it. Only the sessions taking part count: the caller session, the callee sessions it rings on, then
+    /// the answering one.
+    fn locate(&self, user: i64, session: u64, call_id: i64, peer: i64) -> Option<(CallKey, Role)> {
+        let mine = CallKey { caller: user, call_id };
+        if let Some(c) = self.calls.get(&mine)
+            && c.callee == peer
+            && c.caller.session_id() == Some(session)
+        {
+            return Some((mine, Role::Caller));
+        }
+        let theirs = CallKey { caller: peer, call_id };
+        if let Some(c) = self.calls.get(&theirs)
+            && c.callee == user
+            && c.has_callee_session(session)
+        {
+            return Some((theirs, Role::Callee));
+        }
+        None
+    }
+}
+
+/// The free-call table.
+pub(super) struct FreeCalls {
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+impl Default for FreeCalls {
+    fn default() -> FreeCalls {
+        FreeCalls { state: Mutex::new(State::default()), changed: Notify::new() }
+    }
+}
+
+/// A relayed body: the sender's JSON object with `from` set to the sender.
+fn relayed(service: Service, mut raw: Map<String, Value>, from: i64) -> Envelope {
+    raw.insert("from".to_owned(), Value::from(from));
+    Envelope::new(service, &Value::Object(raw))
+}
+
+/// A 188 the server writes on behalf of the peer `from` (ring timeout, lost session, busy, not available).
+fn server_status(call_id: i64, status: i64, from: i64, to: i64) -> Envelope {
+    Envelope::new(Service::FREE_CALL_STATUS_CHANGED, &FreeCallStatusFromPeer { call_id, status, from, to: Some(to) })
+}
+
+/// The live sessions of `user` in application `app`.
+fn app_sessions(hub: &Hub, user: i64, app: &str) -> Vec<Arc<Session>> {
+    hub.sessions.sessions(user).into_iter().filter(|s| s.identity().is_some_and(|i| &*i.app_id == app)).collect()
+}
+
+/// 199 to the user's other sessions for the statuses that are mirrored.
+fn mirror(hub: &Hub, user: i64, app: &str, except: u64, call_id: i64, status: i64) {
+    if !is_mirrored(status) {
+        return;
+    }
+    let env = Envelope::new(Service::FREE_CALL_STATUS_CHANGED_BY_ME, &FreeCallStatusByMe { call_id, status });
+    for s in app_sessions(hub, user, app).iter().filter(|s| s.id != except) {
+        s.send_envelope(&env);
+    }
+}
+
+/// OQ-21: the callee has no session. Here a mobile push (`pushPacketType: "186"`) would go out once a push service
+/// exists; until then the call is only held until the ring timeout (or until a callee session authenticates).
+fn callee_offline(key: CallKey, callee: i64) {
+    tracing::info!(
+        caller = key.caller,
+        call_id = key.call_id,
+        callee,
+        "free call to a user with no session: no push service configured, holding until the ring timeout"
+    );
+}
+
+impl FreeCalls {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn changed(&self) -> Notified<'_> {
+        self.changed.notified()
+    }
+
+    pub(super) fn active(&self) -> usize {
+        self.lock().calls.len()
+    }
+
+    pub(super) fn in_grace(&self, user: i64) -> bool {
+        self.lock().calls.iter().any(|(key, call)| {
+            (key.caller == user && matches!(call.caller, Side::Detached { .. }))
+                || (call.callee == user
+                    && matches!(&call.phase, Phase::Answered(a) if matches!(a.callee, Side::Detached { .. })))
+        })
+    }
+
+    /// svc 186 from a caller session.
+    pub(super) async fn start(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+        let req: FreeCallStart = env.decode()?;
+        let raw: Map<String, Value> = env.decode()?;
+        let key = CallKey { caller: me.user_id, call_id: req.call_id };
+        let refuse = |status| session.send_envelope(&server_status(req.call_id, status, req.to, me.user_id));
+        let known = req.to != me.user_id && !hub.store.users_by_ids(&me.app_id, &[req.to]).await?.is_empty();
+        if !known {
+            self.lock().early.remove(&key);
+            tracing::info!(
+                caller = me.user_id,
+                call_id = req.call_id,
+                to = req.to,
+                "free call to an unknown user or to oneself"
+            );
+            refuse(NOT_ANSWERED);
+            return Ok(());
+        }
+        let offer = relayed(Service::FREE_CALL_START, raw, me.user_id);
+        let reachable = app_sessions(hub, req.to, &me.app_id);
+        let mut st = self.lock();
+        let early = st.early.remove(&key);
+        if st.calls.contains_key(&key) {
+            return Err(Reject::Refused("free call already started"));
+        }
+        let free: Vec<Arc<Session>> = reachable.iter().filter(|s| !st.engaged(s.id)).cloned().collect();
+        if !reachable.is_empty() && free.is_empty() {
+            drop(st);
+            tracing::info!(
+                caller = me.user_id,
+                call_id = req.call_id,
+                to = req.to,
+                "free call to a user busy on every session"
+            );
+            refuse(BUSY);
+            return Ok(());
+        }
+        let caller_data = early.filter(|e| e.to == req.to).map(|e| e.items).unwrap_or_default();
+        let id = st.next_id();
+        let ring = Duration::from_secs(hub.config.limits.ring_timeout_secs);
+        let timer = TimerSlot::start(hub, ring, key, Timer::Ring(id), id);
+        let legs: Vec<Leg> = free.into_iter().map(Leg::new).collect();
+        for leg in &legs {
+            leg.session.send_envelope(&offer);
+            for data in &caller_data {
+                leg.session.send_envelope(data);
+            }
+        }
+        if legs.is_empty() {
+            callee_offline(key, req.to);
+        }
+        tracing::info!(
+            caller = me.user_id,
+            call_id = req.call_id,
+            to = req.to,
+            sessions = legs.len(),
+            "free call ringing"
+        );
+        st.calls.insert(
+            key,
+            Call {
+                callee: req.to,
+                app_id: me.app_id.clone(),
+                offer,
+                caller: Side::Attached(session.clone()),
+                phase: Phase::Ringing(Ringing { legs, reported: false, caller_data, timer }),
+            },
+        );
+        drop(st);
+        self.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// svc 187 from either side.
+    pub(super) fn data(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+        let req: FreeCallData = env.decode()?;
+        let raw: Map<String, Value> = env.decode()?;
+        let out = relayed(Service::FREE_CALL_DATA, raw, me.user_id);
+        let mut st = self.lock();
+        let id = st.next_id();
+        match st.locate(me.user_id, session.id, req.call_id, req.to) {
+            Some((key, Role::Caller)) => {
+                if let Some(call) = st.calls.get_mut(&key) {
+                    call.caller_data(out);
+                }
+                Ok(())
+            }
+            Some((key, Role::Callee)) => match st.calls.get_mut(&key) {
+                Some(call) => call.callee_data(hub, key, session.id, req.data_type, out, id),
+                None => Ok(()),
+            },
+            None => {
+                let mine = CallKey { caller: me.user_id, call_id: req.call_id };
+                let theirs = CallKey { caller: req.to, call_id: req.call_id };
+                if st.calls.contains_key(&mine) || st.calls.contains_key(&theirs) {
+                    // A device that lost the call to another one (answered elsewhere), or a resumed side's old
+                    // session: not a party any more.
+                    tracing::debug!(
+                        session = session.id,
+                        call_id = req.call_id,
+                        "free-call data from a non-party dropped"
+                    );
+                    return Ok(());
+                }
+                // Race 1: the caller's candidates may overtake its 186.
+                let early = st.early.entry(mine).or_insert_with(|| Early {
+                    to: req.to,
+                    items: Vec::new(),
+                    timer: TimerSlot::start(hub, HOLD, mine, Timer::Early(id), id),
+                });
+                if early.to == req.to && early.items.len() < MAX_HELD {
+                    early.items.push(out);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// svc 188 from either side.
+    pub(super) fn status(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+        let req: FreeCallStatus = env.decode()?;
+        let raw: Map<String, Value> = env.decode()?;
+        let out = relayed(Service::FREE_CALL_STATUS_CHANGED, raw, me.user_id);
+        let mut st = self.lock();
+        let id = st.next_id();
+        let Some((key, role)) = st.locate(me.user_id, session.id, req.call_id, req.to) else {
+            // Usual races: both sides hang up at once, a late answer after the ring timeout, a device that had not
+            // seen the 199 yet. Nothing to do.
+            tracing::debug!(
+                session = session.id,
+                call_id = req.call_id,
+                status = req.status,
+                "free-call status for no call dropped"
+            );
+            return Ok(());
+        };
+        let result = match role {
+            Role::Caller if is_terminal(req.status) => {
+                if let Some(mut call) = st.calls.remove(&key) {
+                    call.send_to_callee(&out);
+                    mirror(hub, me.user_id, &me.app_id, session.id, req.call_id, req.status);
+                    tracing::info!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        status = req.status,
+                        "free call ended by the caller"
+                    );
+                }
+                Ok(())
+            }
+            Role::Caller => Err(Reject::Refused("a caller may only end its free call")),
+            Role::Callee => callee_status(&mut st, hub, session, me, key, req.status, &out, id),
+        };
+        drop(st);
+        self.changed.notify_waiters();
+        result
+    }
+
+    /// A session of `me` authenticated: it takes over a call side left by a lost session of the same user, or else
+    /// starts ringing for every call ringing for the user.
+    pub(super) fn session_authenticated(&self, session: &Arc<Session>, me: &Identity) {
+        let mut st = self.lock();
+        let mut resumed = None;
+        for (key, call) in st.calls.iter_mut() {
+            if *call.app_id != *me.app_id {
+                continue;
+            }
+            let took = if key.caller == me.user_id {
+                call.caller.reattach(session)
+            } else if call.callee == me.user_id
+                && let Phase::Answered(a) = &mut call.phase
+            {
+                a.callee.reattach(session)
+            } else {
+                false
+            };
+            if took {
+                resumed = Some(*key);
+                break;
+            }
+        }
+        if let Some(key) = resumed {
+            tracing::info!(
+                caller = key.caller,
+                call_id = key.call_id,
+                session = session.id,
+                "free call resumed by a new session"
+            );
+        } else {
+            for (key, call) in st.calls.iter_mut() {
+                if call.callee != me.user_id || *call.app_id != *me.app_id {
+                    continue;
+                }
+                if let Phase::Ringing(r) = &mut call.phase {
+                    session.send_envelope(&call.offer);
+                    for data in &r.caller_data {
+                        session.send_envelope(data);
+                    }
+                    r.legs.push(Leg::new(session.clone()));
+                    tracing::info!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        session = session.id,
+                        "free call rings on a new session"
+                    );
+                }
+            }
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
+    /// A session of `me` closed (explicitly or by transport loss).
+    pub(super) fn session_closed(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, explicit: bool) {
+        let mut st = self.lock();
+        let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session.id)).map(|(k, _)| *k).collect();
+        for key in keys {
+            let id = st.next_id();
+            let Some(call) = st.calls.get_mut(&key) else { continue };
+            match call.session_lost(hub, key, session.id, explicit, id) {
+                Lost::Stays => {
+                    tracing::info!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        session = session.id,
+                        explicit,
+                        "free call session gone"
+                    );
+                }
+                Lost::Ends { mirror: also } => {
+                    st.calls.remove(&key);
+                    if also {
+                        mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, STOP);
+                    }
+                    tracing::info!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        explicit,
+                        "free call ended by a session's departure"
+                    );
+                }
+            }
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
+    /// A timer fired.
+    fn fire(&self, key: CallKey, timer: Timer) {
+        let mut st = self.lock();
+        match timer {
+            Timer::Early(id) => {
+                if st.early.get(&key).is_some_and(|e| e.timer.id == id) {
+                    st.early.remove(&key);
+                    tracing::debug!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        "early free-call data expired without a 186"
+                    );
+                }
+            }
+            Timer::Ring(id) => {
+                let due = st.calls.get(&key).is_some_and(|c| matches!(&c.phase, Phase::Ringing(r) if r.timer.id == id));
+                if due && let Some(mut call) = st.calls.remove(&key) {
+                    call.caller.deliver(&server_status(key.call_id, NOT_ANSWERED, call.callee, key.caller));
+                    call.send_to_callee(&server_status(key.call_id, NOT_ANSWERED, key.caller, call.callee));
+                    tracing::info!(caller = key.caller, call_id = key.call_id, "free call not answered in time");
+                }
+            }
+            Timer::Hold(id) => {
+                if let Some(call) = st.calls.get_mut(&key)
+                    && let Phase::Answered(a) = &mut call.phase
+                    && a.hold.as_ref().is_some_and(|h| h.id == id)
+                {
+                    a.hold_released = true;
+                    a.release(&mut call.caller);
+                    tracing::debug!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        "callee candidates released without an answer"
+                    );
+                }
+            }
+            Timer::Grace(id) => {
+                let expired = |side: &Side| matches!(side, Side::Detached { grace, .. } if grace.id == id);
+                let Some(call) = st.calls.get(&key) else { return };
+                let caller_gone = expired(&call.caller);
+                let callee_gone = matches!(&call.phase, Phase::Answered(a) if expired(&a.callee));
+                if (caller_gone || callee_gone)
+                    && let Some(mut call) = st.calls.remove(&key)
+                {
+                    if caller_gone {
+                        call.send_to_callee(&server_status(key.call_id, STOP, key.caller, call.callee));
+                    } else {
+                        call.caller.deliver(&server_status(key.call_id, STOP, call.callee, key.caller));
+                    }
+                    tracing::info!(
+                        caller = key.caller,
+                        call_id = key.call_id,
+                        "free call ended: a lost session did not come back"
+                    );
+                }
+            }
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+}
+
+/// A 188 from a callee session.
+#[allow(clippy::too_many_arguments)]
+fn callee_status(
+    st: &mut State,
+    hub: &Arc<Hub>,
+    session: &Arc<Session>,
+    me: &Identity,
+    key: CallKey,
+    status: i64,
+    out: &Envelope,
+    id: u64,
+) -> Handled {
+    let Some(call) = st.calls.get_mut(&key) else { return Ok(()) };
+    let mut end = false;
+    let mut answer = None;
+    match &mut call.phase {
+        Phase::Answered(_) => {
+            // Only the answering session gets here (see `locate`); repeated 180/200 are ignored.
+            if is_terminal(status) {
+                call.caller.deliver(out);
+                mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, status);
+                end = true;
+            }
+        }
+        Phase::Ringing(r) => {
+            let Some(idx) = r.legs.iter().position(|l| l.session.id == session.id) else {
+                return Err(Reject::Refused("free-call status from a session outside the call"));
+            };
+            match status {
+                RINGING => {
+                    if r.legs[idx].live() {
+                        r.legs[idx].state = LegState::Ringing;
+                    }
+                    if !r.reported {
+                        r.reported = true;
+                        call.caller.deliver(out);
+                    }
+                }
+                BUSY => {
+                    // OQ-20: one busy device does not stop the others; BUSY reaches the caller only when no callee
+                    // session is left ringing (or waiting to ring).
+                    r.legs[idx].state = LegState::Busy;
+                    r.legs[idx].held.clear();
+                    if !r.legs.iter().any(Leg::live) {
+                        call.caller.deliver(out);
+                        end = true;
+                    }
+                }
+                ANSWERED => {
+                    if !r.legs[idx].live() {
+                        return Err(Reject::Refused("answer from a callee session that was busy"));
+                    }
+                    mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, status);
+                    answer = Some(idx);
+                }
+                REJECTED | NOT_ANSWERED | STOP => {
+                    call.caller.deliver(out);
+                    mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, status);
+                    end = true;
+                }
+                _ => return Err(Reject::Refused("free-call status a callee does not send")),
+            }
+        }
+    }
+    if let Some(idx) = answer {
+        call.answer(hub, key, idx, out, id);
+        tracing::info!(caller = key.caller, call_id = key.call_id, session = session.id, "free call answered");
+    }
+    if end {
+        st.calls.remove(&key);
+        tracing::info!(caller = key.caller, call_id = key.call_id, status, "free call ended by the callee");
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Paid calls without a SIP trunk: callout (500–504, 610), call-in (505/506/508) and the paid call logs (509).
+//!
+//! D13: callout and call-in are served by a SIP gateway module when a SIP trunk is configured. This server has no
+//! such module yet, so this file is the whole PSTN side and deliberately small:
+//!
+//! * **500** (start a callout) is answered with **610** `{callId, status: 402, chargingError: -4}` (OQ-22), which
+//!   the original client maps to "Your account has not enough balance" and an \[R\] client also reads as an error.
+//!   504 is never sent, so the client never builds an offer.
+//! * **501** (callout offer), **502** (callout hang-up) and **506** (call-in status) cannot refer to a call this
+//!   server started: they are validated and dropped with a log line (`Reject::Refused`).
+//! * **505** (call-in) is never sent.
+//! * **509** lists the user's rows of `paid_call_logs` (empty until a gateway writes them) as
+//!   `{r: 1, data: [...]}`, newest first, in one packet.
+//!
+//! The gateway will replace [`no_gateway_callout`] and the three drops with real legs; the 509 query stays.
+
+use std::sync::Arc;
+
+use azstack_protocol::bodies::ErrorReply;
+use azstack_protocol::bodies::calls::{
+    CallinStatus, CalloutData, CalloutInitial, CalloutStart, CalloutStop, PaidCallLogItem, PaidCallLogsReply,
+};
+use azstack_protocol::constants::call::{
+    CALL_STATUS_CALLOUT_INITIAL_NOT_ENOUGH_BALANCE, CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING,
+};
+use azstack_protocol::{Envelope, Service};
+use sqlx::Row;
+
+use crate::handlers::{Handled, Reject};
+use crate::hub::Hub;
+use crate::session::{Identity, Session};
+use crate::store::StoreError;
+
+/// Most log entries returned by one 509 (the protocol has no paging; the newest are kept).
+const MAX_LOGS: i64 = 1000;
+
+pub(super) async fn handle(
+    hub: &Arc<Hub>,
+    session: &Arc<Session>,
+    me: &Identity,
+    service: Service,
+    env: &Envelope,
+) -> Handled {
+    match service {
+        Service::CALLOUT_START_SEND => {
+            let req: CalloutStart = env.decode()?;
+            no_gateway_callout(session, me, &req);
+            Ok(())
+        }
+        Service::CALLOUT_DATA_SEND => {
+            let _: CalloutData = env.decode()?;
+            Err(Reject::Refused("callout data without a PSTN gateway"))
+        }
+        Service::CALLOUT_STOP_SEND => {
+            let _: CalloutStop = env.decode()?;
+            Err(Reject::Refused("callout stop without a PSTN gateway"))
+        }
+        Service::CALLIN_STATUS_CHANGED => {
+            let _: CallinStatus = env.decode()?;
+            Err(Reject::Refused("call-in status without a PSTN gateway"))
+        }
+        Service::PAID_CALL_LOGS_GET => paid_call_logs(hub, session, me).await,
+        _ => Err(Reject::Refused("service is not sent by clients")),
+    }
+}
+
+/// 500 without a SIP trunk: 610 402/−4.
+fn no_gateway_callout(session: &Session, me: &Identity, req: &CalloutStart) {
+    tracing::info!(user = me.user_id, call_id = req.call_id, "callout refused: no SIP trunk configured");
+    session.send(
+        Service::CALLOUT_START_INITIAL,
+        &CalloutInitial {
+            call_id: req.call_id,
+            status: CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING,
+            charging_error: Some(CALL_STATUS_CALLOUT_INITIAL_NOT_ENOUGH_BALANCE),
+        },
+    );
+}
+
+/// 509: my paid call logs.
+async fn paid_call_logs(hub: &Hub, session: &Session, me: &Identity) -> Handled {
+    match load_logs(hub, me.user_id).await {
+        Ok(data) => {
+            session.send(Service::PAID_CALL_LOGS_GET, &PaidCallLogsReply { r: 1, data });
+            Ok(())
+        }
+        Err(error) => {
+            session.send(
+                Service::PAID_CALL_LOGS_GET,
+                &ErrorReply {
+                    r: -1,
+                    message: Some("Paid call logs are not available".to_owned()),
+                    ..ErrorReply::default()
+                },
+            );
+            Err(Reject::Store(error))
+        }
+    }
+}
+
+async fn load_logs(hub: &Hub, user_id: i64) -> Result<Vec<PaidCallLogItem>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT call_id, from_number, to_number, tags, duration, record_time, url, call_type, status FROM paid_call_logs \
+         WHERE user_id = $1 ORDER BY record_time DESC, id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(MAX_LOGS)
+    .fetch_all(&hub.store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PaidCallLogItem {
+                call_id: r.try_get(0)?,
+                from: r.try_get(1)?,
+                to: r.try_get(2)?,
+                tags: Some(r.try_get::<Option<String>, _>(3)?),
+                duration: r.try_get(4)?,
+                record_time: r.try_get(5)?,
+                url: Some(r.try_get(6)?),
+                user_id,
+                call_type: r.try_get(7)?,
+                status: r.try_get(8)?,
+            })
+        })
+        .collect()
+}
