@@ -1,0 +1,380 @@
+//! `azstack-bench`: a load generator for a running `azstack-server` process on 127.0.0.1.
+//!
+//! Each subcommand starts its own server child (fresh data directory), drives it over real WebSockets with one
+//! task per connection, prints a table, and stops by itself: every phase has a time limit and a message count.
+//! See bench/README.md.
+
+mod client;
+mod connections;
+mod fanout;
+mod messages;
+mod server;
+mod stats;
+mod sys;
+mod traffic;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use crate::server::{Relaxed, ServerOptions};
+use crate::stats::{Table, thousands};
+
+#[derive(Parser)]
+#[command(name = "azstack-bench", version, about = "Load generator for a running azstack-server on 127.0.0.1")]
+struct Cli {
+    /// The server binary to start (a release build gives meaningful figures).
+    #[arg(long, global = true, default_value = "target/release/azstack-server")]
+    server: PathBuf,
+    /// RUST_LOG for the server child; its log goes to a file in its temporary data directory.
+    #[arg(long, global = true, default_value = "warn")]
+    server_log: String,
+    /// Run `messages`/`fanout` against `dev` with the default per-session rate limits instead of a generated
+    /// `serve` configuration with relaxed ones.
+    #[arg(long, global = true)]
+    default_limits: bool,
+    /// packets_per_sec and burst of the generated configuration.
+    #[arg(long, global = true, default_value_t = 1_000_000)]
+    relaxed_rate: u32,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Log N users in (discovery + authenticate), hold them, report RSS per connection and the login rate.
+    Connections(ConnectionsArgs),
+    /// 1:1 text throughput (pipelined senders) and send→deliver latency at a fixed offered rate.
+    Messages(MessagesArgs),
+    /// Group fan-out: deliveries per second across the members of one group.
+    Fanout(FanoutArgs),
+    /// The three with default sizes, then a summary.
+    All(AllArgs),
+}
+
+#[derive(ClapArgs, Clone)]
+struct ConnectionsArgs {
+    #[arg(long, default_value_t = 10_000)]
+    count: usize,
+    /// Logins in flight at once.
+    #[arg(long, default_value_t = 200)]
+    concurrency: usize,
+    /// How long to hold the connections after the last login (the server pings every 25 s).
+    #[arg(long, default_value_t = 30)]
+    hold_secs: u64,
+    /// Stop launching logins after this long.
+    #[arg(long, default_value_t = 300)]
+    time_limit_secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct MessagesArgs {
+    #[arg(long, default_value_t = 10)]
+    pairs: usize,
+    /// Messages per throughput run, all senders together.
+    #[arg(long, default_value_t = 20_000)]
+    count: u64,
+    /// Unacknowledged messages each sender keeps in flight.
+    #[arg(long, default_value_t = 32)]
+    window: usize,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Offered rate of the latency phase, messages/s over all senders.
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 10)]
+    latency_secs: u64,
+    #[arg(long, default_value_t = 32)]
+    text_bytes: usize,
+    /// Time limit of each run.
+    #[arg(long, default_value_t = 60)]
+    time_limit_secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct FanoutArgs {
+    #[arg(long, default_value_t = 100)]
+    members: usize,
+    /// Group messages per run, all senders together.
+    #[arg(long, default_value_t = 1_000)]
+    count: u64,
+    #[arg(long, default_value_t = 4)]
+    senders: usize,
+    #[arg(long, default_value_t = 16)]
+    window: usize,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    #[arg(long, default_value_t = 32)]
+    text_bytes: usize,
+    #[arg(long, default_value_t = 60)]
+    time_limit_secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct AllArgs {
+    /// Connections to hold in the first benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    connections: usize,
+    #[arg(long, default_value_t = 10)]
+    pairs: usize,
+    #[arg(long, default_value_t = 20_000)]
+    messages: u64,
+    #[arg(long, default_value_t = 100)]
+    members: usize,
+    #[arg(long, default_value_t = 1_000)]
+    group_messages: u64,
+}
+
+impl ConnectionsArgs {
+    fn to_args(&self) -> connections::Args {
+        connections::Args {
+            count: self.count,
+            concurrency: self.concurrency.max(1),
+            hold: Duration::from_secs(self.hold_secs),
+            time_limit: Duration::from_secs(self.time_limit_secs),
+        }
+    }
+}
+
+impl MessagesArgs {
+    fn to_args(&self) -> messages::Args {
+        messages::Args {
+            pairs: self.pairs.max(1),
+            count: self.count,
+            window: self.window.max(1),
+            runs: self.runs.max(1),
+            rate: self.rate.max(1.0),
+            latency_secs: self.latency_secs.max(1),
+            text_bytes: self.text_bytes,
+            time_limit: Duration::from_secs(self.time_limit_secs),
+        }
+    }
+}
+
+impl FanoutArgs {
+    fn to_args(&self) -> fanout::Args {
+        fanout::Args {
+            members: self.members.max(2),
+            count: self.count,
+            senders: self.senders.max(1),
+            window: self.window.max(1),
+            runs: self.runs.max(1),
+            text_bytes: self.text_bytes,
+            time_limit: Duration::from_secs(self.time_limit_secs),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("azstack-bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ok = runtime.block_on(run(cli));
+    // Sessions still held by finished phases close with the runtime.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn options(cli: &Cli, relaxed: bool, max_list: usize) -> ServerOptions {
+    ServerOptions {
+        binary: cli.server.clone(),
+        relaxed: (relaxed && !cli.default_limits).then_some(Relaxed {
+            packets_per_sec: cli.relaxed_rate,
+            burst: cli.relaxed_rate,
+            max_list: max_list.max(200),
+        }),
+        log_filter: cli.server_log.clone(),
+    }
+}
+
+/// Enough descriptors for `sockets` client sockets here and as many server sockets in the child (which inherits
+/// the limit at spawn).
+fn raise_fd_limit(sockets: usize) {
+    let want = sockets as u64 + 1024;
+    match sys::raise_nofile(want) {
+        Ok(have) if have >= want => {}
+        Ok(have) => {
+            eprintln!("warning: RLIMIT_NOFILE is {have}, below the {want} this run needs; expect connect errors")
+        }
+        Err(e) => eprintln!("warning: cannot raise RLIMIT_NOFILE: {e}"),
+    }
+}
+
+fn header(cli: &Cli) {
+    println!("# azstack-bench");
+    println!();
+    println!("- date (UTC): {}", utc_date());
+    println!("- machine: {}", sys::machine());
+    println!("- server binary: {}", cli.server.display());
+    println!("- bench build: {}", if cfg!(debug_assertions) { "debug (figures are client-bound!)" } else { "release" });
+    if cfg!(debug_assertions) {
+        eprintln!("warning: azstack-bench is a debug build; use `cargo build --release -p azstack-bench`");
+    }
+}
+
+async fn run(cli: Cli) -> bool {
+    header(&cli);
+    match &cli.command {
+        Command::Connections(a) => {
+            let args = a.to_args();
+            if let Some(ports) = sys::ephemeral_ports()
+                && (args.count as u64) * 2 > ports
+            {
+                eprintln!("warning: {} connections against {ports} ephemeral ports; logins may fail", args.count);
+            }
+            raise_fd_limit(args.count + 2 * args.concurrency);
+            report_connections(&cli, &args).await.is_some()
+        }
+        Command::Messages(a) => {
+            let args = a.to_args();
+            raise_fd_limit(4 * args.pairs);
+            report_messages(&cli, &args).await.is_some()
+        }
+        Command::Fanout(a) => {
+            let args = a.to_args();
+            raise_fd_limit(2 * args.members);
+            report_fanout(&cli, &args).await.is_some()
+        }
+        Command::All(a) => run_all(&cli, a).await,
+    }
+}
+
+async fn report_connections(cli: &Cli, args: &connections::Args) -> Option<connections::Report> {
+    match connections::run(&options(cli, false, 0), args).await {
+        Ok(r) => {
+            connections::print(&r, args);
+            (r.failed == 0 && !r.timed_out).then_some(r)
+        }
+        Err(e) => {
+            eprintln!("connections: {e}");
+            None
+        }
+    }
+}
+
+async fn report_messages(cli: &Cli, args: &messages::Args) -> Option<messages::Report> {
+    match messages::run(&options(cli, true, 0), args).await {
+        Ok(r) => {
+            messages::print(&r, args);
+            Some(r)
+        }
+        Err(e) => {
+            eprintln!("messages: {e}");
+            None
+        }
+    }
+}
+
+async fn report_fanout(cli: &Cli, args: &fanout::Args) -> Option<fanout::Report> {
+    match fanout::run(&options(cli, true, args.members), args).await {
+        Ok(r) => {
+            fanout::print(&r, args);
+            Some(r)
+        }
+        Err(e) => {
+            eprintln!("fanout: {e}");
+            None
+        }
+    }
+}
+
+async fn run_all(cli: &Cli, a: &AllArgs) -> bool {
+    let conn =
+        ConnectionsArgs { count: a.connections, concurrency: 200, hold_secs: 30, time_limit_secs: 300 }.to_args();
+    let msgs = MessagesArgs {
+        pairs: a.pairs,
+        count: a.messages,
+        window: 32,
+        runs: 3,
+        rate: 1000.0,
+        latency_secs: 10,
+        text_bytes: 32,
+        time_limit_secs: 60,
+    }
+    .to_args();
+    let fan = FanoutArgs {
+        members: a.members,
+        count: a.group_messages,
+        senders: 4,
+        window: 16,
+        runs: 3,
+        text_bytes: 32,
+        time_limit_secs: 60,
+    }
+    .to_args();
+    raise_fd_limit(conn.count + 2 * conn.concurrency);
+    let c = report_connections(cli, &conn).await;
+    let m = report_messages(cli, &msgs).await;
+    let f = report_fanout(cli, &fan).await;
+
+    let failed = || "FAILED (see above)".to_owned();
+    let mut t = Table::new("summary");
+    match &c {
+        Some(c) => t
+            .row(format!("connections held (of {})", conn.count), thousands(c.held_after_hold as f64))
+            .row("server RSS per connection", format!("{:.1} KiB", c.rss_per_conn_kb))
+            .row("login rate", format!("{:.0} logins/s", c.logins_per_sec)),
+        None => t.row("connections", failed()),
+    };
+    match &m {
+        Some(m) => {
+            t.row(
+                format!("1:1 messages acknowledged/s ({} pairs, median)", msgs.pairs),
+                thousands(m.median_ack_rate()),
+            );
+            if let Some(l) = &m.latency {
+                t.row(format!("send→deliver at {} msg/s (ms)", msgs.rate), stats::percentiles_ms(&l.deliver_latency));
+            }
+            &mut t
+        }
+        None => t.row("messages", failed()),
+    };
+    match &f {
+        Some(f) => t
+            .row(format!("group deliveries/s ({} members, median)", fan.members), thousands(f.median_delivery_rate()))
+            .row("group messages acknowledged/s (median)", thousands(f.median_ack_rate())),
+        None => t.row("fanout", failed()),
+    };
+    t.print();
+    c.is_some() && m.is_some() && f.is_some()
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock.
+fn utc_date() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+    }
+}

@@ -1,0 +1,51 @@
+//! Process limits: enough file descriptors for the bench and (inherited at spawn) for the server child.
+
+/// Raises RLIMIT_NOFILE to at least `want` (soft, and hard too when allowed). Returns the soft limit in force.
+pub fn raise_nofile(want: u64) -> Result<u64, String> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit write/read only the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(format!("getrlimit: {}", std::io::Error::last_os_error()));
+    }
+    // rlim_t is u64 on Linux, the only platform the bench runs on (it reads /proc).
+    let want: libc::rlim_t = want;
+    if lim.rlim_cur >= want {
+        return Ok(lim.rlim_cur);
+    }
+    if lim.rlim_max < want {
+        // Only a privileged process may raise the hard limit; try, and fall back to the hard limit.
+        let raised = libc::rlimit { rlim_cur: want, rlim_max: want };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return Ok(want);
+        }
+        lim.rlim_cur = lim.rlim_max;
+    } else {
+        lim.rlim_cur = want;
+    }
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(format!("setrlimit: {}", std::io::Error::last_os_error()));
+    }
+    Ok(lim.rlim_cur)
+}
+
+/// Size of the ephemeral port range (each client socket to 127.0.0.1:P takes one port).
+pub fn ephemeral_ports() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = text.split_whitespace().map(str::parse::<u64>);
+    let (Some(Ok(lo)), Some(Ok(hi))) = (it.next(), it.next()) else { return None };
+    Some(hi.saturating_sub(lo) + 1)
+}
+
+/// `nproc` and total memory, for the report header.
+pub fn machine() -> String {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem_kb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    format!("{cores} cores, {:.1} GiB RAM", mem_kb as f64 / 1024.0 / 1024.0)
+}
