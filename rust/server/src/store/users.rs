@@ -28,6 +28,22 @@ pub(crate) fn user_from(r: &sqlx::any::AnyRow) -> Result<UserRow> {
 impl Store {
     /// Finds or creates the user; a non-empty `fullname` replaces the stored one (OQ-3).
     pub async fn upsert_user(&self, app_id: &str, namespace: &str, username: &str, fullname: &str) -> Result<UserRow> {
+        // Most logins are of known users whose name did not change: answer those with a read, no commit.
+        let known = sqlx::query(
+            "SELECT id, app_id, username, fullname, last_visit FROM users WHERE app_id = $1 AND namespace = $2 AND \
+             username = $3",
+        )
+        .bind(app_id)
+        .bind(namespace)
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = known {
+            let user = user_from(&row)?;
+            if fullname.is_empty() || user.fullname == fullname {
+                return Ok(user);
+            }
+        }
         let now = now_ms();
         sqlx::query(
             "INSERT INTO users (app_id, namespace, username, fullname, last_visit, created) VALUES ($1, $2, $3, $4, $5, \
