@@ -57,7 +57,10 @@ pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
 
 /// svc 42 from the first member with every other member; returns the group id and the reply's member count.
 async fn create_group(creator: &mut Session, others: &[i64]) -> Result<(i64, Option<usize>), String> {
-    let request = json!({"msgId": 1, "type": 0, "name": "bench fan-out", "members": others});
+    // The create's msgId names the group's first system message; it must not be reused by the creator's group
+    // messages, or the server rightly treats that message as a resend of it (D7) and delivers nothing.
+    let msg_id = crate::traffic::next_msg_id();
+    let request = json!({"msgId": msg_id, "type": 0, "name": "bench fan-out", "members": others});
     client::send(&mut creator.ws, Service::GROUP_CREATE, &request).await.map_err(|e| e.to_string())?;
     let reply = match client::recv_service(&mut creator.ws, Service::GROUP_CREATE, "group create reply (svc 42)").await
     {

@@ -30,6 +30,12 @@ pub const DRAIN: Duration = Duration::from_secs(5);
 /// Message ids, unique in this process (each run uses a fresh server).
 static NEXT_MSG_ID: AtomicI64 = AtomicI64::new(1);
 
+/// A message id never used before in this process (ids are per sender and chat on the server, so one counter for
+/// every sender is more than enough).
+pub fn next_msg_id() -> i64 {
+    NEXT_MSG_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum Target {
     /// svc 72 `{msgId, to, msg}`; ack 72 with `r`; delivery 73.
@@ -177,7 +183,7 @@ async fn peer(
             if rate.is_none() && sent < count && outstanding.len() < window {
                 let mut failed = false;
                 while sent < count && outstanding.len() < window {
-                    let id = NEXT_MSG_ID.fetch_add(1, Ordering::Relaxed);
+                    let id = next_msg_id();
                     let now = stats::now_micros();
                     let frame = message_frame(plan.target, id, &text_of(now, cfg.text_bytes));
                     if s.ws.feed(Message::text(frame)).await.is_err() {
@@ -203,7 +209,7 @@ async fn peer(
             _ = stop.changed() => break,
             _ = ticker.tick(), if rate.is_some() && sent < count => {
                 if let Some(plan) = plan {
-                    let id = NEXT_MSG_ID.fetch_add(1, Ordering::Relaxed);
+                    let id = next_msg_id();
                     let now = stats::now_micros();
                     let frame = message_frame(plan.target, id, &text_of(now, cfg.text_bytes));
                     if s.ws.send(Message::text(frame)).await.is_err() {

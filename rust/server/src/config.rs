@@ -146,3 +146,25 @@ pub fn default_stickers() -> Vec<StickerPack> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_parses() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("azstack.example.toml");
+        let config = Config::from_file(&path).unwrap();
+        assert!(!config.dev);
+        assert_eq!(config.ice_servers.len(), 2);
+        assert_eq!(config.apps.len(), 2);
+        assert!(matches!(config.apps[1].verifier, Verifier::Webhook { timeout_ms: 3000, .. }));
+        assert_eq!(config.limits.ring_timeout_secs, 45);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let bad: Result<Config, _> = toml::from_str("database = \"sqlite::memory:\"\nlisten_addr = \"x\"\n");
+        assert!(bad.is_err());
+    }
+}
