@@ -224,29 +224,8 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO chat_groups (app_id, type, name, admin_id, auto_join, created, modified, last_message_id) \
-             VALUES ($1, $2, $3, $4, 0, $5, $5, 0) RETURNING id",
-        )
-        .bind(app_id)
-        .bind(group_type)
-        .bind(name)
-        .bind(admin)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let group: i64 = row.try_get(0)?;
-        for member in members {
-            sqlx::query(
-                "INSERT INTO group_members (group_id, user_id, joined, deleted_up_to) VALUES ($1, $2, $3, 0) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(group)
-            .bind(member)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let group =
+            super::membership::insert_group_rows(&mut tx, app_id, group_type, name, admin, members, now).await?;
         let message = SystemMessage::Created {
             group_type,
             group,

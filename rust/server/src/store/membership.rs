@@ -30,29 +30,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO chat_groups (app_id, type, name, admin_id, auto_join, created, modified, last_message_id) \
-             VALUES ($1, $2, $3, $4, 0, $5, $5, 0) RETURNING id",
-        )
-        .bind(app_id)
-        .bind(kind)
-        .bind(name)
-        .bind(admin_id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get(0)?;
-        for member in members {
-            sqlx::query(
-                "INSERT INTO group_members (group_id, user_id, joined, deleted_up_to) VALUES ($1, $2, $3, 0) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(member)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let id = insert_group_rows(&mut tx, app_id, kind, name, admin_id, members, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -97,4 +75,41 @@ impl Store {
             .await?;
         Ok(row.is_some())
     }
+}
+
+/// Inserts a group row and its members inside `tx`; returns the group id. Shared by [`Store::insert_group`] and the
+/// group-create transaction that also stores the creation's system message.
+pub(crate) async fn insert_group_rows(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    app_id: &str,
+    kind: i64,
+    name: &str,
+    admin_id: i64,
+    members: &[i64],
+    now: i64,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO chat_groups (app_id, type, name, admin_id, auto_join, created, modified, last_message_id) \
+             VALUES ($1, $2, $3, $4, 0, $5, $5, 0) RETURNING id",
+    )
+    .bind(app_id)
+    .bind(kind)
+    .bind(name)
+    .bind(admin_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let id: i64 = row.try_get(0)?;
+    for member in members {
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, joined, deleted_up_to) VALUES ($1, $2, $3, 0) \
+                 ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(member)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
 }
