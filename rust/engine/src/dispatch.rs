@@ -1,0 +1,1 @@
+//! The JSON edge: JS method names and option objects onto the typed API.

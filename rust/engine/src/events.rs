@@ -1,0 +1,124 @@
+//! Events: everything the engine reports without being asked (PROTOCOL.md §4.1–§4.3).
+//!
+//! Each server push, and each connection change that is not the outcome of a call, becomes one [`Event`]. The
+//! engine hands events to a single [`EventSink`] in the order they happened; the FFI layer forwards them to
+//! JavaScript as `(delegateName, error, result)`, which is [`Event::delegate`] plus [`Event::payload`]. Return
+//! delegates (`onConnectReturn`, ...) are not events: the JS layer fires them when a call settles.
+
+use azstack_protocol::errors::ApiError;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{AuthenticatedUser, Message, MessageStatusChange, PaidCallLog, Typing};
+
+/// One event, carrying the mapped result its delegate receives.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// `onDisconnected(null, null)`: the connection dropped without `disconnect()`.
+    Disconnected,
+    /// `onAutoReconnectStart(null, null)`: the first auto-reconnect attempt is scheduled.
+    AutoReconnectStart,
+    /// `onAutoReconnected`: one attempt succeeded (the user) or failed (the error).
+    AutoReconnected(Result<AuthenticatedUser, ApiError>),
+    /// `onAutoReconnectedStop(error, null)`: the attempts reached `autoReconnectLimitTries`.
+    AutoReconnectStop(ApiError),
+    /// `onHasNewMessage`: 73, 104, 121, 113, 146.
+    HasNewMessage(Message),
+    /// `onMessageFromMe`: 174, 175, 176 (a message I sent from another session).
+    MessageFromMe(Message),
+    /// `onMessageStatusChanged`: 72/45 (and D6 104/121/113) acks, 167, 74, 153, 127, 151.
+    MessageStatusChanged(MessageStatusChange),
+    /// `onTyping`: 142, 149.
+    Typing(Typing),
+    /// `onGroupCreated`: 143.
+    GroupCreated(Message),
+    /// `onGroupInvited`: 144.
+    GroupInvited(Message),
+    /// `onGroupLeft`: 145.
+    GroupLeft(Message),
+    /// `onGroupRenamed`: 152.
+    GroupRenamed(Message),
+    /// `onGroupAdminChanged`: 160.
+    GroupAdminChanged(Message),
+    /// `onGroupPublicJoined`: 197 without `r`, and my own join (§3.34).
+    GroupPublicJoined(Message),
+    /// `onPaidCallLogReturn`: 601.
+    PaidCallLog(PaidCallLog),
+}
+
+impl Event {
+    /// The name of the `Delegates` entry this event fires.
+    pub fn delegate(&self) -> &'static str {
+        match self {
+            Event::Disconnected => "onDisconnected",
+            Event::AutoReconnectStart => "onAutoReconnectStart",
+            Event::AutoReconnected(_) => "onAutoReconnected",
+            Event::AutoReconnectStop(_) => "onAutoReconnectedStop",
+            Event::HasNewMessage(_) => "onHasNewMessage",
+            Event::MessageFromMe(_) => "onMessageFromMe",
+            Event::MessageStatusChanged(_) => "onMessageStatusChanged",
+            Event::Typing(_) => "onTyping",
+            Event::GroupCreated(_) => "onGroupCreated",
+            Event::GroupInvited(_) => "onGroupInvited",
+            Event::GroupLeft(_) => "onGroupLeft",
+            Event::GroupRenamed(_) => "onGroupRenamed",
+            Event::GroupAdminChanged(_) => "onGroupAdminChanged",
+            Event::GroupPublicJoined(_) => "onGroupPublicJoined",
+            Event::PaidCallLog(_) => "onPaidCallLogReturn",
+        }
+    }
+
+    /// The delegate's arguments `(error, result)` as JSON; the absent one is `null`.
+    pub fn payload(&self) -> (Value, Value) {
+        fn ok<T: Serialize>(v: &T) -> (Value, Value) {
+            (Value::Null, serde_json::to_value(v).unwrap_or(Value::Null))
+        }
+        fn err(e: &ApiError) -> (Value, Value) {
+            (serde_json::to_value(e).unwrap_or(Value::Null), Value::Null)
+        }
+        match self {
+            Event::Disconnected | Event::AutoReconnectStart => (Value::Null, Value::Null),
+            Event::AutoReconnected(Ok(user)) => ok(user),
+            Event::AutoReconnected(Err(e)) | Event::AutoReconnectStop(e) => err(e),
+            Event::HasNewMessage(m)
+            | Event::MessageFromMe(m)
+            | Event::GroupCreated(m)
+            | Event::GroupInvited(m)
+            | Event::GroupLeft(m)
+            | Event::GroupRenamed(m)
+            | Event::GroupAdminChanged(m)
+            | Event::GroupPublicJoined(m) => ok(m),
+            Event::MessageStatusChanged(s) => ok(s),
+            Event::Typing(t) => ok(t),
+            Event::PaidCallLog(l) => ok(l),
+        }
+    }
+}
+
+/// Receives the engine's events, in order, on an engine thread. Implementations must not block for long (hop to
+/// another thread or queue instead); the FFI layer queues onto the JavaScript thread.
+pub trait EventSink: Send + Sync + 'static {
+    fn on_event(&self, event: Event);
+}
+
+impl<F: Fn(Event) + Send + Sync + 'static> EventSink for F {
+    fn on_event(&self, event: Event) {
+        self(event)
+    }
+}
+
+/// A sink that drops everything.
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn on_event(&self, _event: Event) {}
+}
+
+/// A sink that forwards every event into a tokio channel (handy for tests and for Rust apps).
+pub struct ChannelSink(pub tokio::sync::mpsc::UnboundedSender<Event>);
+
+impl EventSink for ChannelSink {
+    fn on_event(&self, event: Event) {
+        let _ = self.0.send(event);
+    }
+}

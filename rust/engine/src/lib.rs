@@ -1,0 +1,46 @@
+//! # azstack-engine
+//!
+//! The client core of the SDK. Everything `AZStackCore` does that is not media lives here; the React Native module
+//! (C++ over `azstack-ffi`) and the Linux host are thin layers over it.
+//!
+//! ## Layers, bottom up
+//!
+//! * [`transport`]: a small Engine.IO 4 / Socket.IO 5 client over `tokio-tungstenite` (TCP_NODELAY on). It reports
+//!   "connected" only after the namespace CONNECT is acknowledged, answers heartbeats, notices a silent peer, and
+//!   carries `WebPacket` envelopes in order.
+//! * [`connection`]: the state machine of PROTOCOL.md §9 — discovery (29) on a first socket, authenticate (179) on a
+//!   second, the reply 162, the application ping, `disconnect`, and auto-reconnect with its delegates.
+//! * [`requests`]: the pending-request table of §8. A request is keyed by its uncall key and request key; replies are
+//!   routed to it by service number and echoed key; multi-packet replies are gathered in arrival order; requests fail
+//!   at once when the connection drops (D9) and after `requestTimeout`. Two calls with the same key do not overwrite
+//!   each other (the original's Q14): the second waits until the first has settled, then goes out.
+//! * [`api`]: one module per area (conversations, messages, users, groups, paid call logs, extensions). Each method
+//!   validates its options with the original's rules and texts ([`validate`]), builds the wire body with
+//!   `azstack-protocol`'s types, waits for the reply and maps it to the API result ([`model`]).
+//! * [`router`]: turns every packet that is not a reply into an [`Event`] for the [`EventSink`].
+//! * [`dispatch`]: the JSON edge. `Engine::dispatch("newMessage", {...})` maps a JS method name and options object onto
+//!   the typed API and returns the result as JSON, so the FFI stays one narrow function.
+//!
+//! The typed API is the [`Engine`]'s methods; it is what Rust callers and tests use.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod connection;
+pub mod dispatch;
+pub mod engine;
+pub mod events;
+pub mod ids;
+pub mod model;
+pub mod requests;
+pub mod router;
+pub mod transport;
+pub mod validate;
+
+pub use azstack_protocol::errors::{ApiError, ErrorCode};
+pub use config::{AuthenticatingData, Config};
+pub use engine::Engine;
+pub use events::{ChannelSink, Event, EventSink, NoEvents};
+
+/// The `sdkVersion` this engine sends (D6: the prefix tells the server it may send the extension acks).
+pub const SDK_VERSION: &str = concat!("azstack-rs/", env!("CARGO_PKG_VERSION"));
