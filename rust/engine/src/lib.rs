@@ -31,6 +31,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod events;
 pub mod ids;
+pub mod mapping;
 pub mod model;
 pub mod requests;
 pub mod router;
