@@ -121,6 +121,11 @@ impl Engine {
         state.authenticated && state.socket.as_ref().is_some_and(Socket::is_open)
     }
 
+    /// How many requests wait for a reply (diagnostics and tests).
+    pub fn pending_requests(&self) -> usize {
+        self.inner.requests.len()
+    }
+
     /// Next `msgId`/`callId` (PROTOCOL.md §6.2).
     pub fn next_id(&self) -> i64 {
         self.inner.ids.next()

@@ -45,35 +45,58 @@ async fn user_text_with_receipts_typing_and_echo_to_my_other_session() {
     assert!(msg_id > 1_600_000_000, "msgId is seeded from epoch seconds: {msg_id}");
 
     let sent_status = alice.event("onMessageStatusChanged").await;
-    assert_eq!(sent_status, json!({"chatType": 1, "chatId": b, "senderId": a, "receiverId": a, "msgId": msg_id, "messageStatus": 1}));
+    assert_eq!(
+        sent_status,
+        json!({"chatType": 1, "chatId": b, "senderId": a, "receiverId": a, "msgId": msg_id, "messageStatus": 1})
+    );
 
     let incoming = bob.event("onHasNewMessage").await;
     assert_eq!(keys(&incoming), message_keys("text"));
     assert_eq!(
-        (incoming["chatId"].clone(), incoming["senderId"].clone(), incoming["receiverId"].clone(), incoming["msgId"].clone()),
+        (
+            incoming["chatId"].clone(),
+            incoming["senderId"].clone(),
+            incoming["receiverId"].clone(),
+            incoming["msgId"].clone()
+        ),
         (json!(a), json!(a), json!(b), json!(msg_id))
     );
-    assert_eq!((incoming["type"].clone(), incoming["status"].clone(), incoming["text"].clone()), (json!(1), json!(1), json!("hello bob")));
+    assert_eq!(
+        (incoming["type"].clone(), incoming["status"].clone(), incoming["text"].clone()),
+        (json!(1), json!(1), json!("hello bob"))
+    );
     assert_eq!(incoming["created"], incoming["modified"]);
 
     let echo = alice2.event("onMessageFromMe").await;
     assert_eq!(keys(&echo), message_keys("text"));
-    assert_eq!((echo["chatId"].clone(), echo["senderId"].clone(), echo["receiverId"].clone()), (json!(b), json!(a), json!(b)));
+    assert_eq!(
+        (echo["chatId"].clone(), echo["senderId"].clone(), echo["receiverId"].clone()),
+        (json!(b), json!(a), json!(b))
+    );
 
     // Receipts flow back to the sender.
     let status = |s: i64, o: Value| json!({"chatType": 1, "chatId": o["chatId"], "messageSenderId": a, "messageStatus": s, "msgId": msg_id});
     assert_eq!(bob.ok("changeMessageStatus", status(2, json!({"chatId": a}))).await, Value::Null);
     let delivered = alice.event_where("onMessageStatusChanged", |_, r| r["messageStatus"] == 2).await.1;
-    assert_eq!(delivered, json!({"chatType": 1, "chatId": b, "senderId": b, "receiverId": a, "msgId": msg_id, "messageStatus": 2}));
+    assert_eq!(
+        delivered,
+        json!({"chatType": 1, "chatId": b, "senderId": b, "receiverId": a, "msgId": msg_id, "messageStatus": 2})
+    );
     assert_eq!(bob.ok("changeMessageStatus", status(3, json!({"chatId": a}))).await, Value::Null);
     let seen = alice.event_where("onMessageStatusChanged", |_, r| r["messageStatus"] == 3).await.1;
-    assert_eq!(seen, json!({"chatType": 1, "chatId": b, "senderId": b, "receiverId": a, "msgId": msg_id, "messageStatus": 3}));
+    assert_eq!(
+        seen,
+        json!({"chatType": 1, "chatId": b, "senderId": b, "receiverId": a, "msgId": msg_id, "messageStatus": 3})
+    );
 
     // The sender recalls it.
     let cancel = json!({"chatType": 1, "chatId": b, "messageSenderId": a, "messageStatus": 6, "msgId": msg_id});
     assert_eq!(alice.ok("changeMessageStatus", cancel).await, Value::Null);
     let cancelled = bob.event_where("onMessageStatusChanged", |_, r| r["messageStatus"] == 6).await.1;
-    assert_eq!(cancelled, json!({"chatType": 1, "chatId": a, "senderId": a, "receiverId": b, "msgId": msg_id, "messageStatus": 6}));
+    assert_eq!(
+        cancelled,
+        json!({"chatType": 1, "chatId": a, "senderId": a, "receiverId": b, "msgId": msg_id, "messageStatus": 6})
+    );
 
     // Typing.
     assert_eq!(alice.ok("sendTyping", json!({"chatType": 1, "chatId": b})).await, Value::Null);
@@ -113,7 +136,10 @@ async fn stickers_files_and_locations_to_users_and_groups() {
         assert_eq!(acked["messageStatus"], 1);
         let got = bob.event("onHasNewMessage").await;
         assert_eq!(keys(&got), message_keys(kind), "{kind}");
-        assert_eq!((got["chatId"].clone(), got["senderId"].clone(), got["receiverId"].clone()), (json!(a), json!(a), json!(b)));
+        assert_eq!(
+            (got["chatId"].clone(), got["senderId"].clone(), got["receiverId"].clone()),
+            (json!(a), json!(a), json!(b))
+        );
         assert_eq!(&got[kind], content, "{kind}");
         assert_eq!(got["type"], message_type);
         let echo = alice2.event("onMessageFromMe").await;
@@ -123,18 +149,30 @@ async fn stickers_files_and_locations_to_users_and_groups() {
 
     let group = alice.ok("createGroup", json!({"type": 0, "name": "media", "memberIds": [b]})).await;
     let g = group["groupId"].as_i64().unwrap();
-    for (kind, content, message_type) in [("text", &json!("hi all"), 1), ("sticker", &sticker, 2), ("file", &file, 3), ("location", &location, 11)] {
+    for (kind, content, message_type) in
+        [("text", &json!("hi all"), 1), ("sticker", &sticker, 2), ("file", &file, 3), ("location", &location, 11)]
+    {
         let sent = alice.ok("newMessage", json!({"chatType": 2, "chatId": g, kind: content})).await;
-        assert_eq!((sent["type"].clone(), sent["chatType"].clone(), sent["receiverId"].clone()), (json!(message_type), json!(2), json!(g)), "{kind}");
+        assert_eq!(
+            (sent["type"].clone(), sent["chatType"].clone(), sent["receiverId"].clone()),
+            (json!(message_type), json!(2), json!(g)),
+            "{kind}"
+        );
         let got = bob.event_where("onHasNewMessage", |_, r| r["chatType"] == 2).await.1;
         assert_eq!(keys(&got), message_keys(kind), "{kind}");
-        assert_eq!((got["chatId"].clone(), got["senderId"].clone(), got["receiverId"].clone()), (json!(g), json!(a), json!(g)));
+        assert_eq!(
+            (got["chatId"].clone(), got["senderId"].clone(), got["receiverId"].clone()),
+            (json!(g), json!(a), json!(g))
+        );
         assert_eq!(&got[kind], content, "group {kind}");
         assert_eq!(got["type"], message_type, "group {kind}");
         let echo = alice2.event_where("onMessageFromMe", |_, r| r["chatType"] == 2).await.1;
         assert_eq!(&echo[kind], content, "group {kind} echo");
         let ack = alice.event_where("onMessageStatusChanged", |_, r| r["chatType"] == 2).await.1;
-        assert_eq!(ack, json!({"chatType": 2, "chatId": g, "senderId": a, "receiverId": g, "msgId": sent["msgId"], "messageStatus": 1}));
+        assert_eq!(
+            ack,
+            json!({"chatType": 2, "chatId": g, "senderId": a, "receiverId": g, "msgId": sent["msgId"], "messageStatus": 1})
+        );
     }
 
     // Group receipts, recall and typing.
@@ -164,12 +202,17 @@ async fn concurrent_same_key_requests_queue_instead_of_overwriting() {
     let bob = Peer::login(&t, "bob").await;
     let carol = Peer::login(&t, "carol").await;
     for peer in [&bob, &carol] {
-        alice.ok("newMessage", json!({"chatType": 1, "chatId": peer.user_id, "text": format!("to {}", peer.user_id)})).await;
+        alice
+            .ok("newMessage", json!({"chatType": 1, "chatId": peer.user_id, "text": format!("to {}", peer.user_id)}))
+            .await;
     }
     let now = azstack_engine::ids::now_ms() + 1000;
     let page = |id: i64| json!({"page": 1, "lastCreated": now, "chatType": 1, "chatId": id});
     // Both go out under the key UNCALL_KEY_GET_MODIFIED_MESSAGES/default; the original would lose the first.
-    let (x, y) = tokio::join!(alice.call("getModifiedMessages", page(bob.user_id)), alice.call("getModifiedMessages", page(carol.user_id)));
+    let (x, y) = tokio::join!(
+        alice.call("getModifiedMessages", page(bob.user_id)),
+        alice.call("getModifiedMessages", page(carol.user_id))
+    );
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(x["chatId"], bob.user_id);
     assert_eq!(y["chatId"], carol.user_id);

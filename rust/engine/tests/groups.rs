@@ -7,8 +7,16 @@ use common::{Peer, Target};
 use serde_json::{Value, json};
 
 fn system(m: &Value, g: i64, sender: i64, message_type: i64) {
-    assert_eq!((m["chatType"].clone(), m["chatId"].clone(), m["receiverId"].clone()), (json!(2), json!(g), json!(g)), "{m}");
-    assert_eq!((m["senderId"].clone(), m["type"].clone(), m["status"].clone(), m["deleted"].clone()), (json!(sender), json!(message_type), json!(1), json!(0)), "{m}");
+    assert_eq!(
+        (m["chatType"].clone(), m["chatId"].clone(), m["receiverId"].clone()),
+        (json!(2), json!(g), json!(g)),
+        "{m}"
+    );
+    assert_eq!(
+        (m["senderId"].clone(), m["type"].clone(), m["status"].clone(), m["deleted"].clone()),
+        (json!(sender), json!(message_type), json!(1), json!(0)),
+        "{m}"
+    );
     assert_eq!(m["created"], m["modified"]);
 }
 
@@ -29,7 +37,10 @@ async fn group_lifecycle_with_every_push() {
     let mut expected = vec![a, b, c];
     expected.sort();
     assert_eq!(members, expected);
-    assert_eq!((created["type"].clone(), created["adminId"].clone(), created["name"].clone()), (json!(0), json!(a), json!("team")));
+    assert_eq!(
+        (created["type"].clone(), created["adminId"].clone(), created["name"].clone()),
+        (json!(0), json!(a), json!("team"))
+    );
     assert!(created["msgId"].as_i64().unwrap() > 0 && created["created"].as_i64().unwrap() > 0);
     for peer in [&mut alice, &mut bob, &mut carol] {
         let m = peer.event("onGroupCreated").await;
@@ -72,7 +83,10 @@ async fn group_lifecycle_with_every_push() {
     }
 
     let details = dave.ok("getDetailsGroup", json!({"groupId": g})).await;
-    assert_eq!((details["type"].clone(), details["groupId"].clone(), details["name"].clone(), details["adminId"].clone()), (json!(0), json!(g), json!("0"), json!(b)));
+    assert_eq!(
+        (details["type"].clone(), details["groupId"].clone(), details["name"].clone(), details["adminId"].clone()),
+        (json!(0), json!(g), json!("0"), json!(b))
+    );
     let mut ids: Vec<i64> = details["memberIds"].as_array().unwrap().iter().filter_map(Value::as_i64).collect();
     ids.sort();
     let mut want = vec![a, b, d];
@@ -87,14 +101,20 @@ async fn group_lifecycle_with_every_push() {
     let private = dave.ok("getListGroups", json!({"groupType": 0})).await;
     assert_eq!(private["done"], 1);
     let item = private["list"].as_array().unwrap().iter().find(|i| i["groupId"] == g).unwrap().clone();
-    assert_eq!(item, json!({"type": 0, "groupId": g, "name": "0", "adminId": b, "membersCount": 3, "isIn": 1, "isAutojoin": 0}));
+    assert_eq!(
+        item,
+        json!({"type": 0, "groupId": g, "name": "0", "adminId": b, "membersCount": 3, "isIn": 1, "isAutojoin": 0})
+    );
 
     // A public group that dave joins himself.
     let public = alice.ok("createGroup", json!({"type": 1, "name": "lobby", "memberIds": [b]})).await;
     let p = public["groupId"].as_i64().unwrap();
     let listed = dave.ok("getListGroups", json!({"groupType": 1})).await;
     let entry = listed["list"].as_array().unwrap().iter().find(|i| i["groupId"] == p).unwrap().clone();
-    assert_eq!(entry, json!({"type": 1, "groupId": p, "name": "lobby", "adminId": a, "membersCount": 2, "isIn": 0, "isAutojoin": 0}));
+    assert_eq!(
+        entry,
+        json!({"type": 1, "groupId": p, "name": "lobby", "adminId": a, "membersCount": 2, "isIn": 0, "isAutojoin": 0})
+    );
     dave.clear();
     let joined = dave.ok("joinPublicGroup", json!({"groupId": p})).await;
     assert_eq!((joined["groupId"].clone(), joined["joinId"].clone()), (json!(p), json!(d)));
@@ -109,9 +129,15 @@ async fn group_lifecycle_with_every_push() {
 
     // Server refusals are errors with the original texts.
     let (code, message) = carol.err("renameGroup", json!({"groupId": g, "newName": "x"})).await;
-    assert_eq!((code.as_str(), message.as_str()), ("ERR_UNEXPECTED_RECEIVED_DATA", "Server response with error, rename group fail"));
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("ERR_UNEXPECTED_RECEIVED_DATA", "Server response with error, rename group fail")
+    );
     let (code, message) = carol.err("getDetailsGroup", json!({"groupId": 999_999})).await;
-    assert_eq!((code.as_str(), message.as_str()), ("ERR_UNEXPECTED_RECEIVED_DATA", "Server response with error, get details group fail"));
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("ERR_UNEXPECTED_RECEIVED_DATA", "Server response with error, get details group fail")
+    );
     let (_, message) = carol.err("joinPublicGroup", json!({"groupId": g})).await;
     assert_eq!(message, "Server response with error, join public group fail");
     let (_, message) = carol.err("changeAdminGroup", json!({"groupId": g, "newAdminId": c})).await;

@@ -51,6 +51,8 @@ pub struct Peer {
     pub user_id: i64,
     events: mpsc::UnboundedReceiver<Event>,
     buffer: VecDeque<Event>,
+    /// Every event received so far, in arrival order: `(delegate, error is set, when)`.
+    pub history: Vec<(&'static str, bool, std::time::Instant)>,
 }
 
 impl Peer {
@@ -58,7 +60,7 @@ impl Peer {
     pub fn new(target: &Target, username: &str, extra: Value) -> Peer {
         let (tx, events) = mpsc::unbounded_channel();
         let engine = Engine::from_json(&target.options(username, extra), Arc::new(ChannelSink(tx)));
-        Peer { engine, user_id: 0, events, buffer: VecDeque::new() }
+        Peer { engine, user_id: 0, events, buffer: VecDeque::new(), history: Vec::new() }
     }
 
     /// A connected engine for `username`.
@@ -106,7 +108,11 @@ impl Peer {
         }
         let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+            let next = tokio::time::timeout_at(deadline, self.events.recv()).await;
+            if let Ok(Some(e)) = &next {
+                self.record(e);
+            }
+            match next {
                 Ok(Some(e)) if matches(&e) => return e.payload(),
                 Ok(Some(e)) => self.buffer.push_back(e),
                 Ok(None) => panic!("event channel closed while waiting for {delegate}"),
@@ -123,6 +129,7 @@ impl Peer {
     /// Delegate names of everything buffered so far (drains the channel into the buffer first).
     pub fn delegates(&mut self) -> Vec<&'static str> {
         while let Ok(e) = self.events.try_recv() {
+            self.record(&e);
             self.buffer.push_back(e);
         }
         self.buffer.iter().map(Event::delegate).collect()
@@ -132,6 +139,15 @@ impl Peer {
     pub fn buffered(&mut self, delegate: &str) -> Vec<Value> {
         self.delegates();
         self.buffer.iter().filter(|e| e.delegate() == delegate).map(|e| e.payload().1).collect()
+    }
+
+    fn record(&mut self, e: &Event) {
+        self.history.push((e.delegate(), !e.payload().0.is_null(), std::time::Instant::now()));
+    }
+
+    /// The delegate names of [`Peer::history`], errors marked with a trailing `!`.
+    pub fn history_names(&self) -> Vec<String> {
+        self.history.iter().map(|(d, err, _)| if *err { format!("{d}!") } else { (*d).to_owned() }).collect()
     }
 
     pub fn clear(&mut self) {
@@ -172,8 +188,9 @@ impl ServerProcess {
         let data = tempfile::tempdir().expect("temp dir");
         let (child, url) = spawn(0, data.path());
         let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in the server URL");
-        let app: Value = serde_json::from_str(&std::fs::read_to_string(data.path().join("dev-app.json")).expect("dev-app.json"))
-            .expect("dev-app.json is JSON");
+        let app: Value =
+            serde_json::from_str(&std::fs::read_to_string(data.path().join("dev-app.json")).expect("dev-app.json"))
+                .expect("dev-app.json is JSON");
         let target = Target {
             url,
             app_id: app["appId"].as_str().expect("appId").to_owned(),
