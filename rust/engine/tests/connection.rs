@@ -133,6 +133,7 @@ async fn pending_requests_fail_at_once_when_the_connection_drops() {
     // Wait until the request is registered, then kill the server under it.
     let deadline = Instant::now() + DEADLINE;
     while alice.engine.pending_requests() == 0 {
+        assert!(!pending.is_finished(), "the request settled while the server was stopped: {:?}", pending.await);
         assert!(Instant::now() < deadline, "the request never registered");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

@@ -211,9 +211,16 @@ impl ServerProcess {
         }
     }
 
-    /// SIGSTOP / SIGCONT: the server stops answering while its sockets stay open.
+    /// SIGSTOP / SIGCONT: the server stops answering while its sockets stay open. Returns once every thread of
+    /// the process is stopped (the signal is asynchronous).
     pub fn pause(&self) {
-        signal(self.pid(), "STOP");
+        let pid = self.pid();
+        signal(pid, "STOP");
+        let deadline = std::time::Instant::now() + DEADLINE;
+        while !all_threads_stopped(pid) {
+            assert!(std::time::Instant::now() < deadline, "azstack-server did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     pub fn resume(&self) {
@@ -235,6 +242,17 @@ impl Drop for ServerProcess {
         }
         self.kill();
     }
+}
+
+/// Whether every thread of `pid` is in state `T` (stopped), per `/proc/PID/task/*/stat`.
+fn all_threads_stopped(pid: i32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+    tasks.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat"))
+            .ok()
+            .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('T')))
+            .unwrap_or(false)
+    })
 }
 
 fn signal(pid: i32, name: &str) {
