@@ -91,6 +91,13 @@ export function deepEqual(actual: unknown, expected: unknown, what = 'value'): v
   }
 }
 
+/** Whether `actual` has the structure of `expected`, as {@link deepEqual} decides it. */
+export function matches(actual: unknown, expected: unknown): boolean {
+  const differences: string[] = [];
+  compare(actual, expected, '', differences);
+  return differences.length === 0;
+}
+
 function compare(actual: unknown, expected: unknown, path: string, out: string[]): void {
   if (expected instanceof Matcher) {
     if (!expected.accepts(actual)) {
@@ -152,8 +159,8 @@ export async function expectError(
   throw new AssertionError(`${what}: expected a rejection with ${show(expected)}, got the result ${show(result)}`);
 }
 
-/** The expected error object: `message` may be left out of `expected` to accept any text. */
-export function matchingError(expected: Partial<AZStackError> & Pick<AZStackError, 'code'>): unknown {
+/** The expected error object; without `message` in `expected`, any text is accepted. */
+function matchingError(expected: Partial<AZStackError> & Pick<AZStackError, 'code'>): unknown {
   return { message: any.string, ...expected };
 }
 
