@@ -131,7 +131,7 @@ export class AZStackCore {
    */
   masterSocketUri: string;
 
-  private handle: number;
+  private readonly handle: number;
 
   /** @param config - the constructor options of the seed README §3.2.2, plus the extensions of {@link AZStackCoreConfig}. */
   constructor(config?: AZStackCoreConfig) {

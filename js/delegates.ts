@@ -122,7 +122,7 @@ export type DelegateName = keyof DelegateResults;
 export type Delegates = { [N in DelegateName]: Callback<DelegateResults[N]> };
 
 /** The delegates the engine fires on its own (PROTOCOL.md §4), as opposed to the return delegates of methods. */
-export type EventDelegateName = Exclude<DelegateName, ReturnDelegateOf<MethodName>>;
+type EventDelegateName = Exclude<DelegateName, ReturnDelegateOf<MethodName>>;
 
 /** Every event delegate; a `Record` so that the compiler checks the list is complete. */
 const EVENT_DELEGATES: Record<EventDelegateName, true> = {
@@ -153,7 +153,7 @@ const EVENT_DELEGATES: Record<EventDelegateName, true> = {
 };
 
 /** Every delegate name: the return delegates of all methods, then the event delegates. */
-export const DELEGATE_NAMES: readonly DelegateName[] = [
+const DELEGATE_NAMES: readonly DelegateName[] = [
   ...Object.values(RETURN_DELEGATE_OF_METHOD),
   ...(Object.keys(EVENT_DELEGATES) as EventDelegateName[]),
 ];

@@ -71,9 +71,6 @@ export const any = {
   number: new Matcher('any number', (v) => typeof v === 'number' && Number.isFinite(v)),
   positiveInteger: new Matcher('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0),
   string: new Matcher('any string', (v) => typeof v === 'string'),
-  /** A number within `[min, max]`. */
-  between: (min: number, max: number) =>
-    new Matcher(`a number in [${min}, ${max}]`, (v) => typeof v === 'number' && v >= min && v <= max),
 };
 
 /**
@@ -211,7 +208,7 @@ export function waitForDelegate<N extends DelegateName>(
 }
 
 /** `promise`, or a rejection naming `what` if it does not settle within `deadlineMs`. */
-export function withDeadline<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new AssertionError(`${what} did not finish within ${deadlineMs} ms`)), deadlineMs);
     promise.then(
