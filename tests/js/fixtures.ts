@@ -129,6 +129,17 @@ export function resultOf<R>(outcome: Outcome<R>, what: string): R {
 
 // --- expected shapes ------------------------------------------------------------------------------------------------
 
+/** What getUsersInformation and getDetailsGroup report about a connected client (PROTOCOL.md §3.28, §3.35). */
+export function expectedUserInfo(client: Client): Record<string, unknown> {
+  return {
+    userId: client.user.userId,
+    azStackUserId: client.user.azStackUserId,
+    fullname: fullnameOf(client.user.azStackUserId),
+    status: 1,
+    lastVisitDate: any.number,
+  };
+}
+
 /**
  * The expected shape of a message (PROTOCOL.md §4.2, §6.5): the fields given, and for the others what every stored
  * message has — status SENT, not deleted, some id and times. `created`/`modified` may be given to pin them.

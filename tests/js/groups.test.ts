@@ -20,7 +20,7 @@ import {
   callInStyle,
   connectClient,
   expectedMessage,
-  fullnameOf,
+  expectedUserInfo,
   resultOf,
   uniqueUserId,
   type Client,
@@ -114,17 +114,6 @@ test('createGroup in every style; onGroupCreated at every member session', async
   }
 });
 
-/** What getDetailsGroup and getUsersInformation report about a connected client. */
-function userInfo(client: Client) {
-  return {
-    userId: client.user.userId,
-    azStackUserId: client.user.azStackUserId,
-    fullname: fullnameOf(client.user.azStackUserId),
-    status: 1,
-    lastVisitDate: any.number,
-  };
-}
-
 test('getDetailsGroup in every style', async () => {
   const group = privateGroups[0]!;
   for (const style of STYLES) {
@@ -138,7 +127,7 @@ test('getDetailsGroup in every style', async () => {
         name: group.name,
         adminId: ann.user.userId,
         memberIds: [ann.user.userId, ben.user.userId].sort((a, b) => a - b),
-        members: [ann, ben].sort((a, b) => a.user.userId - b.user.userId).map(userInfo),
+        members: [ann, ben].sort((a, b) => a.user.userId - b.user.userId).map(expectedUserInfo),
       },
       `details (${style})`,
     );

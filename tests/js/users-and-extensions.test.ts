@@ -4,8 +4,8 @@
  * style.
  */
 import { applicationStateConstants, errorCodes, notificationConstants, platformConstants } from 'azstack-react-native';
-import { any, deepEqual, expectError, run, test } from './harness';
-import { STYLES, callInStyle, connectClient, fullnameOf, uniqueUserId, type Client } from './fixtures';
+import { deepEqual, expectError, run, test } from './harness';
+import { STYLES, callInStyle, connectClient, expectedUserInfo, uniqueUserId, type Client } from './fixtures';
 
 let uma: Client;
 let vic: Client;
@@ -15,23 +15,13 @@ test('connect uma and vic', async () => {
   vic = await connectClient(uniqueUserId('vic'));
 });
 
-function userInfo(client: Client) {
-  return {
-    userId: client.user.userId,
-    azStackUserId: client.user.azStackUserId,
-    fullname: fullnameOf(client.user.azStackUserId),
-    status: 1,
-    lastVisitDate: any.number,
-  };
-}
-
 /** `list` sorted by `userId`, so that the server's order does not matter. */
 function byUserId<T extends { list: { userId: number }[] }>(result: T | null): T | null {
   return result && { ...result, list: [...result.list].sort((a, b) => a.userId - b.userId) };
 }
 
 test('getUsersInformation by userIds and by azStackUserIds in every style; unknown users are left out', async () => {
-  const expected = { done: 1, list: [uma, vic].sort((a, b) => a.user.userId - b.user.userId).map(userInfo) };
+  const expected = { done: 1, list: [uma, vic].sort((a, b) => a.user.userId - b.user.userId).map(expectedUserInfo) };
   const queries = [
     { userIds: [uma.user.userId, vic.user.userId, 2_000_000_000] },
     { azStackUserIds: [uma.user.azStackUserId, vic.user.azStackUserId, uniqueUserId('nobody')] },

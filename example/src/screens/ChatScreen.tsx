@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert, FlatList, KeyboardAvoidingView, Pressable, Text, TextInput, View } from 'react-native';
 import { chatConstants, type Message, type MessageStatusChange } from 'azstack-react-native';
+import { BackHeader } from '../components/BackHeader';
 import { MessageBubble } from '../components/MessageBubble';
 import { showError } from '../errors';
 import { useNavigation } from '../navigation';
@@ -181,13 +182,7 @@ export function ChatScreen({ chatType, chatId, title }: Props) {
 
   return (
     <KeyboardAvoidingView style={common.screen} behavior="padding">
-      <View style={common.header}>
-        <Pressable onPress={navigation.pop}>
-          <Text style={common.link}>‹ Back</Text>
-        </Pressable>
-        <Text style={common.title} numberOfLines={1}>
-          {title}
-        </Text>
+      <BackHeader title={title}>
         {chatType === CHAT_TYPE_GROUP ? (
           <Pressable onPress={() => navigation.push({ name: 'group', groupId: chatId })}>
             <Text style={common.link}>Group</Text>
@@ -197,7 +192,7 @@ export function ChatScreen({ chatType, chatId, title }: Props) {
             <Text style={common.link}>Call</Text>
           </Pressable>
         )}
-      </View>
+      </BackHeader>
       <FlatList
         inverted
         data={messages}

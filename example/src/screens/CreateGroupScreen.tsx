@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Pressable, Switch, Text, TextInput, View } from 'react-native';
 import { chatConstants, groupConstants } from 'azstack-react-native';
+import { BackHeader } from '../components/BackHeader';
 import { showError } from '../errors';
 import { useNavigation } from '../navigation';
 import { useSession } from '../session';
@@ -35,12 +36,7 @@ export function CreateGroupScreen() {
 
   return (
     <View style={common.screen}>
-      <View style={common.header}>
-        <Pressable onPress={navigation.pop}>
-          <Text style={common.link}>‹ Back</Text>
-        </Pressable>
-        <Text style={common.title}>New group</Text>
-      </View>
+      <BackHeader title="New group" />
       <View style={{ paddingHorizontal: 16, gap: 12 }}>
         <TextInput style={common.input} placeholder="Group name" value={name} onChangeText={setName} />
         <TextInput

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { FlatList, Pressable, Text, TextInput, View } from 'react-native';
 import { groupConstants, userConstants, type GroupDetails } from 'azstack-react-native';
+import { BackHeader } from '../components/BackHeader';
 import { showError } from '../errors';
 import { useNavigation } from '../navigation';
 import { useSession } from '../session';
@@ -71,15 +72,9 @@ export function GroupScreen({ groupId }: { groupId: number }) {
   }
   return (
     <View style={common.screen}>
-      <View style={common.header}>
-        <Pressable onPress={navigation.pop}>
-          <Text style={common.link}>‹ Back</Text>
-        </Pressable>
-        <Text style={common.title} numberOfLines={1}>
-          {details.name}
-        </Text>
+      <BackHeader title={details.name}>
         <Text style={common.muted}>{details.type === groupConstants.GROUP_TYPE_PUBLIC ? 'Public' : 'Private'}</Text>
-      </View>
+      </BackHeader>
       <View style={[common.header, { paddingBottom: 8 }]}>
         <TextInput style={[common.input, { flex: 1 }]} placeholder="New name" value={newName} onChangeText={setNewName} />
         <Pressable disabled={newName.trim() === ''} onPress={rename}>
