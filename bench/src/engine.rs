@@ -110,16 +110,27 @@ async fn node_round_trip(server: &Server, args: &Args) -> Result<[f64; 6], Strin
     let line = String::from_utf8_lossy(&output.stdout);
     let v: Value = serde_json::from_str(line.trim()).map_err(|e| format!("node output {line:?}: {e}"))?;
     let pair = |k: &str, i: usize| v[k][i].as_f64().unwrap_or(f64::NAN);
-    Ok([pair("ack_us", 0), pair("ack_us", 1), pair("deliver_us", 0), pair("deliver_us", 1), pair("users_us", 0), pair("users_us", 1)])
+    Ok([
+        pair("ack_us", 0),
+        pair("ack_us", 1),
+        pair("deliver_us", 0),
+        pair("deliver_us", 1),
+        pair("users_us", 0),
+        pair("users_us", 1),
+    ])
 }
 
 pub fn print(r: &Report, args: &Args) {
     let ms = |us: f64| format!("{:.3}", us / 1000.0);
     let q = |h: &Latency, p: f64| h.value_at_quantile(p) as f64;
-    let mut t = Table::new(format!("engine vs original transport: {} sequential user texts, loopback (ms)", args.count));
+    let mut t =
+        Table::new(format!("engine vs original transport: {} sequential user texts, loopback (ms)", args.count));
     t.row("engine newMessage→ack p50 / p99", format!("{} / {}", ms(q(&r.ack, 0.5)), ms(q(&r.ack, 0.99))));
     t.row("engine send→peer event p50 / p99", format!("{} / {}", ms(q(&r.deliver, 0.5)), ms(q(&r.deliver, 0.99))));
-    t.row("engine getUsersInformation round trip p50 / p99", format!("{} / {}", ms(q(&r.users, 0.5)), ms(q(&r.users, 0.99))));
+    t.row(
+        "engine getUsersInformation round trip p50 / p99",
+        format!("{} / {}", ms(q(&r.users, 0.5)), ms(q(&r.users, 0.99))),
+    );
     match &r.node {
         Ok([a50, a99, d50, d99, u50, u99]) => {
             t.row("socket.io-client 2.x 72→ack p50 / p99", format!("{} / {}", ms(*a50), ms(*a99)));
