@@ -372,3 +372,70 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use azstack_protocol::{Envelope, Service};
+    use serde_json::json;
+    use tokio::sync::mpsc;
+
+    use crate::engine::Engine;
+    use crate::events::{ChannelSink, Event};
+
+    fn engine() -> (Engine, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Engine::from_json(&json!({}), Arc::new(ChannelSink(tx))), rx)
+    }
+
+    fn raw(service: i64, body: &str) -> Envelope {
+        Envelope { service, body: body.to_owned() }
+    }
+
+    #[test]
+    fn paid_call_log_push_uses_its_own_field_names() {
+        let (engine, mut rx) = engine();
+        let body = json!({"data": {"callId": 7, "from": "+84900", "to": "+84911", "tags": "x", "duration": 65,
+            "recordTime": 1_700_000_000_000_i64, "urlRecord": "https://r.example.org/7.wav", "azUserId": 3, "callType": 1, "status": 0}});
+        engine.route(0, Envelope::new(Service::PAID_CALL_LOG_RETURN, &body));
+        let event = rx.try_recv().unwrap();
+        assert_eq!(event.delegate(), "onPaidCallLogReturn");
+        assert_eq!(
+            event.payload().1,
+            json!({"callId": 7, "fromPhoneNumber": "+84900", "toPhoneNumber": "+84911", "tags": "x", "duration": 65,
+                "recordTime": 1_700_000_000_000_i64, "recordUrl": "https://r.example.org/7.wav", "userId": 3, "callType": 1, "callStatus": 0})
+        );
+    }
+
+    #[test]
+    fn malformed_and_unknown_packets_fire_nothing() {
+        let (engine, mut rx) = engine();
+        for envelope in [
+            raw(73, "{not json"),
+            raw(73, r#"{"from": "1", "msgId": 2, "msg": "x", "time": 3}"#),
+            raw(146, r#"{"from": 1, "group": 2, "msgId": 3, "created": 4}"#),
+            raw(153, r#"{"type": 9, "from": 1, "senderId": 2, "msgId": 3}"#),
+            raw(143, "[]"),
+            raw(9999, "{}"),
+            raw(162, "{}"),
+            raw(601, r#"{"data": null}"#),
+        ] {
+            engine.route(0, envelope);
+        }
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn replies_nobody_waits_for_are_dropped_and_seen_pushes_need_no_r() {
+        let (engine, mut rx) = engine();
+        engine.route(0, raw(170, r#"{"done": 1, "page": 1, "list": []}"#));
+        engine.route(0, raw(153, r#"{"r": 0, "type": 1, "msgId": 5}"#));
+        assert!(rx.try_recv().is_err());
+        engine.route(0, raw(153, r#"{"type": 2, "from": 4, "chatId": 9, "senderId": 1, "msgId": 5}"#));
+        assert_eq!(
+            rx.try_recv().unwrap().payload().1,
+            json!({"chatType": 2, "chatId": 9, "senderId": 4, "receiverId": 9, "msgId": 5, "messageStatus": 3})
+        );
+    }
+}

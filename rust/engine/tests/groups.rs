@@ -148,3 +148,24 @@ async fn group_lifecycle_with_every_push() {
     assert_eq!(message, "Server response with error, leave group fail");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_groups_arrive_in_several_packets_and_are_gathered_in_order() {
+    let server = TestServer::sqlite().await;
+    let t = Target::of(&server);
+    let alice = Peer::login(&t, "alice").await;
+    let bob = Peer::login(&t, "bob").await;
+    let mut created = Vec::new();
+    for i in 0..230 {
+        let g =
+            alice.ok("createGroup", json!({"type": 1, "name": format!("lobby {i}"), "memberIds": [bob.user_id]})).await;
+        created.push(g["groupId"].as_i64().unwrap());
+    }
+    // The server sends 100 per packet (done 0, 0, 1); the result holds all of them, earlier packets first.
+    let listed = bob.ok("getListGroups", json!({"groupType": 1})).await;
+    assert_eq!(listed["done"], 1);
+    let ids: Vec<i64> = listed["list"].as_array().unwrap().iter().filter_map(|g| g["groupId"].as_i64()).collect();
+    assert_eq!(ids, created);
+    assert!(listed["list"].as_array().unwrap().iter().all(|g| g["isIn"] == 1 && g["type"] == 1));
+    server.shutdown().await;
+}
