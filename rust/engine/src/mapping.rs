@@ -5,6 +5,7 @@
 //! Each function here reads one of those shapes and builds the one API [`Message`]. They are pure functions, used by
 //! the router (pushes) and by the history methods (lists).
 
+use azstack_protocol::bodies::calls::{PaidCallLogEntry, PaidCallLogItem};
 use azstack_protocol::bodies::groups::{
     GroupAdminChangedPush, GroupCreatedPush, GroupInvitedPush, GroupLeftPush, GroupPublicJoinedPush, GroupRenamedPush,
 };
@@ -12,7 +13,9 @@ use azstack_protocol::bodies::history::{FileItem, LastMsg, MessageItem};
 use azstack_protocol::bodies::messages::{Content, FileContent, LocationContent, StickerContent};
 use azstack_protocol::constants::{chat, wire};
 
-use crate::model::{AdminChanged, CreatedGroup, File, Invited, Joined, Left, Location, Message, Renamed, Sticker};
+use crate::model::{
+    AdminChanged, CreatedGroup, File, Invited, Joined, Left, Location, Message, PaidCallLog, Renamed, Sticker,
+};
 
 pub const USER: i64 = chat::CHAT_TYPE_USER;
 pub const GROUP: i64 = chat::CHAT_TYPE_GROUP;
@@ -304,4 +307,36 @@ pub fn file_item(me: i64, item: &FileItem) -> Message {
         file: Some(file(&item.file)),
         ..Message::default()
     }
+}
+
+/// One paid call log of the 509 list (§3.18).
+pub fn paid_call_log(item: PaidCallLogItem) -> PaidCallLog {
+    PaidCallLog {
+        call_id: item.call_id,
+        from_phone_number: item.from,
+        to_phone_number: item.to,
+        tags: item.tags.map(|t| t.map(serde_json::Value::from).unwrap_or(serde_json::Value::Null)),
+        duration: Some(item.duration.into()),
+        record_time: Some(item.record_time),
+        record_url: item.url,
+        user_id: item.user_id,
+        call_type: item.call_type,
+        call_status: item.status,
+    }
+}
+
+/// The 601 push's entry: the same log, with `urlRecord` and `azUserId` where the list has `url` and `userId` (§4.4).
+pub fn pushed_paid_call_log(entry: PaidCallLogEntry) -> PaidCallLog {
+    paid_call_log(PaidCallLogItem {
+        call_id: entry.call_id,
+        from: entry.from,
+        to: entry.to,
+        tags: entry.tags,
+        duration: entry.duration,
+        record_time: entry.record_time,
+        url: entry.url_record,
+        user_id: entry.az_user_id,
+        call_type: entry.call_type,
+        status: entry.status,
+    })
 }

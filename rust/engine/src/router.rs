@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::engine::Engine;
 use crate::events::Event;
 use crate::mapping::{self, GROUP, USER};
-use crate::model::{MessageStatusChange, PaidCallLog, Typing};
+use crate::model::{MessageStatusChange, Typing};
 use crate::requests::{DEFAULT_KEY, Uncall};
 
 /// The body as JSON, for key lookups (`r`, `msgId`, `purpose`, ...). An unparseable body reads as `Null`.
@@ -212,19 +212,7 @@ impl Engine {
 
             S::PAID_CALL_LOG_RETURN => {
                 if let Some(p) = self.push::<PaidCallLogPush>(&envelope) {
-                    let d = p.data;
-                    self.emit(Event::PaidCallLog(PaidCallLog {
-                        call_id: d.call_id,
-                        from_phone_number: d.from,
-                        to_phone_number: d.to,
-                        tags: d.tags.map(|t| t.map(Value::from).unwrap_or(Value::Null)),
-                        duration: Some(d.duration.into()),
-                        record_time: Some(d.record_time),
-                        record_url: d.url_record,
-                        user_id: d.az_user_id,
-                        call_type: d.call_type,
-                        call_status: d.status,
-                    }));
+                    self.emit(Event::PaidCallLog(mapping::pushed_paid_call_log(p.data)));
                 }
             }
 

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::server_error;
 use crate::engine::Engine;
-use crate::model::{PaidCallLog, PaidCallLogList};
+use crate::mapping;
+use crate::model::PaidCallLogList;
 use crate::requests::{DEFAULT_KEY, Uncall};
 
 impl Engine {
@@ -35,22 +36,7 @@ impl Engine {
             return Err(server_error(OP));
         }
         let logs: PaidCallLogsReply = serde_json::from_value(body).map_err(|_| no_list())?;
-        let list = logs
-            .data
-            .into_iter()
-            .map(|d| PaidCallLog {
-                call_id: d.call_id,
-                from_phone_number: d.from,
-                to_phone_number: d.to,
-                tags: d.tags.map(|t| t.map(Value::from).unwrap_or(Value::Null)),
-                duration: Some(d.duration.into()),
-                record_time: Some(d.record_time),
-                record_url: d.url,
-                user_id: d.user_id,
-                call_type: d.call_type,
-                call_status: d.status,
-            })
-            .collect();
+        let list = logs.data.into_iter().map(mapping::paid_call_log).collect();
         Ok(PaidCallLogList { done: 1, list })
     }
 }

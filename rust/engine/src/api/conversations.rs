@@ -10,7 +10,7 @@ use azstack_protocol::constants::list;
 use azstack_protocol::errors::ApiError;
 use serde_json::Value;
 
-use super::{bad_reply, decode_reply};
+use super::{decode_reply, gather};
 use crate::engine::Engine;
 use crate::ids::now_ms;
 use crate::mapping;
@@ -231,13 +231,10 @@ impl Engine {
             )
             .await?;
         let me = self.my_id();
-        let mut list = Vec::new();
-        loop {
-            let reply: ModifiedFilesReply = decode_reply(&pending.next().await?, &[], op).map_err(|_| bad_reply(op))?;
-            list.extend(reply.list.iter().map(|item| mapping::file_item(me, item)));
-            if reply.done == list::GET_LIST_DONE {
-                return Ok(FileList { done: reply.done, list });
-            }
-        }
+        let list = gather(&mut pending, &[], op, |reply: ModifiedFilesReply| {
+            (reply.done, reply.list.iter().map(|item| mapping::file_item(me, item)).collect())
+        })
+        .await?;
+        Ok(FileList { done: list::GET_LIST_DONE, list })
     }
 }

@@ -17,7 +17,7 @@ use azstack_protocol::errors::ApiError;
 use serde_json::Value;
 
 use super::conversations::id_rule;
-use super::decode_reply;
+use super::{decode_reply, gather};
 use crate::engine::Engine;
 use crate::events::Event;
 use crate::ids::random_request_number;
@@ -323,10 +323,8 @@ impl Engine {
         let mut pending = self
             .request(Uncall::GroupGetList, DEFAULT_KEY, Service::GROUP_GET_LIST_PUBLIC, &Empty {}, SEND_FAIL)
             .await?;
-        let mut list = Vec::new();
-        loop {
-            let reply: PublicGroupsReply = decode_reply(&pending.next().await?, &[], OP)?;
-            list.extend(reply.list.into_iter().map(|g| GroupSummary {
+        let list = gather(&mut pending, &[], OP, |reply: PublicGroupsReply| {
+            let groups = reply.list.into_iter().map(|g| GroupSummary {
                 group_type: group::GROUP_TYPE_PUBLIC,
                 group_id: g.group_id,
                 name: g.name,
@@ -334,10 +332,10 @@ impl Engine {
                 members_count: g.count,
                 is_in: g.in_group,
                 is_autojoin: g.auto_join,
-            }));
-            if reply.done == list::GET_LIST_DONE {
-                return Ok(GroupList { done: reply.done, list });
-            }
-        }
+            });
+            (reply.done, groups.collect())
+        })
+        .await?;
+        Ok(GroupList { done: list::GET_LIST_DONE, list })
     }
 }

@@ -13,9 +13,12 @@ pub mod messages;
 pub mod users;
 
 use azstack_protocol::Envelope;
+use azstack_protocol::constants::list;
 use azstack_protocol::errors::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use crate::requests::Pending;
 
 /// `{ERR_UNEXPECTED_RECEIVED_DATA, 'Server response with error, <op> fail'}`.
 pub(crate) fn server_error(op: &str) -> ApiError {
@@ -37,4 +40,23 @@ pub(crate) fn decode_reply<T: DeserializeOwned>(envelope: &Envelope, success: &[
         }
     }
     serde_json::from_value(body).map_err(|_| bad_reply(op))
+}
+
+/// Reads the packets of a multi-packet reply (164/165, 191, 198) until one has `done: 1`, mapping each with `items`
+/// (which returns the packet's `done` and its items). Items keep arrival order: earlier packets first (§8.3, the
+/// engine rule; the original put the last packet first).
+pub(crate) async fn gather<T: DeserializeOwned, I>(
+    pending: &mut Pending,
+    success: &[i64],
+    op: &str,
+    mut items: impl FnMut(T) -> (i64, Vec<I>),
+) -> Result<Vec<I>, ApiError> {
+    let mut all = Vec::new();
+    loop {
+        let (done, list) = items(decode_reply(&pending.next().await?, success, op)?);
+        all.extend(list);
+        if done == list::GET_LIST_DONE {
+            return Ok(all);
+        }
+    }
 }

@@ -6,7 +6,7 @@ use azstack_protocol::constants::list;
 use azstack_protocol::errors::ApiError;
 use serde_json::Value;
 
-use super::decode_reply;
+use super::gather;
 use crate::engine::Engine;
 use crate::ids::random_request_number;
 use crate::model::{UserInfo, UserList};
@@ -70,19 +70,17 @@ impl Engine {
                 .await?
             }
         };
-        let mut list = Vec::new();
-        loop {
-            let reply: UsersInfoReply = decode_reply(&pending.next().await?, &[1], OP)?;
-            list.extend(reply.user_info_list.into_iter().map(|u| UserInfo {
+        let list = gather(&mut pending, &[1], OP, |reply: UsersInfoReply| {
+            let users = reply.user_info_list.into_iter().map(|u| UserInfo {
                 user_id: u.user_id,
                 az_stack_user_id: u.username,
                 fullname: u.fullname,
                 status: u.status,
                 last_visit_date: u.last_visit_date,
-            }));
-            if reply.done == list::GET_LIST_DONE {
-                return Ok(UserList { done: reply.done, list });
-            }
-        }
+            });
+            (reply.done, users.collect())
+        })
+        .await?;
+        Ok(UserList { done: list::GET_LIST_DONE, list })
     }
 }
