@@ -62,9 +62,10 @@ const STATUS = ['sending', 'sent', 'delivered', 'seen', '', '', 'recalled'];
 
 function describe(m: Message): string {
   if (m.text !== undefined) return `"${m.text}"`;
-  if (m.sticker) return `[sticker ${m.sticker.name}]`;
-  if (m.file) return `[file ${m.file.name}, ${m.file.length} bytes]`;
-  if (m.location) return `[location ${m.location.address}]`;
+  // A conversation's last message carries the kind only (`sticker: {}`, `file: {type}`), a list item everything.
+  if (m.sticker) return m.sticker.name ? `[sticker ${m.sticker.name}]` : '[sticker]';
+  if (m.file) return m.file.name ? `[file ${m.file.name}, ${m.file.length} bytes]` : '[file]';
+  if (m.location) return m.location.address ? `[location ${m.location.address}]` : '[location]';
   return `[message type ${m.type}]`;
 }
 
