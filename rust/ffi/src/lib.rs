@@ -270,6 +270,14 @@ fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(boo
         Ok((engine, runtime, params))
     });
     match prepared {
+        #[cfg(feature = "test-hooks")]
+        Ok((_, runtime, params)) if method.starts_with(test_hooks::PREFIX) => {
+            let method = method.to_owned();
+            runtime.spawn(async move {
+                let text = settle(test_hooks::run(handle, &method, params)).await;
+                done(true, &text);
+            });
+        }
         Ok((engine, runtime, params)) => {
             let method = method.to_owned();
             runtime.spawn(async move {
@@ -398,6 +406,54 @@ pub fn live_engines() -> usize {
 /// Returns its argument: the bare cost of a call through the bridge.
 pub fn echo(value: f64) -> f64 {
     value
+}
+
+/// Methods only the Linux host's tests can call (cargo feature `test-hooks`, never in an app build): they drive the
+/// C++ and JS halves of the bridge through paths the engine takes rarely.
+#[cfg(feature = "test-hooks")]
+mod test_hooks {
+    use super::*;
+
+    pub const PREFIX: &str = "__test";
+
+    pub async fn run(handle: u64, method: &str, params: Value) -> Result<Value, ApiError> {
+        match method {
+            // {count, name, error, result}: `count` events `name(error, result)` from this worker thread, through the
+            // installed sink, exactly as the engine's events go (and dropped once the engine is destroyed).
+            "__testEmitEvents" => {
+                let count = params["count"].as_u64().unwrap_or(1);
+                let name = params["name"].as_str().unwrap_or("onTest").to_owned();
+                let alive = lock(&STATE).engines.get(&handle).map(|entry| entry.alive.clone());
+                let mut sent = 0u64;
+                for i in 0..count {
+                    let Some(alive) = &alive else { break };
+                    if !alive.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let Some(outbox) = current_outbox() else { break };
+                    let mut result = params["result"].clone();
+                    if let Value::Object(map) = &mut result {
+                        map.insert("seq".to_owned(), Value::from(i));
+                    }
+                    outbox.event(handle, &name, &params["error"].to_string(), &result.to_string());
+                    sent += 1;
+                }
+                Ok(Value::from(sent))
+            }
+            // A panic inside an API call (unwound without the panic hook, so that test logs stay quiet).
+            "__testPanic" => {
+                let message = format!("test panic: {}", params["message"].as_str().unwrap_or("boom"));
+                std::panic::resume_unwind(Box::new(message))
+            }
+            // {ms}: completes after `ms` milliseconds (calls in flight at teardown).
+            "__testSleep" => {
+                let ms = params["ms"].as_u64().unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(Value::Null)
+            }
+            _ => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("unknown test hook {method}"))),
+        }
+    }
 }
 
 #[cfg(test)]
