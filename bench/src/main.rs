@@ -6,6 +6,7 @@
 
 mod client;
 mod connections;
+mod engine;
 mod fanout;
 mod messages;
 mod server;
@@ -50,6 +51,9 @@ enum Command {
     Messages(MessagesArgs),
     /// Group fan-out: deliveries per second across the members of one group.
     Fanout(FanoutArgs),
+    /// The Rust engine's newMessage→ack and send→peer latency, and the original SDK's transport (Node,
+    /// socket.io-client 2.x) against the same server, as a ratio.
+    Engine(EngineArgs),
     /// The three with default sizes, then a summary.
     All(AllArgs),
 }
@@ -110,6 +114,16 @@ struct FanoutArgs {
     text_bytes: usize,
     #[arg(long, default_value_t = 60)]
     time_limit_secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct EngineArgs {
+    /// Messages sent one after another by each client.
+    #[arg(long, default_value_t = 10_000)]
+    count: u64,
+    /// The Node.js executable for the original transport's run.
+    #[arg(long, default_value = "node")]
+    node: String,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -241,6 +255,19 @@ async fn run(cli: Cli) -> bool {
             let args = a.to_args();
             raise_fd_limit(2 * args.members);
             report_fanout(&cli, &args).await.is_some()
+        }
+        Command::Engine(a) => {
+            let args = engine::Args { count: a.count.max(1), node: a.node.clone() };
+            match engine::run(&options(&cli, true, 0), &args).await {
+                Ok(r) => {
+                    engine::print(&r, &args);
+                    true
+                }
+                Err(e) => {
+                    eprintln!("engine: {e}");
+                    false
+                }
+            }
         }
         Command::All(a) => run_all(&cli, a).await,
     }

@@ -1,1 +1,137 @@
-//! The JSON edge: JS method names and option objects onto the typed API.
+//! The JSON edge: JavaScript method names and option objects onto the typed API.
+//!
+//! `dispatch("getModifiedMessages", {...})` validates the options with the original's rules (the `from_json`
+//! constructors in [`crate::api`]), calls the typed method and serialises its result. This keeps the FFI a single
+//! narrow function: adding a method touches this table and the engine, never the C++ or JavaScript bridge.
+//!
+//! Options may be any JSON value: `null` when the caller passed none, and whatever the app passed otherwise — a
+//! non-object gets the method's `Missing ... params` error, as in the original. An unknown method name gets
+//! `ERR_UNEXPECTED_SEND_DATA` `Unknown method <name>`. The call methods (free calls, callout, call-in, toggles) are
+//! not part of this engine build yet and answer `ERR_UNEXPECTED_DATA` saying so.
+
+use azstack_protocol::errors::{ApiError, ErrorCode};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::api::conversations::{
+    ConversationsOptions, DeleteConversationOptions, ModifiedFilesOptions, ModifiedMessagesOptions,
+    UnreadMessagesOptions,
+};
+use crate::api::extensions::{self, RegisterDeviceOptions};
+use crate::api::groups::{
+    self, ChangeAdminOptions, CreateGroupOptions, InviteGroupOptions, LeaveGroupOptions, RenameGroupOptions,
+};
+use crate::api::messages::{DeleteMessageOptions, MessageStatusOptions, NewMessageOptions, TypingOptions};
+use crate::api::users::UsersOptions;
+use crate::engine::Engine;
+
+/// The method names [`dispatch`] knows, in the seed README's order (plus the §10 extensions).
+pub const METHODS: &[&str] = &[
+    "connect",
+    "reconnect",
+    "disconnect",
+    "getPaidCallLogs",
+    "getModifiedConversations",
+    "deleteConversation",
+    "getUnreadMessages",
+    "getModifiedMessages",
+    "getModifiedFiles",
+    "newMessage",
+    "changeMessageStatus",
+    "deleteMessage",
+    "sendTyping",
+    "getUsersInformation",
+    "createGroup",
+    "inviteGroup",
+    "leaveGroup",
+    "renameGroup",
+    "changeAdminGroup",
+    "joinPublicGroup",
+    "getDetailsGroup",
+    "getListGroups",
+    "changeApplicationState",
+    "notificationRegisterDevice",
+    "notificationUnregisterDevice",
+    "parseNotification",
+    "getStickersList",
+];
+
+/// Call methods of the seed API that belong to the media part of the engine.
+const CALL_METHODS: &[&str] = &[
+    "startFreeCall",
+    "stopFreeCall",
+    "answerFreeCall",
+    "rejectFreeCall",
+    "notAnswerFreeCall",
+    "startCallout",
+    "stopCallout",
+    "answerCallin",
+    "rejectCallin",
+    "notAnsweredCallin",
+    "stopCallin",
+    "toggleAudioState",
+    "toggleVideoState",
+    "switchCameraType",
+];
+
+fn to_json<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
+    result.map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+fn null(result: Result<(), ApiError>) -> Result<Value, ApiError> {
+    result.map(|()| Value::Null)
+}
+
+fn empty_object(result: Result<(), ApiError>) -> Result<Value, ApiError> {
+    result.map(|()| json!({}))
+}
+
+pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Result<Value, ApiError> {
+    let p = &params;
+    match method {
+        "connect" => to_json(engine.connect(p).await),
+        "reconnect" => to_json(engine.reconnect(p).await),
+        "disconnect" => null(engine.disconnect().await),
+        "getPaidCallLogs" => to_json(engine.get_paid_call_logs().await),
+        "getModifiedConversations" => {
+            to_json(engine.get_modified_conversations(ConversationsOptions::from_json(p)?).await)
+        }
+        "deleteConversation" => to_json(engine.delete_conversation(DeleteConversationOptions::from_json(p)?).await),
+        "getUnreadMessages" => to_json(engine.get_unread_messages(UnreadMessagesOptions::from_json(p)?).await),
+        "getModifiedMessages" => to_json(engine.get_modified_messages(ModifiedMessagesOptions::from_json(p)?).await),
+        "getModifiedFiles" => to_json(engine.get_modified_files(ModifiedFilesOptions::from_json(p)?).await),
+        "newMessage" => to_json(engine.new_message(NewMessageOptions::from_json(p)?).await),
+        "changeMessageStatus" => null(engine.change_message_status(MessageStatusOptions::from_json(p)?).await),
+        "deleteMessage" => null(engine.delete_message(DeleteMessageOptions::from_json(p)?).await),
+        "sendTyping" => null(engine.send_typing(TypingOptions::from_json(p)?).await),
+        "getUsersInformation" => to_json(engine.get_users_information(UsersOptions::from_json(p)?).await),
+        "createGroup" => to_json(engine.create_group(CreateGroupOptions::from_json(p)?).await),
+        "inviteGroup" => to_json(engine.invite_group(InviteGroupOptions::from_json(p)?).await),
+        "leaveGroup" => to_json(engine.leave_group(LeaveGroupOptions::from_json(p)?).await),
+        "renameGroup" => to_json(engine.rename_group(RenameGroupOptions::from_json(p)?).await),
+        "changeAdminGroup" => to_json(engine.change_admin_group(ChangeAdminOptions::from_json(p)?).await),
+        "joinPublicGroup" => {
+            to_json(engine.join_public_group(groups::group_id_from_json(p, "Missing join public group params")?).await)
+        }
+        "getDetailsGroup" => {
+            to_json(engine.get_details_group(groups::group_id_from_json(p, "Missing get details group params")?).await)
+        }
+        "getListGroups" => to_json(engine.get_list_groups(groups::group_type_from_json(p)?).await),
+        "changeApplicationState" => {
+            empty_object(engine.change_application_state(extensions::application_state_from_json(p)?).await)
+        }
+        "notificationRegisterDevice" => {
+            empty_object(engine.notification_register_device(RegisterDeviceOptions::from_json(p)?).await)
+        }
+        "notificationUnregisterDevice" => {
+            empty_object(engine.notification_unregister_device(extensions::device_token_from_json(p)?).await)
+        }
+        "parseNotification" => to_json(extensions::parse_notification(p)),
+        "getStickersList" => to_json(engine.get_stickers_list(extensions::is_default_from_json(p)?).await),
+        call if CALL_METHODS.contains(&call) => Err(ApiError::new(
+            ErrorCode::UnexpectedData,
+            format!("{call} is not available: calls are not supported by this engine build"),
+        )),
+        unknown => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("Unknown method {unknown}"))),
+    }
+}

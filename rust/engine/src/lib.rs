@@ -22,6 +22,34 @@
 //!   the typed API and returns the result as JSON, so the FFI stays one narrow function.
 //!
 //! The typed API is the [`Engine`]'s methods; it is what Rust callers and tests use.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use azstack_engine::{ChannelSink, Engine, Event};
+//! use serde_json::json;
+//!
+//! # async fn run() -> Result<(), azstack_engine::ApiError> {
+//! let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+//! let core = Engine::from_json(
+//!     &json!({
+//!         "masterSocketUri": "http://127.0.0.1:9000",
+//!         "authenticatingData": {
+//!             "appId": "<appId>", "publicKey": "<base64 SPKI>", "azStackUserId": "alice", "fullname": "Alice"
+//!         }
+//!     }),
+//!     Arc::new(ChannelSink(tx)),
+//! );
+//! let me = core.dispatch("connect", json!(null)).await?; // {"userId": 1, "azStackUserId": "alice", ...}
+//! let sent = core.dispatch("newMessage", json!({"chatType": 1, "chatId": 2, "text": "hi"})).await?;
+//! assert_eq!(sent["status"], 1); // acknowledged by the server
+//! while let Some(event) = events.recv().await {
+//!     let (error, result) = event.payload();
+//!     println!("{}({error}, {result})", event.delegate()); // e.g. onHasNewMessage(null, {...})
+//! }
+//! # let _ = me; Ok(()) }
+//! ```
 
 pub mod api;
 pub mod auth;
@@ -31,6 +59,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod events;
 pub mod ids;
+pub mod mapping;
 pub mod model;
 pub mod requests;
 pub mod router;

@@ -89,12 +89,6 @@ impl Session {
         }
     }
 
-    /// Whether socketioxide has flagged the socket connected (it does so just *after* sending the namespace CONNECT
-    /// packet, and refuses to emit before).
-    pub fn connected(&self) -> bool {
-        self.socket.connected()
-    }
-
     /// Closes the socket.
     pub fn disconnect(&self) {
         let _ = self.socket.clone().disconnect();

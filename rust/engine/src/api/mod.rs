@@ -1,1 +1,40 @@
-//! (in progress)
+//! The typed API, one module per area of the seed README.
+//!
+//! Every method has an options struct with a `from_json` constructor that applies the original's validation
+//! ([`crate::validate`]) and texts; [`crate::dispatch`] uses those for JSON callers, Rust callers build the structs
+//! directly. A method sends its packet through [`Engine::request`](crate::Engine), reads the reply from the request
+//! table and maps it to a [`crate::model`] result with the exact field names of PROTOCOL.md §3.
+
+pub mod call_logs;
+pub mod conversations;
+pub mod extensions;
+pub mod groups;
+pub mod messages;
+pub mod users;
+
+use azstack_protocol::Envelope;
+use azstack_protocol::errors::{ApiError, ErrorCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// `{ERR_UNEXPECTED_RECEIVED_DATA, 'Server response with error, <op> fail'}`.
+pub(crate) fn server_error(op: &str) -> ApiError {
+    ApiError::new(ErrorCode::UnexpectedReceivedData, format!("Server response with error, {op} fail"))
+}
+
+/// A reply body that does not have the expected shape.
+pub(crate) fn bad_reply(op: &str) -> ApiError {
+    ApiError::new(ErrorCode::UnexpectedReceivedData, format!("Cannot parse received data, {op} fail"))
+}
+
+/// Checks the reply's `r` against the service's success values, then decodes the body.
+pub(crate) fn decode_reply<T: DeserializeOwned>(envelope: &Envelope, success: &[i64], op: &str) -> Result<T, ApiError> {
+    let body: Value = envelope.decode().map_err(|_| bad_reply(op))?;
+    if !success.is_empty() {
+        match body.get("r").and_then(Value::as_i64) {
+            Some(r) if success.contains(&r) => {}
+            _ => return Err(server_error(op)),
+        }
+    }
+    serde_json::from_value(body).map_err(|_| bad_reply(op))
+}

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use azstack_protocol::bodies::users::{UserInfo, UsersByIdsRequest, UsersByUsernamesRequest, UsersInfoReply};
 use azstack_protocol::{Envelope, Service};
 use serde_json::json;
 
@@ -12,20 +13,6 @@ use super::Handled;
 use crate::hub::Hub;
 use crate::session::{Identity, Session};
 use crate::store::users::UserRow;
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ById {
-    purpose: i64,
-    user_id_list: Vec<i64>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ByName {
-    purpose: i64,
-    username_list: Vec<String>,
-}
 
 pub async fn handle(
     hub: &Arc<Hub>,
@@ -36,33 +23,34 @@ pub async fn handle(
 ) -> Handled {
     let max = hub.config.limits.max_list;
     let (purpose, users) = if service == Service::USER_GET_INFO_BY_IDS {
-        let req: ById = env.decode()?;
+        let req: UsersByIdsRequest = env.decode()?;
         if req.user_id_list.len() > max {
             return too_many(session, service, req.purpose, max);
         }
         (req.purpose, hub.store.users_by_ids(&me.app_id, &req.user_id_list).await?)
     } else {
-        let req: ByName = env.decode()?;
+        let req: UsersByUsernamesRequest = env.decode()?;
         if req.username_list.len() > max {
             return too_many(session, service, req.purpose, max);
         }
         (req.purpose, hub.store.users_by_usernames(&me.app_id, &req.username_list).await?)
     };
-    let list: Vec<_> = users.iter().map(|u| info(hub, u)).collect();
-    session.send(service, &json!({"r": 1, "purpose": purpose, "done": 1, "userInfoList": list}));
+    let user_info_list = users.iter().map(|u| info(hub, u)).collect();
+    session.send(service, &UsersInfoReply { r: 1, purpose, done: 1, user_info_list });
     Ok(())
 }
 
-fn info(hub: &Hub, u: &UserRow) -> serde_json::Value {
-    json!({
-        "userId": u.id,
-        "username": u.username,
-        "fullname": u.fullname,
-        "status": i64::from(hub.sessions.is_online(u.id)),
-        "lastVisitDate": u.last_visit,
-    })
+fn info(hub: &Hub, u: &UserRow) -> UserInfo {
+    UserInfo {
+        user_id: u.id,
+        username: u.username.clone(),
+        fullname: u.fullname.clone(),
+        status: i64::from(hub.sessions.is_online(u.id)),
+        last_visit_date: u.last_visit,
+    }
 }
 
+/// The refusal also carries `done: 1`, so a client gathering packets stops (the `ErrorReply` shape has no `done`).
 fn too_many(session: &Session, service: Service, purpose: i64, max: usize) -> Handled {
     session.send(service, &json!({"r": 0, "purpose": purpose, "done": 1, "message": format!("at most {max} users")}));
     Ok(())

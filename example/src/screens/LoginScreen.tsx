@@ -1,0 +1,65 @@
+import { useState } from 'react';
+import { Pressable, Text, TextInput, View } from 'react-native';
+import { AZStackCore } from 'azstack-react-native';
+import { SERVER } from '../config';
+import { showError } from '../errors';
+import type { Session } from '../session';
+import { common } from '../styles';
+
+/** Who are you? Creates an `AZStackCore` for that user and connects it (seed README §3.2.2, §3.4.1). */
+export function LoginScreen({ onLoggedIn }: { onLoggedIn: (session: Session) => void }) {
+  const [azStackUserId, setAzStackUserId] = useState('');
+  const [fullname, setFullname] = useState('');
+  const [connecting, setConnecting] = useState(false);
+
+  const logIn = () => {
+    const core = new AZStackCore({
+      requestTimeout: 60000,
+      intervalPingTime: 60000,
+      autoReconnect: true,
+      autoReconnectLimitTries: 0,
+      autoReconnectIntervalTime: 5000,
+      logLevel: 'NONE',
+      masterSocketUri: SERVER.masterSocketUri,
+      authenticatingData: {
+        appId: SERVER.appId,
+        publicKey: SERVER.publicKey,
+        azStackUserId: azStackUserId.trim(),
+        userCredentials: '',
+        fullname: fullname.trim() || azStackUserId.trim(),
+        namespace: '',
+      },
+    });
+    setConnecting(true);
+    core.connect({}, (error, result) => {
+      setConnecting(false);
+      if (error || !result) {
+        core.destroy();
+        showError('Cannot connect', error);
+        return;
+      }
+      onLoggedIn({ core, me: result });
+    });
+  };
+
+  return (
+    <View style={[common.screen, { paddingHorizontal: 24, gap: 12 }]}>
+      <Text style={common.title}>AZStack Example</Text>
+      <TextInput
+        style={common.input}
+        placeholder="User id (azStackUserId)"
+        autoCapitalize="none"
+        value={azStackUserId}
+        onChangeText={setAzStackUserId}
+      />
+      <TextInput style={common.input} placeholder="Your name" value={fullname} onChangeText={setFullname} />
+      <Pressable
+        style={common.button}
+        disabled={connecting || azStackUserId.trim() === ''}
+        onPress={logIn}
+      >
+        <Text style={common.buttonText}>{connecting ? 'Connecting…' : 'Log in'}</Text>
+      </Pressable>
+    </View>
+  );
+}
