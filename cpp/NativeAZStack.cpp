@@ -241,7 +241,7 @@ void NativeAZStack::destroy(jsi::Runtime& /*rt*/, double handle) {
 }
 
 double NativeAZStack::echo(jsi::Runtime& /*rt*/, double value) {
-  return value;
+  return ffi::echo(value);  // the whole synchronous path: JS → C++ → Rust → back
 }
 
 bool NativeAZStack::hasPendingWork() const {
