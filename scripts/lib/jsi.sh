@@ -3,10 +3,11 @@
 #
 #   jsi_ensure_deps              Debian packages (JavaScriptCore 4.1 dev, cmake, ninja, pkg-config, g++), cargo,
 #                                node and the repository's node_modules (`npm ci --ignore-scripts` when missing/stale)
-#   jsi_build_host [release]     configure (once) and build cpp/linux-host with CMake + Ninja; cargo builds
-#                                azstack-ffi as a custom target. Prints nothing on a no-op.
-#   jsi_host_bin [release]       the host binary's path
-#   jsi_bundle FILE OUT [release]
+#   jsi_build_host [PROFILE]     configure (once) and build cpp/linux-host with CMake + Ninja; cargo builds
+#                                azstack-ffi as a custom target. Prints nothing on a no-op. PROFILE: debug (default),
+#                                release or asan
+#   jsi_host_bin [PROFILE]       the host binary's path
+#   jsi_bundle FILE OUT [PROFILE]
 #                                bundles FILE with esbuild: `azstack-react-native` → js/, `react-native` → the host's
 #                                shim (cpp/linux-host/shim/react-native), `react` → the real package
 #   jsi_run FILE [--timeout S] [--release]
@@ -45,11 +46,14 @@ jsi_ensure_node_modules() {
   (cd "$AZSTACK_ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error </dev/null)
 }
 
+# Build profiles: debug (JSCRuntime's leak asserts on), release (benchmarks), asan (debug with AddressSanitizer and
+# UndefinedBehaviorSanitizer on the C++; vptr checks off: a false positive inside JavaScriptCore's teardown).
 _jsi_profile() {
   case "${1:-debug}" in
     release | --release) echo release ;;
     debug | "") echo debug ;;
-    *) die "unknown build profile '$1' (debug or release)" ;;
+    asan | --asan) echo asan ;;
+    *) die "unknown build profile '$1' (debug, release or asan)" ;;
   esac
 }
 
@@ -61,14 +65,19 @@ jsi_host_bin() {
   printf '%s/azstack-jsi-host\n' "$(_jsi_build_dir "${1:-}")"
 }
 
-# jsi_build_host [release]: configure once, then let Ninja (and cargo, inside it) decide what is out of date.
+# jsi_build_host [PROFILE]: configure once, then let Ninja (and cargo, inside it) decide what is out of date.
 jsi_build_host() {
   local profile build_dir build_type out
   profile=$(_jsi_profile "${1:-}")
   build_dir=$(_jsi_build_dir "$profile")
   build_type=$([[ $profile == release ]] && echo Release || echo Debug)
+  local flags=()
+  if [[ $profile == asan ]]; then
+    flags=("-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer"
+      "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined")
+  fi
   if [[ ! -f "$build_dir/build.ninja" ]]; then
-    cmake -S "$JSI_HOST_SRC" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null ||
+    cmake -S "$JSI_HOST_SRC" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "${flags[@]}" >/dev/null ||
       die "cmake could not configure the JSI host ($build_dir)"
   fi
   # Quiet on success (a no-op prints only Ninja's progress lines); the whole log on failure.
@@ -82,7 +91,7 @@ jsi_build_host() {
   fi
 }
 
-# jsi_bundle FILE OUT [release]
+# jsi_bundle FILE OUT [PROFILE]
 jsi_bundle() {
   local file=$1 out=$2 profile node_env
   profile=$(_jsi_profile "${3:-}")
@@ -99,9 +108,10 @@ jsi_bundle() {
 }
 
 # jsi_run FILE [--timeout S] [--release]: exit code of the script (set AZSTACK_JSI_NO_BUILD=1 to skip the build
-# check, e.g. when a test stage has just built the host).
+# check, e.g. when a test stage has just built the host; AZSTACK_JSI_PROFILE=asan for the sanitizer build).
 jsi_run() {
-  local file="" timeout=60 profile=debug bundle dir rc
+  local file="" timeout=60 profile bundle dir rc
+  profile=$(_jsi_profile "${AZSTACK_JSI_PROFILE:-debug}")
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --timeout)
