@@ -200,12 +200,11 @@ fn envelope(outcome: Result<Value, ApiError>) -> String {
 }
 
 /// Awaits an API call and returns its envelope; a panic while polling it becomes an `ERR_UNEXPECTED_DATA` error.
-async fn settle(call: impl Future<Output = Result<Value, ApiError>>) -> String {
-    let outcome = AssertUnwindSafe(call)
+/// (A plain function, not an `async fn`: an `async fn` would hold `call` twice, its argument and the wrapper.)
+fn settle(call: impl Future<Output = Result<Value, ApiError>>) -> impl Future<Output = String> {
+    AssertUnwindSafe(call)
         .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| Err(internal_error(&panic_message(&*panic))));
-    envelope(outcome)
+        .map(|outcome| envelope(outcome.unwrap_or_else(|panic| Err(internal_error(&panic_message(&*panic))))))
 }
 
 // --- the runtime ----------------------------------------------------------------------------------------------------
@@ -274,14 +273,16 @@ fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(boo
         Ok((_, runtime, params)) if method.starts_with(test_hooks::PREFIX) => {
             let method = method.to_owned();
             runtime.spawn(async move {
-                let text = settle(test_hooks::run(handle, &method, params)).await;
+                let text = settle(Box::pin(test_hooks::run(handle, &method, params))).await;
                 done(true, &text);
             });
         }
         Ok((engine, runtime, params)) => {
             let method = method.to_owned();
             runtime.spawn(async move {
-                let text = settle(engine.dispatch(&method, params)).await;
+                // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it
+                // would make every task that large, and be copied on each spawn.
+                let text = settle(Box::pin(engine.dispatch(&method, params))).await;
                 done(true, &text);
             });
         }
