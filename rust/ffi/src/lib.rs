@@ -1,0 +1,461 @@
+//! # azstack-ffi
+//!
+//! The only FFI crate: a [`cxx`] bridge between the C++ TurboModule (`cpp/NativeAZStack.cpp`) and
+//! [`azstack_engine::Engine`]. The boundary is narrow and stable (ARCHITECTURE.md):
+//!
+//! * [`init`] starts the one tokio runtime (2 worker threads named `azstack-worker`) every engine runs on;
+//! * [`create`] builds an engine from the constructor options (JSON text) and returns its handle (> 0);
+//! * [`call`] runs an API method by its JavaScript name with its options (JSON text) and completes a C++
+//!   [`Completion`](bridge::Completion) with the envelope `{"error": ..., "result": ...}` from a worker thread;
+//! * [`set_event_sink`] installs the C++ object that receives every engine event as
+//!   `(handle, delegate name, error JSON, result JSON)`, also from a worker thread;
+//! * [`destroy`] removes an engine and shuts it down in the background; [`shutdown`] destroys every engine, waits for
+//!   their shutdowns and stops the runtime (process teardown);
+//! * [`echo`] returns its argument (measures the bare call cost).
+//!
+//! Nothing here touches JavaScript: moving completions and events onto the JS thread is the C++ side's job.
+//!
+//! Panics never cross the boundary: a panic inside the engine becomes the completion
+//! `{"error":{"code":"ERR_UNEXPECTED_DATA","message":"internal error: ..."},"result":null}`, a panic anywhere else an
+//! error value. A C++ callback that throws is reported on stderr and otherwise ignored.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use azstack_engine::{ApiError, Engine, ErrorCode, Event};
+use futures_util::FutureExt;
+use serde_json::Value;
+use tokio::runtime::{Builder, Handle, Runtime};
+
+#[cxx::bridge(namespace = "azstack::ffi")]
+mod bridge {
+    unsafe extern "C++" {
+        include!("azstack_ffi.h");
+
+        /// One pending call's continuation (C++); completed at most once, from a worker thread.
+        type Completion;
+        fn complete(self: Pin<&mut Completion>, ok: bool, text: &str) -> Result<()>;
+
+        /// The receiver of every engine event (C++); called from worker threads.
+        type EventSink;
+        fn on_event(self: &EventSink, handle: u64, name: &str, error_json: &str, result_json: &str) -> Result<()>;
+    }
+
+    extern "Rust" {
+        fn init() -> Result<()>;
+        fn create(config_json: &str) -> Result<u64>;
+        fn call(handle: u64, method: &str, params_json: &str, completion: UniquePtr<Completion>);
+        fn set_event_sink(sink: SharedPtr<EventSink>);
+        fn clear_event_sink(sink: &EventSink);
+        fn destroy(handle: u64) -> bool;
+        fn shutdown(timeout_ms: u64) -> bool;
+        fn live_engines() -> usize;
+        fn echo(value: f64) -> f64;
+    }
+}
+
+// SAFETY: the C++ implementations (cpp/NativeAZStack.cpp) are written to be completed, called and destroyed from any
+// thread: they only copy their arguments and post them to the JS thread's CallInvoker.
+unsafe impl Send for bridge::Completion {}
+unsafe impl Send for bridge::EventSink {}
+unsafe impl Sync for bridge::EventSink {}
+
+/// Worker threads of the engines' runtime (the brief of issue 6: two are enough for a phone).
+const WORKER_THREADS: usize = 2;
+/// The name of every thread the runtime starts (tests count them).
+pub const THREAD_NAME: &str = "azstack-worker";
+/// How long an idle blocking-pool thread (DNS lookups, ...) lingers before it exits.
+const BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(1);
+
+// --- state ----------------------------------------------------------------------------------------------------------
+
+struct State {
+    runtime: Option<Runtime>,
+    engines: BTreeMap<u64, Entry>,
+}
+
+struct Entry {
+    engine: Engine,
+    /// Cleared by `destroy`: a destroyed engine's late events are dropped.
+    alive: Arc<AtomicBool>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State { runtime: None, engines: BTreeMap::new() });
+static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+static OUTBOX: RwLock<Option<Arc<dyn Outbox>>> = RwLock::new(None);
+/// Engines destroyed whose `shutdown()` has not finished yet.
+static SHUTTING_DOWN: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where events go: the C++ sink in production, a channel in tests.
+trait Outbox: Send + Sync {
+    fn event(&self, handle: u64, name: &str, error_json: &str, result_json: &str);
+    /// The C++ object behind it, to clear only the sink that is asked to be cleared.
+    fn is(&self, _sink: *const bridge::EventSink) -> bool {
+        false
+    }
+}
+
+struct CxxOutbox(cxx::SharedPtr<bridge::EventSink>);
+
+impl Outbox for CxxOutbox {
+    fn event(&self, handle: u64, name: &str, error_json: &str, result_json: &str) {
+        if let Some(sink) = self.0.as_ref()
+            && let Err(e) = sink.on_event(handle, name, error_json, result_json)
+        {
+            eprintln!("azstack-ffi: the event sink threw on {name}: {e}");
+        }
+    }
+
+    fn is(&self, sink: *const bridge::EventSink) -> bool {
+        self.0.as_ref().is_some_and(|s| std::ptr::eq(s, sink))
+    }
+}
+
+fn current_outbox() -> Option<Arc<dyn Outbox>> {
+    OUTBOX.read().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+fn install_outbox(outbox: Option<Arc<dyn Outbox>>) {
+    let previous = std::mem::replace(&mut *OUTBOX.write().unwrap_or_else(PoisonError::into_inner), outbox);
+    drop(previous); // outside the lock: it may be the last owner of a C++ object
+}
+
+/// The engine's [`azstack_engine::EventSink`]: forwards to the installed outbox while the engine is alive.
+struct Forwarder {
+    handle: u64,
+    alive: Arc<AtomicBool>,
+}
+
+impl azstack_engine::EventSink for Forwarder {
+    fn on_event(&self, event: Event) {
+        if !self.alive.load(Ordering::Acquire) {
+            return;
+        }
+        // The lock is not held while C++ runs: the outbox is cloned out of it.
+        let Some(outbox) = current_outbox() else { return };
+        let handle = self.handle;
+        let forwarded = catch_unwind(AssertUnwindSafe(|| {
+            let (error, result) = event.payload();
+            outbox.event(handle, event.delegate(), &error.to_string(), &result.to_string());
+        }));
+        if let Err(panic) = forwarded {
+            eprintln!("azstack-ffi: internal error while forwarding an event: {}", panic_message(&*panic));
+        }
+    }
+}
+
+// --- errors and envelopes -------------------------------------------------------------------------------------------
+
+/// Why a call could not even start.
+#[derive(Debug, PartialEq)]
+enum Failure {
+    /// The bridge was misused (unknown handle, malformed JSON): the Promise rejects with this text.
+    Bridge(String),
+    /// A panic: the Promise resolves with an `ERR_UNEXPECTED_DATA` envelope.
+    Panic(String),
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_owned()
+    }
+}
+
+/// Runs `f`, turning a panic into [`Failure::Panic`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(Failure::Panic(panic_message(&*panic))))
+}
+
+/// Like [`guarded`] for the functions whose failure is a C++ exception (`rust::Error`).
+fn guarded_text<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(format!("internal error: {}", panic_message(&*panic))))
+}
+
+fn internal_error(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::UnexpectedData, format!("internal error: {message}"))
+}
+
+/// The completion text of a call: `{"error": {code, message, status?} | null, "result": <value> | null}`.
+fn envelope(outcome: Result<Value, ApiError>) -> String {
+    match outcome {
+        Ok(result) => format!(r#"{{"error":null,"result":{result}}}"#),
+        Err(error) => match serde_json::to_string(&error) {
+            Ok(error) => format!(r#"{{"error":{error},"result":null}}"#),
+            Err(e) => envelope(Err(internal_error(&format!("unserialisable error: {e}")))),
+        },
+    }
+}
+
+/// Awaits an API call and returns its envelope; a panic while polling it becomes an `ERR_UNEXPECTED_DATA` error.
+/// (A plain function, not an `async fn`: an `async fn` would hold `call` twice, its argument and the wrapper.)
+fn settle(call: impl Future<Output = Result<Value, ApiError>>) -> impl Future<Output = String> {
+    AssertUnwindSafe(call)
+        .catch_unwind()
+        .map(|outcome| envelope(outcome.unwrap_or_else(|panic| Err(internal_error(&panic_message(&*panic))))))
+}
+
+// --- the runtime ----------------------------------------------------------------------------------------------------
+
+fn runtime_handle(state: &mut State) -> Result<Handle, String> {
+    if let Some(runtime) = &state.runtime {
+        return Ok(runtime.handle().clone());
+    }
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(WORKER_THREADS)
+        .thread_name(THREAD_NAME)
+        .thread_keep_alive(BLOCKING_KEEP_ALIVE)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the engine runtime: {e}"))?;
+    let handle = runtime.handle().clone();
+    state.runtime = Some(runtime);
+    Ok(handle)
+}
+
+/// Starts the engines' runtime if it is not running (idempotent). `create` also starts it; calling `init` first
+/// (when the module loads) keeps thread creation out of the first `create`.
+pub fn init() -> Result<(), String> {
+    guarded_text(|| runtime_handle(&mut lock(&STATE)).map(drop))
+}
+
+// --- the bridge functions -------------------------------------------------------------------------------------------
+
+/// Creates an engine from the constructor options (JSON text) and returns its handle (> 0, below 2^53 so that it is
+/// exact in a JavaScript number).
+pub fn create(config_json: &str) -> Result<u64, String> {
+    guarded_text(|| {
+        let options: Value =
+            serde_json::from_str(config_json).map_err(|e| format!("create: the options are not JSON: {e}"))?;
+        let runtime = runtime_handle(&mut lock(&STATE))?;
+        let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+        let alive = Arc::new(AtomicBool::new(true));
+        let sink = Arc::new(Forwarder { handle, alive: alive.clone() });
+        let engine = {
+            let _entered = runtime.enter();
+            Engine::from_json(&options, sink)
+        };
+        lock(&STATE).engines.insert(handle, Entry { engine, alive });
+        Ok(handle)
+    })
+}
+
+/// Starts `method` on engine `handle`; `done(ok, text)` runs exactly once, on a worker thread unless the call could
+/// not start (then on the caller's thread). `ok` with the envelope, `!ok` with a bridge failure.
+fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(bool, &str) + Send + 'static) {
+    let prepared = guarded(|| {
+        let (engine, runtime) = {
+            let state = lock(&STATE);
+            let engine = state.engines.get(&handle).map(|entry| entry.engine.clone()).ok_or_else(|| {
+                Failure::Bridge(format!("NativeAZStack.call({method}): no engine with handle {handle} (destroyed?)"))
+            })?;
+            let runtime = state.runtime.as_ref().map(|r| r.handle().clone());
+            (engine, runtime.ok_or_else(|| Failure::Bridge("the engine runtime is stopped".to_owned()))?)
+        };
+        let params: Value = serde_json::from_str(params_json)
+            .map_err(|e| Failure::Bridge(format!("NativeAZStack.call({method}): the options are not JSON: {e}")))?;
+        Ok((engine, runtime, params))
+    });
+    match prepared {
+        #[cfg(feature = "test-hooks")]
+        Ok((_, runtime, params)) if method.starts_with(test_hooks::PREFIX) => {
+            let method = method.to_owned();
+            runtime.spawn(async move {
+                let text = settle(Box::pin(test_hooks::run(handle, &method, params))).await;
+                done(true, &text);
+            });
+        }
+        Ok((engine, runtime, params)) => {
+            let method = method.to_owned();
+            runtime.spawn(async move {
+                // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it
+                // would make every task that large, and be copied on each spawn.
+                let text = settle(Box::pin(engine.dispatch(&method, params))).await;
+                done(true, &text);
+            });
+        }
+        Err(Failure::Bridge(message)) => done(false, &message),
+        Err(Failure::Panic(message)) => done(true, &envelope(Err(internal_error(&message)))),
+    }
+}
+
+/// Runs `method` with its options (JSON text) on engine `handle` and completes `completion` with the result.
+pub fn call(handle: u64, method: &str, params_json: &str, completion: cxx::UniquePtr<bridge::Completion>) {
+    let mut completion = completion;
+    call_with(handle, method, params_json, move |ok, text| {
+        if let Some(completion) = completion.as_mut() {
+            complete(completion, ok, text);
+        }
+    });
+}
+
+fn complete(completion: Pin<&mut bridge::Completion>, ok: bool, text: &str) {
+    if let Err(e) = completion.complete(ok, text) {
+        eprintln!("azstack-ffi: a call's completion threw: {e}");
+    }
+}
+
+/// Installs the C++ object that receives every engine event (replacing the previous one; a null pointer clears it).
+pub fn set_event_sink(sink: cxx::SharedPtr<bridge::EventSink>) {
+    let outbox: Option<Arc<dyn Outbox>> = if sink.is_null() { None } else { Some(Arc::new(CxxOutbox(sink))) };
+    install_outbox(outbox);
+}
+
+/// Clears the event sink if it is `sink` (a module being torn down must not clear its successor's sink).
+pub fn clear_event_sink(sink: &bridge::EventSink) {
+    let mut slot = OUTBOX.write().unwrap_or_else(PoisonError::into_inner);
+    if slot.as_ref().is_some_and(|outbox| outbox.is(sink)) {
+        let previous = slot.take();
+        drop(slot);
+        drop(previous);
+    }
+}
+
+/// Removes engine `handle` (later calls with it fail at once, its late events are dropped) and shuts it down in the
+/// background. Returns whether the handle existed.
+pub fn destroy(handle: u64) -> bool {
+    let (entry, runtime) = {
+        let mut state = lock(&STATE);
+        let entry = state.engines.remove(&handle);
+        (entry, state.runtime.as_ref().map(|r| r.handle().clone()))
+    };
+    let Some(entry) = entry else { return false };
+    entry.alive.store(false, Ordering::Release);
+    if let Some(runtime) = runtime {
+        let pending = ShutdownGuard::new();
+        runtime.spawn(async move {
+            let _pending = pending; // released when the task ends, or is dropped with the runtime
+            if let Err(panic) = AssertUnwindSafe(entry.engine.shutdown()).catch_unwind().await {
+                eprintln!("azstack-ffi: internal error while shutting an engine down: {}", panic_message(&*panic));
+            }
+        });
+    }
+    true
+}
+
+/// Counts an engine shutdown in flight for as long as it lives.
+struct ShutdownGuard;
+
+impl ShutdownGuard {
+    fn new() -> ShutdownGuard {
+        *lock(&SHUTTING_DOWN.0) += 1;
+        ShutdownGuard
+    }
+}
+
+impl Drop for ShutdownGuard {
+    fn drop(&mut self) {
+        let mut count = lock(&SHUTTING_DOWN.0);
+        *count = count.saturating_sub(1);
+        SHUTTING_DOWN.1.notify_all();
+    }
+}
+
+/// Waits until no engine shutdown is in flight, or until `deadline`. Returns whether they all finished.
+fn wait_for_shutdowns(deadline: Instant) -> bool {
+    let mut count = lock(&SHUTTING_DOWN.0);
+    while *count > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        count = SHUTTING_DOWN.1.wait_timeout(count, left).unwrap_or_else(PoisonError::into_inner).0;
+    }
+    true
+}
+
+/// Process teardown: destroys every engine, waits (up to `timeout_ms` in all) for their shutdowns, then stops the
+/// runtime and joins its threads. Returns whether everything finished in time. A later `create` starts afresh. Must
+/// not be called from an engine thread.
+pub fn shutdown(timeout_ms: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let handles: Vec<u64> = lock(&STATE).engines.keys().copied().collect();
+    for handle in handles {
+        destroy(handle);
+    }
+    let drained = wait_for_shutdowns(deadline);
+    let runtime = lock(&STATE).runtime.take();
+    if let Some(runtime) = runtime {
+        let stopped = catch_unwind(AssertUnwindSafe(|| {
+            runtime.shutdown_timeout(deadline.saturating_duration_since(Instant::now()));
+        }));
+        if let Err(panic) = stopped {
+            eprintln!("azstack-ffi: the runtime could not be stopped: {}", panic_message(&*panic));
+            return false;
+        }
+    }
+    drained
+}
+
+/// The number of engines created and not destroyed.
+pub fn live_engines() -> usize {
+    lock(&STATE).engines.len()
+}
+
+/// Returns its argument: the bare cost of a call through the bridge.
+pub fn echo(value: f64) -> f64 {
+    value
+}
+
+/// Methods only the Linux host's tests can call (cargo feature `test-hooks`, never in an app build): they drive the
+/// C++ and JS halves of the bridge through paths the engine takes rarely.
+#[cfg(feature = "test-hooks")]
+mod test_hooks {
+    use super::*;
+
+    pub const PREFIX: &str = "__test";
+
+    pub async fn run(handle: u64, method: &str, params: Value) -> Result<Value, ApiError> {
+        match method {
+            // {count, name, error, result}: `count` events `name(error, result)` from this worker thread, through the
+            // installed sink, exactly as the engine's events go (and dropped once the engine is destroyed).
+            "__testEmitEvents" => {
+                let count = params["count"].as_u64().unwrap_or(1);
+                let name = params["name"].as_str().unwrap_or("onTest").to_owned();
+                let alive = lock(&STATE).engines.get(&handle).map(|entry| entry.alive.clone());
+                let mut sent = 0u64;
+                for i in 0..count {
+                    let Some(alive) = &alive else { break };
+                    if !alive.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let Some(outbox) = current_outbox() else { break };
+                    let mut result = params["result"].clone();
+                    if let Value::Object(map) = &mut result {
+                        map.insert("seq".to_owned(), Value::from(i));
+                    }
+                    outbox.event(handle, &name, &params["error"].to_string(), &result.to_string());
+                    sent += 1;
+                }
+                Ok(Value::from(sent))
+            }
+            // A panic inside an API call (unwound without the panic hook, so that test logs stay quiet).
+            "__testPanic" => {
+                let message = format!("test panic: {}", params["message"].as_str().unwrap_or("boom"));
+                std::panic::resume_unwind(Box::new(message))
+            }
+            // {ms}: completes after `ms` milliseconds (calls in flight at teardown).
+            "__testSleep" => {
+                let ms = params["ms"].as_u64().unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(Value::Null)
+            }
+            _ => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("unknown test hook {method}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
