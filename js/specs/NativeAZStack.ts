@@ -13,7 +13,8 @@ export interface Spec extends TurboModule {
   /**
    * Runs `method` (the JavaScript method name, e.g. `"newMessage"`) with its options (JSON text; `"null"` when
    * absent) on engine `handle`. Always resolves, with JSON text `{"error": {code, message, ...} | null,
-   * "result": <value> | null}`; rejects only if the bridge itself fails (unknown handle, internal panic).
+   * "result": <value> | null}` — an internal panic too resolves, as `ERR_UNEXPECTED_DATA`. Rejects only for an unknown or
+   * destroyed handle, or options that are not JSON text.
    */
   call(handle: number, method: string, paramsJson: string): Promise<string>;
   /**

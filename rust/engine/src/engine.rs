@@ -20,8 +20,8 @@ use crate::model::AuthenticatedUser;
 use crate::requests::{Pending, Requests, Uncall};
 use crate::transport::Socket;
 
-/// One `AZStackCore` instance. Cheap to clone; all clones drive the same connection. Must be used inside a tokio
-/// runtime.
+/// One `AZStackCore` instance. Cheap to clone; all clones drive the same connection. Constructing one needs no
+/// runtime; its methods spawn tasks and must run inside a tokio runtime.
 #[derive(Clone)]
 pub struct Engine {
     pub(crate) inner: Arc<Inner>,
