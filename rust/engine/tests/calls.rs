@@ -155,7 +155,7 @@ async fn video_call_frames_both_ways_with_counters_toggles_and_caller_hang_up() 
     // The counters read back are the sender's recent frames.
     let sent = alice.devices.opened_video()[0].frames_produced();
     let seen = bob_sees.snapshot().last_counter.expect("counter");
-    assert!(seen < sent && sent - seen < 60, "bob saw {seen}, alice produced {sent}");
+    assert!(seen < sent && sent - seen < 150, "bob saw {seen}, alice produced {sent}");
     let before = bob_sees.snapshot().last_counter;
     let later = bob_sees.wait_for(DEADLINE, |s| s.last_counter > before).await;
     assert!(later.is_ok(), "the counter does not advance: {later:?}");

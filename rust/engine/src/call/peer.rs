@@ -151,7 +151,7 @@ fn ice_servers(engine: &Engine) -> Vec<RTCIceServer> {
                 })
                 .map(str::to_owned)
                 .collect();
-            (!urls.is_empty()).then(|| RTCIceServer { urls, username: s.username, credential: s.password })
+            (!urls.is_empty()).then_some(RTCIceServer { urls, username: s.username, credential: s.password })
         })
         .collect()
 }

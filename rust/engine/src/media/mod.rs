@@ -73,7 +73,7 @@ impl VideoFrame {
     /// A frame from I420 bytes; the dimensions must be even and non-zero and the buffer exactly their size.
     pub fn new(width: u32, height: u32, data: impl Into<Arc<[u8]>>) -> Result<VideoFrame, MediaError> {
         let data = data.into();
-        if width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0 {
+        if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
             return Err(MediaError::BadFrame(format!("{width}x{height} is not an even, non-empty size")));
         }
         if data.len() != i420_len(width, height) {
