@@ -52,7 +52,7 @@ pub fn audio_decoder() -> Result<Box<dyn AudioDecoder>, MediaError> {
 mod imp {
     use openh264::OpenH264API;
     use openh264::decoder::Decoder;
-    use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, UsageType};
+    use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, RateControlMode, UsageType};
     use openh264::formats::{YUVSlices, YUVSource};
 
     use super::super::{AUDIO_CHUNK, AUDIO_RATE, MediaError, VideoFrame, i420_len};
@@ -68,9 +68,11 @@ mod imp {
         let config = EncoderConfig::new()
             .usage_type(UsageType::CameraVideoRealTime)
             .max_frame_rate(FrameRate::from_hz(fps.max(1) as f32))
+            .rate_control_mode(RateControlMode::Bitrate)
             .bitrate(BitRate::from_bps(1_500_000))
             .intra_frame_period(IntraFramePeriod::from_num_frames(keyframe_interval.max(1)))
-            .skip_frames(false);
+            // Bitrate control needs frame skipping; a skipped frame encodes to nothing and is not sent.
+            .skip_frames(true);
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config).map_err(codec_error)?;
         Ok(Box::new(H264Encoder(encoder)))
     }
