@@ -4,6 +4,7 @@
 //! task per connection, prints a table, and stops by itself: every phase has a time limit and a message count.
 //! See bench/README.md.
 
+mod calls;
 mod client;
 mod connections;
 mod engine;
@@ -54,6 +55,9 @@ enum Command {
     /// The Rust engine's newMessage→ack and send→peer latency, and the original SDK's transport (Node,
     /// socket.io-client 2.x) against the same server, as a ratio.
     Engine(EngineArgs),
+    /// Free calls between two engines: setup time to ANSWERED and to the first remote video frame, end-to-end
+    /// frame latency, CPU and memory of one call.
+    Calls(CallsArgs),
     /// The three with default sizes, then a summary.
     All(AllArgs),
 }
@@ -124,6 +128,22 @@ struct EngineArgs {
     /// The Node.js executable for the original transport's run.
     #[arg(long, default_value = "node")]
     node: String,
+}
+
+#[derive(ClapArgs, Clone)]
+struct CallsArgs {
+    /// Calls set up (and hung up) one after another for the setup figures.
+    #[arg(long, default_value_t = 20)]
+    calls: usize,
+    #[arg(long, default_value_t = 640)]
+    width: u32,
+    #[arg(long, default_value_t = 480)]
+    height: u32,
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    /// Length of the steady-state call.
+    #[arg(long, default_value_t = 10)]
+    secs: u64,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -265,6 +285,25 @@ async fn run(cli: Cli) -> bool {
                 }
                 Err(e) => {
                     eprintln!("engine: {e}");
+                    false
+                }
+            }
+        }
+        Command::Calls(a) => {
+            let args = calls::Args {
+                calls: a.calls.max(1),
+                width: a.width,
+                height: a.height,
+                fps: a.fps.max(1),
+                secs: a.secs.max(1),
+            };
+            match calls::run(&options(&cli, false, 0), &args).await {
+                Ok(r) => {
+                    calls::print(&r, &args);
+                    true
+                }
+                Err(e) => {
+                    eprintln!("calls: {e}");
                     false
                 }
             }

@@ -410,6 +410,7 @@ impl Engine {
             }
         };
         tracing::debug!(?reason, "slave socket closed");
+        self.end_call_on_connection_closed(matches!(then, Then::Disconnected { .. }));
         if !self.config().wait_timeout_on_disconnect {
             self.inner.requests.fail_all();
         }

@@ -6,8 +6,8 @@
 //!
 //! Options may be any JSON value: `null` when the caller passed none, and whatever the app passed otherwise — a
 //! non-object gets the method's `Missing ... params` error, as in the original. An unknown method name gets
-//! `ERR_UNEXPECTED_SEND_DATA` `Unknown method <name>`. The call methods (free calls, callout, call-in, toggles) are
-//! not part of this engine build yet and answer `ERR_UNEXPECTED_DATA` saying so.
+//! `ERR_UNEXPECTED_SEND_DATA` `Unknown method <name>`. Free calls and the toggles are served by [`crate::call`]; the
+//! PSTN methods (callout, call-in) are not part of this engine build yet and answer `ERR_UNEXPECTED_DATA` saying so.
 
 use azstack_protocol::errors::{ApiError, ErrorCode};
 use serde::Serialize;
@@ -23,6 +23,7 @@ use crate::api::groups::{
 };
 use crate::api::messages::{DeleteMessageOptions, MessageStatusOptions, NewMessageOptions, TypingOptions};
 use crate::api::users::UsersOptions;
+use crate::call::{self, StartFreeCallOptions};
 use crate::engine::Engine;
 
 /// The method names [`dispatch`] knows, in the seed README's order (plus the §10 extensions).
@@ -54,25 +55,19 @@ pub const METHODS: &[&str] = &[
     "notificationUnregisterDevice",
     "parseNotification",
     "getStickersList",
-];
-
-/// Call methods of the seed API that belong to the media part of the engine.
-const CALL_METHODS: &[&str] = &[
     "startFreeCall",
     "stopFreeCall",
     "answerFreeCall",
     "rejectFreeCall",
     "notAnswerFreeCall",
-    "startCallout",
-    "stopCallout",
-    "answerCallin",
-    "rejectCallin",
-    "notAnsweredCallin",
-    "stopCallin",
     "toggleAudioState",
     "toggleVideoState",
     "switchCameraType",
 ];
+
+/// Call methods of the seed API that this engine build does not serve yet (PSTN).
+const CALL_METHODS: &[&str] =
+    &["startCallout", "stopCallout", "answerCallin", "rejectCallin", "notAnsweredCallin", "stopCallin"];
 
 fn to_json<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
     result.map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
@@ -128,9 +123,17 @@ pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Re
         }
         "parseNotification" => to_json(extensions::parse_notification(p)),
         "getStickersList" => to_json(engine.get_stickers_list(extensions::is_default_from_json(p)?).await),
+        "startFreeCall" => null(engine.start_free_call(StartFreeCallOptions::from_json(p)?).await),
+        "stopFreeCall" => null(engine.stop_free_call().await),
+        "answerFreeCall" => null(engine.answer_free_call().await),
+        "rejectFreeCall" => null(engine.reject_free_call().await),
+        "notAnswerFreeCall" => null(engine.not_answer_free_call().await),
+        "toggleAudioState" => to_json(engine.toggle_audio_state(call::state_from_json(p)?)),
+        "toggleVideoState" => to_json(engine.toggle_video_state(call::state_from_json(p)?)),
+        "switchCameraType" => to_json(engine.switch_camera_type()),
         call if CALL_METHODS.contains(&call) => Err(ApiError::new(
             ErrorCode::UnexpectedData,
-            format!("{call} is not available: calls are not supported by this engine build"),
+            format!("{call} is not available: PSTN calls are not supported by this engine build"),
         )),
         unknown => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("Unknown method {unknown}"))),
     }

@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub(crate) ids: UniqueIds,
     pub(crate) requests: Arc<Requests>,
     pub(crate) state: Mutex<ConnState>,
+    /// Free calls and their media ([`crate::call`]).
+    pub(crate) calls: crate::call::Calls,
 }
 
 /// The connection state of PROTOCOL.md §9.1, plus what the engine needs to tell sockets apart.
@@ -71,6 +73,7 @@ impl Engine {
                 ids: UniqueIds::default(),
                 requests: Arc::new(Requests::default()),
                 state: Mutex::new(ConnState::default()),
+                calls: crate::call::Calls::default(),
             }),
         }
     }
@@ -172,7 +175,8 @@ impl Engine {
         crate::dispatch::dispatch(self, method, params).await
     }
 
-    /// Closes the connection, stops every timer and the auto-reconnect loop; pending requests fail. Idempotent.
+    /// Closes the connection, stops every timer and the auto-reconnect loop; pending requests fail; a call ends and
+    /// its media is released. Idempotent.
     pub async fn shutdown(&self) {
         let (socket, tasks) = {
             let mut state = self.state();
@@ -189,5 +193,6 @@ impl Engine {
             socket.close();
         }
         self.inner.requests.fail_all();
+        self.end_call_on_shutdown().await;
     }
 }

@@ -1,4 +1,4 @@
-//! Events: everything the engine reports without being asked (PROTOCOL.md §4.1–§4.3).
+//! Events: everything the engine reports without being asked (PROTOCOL.md §4.1–§4.4).
 //!
 //! Each server push, and each connection change that is not the outcome of a call, becomes one [`Event`]. The
 //! engine hands events to a single [`EventSink`] in the order they happened; the FFI layer forwards them to
@@ -9,6 +9,7 @@ use azstack_protocol::errors::ApiError;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::call::{CallStatus, FreeCallStart, StreamArrived};
 use crate::model::{AuthenticatedUser, Message, MessageStatusChange, PaidCallLog, Typing};
 
 /// One event, carrying the mapped result its delegate receives.
@@ -44,6 +45,16 @@ pub enum Event {
     GroupPublicJoined(Message),
     /// `onPaidCallLogReturn`: 601.
     PaidCallLog(PaidCallLog),
+    /// `onFreeCallStart`: 186 while idle.
+    FreeCallStart(FreeCallStart),
+    /// `onFreeCallStatusChanged`: 188 for the current call (and the engine's own hang-ups, see [`crate::call`]).
+    FreeCallStatusChanged(CallStatus),
+    /// `onFreeCallStatusChangedByMe`: 199 for the current call.
+    FreeCallStatusChangedByMe(CallStatus),
+    /// `onLocalStreamArrived`: video calls, camera open.
+    LocalStreamArrived(StreamArrived),
+    /// `onRemoteStreamArrived`: video calls, first remote track.
+    RemoteStreamArrived(StreamArrived),
 }
 
 impl Event {
@@ -65,6 +76,11 @@ impl Event {
             Event::GroupAdminChanged(_) => "onGroupAdminChanged",
             Event::GroupPublicJoined(_) => "onGroupPublicJoined",
             Event::PaidCallLog(_) => "onPaidCallLogReturn",
+            Event::FreeCallStart(_) => "onFreeCallStart",
+            Event::FreeCallStatusChanged(_) => "onFreeCallStatusChanged",
+            Event::FreeCallStatusChangedByMe(_) => "onFreeCallStatusChangedByMe",
+            Event::LocalStreamArrived(_) => "onLocalStreamArrived",
+            Event::RemoteStreamArrived(_) => "onRemoteStreamArrived",
         }
     }
 
@@ -91,6 +107,9 @@ impl Event {
             Event::MessageStatusChanged(s) => ok(s),
             Event::Typing(t) => ok(t),
             Event::PaidCallLog(l) => ok(l),
+            Event::FreeCallStart(s) => ok(s),
+            Event::FreeCallStatusChanged(s) | Event::FreeCallStatusChangedByMe(s) => ok(s),
+            Event::LocalStreamArrived(s) | Event::RemoteStreamArrived(s) => ok(s),
         }
     }
 }

@@ -17,7 +17,10 @@
 //! * [`api`]: one module per area (conversations, messages, users, groups, paid call logs, extensions). Each method
 //!   validates its options with the original's rules and texts ([`validate`]), builds the wire body with
 //!   `azstack-protocol`'s types, waits for the reply and maps it to the API result ([`model`]).
-//! * [`router`]: turns every packet that is not a reply into an [`Event`] for the [`EventSink`].
+//! * [`router`]: turns every packet that is not a reply into an [`Event`] for the [`EventSink`]; free-call
+//!   signalling (186/187/188/199) goes to [`call`].
+//! * [`call`]: free calls (state machine, webrtc-rs peer connection, streams) over [`media`] (sources, sinks,
+//!   Opus/H.264, RTP loops).
 //! * [`dispatch`]: the JSON edge. `Engine::dispatch("newMessage", {...})` maps a JS method name and options object onto
 //!   the typed API and returns the result as JSON, so the FFI stays one narrow function.
 //!
@@ -53,6 +56,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod call;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
@@ -60,6 +64,7 @@ pub mod engine;
 pub mod events;
 pub mod ids;
 pub mod mapping;
+pub mod media;
 pub mod model;
 pub mod requests;
 pub mod router;

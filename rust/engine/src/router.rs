@@ -210,6 +210,11 @@ impl Engine {
                 }
             }
 
+            S::FREE_CALL_START
+            | S::FREE_CALL_DATA
+            | S::FREE_CALL_STATUS_CHANGED
+            | S::FREE_CALL_STATUS_CHANGED_BY_ME => self.on_free_call_packet(service, &envelope),
+
             S::PAID_CALL_LOG_RETURN => {
                 if let Some(p) = self.push::<PaidCallLogPush>(&envelope) {
                     self.emit(Event::PaidCallLog(mapping::pushed_paid_call_log(p.data)));
