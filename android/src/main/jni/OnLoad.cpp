@@ -1,0 +1,39 @@
+// libazstack.so's entry point, run once when AZStackPackage loads the library (before JavaScript runs).
+//
+//  1. Registers the C++ TurboModule NativeAZStack in React Native's global C++ module map, where the TurboModule
+//     manager looks for pure C++ modules (ReactCommon/CxxTurboModuleUtils.h). JavaScript's
+//     TurboModuleRegistry.getEnforcing('NativeAZStack') then gets it on the JS thread, with the JS CallInvoker.
+//  2. Registers the natives of the video view's renderer and of the media devices, and installs the PlatformMedia.
+#include <android/log.h>
+#include <jni.h>
+
+#include <ReactCommon/CxxTurboModuleUtils.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "AndroidMedia.h"
+#include "JniSupport.h"
+#include "NativeAZStack.h"
+#include "VideoRenderer.h"
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void* /*reserved*/) {
+  JNIEnv* env = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) {
+    return JNI_ERR;
+  }
+  azstack::android::setJavaVM(vm);
+
+  facebook::react::registerCxxModuleToGlobalModuleMap(
+      std::string(azstack::NativeAZStack::kModuleName),
+      [](std::shared_ptr<facebook::react::CallInvoker> jsInvoker) -> std::shared_ptr<facebook::react::TurboModule> {
+        return std::make_shared<azstack::NativeAZStack>(std::move(jsInvoker));
+      });
+
+  if (!azstack::android::VideoRenderer::registerNatives(env) || !azstack::android::installAndroidMedia(env)) {
+    __android_log_print(ANDROID_LOG_ERROR, "AZStack", "libazstack: registering natives failed");
+    return JNI_ERR;
+  }
+  return JNI_VERSION_1_6;
+}
