@@ -25,6 +25,7 @@ use crate::api::messages::{DeleteMessageOptions, MessageStatusOptions, NewMessag
 use crate::api::users::UsersOptions;
 use crate::call::{self, StartFreeCallOptions};
 use crate::engine::Engine;
+use crate::validate::{self, Kind, Rule};
 
 /// The method names [`dispatch`] knows, in the seed README's order (plus the §10 extensions).
 pub const METHODS: &[&str] = &[
@@ -68,6 +69,22 @@ pub const METHODS: &[&str] = &[
 /// Call methods of the seed API that this engine build does not serve yet (PSTN).
 const CALL_METHODS: &[&str] =
     &["startCallout", "stopCallout", "answerCallin", "rejectCallin", "notAnsweredCallin", "stopCallin"];
+
+fn pstn_not_available(method: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::UnexpectedData,
+        format!("{method} is not available: PSTN calls are not supported by this engine build"),
+    )
+}
+
+/// `startCallout({toPhoneNumber, fromPhoneNumber?, tags?})` options (PROTOCOL.md §3.9): checked even while the PSTN
+/// part is missing, so a bad call reports what is wrong with it.
+fn validate_callout(params: &Value) -> Result<(), ApiError> {
+    let o = validate::options(params, "Missing callout data")?;
+    Rule::field(o, "toPhoneNumber").required().kind(Kind::PhoneNumber).check()?;
+    Rule::field(o, "fromPhoneNumber").kind(Kind::PhoneNumber).check()?;
+    Rule::field(o, "tags").kind(Kind::String).check()
+}
 
 fn to_json<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
     result.map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
@@ -131,10 +148,11 @@ pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Re
         "toggleAudioState" => to_json(engine.toggle_audio_state(call::state_from_json(p)?)),
         "toggleVideoState" => to_json(engine.toggle_video_state(call::state_from_json(p)?)),
         "switchCameraType" => to_json(engine.switch_camera_type()),
-        call if CALL_METHODS.contains(&call) => Err(ApiError::new(
-            ErrorCode::UnexpectedData,
-            format!("{call} is not available: PSTN calls are not supported by this engine build"),
-        )),
+        "startCallout" => {
+            validate_callout(p)?;
+            Err(pstn_not_available("startCallout"))
+        }
+        call if CALL_METHODS.contains(&call) => Err(pstn_not_available(call)),
         unknown => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("Unknown method {unknown}"))),
     }
 }

@@ -181,3 +181,19 @@ async fn requests_without_a_connection_fail_with_their_send_texts() {
         ("ERR_UNEXPECTED_SEND_DATA".to_owned(), "Unknown method fooBar".to_owned())
     );
 }
+
+#[tokio::test]
+async fn callout_options_are_checked_before_the_missing_pstn_part_answers() {
+    send_data("startCallout", Value::Null, "Missing callout data").await;
+    send_data("startCallout", json!({}), "toPhoneNumber is required").await;
+    send_data("startCallout", json!({"toPhoneNumber": "abc"}), "toPhoneNumber must be phone number string").await;
+    send_data(
+        "startCallout",
+        json!({"toPhoneNumber": "+84900", "fromPhoneNumber": "x1"}),
+        "fromPhoneNumber must be phone number string",
+    )
+    .await;
+    send_data("startCallout", json!({"toPhoneNumber": "+84900", "tags": 5}), "tags must be string").await;
+    let (code, _) = error("startCallout", json!({"toPhoneNumber": "+84900"})).await;
+    assert_eq!(code, "ERR_UNEXPECTED_DATA");
+}
