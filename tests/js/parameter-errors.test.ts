@@ -84,7 +84,9 @@ const CASES: Case[] = [
   ['createGroup', 'onGroupCreateReturn', { type: 0, name: 'g', memberIds: ['a'] }, 'memberIds must contain all numbers'],
   ['inviteGroup', 'onGroupInviteReturn', { groupId: 1, inviteIds: ['a'] }, 'inviteIds must contain all numbers'],
   ['leaveGroup', 'onGroupLeaveReturn', { groupId: 1 }, 'leaveId is required'],
-  ['renameGroup', 'onGroupRenameReturn', { groupId: 1, newName: '0' }, 'newName cannot has value 0'],
+  // The original also refused the name '0' ("newName cannot has value 0", a typo for ''); the engine fixes that
+  // quirk (PROTOCOL.md Appendix A, Q7), so only the empty name is refused.
+  ['renameGroup', 'onGroupRenameReturn', { groupId: 1, newName: '' }, 'newName is required'],
   ['getListGroups', 'onGroupGetListReturn', {}, 'groupType is required'],
   ['getListGroups', 'onGroupGetListReturn', { groupType: 2 }, 'groupType must be only 0, 1'],
   ['changeApplicationState', 'onApplicationChangeStateReturn', { state: 3 }, 'state must be only 1, 2'],
