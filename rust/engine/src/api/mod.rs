@@ -26,7 +26,7 @@ pub(crate) fn server_error(op: &str) -> ApiError {
 }
 
 /// A reply body that does not have the expected shape.
-pub(crate) fn bad_reply(op: &str) -> ApiError {
+fn bad_reply(op: &str) -> ApiError {
     ApiError::new(ErrorCode::UnexpectedReceivedData, format!("Cannot parse received data, {op} fail"))
 }
 
