@@ -6,5 +6,6 @@
 # directory) and azstack-ffi (rust/ffi/include and <cargo target>/cxxbridge on the include path, its static library on
 # the link line).
 set(AZSTACK_CPP_DIR "${CMAKE_CURRENT_LIST_DIR}")
-set(AZSTACK_CPP_SOURCES "${AZSTACK_CPP_DIR}/NativeAZStack.cpp")
+set(AZSTACK_CPP_SOURCES "${AZSTACK_CPP_DIR}/NativeAZStack.cpp" "${AZSTACK_CPP_DIR}/FrameRegistry.cpp"
+    "${AZSTACK_CPP_DIR}/MediaBridge.cpp")
 set(AZSTACK_CPP_INCLUDE_DIRS "${AZSTACK_CPP_DIR}" "${AZSTACK_CPP_DIR}/../rust/ffi/include")

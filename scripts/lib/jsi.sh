@@ -76,6 +76,11 @@ jsi_build_host() {
     flags=("-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer"
       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined")
   fi
+  # A build directory configured from another checkout (a copied target directory) is reconfigured from scratch.
+  if [[ -f "$build_dir/CMakeCache.txt" ]] &&
+    ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$JSI_HOST_SRC" "$build_dir/CMakeCache.txt"; then
+    rm -rf "$build_dir"
+  fi
   if [[ ! -f "$build_dir/build.ninja" ]]; then
     cmake -S "$JSI_HOST_SRC" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "${flags[@]}" >/dev/null ||
       die "cmake could not configure the JSI host ($build_dir)"

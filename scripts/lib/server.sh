@@ -1,11 +1,11 @@
 # shellcheck shell=bash
 # Start and stop `azstack-server dev` from a script. Source it.
 #
-#   start_dev_server DATA_DIR [BIN]
-#       starts `BIN dev --port 0 --data DATA_DIR` in the background, waits (bounded)
+#   start_dev_server DATA_DIR [BIN [DEV_ARGS...]]
+#       starts `BIN dev --port 0 --data DATA_DIR DEV_ARGS...` in the background, waits (bounded)
 #       for its `listening on http://…` line, sets AZSTACK_SERVER_URL and
 #       AZSTACK_SERVER_PID, and stops the server when the script exits.
-#       BIN defaults to the debug build in the cargo target directory.
+#       BIN (empty or absent) defaults to the debug build in the cargo target directory.
 #       The server's output goes to DATA_DIR/server.log.
 
 # shellcheck source=scripts/lib/common.sh
@@ -13,12 +13,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 start_dev_server() {
   local data=$1 bin=${2:-$(azstack_target_dir)/debug/azstack-server} logfile deadline line
+  shift $(($# >= 2 ? 2 : $#))
   [[ -x "$bin" ]] || die "azstack-server not found at $bin (cargo build -p azstack-server)"
   mkdir -p "$data"
   logfile="$data/server.log"
   : >"$logfile"
 
-  NO_COLOR=${NO_COLOR:-1} "$bin" dev --port 0 --data "$data" >>"$logfile" 2>&1 </dev/null &
+  NO_COLOR=${NO_COLOR:-1} "$bin" dev --port 0 --data "$data" "$@" >>"$logfile" 2>&1 </dev/null &
   AZSTACK_SERVER_PID=$!
   at_exit "stop_pid $AZSTACK_SERVER_PID azstack-server"
   at_exit "_dev_server_note_log '$logfile'"

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
+#include <unistd.h>
 #include <fstream>
 #include <stdexcept>
 #include <utility>
@@ -87,6 +88,23 @@ std::vector<std::string> threadNames() {
     closedir(dir);
   }
   return names;
+}
+
+// Open sockets of this process (/proc/self/fd/* that link to `socket:[…]`): tests compare them before and after.
+int openSockets() {
+  int count = 0;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* entry = readdir(dir)) {
+      char target[64] = {0};
+      std::string path = std::string("/proc/self/fd/") + entry->d_name;
+      ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+      if (n > 7 && std::string(target, 7) == "socket:") {
+        count++;
+      }
+    }
+    closedir(dir);
+  }
+  return count;
 }
 
 jsi::Function hostFunction(jsi::Runtime& rt, const char* name, unsigned params, jsi::HostFunctionType body) {
@@ -235,11 +253,16 @@ void Host::installGlobals() {
                      }
                      return array;
                    }));
+  host.setProperty(rt, "openSockets", hostFunction(rt, "openSockets", 0, [](jsi::Runtime&, const jsi::Value&,
+                                                                          const jsi::Value*, size_t) {
+                     return jsi::Value(openSockets());
+                   }));
   host.setProperty(rt, "gc", hostFunction(rt, "gc", 0, [](jsi::Runtime& rt, const jsi::Value&, const jsi::Value*,
                                                           size_t) {
                      JSGarbageCollect(contextOf(rt));
                      return jsi::Value::undefined();
                    }));
+  probes_.install(rt, host);
   global.setProperty(rt, "host", host);
 
   rt.evaluateJavaScript(std::make_shared<jsi::StringBuffer>(kPrelude), "azstack-host-prelude.js");
@@ -310,7 +333,8 @@ void Host::teardown() {
     return;
   }
   tornDown_ = true;
-  // 1. No more engine events or completions: every engine is destroyed.
+  // 1. No renderer of the host's is attached, no more engine events or completions: every engine is destroyed.
+  probes_.detachAll();
   if (module_) {
     module_->invalidate();
   }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "EventLoop.h"
+#include "MediaProbes.h"
 
 namespace azstack {
 class NativeAZStack;
@@ -52,6 +53,7 @@ class Host {
   std::shared_ptr<HostCallInvoker> invoker_;
   Timers timers_;
   std::shared_ptr<NativeAZStack> module_;
+  MediaProbes probes_;
   std::optional<int> exitCode_;
   bool failed_ = false;
   bool timedOut_ = false;

@@ -145,7 +145,10 @@ async fn video_call_frames_both_ways_with_counters_toggles_and_caller_hang_up() 
     assert!(alice.peer.engine.attach_video_sink(ids[2], alice_sees.clone()));
     assert!(bob.peer.engine.attach_video_sink(ids[3], bob_sees.clone()));
     assert!(alice.peer.engine.attach_video_sink(&local_id, preview.clone()));
-    assert!(!alice.peer.engine.attach_video_sink("no-such-stream", preview.clone()));
+    // A renderer may wait for a stream that does not exist (yet); it is told so.
+    let waiting: Arc<dyn azstack_engine::media::VideoSink> = VideoStats::new();
+    assert!(!alice.peer.engine.attach_video_sink("no-such-stream", waiting.clone()));
+    assert!(alice.peer.engine.detach_video_sink("no-such-stream", &waiting));
 
     for (who, stats) in [("alice", &alice_sees), ("bob", &bob_sees)] {
         let got = stats.wait_for(DEADLINE, |s| s.frames >= 20 && s.counted_frames >= 15).await;

@@ -1,7 +1,8 @@
-// The C++ half of the azstack-ffi bridge: the two callback interfaces Rust calls back into.
+// The C++ half of the azstack-ffi bridge: the callback interfaces Rust calls back into.
 //
-// Both are implemented by the TurboModule (cpp/NativeAZStack.cpp). Rust calls them from its own worker threads, so an
-// implementation must not touch JavaScript values: it moves its data onto the JS thread (CallInvoker) instead.
+// `Completion` and `EventSink` are implemented by the TurboModule (cpp/NativeAZStack.cpp), `FrameSink` by the frame
+// registry (cpp/FrameRegistry.cpp), `PlatformDevices` by the media bridge (cpp/MediaBridge.cpp). Rust calls them from its own worker threads, so an implementation must not touch
+// JavaScript values: it moves its data onto the JS thread (CallInvoker) instead.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,30 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void on_event(std::uint64_t handle, rust::Str name, rust::Str error_json, rust::Str result_json) const = 0;
+};
+
+// Receives the frames of one stream (see cpp/FrameRegistry.h): a packed I420 image (Y, then U and V at half width and
+// half height) borrowed for the duration of the call. Called on an engine thread, never concurrently with itself and
+// never again once `detach_frame_sink` has returned. Must not throw.
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  virtual void on_frame(std::uint32_t width, std::uint32_t height, rust::Slice<const std::uint8_t> i420,
+                        std::int64_t timestamp_us) const = 0;
+};
+
+// The platform's devices as the engine calls them (cpp/MediaBridge.cpp adapts a PlatformMedia). Called on engine
+// threads; must not throw.
+class PlatformDevices {
+ public:
+  virtual ~PlatformDevices() = default;
+  virtual bool start_camera(bool front) const = 0;
+  virtual bool switch_camera() const = 0;
+  virtual void stop_camera() const = 0;
+  virtual bool start_microphone() const = 0;
+  virtual void stop_microphone() const = 0;
+  virtual bool start_playout() const = 0;
+  virtual void stop_playout() const = 0;
 };
 
 }  // namespace azstack::ffi

@@ -11,7 +11,9 @@
 //!   `(handle, delegate name, error JSON, result JSON)`, also from a worker thread;
 //! * [`destroy`] removes an engine and shuts it down in the background; [`shutdown`] destroys every engine, waits for
 //!   their shutdowns and stops the runtime (process teardown);
-//! * [`echo`] returns its argument (measures the bare call cost).
+//! * [`echo`] returns its argument (measures the bare call cost);
+//! * media: renderers attach to streams and the Linux host inspects what was received ([`media`]); the phone's
+//!   devices are installed and feed the engine ([`platform`]).
 //!
 //! Nothing here touches JavaScript: moving completions and events onto the JS thread is the C++ side's job.
 //!
@@ -27,11 +29,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use azstack_engine::media::synthetic::{AudioStats, SyntheticDevices};
 use azstack_engine::{ApiError, Engine, ErrorCode, Event};
 use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::runtime::{Builder, Handle, Runtime};
 
+#[allow(clippy::too_many_arguments)] // push_camera_frame: the planes and strides of one frame
 #[cxx::bridge(namespace = "azstack::ffi")]
 mod bridge {
     unsafe extern "C++" {
@@ -44,6 +48,20 @@ mod bridge {
         /// The receiver of every engine event (C++); called from worker threads.
         type EventSink;
         fn on_event(self: &EventSink, handle: u64, name: &str, error_json: &str, result_json: &str) -> Result<()>;
+
+        /// A renderer of one stream's frames (C++, the frame registry); called from worker threads.
+        type FrameSink;
+        fn on_frame(self: &FrameSink, width: u32, height: u32, i420: &[u8], timestamp_us: i64);
+
+        /// The platform's camera, microphone and speaker (C++, over cpp/PlatformMedia.h); called from worker threads.
+        type PlatformDevices;
+        fn start_camera(self: &PlatformDevices, front: bool) -> bool;
+        fn switch_camera(self: &PlatformDevices) -> bool;
+        fn stop_camera(self: &PlatformDevices);
+        fn start_microphone(self: &PlatformDevices) -> bool;
+        fn stop_microphone(self: &PlatformDevices);
+        fn start_playout(self: &PlatformDevices) -> bool;
+        fn stop_playout(self: &PlatformDevices);
     }
 
     extern "Rust" {
@@ -56,8 +74,35 @@ mod bridge {
         fn shutdown(timeout_ms: u64) -> bool;
         fn live_engines() -> usize;
         fn echo(value: f64) -> f64;
+
+        fn attach_frame_sink(stream_id: &str, sink: SharedPtr<FrameSink>) -> u64;
+        fn detach_frame_sink(attachment: u64) -> bool;
+        fn audio_stats(handle: u64) -> String;
+        fn inspect_frame(width: u32, height: u32, i420: &[u8]) -> String;
+        fn frame_png(width: u32, height: u32, i420: &[u8]) -> Result<Vec<u8>>;
+        fn call_resources() -> String;
+
+        fn install_platform_media(devices: SharedPtr<PlatformDevices>);
+        fn push_camera_frame(
+            width: u32,
+            height: u32,
+            y: &[u8],
+            stride_y: u32,
+            u: &[u8],
+            stride_u: u32,
+            v: &[u8],
+            stride_v: u32,
+        );
+        fn push_microphone(samples: &[i16]);
+        fn pull_playout(out: &mut [i16]) -> usize;
     }
 }
+
+mod platform;
+pub use platform::{pull_playout, push_camera_frame, push_microphone};
+
+mod media;
+pub use media::{attach_frame_sink, call_resources, detach_frame_sink, frame_png, frame_sinks_attached, inspect_frame};
 
 // SAFETY: the C++ implementations (cpp/NativeAZStack.cpp) are written to be completed, called and destroyed from any
 // thread: they only copy their arguments and post them to the JS thread's CallInvoker.
@@ -83,6 +128,8 @@ struct Entry {
     engine: Engine,
     /// Cleared by `destroy`: a destroyed engine's late events are dropped.
     alive: Arc<AtomicBool>,
+    /// What the engine's speaker played (its synthetic audio output).
+    audio: Arc<AudioStats>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State { runtime: None, engines: BTreeMap::new() });
@@ -247,7 +294,12 @@ pub fn create(config_json: &str) -> Result<u64, String> {
             let _entered = runtime.enter();
             Engine::from_json(&options, sink)
         };
-        lock(&STATE).engines.insert(handle, Entry { engine, alive });
+        // The phone's devices once the platform installed them; the synthetic ones otherwise (the Linux host).
+        let audio = AudioStats::new();
+        let devices = platform::devices()
+            .unwrap_or_else(|| Arc::new(SyntheticDevices::default().with_audio_output(audio.clone())));
+        engine.set_media_devices(devices);
+        lock(&STATE).engines.insert(handle, Entry { engine, alive, audio });
         Ok(handle)
     })
 }
@@ -402,6 +454,20 @@ pub fn shutdown(timeout_ms: u64) -> bool {
 /// The number of engines created and not destroyed.
 pub fn live_engines() -> usize {
     lock(&STATE).engines.len()
+}
+
+/// Installs the platform's devices (`MediaBridge::install`): engines created from now on use them. A null pointer
+/// is ignored.
+pub fn install_platform_media(devices: cxx::SharedPtr<bridge::PlatformDevices>) {
+    if !devices.is_null() {
+        platform::install(Arc::new(platform::CxxPlatform(devices)));
+    }
+}
+
+/// What engine `handle`'s speaker played, as JSON (see [`media::audio_stats_json`]); `null` for an unknown handle.
+pub fn audio_stats(handle: u64) -> String {
+    let audio = lock(&STATE).engines.get(&handle).map(|entry| Arc::clone(&entry.audio));
+    audio.map_or_else(|| "null".to_owned(), |a| media::audio_stats_json(&a))
 }
 
 /// Returns its argument: the bare cost of a call through the bridge.

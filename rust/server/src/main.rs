@@ -25,6 +25,10 @@ enum Command {
         /// Data directory.
         #[arg(long, default_value = ".azstack")]
         data: PathBuf,
+        /// Free calls ringing longer than this many seconds end as not answered.
+        #[arg(long, default_value_t = azstack_server::config::Limits::default().ring_timeout_secs,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        ring_timeout: u64,
     },
     /// Production server from a TOML configuration file.
     Serve {
@@ -83,7 +87,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Dev { port, data } => dev(port, &data).await,
+        Command::Dev { port, data, ring_timeout } => dev(port, &data, ring_timeout).await,
         Command::Serve { config } => {
             let config = Config::from_file(&config)?;
             serve(config).await
@@ -107,9 +111,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn dev(port: u16, data: &Path) -> Result<(), String> {
+async fn dev(port: u16, data: &Path, ring_timeout_secs: u64) -> Result<(), String> {
     std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    let config = Config::dev(port, data);
+    let mut config = Config::dev(port, data);
+    config.limits.ring_timeout_secs = ring_timeout_secs;
     let store = Store::open(&config.database).await.map_err(|e| e.to_string())?;
     let app = match store.list_apps().await.map_err(|e| e.to_string())?.into_iter().next() {
         Some(app) => app,

@@ -48,8 +48,9 @@
 
 pub mod peer;
 pub mod resources;
+pub mod streams;
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -67,9 +68,9 @@ use serde_json::Value;
 use self::peer::{CallMedia, CallRef, Cmd, Sources};
 use self::resources::Counters;
 pub use self::resources::{LiveResources, live_resources};
+pub(crate) use self::streams::StreamSinks;
 use crate::engine::Engine;
 use crate::events::Event;
-use crate::media::rtp::SinkSet;
 use crate::media::synthetic::SyntheticDevices;
 use crate::media::{AudioSink, MediaDevices, VideoSink};
 use crate::validate::{self, Kind, Rule};
@@ -204,20 +205,6 @@ fn status_event(status: i64, by_me: bool) -> (Event, bool) {
     (if by_me { Event::FreeCallStatusChangedByMe(s) } else { Event::FreeCallStatusChanged(s) }, terminal)
 }
 
-/// The sinks of one stream.
-#[derive(Default)]
-pub(crate) struct StreamSinks {
-    pub video: Arc<SinkSet<dyn VideoSink>>,
-    pub audio: Arc<SinkSet<dyn AudioSink>>,
-}
-
-impl StreamSinks {
-    fn clear(&self) {
-        self.video.clear();
-        self.audio.clear();
-    }
-}
-
 struct Call {
     serial: u64,
     call_id: i64,
@@ -248,7 +235,8 @@ pub struct Calls {
     current: Mutex<Option<Call>>,
     devices: Mutex<Arc<dyn MediaDevices>>,
     udp_addrs: Mutex<Vec<String>>,
-    streams: Mutex<HashMap<String, Arc<StreamSinks>>>,
+    /// The ids of this engine's streams in the process-wide registry ([`streams`]).
+    stream_ids: Mutex<BTreeSet<String>>,
     pub(crate) counters: Arc<Counters>,
 }
 
@@ -265,7 +253,7 @@ impl Default for Calls {
             current: Mutex::new(None),
             devices: Mutex::new(Arc::new(SyntheticDevices::default())),
             udp_addrs: Mutex::new(vec!["0.0.0.0:0".to_owned()]),
-            streams: Mutex::new(HashMap::new()),
+            stream_ids: Mutex::default(),
             counters: Arc::default(),
         }
     }
@@ -280,16 +268,18 @@ impl Calls {
         Arc::clone(&self.devices.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    fn streams(&self) -> MutexGuard<'_, HashMap<String, Arc<StreamSinks>>> {
-        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    fn stream_ids(&self) -> MutexGuard<'_, BTreeSet<String>> {
+        self.stream_ids.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn register_stream(&self, id: &str) -> Arc<StreamSinks> {
-        Arc::clone(self.streams().entry(id.to_owned()).or_default())
+        self.stream_ids().insert(id.to_owned());
+        streams::register(id)
     }
 
     pub(crate) fn forget_stream(&self, id: &str) {
-        self.streams().remove(id);
+        self.stream_ids().remove(id);
+        streams::forget(id);
     }
 
     pub(crate) fn is_current(&self, serial: u64) -> bool {
@@ -339,29 +329,25 @@ impl Engine {
     }
 
     /// Attaches a renderer to the video of stream `stream_id` (from `onLocalStreamArrived` /
-    /// `onRemoteStreamArrived`). Returns whether the stream exists.
+    /// `onRemoteStreamArrived`), now or once the stream exists; see [`streams::attach_video_sink`]. Returns whether
+    /// the stream exists now.
     pub fn attach_video_sink(&self, stream_id: &str, sink: Arc<dyn VideoSink>) -> bool {
-        let stream = self.calls().streams().get(stream_id).cloned();
-        stream.map(|s| s.video.add(sink)).is_some()
+        streams::attach_video_sink(stream_id, sink)
     }
 
     /// Detaches a renderer attached with [`Engine::attach_video_sink`]. Returns whether it was attached.
     pub fn detach_video_sink(&self, stream_id: &str, sink: &Arc<dyn VideoSink>) -> bool {
-        let stream = self.calls().streams().get(stream_id).cloned();
-        stream.is_some_and(|s| s.video.remove(sink))
+        streams::detach_video_sink(stream_id, sink)
     }
 
     /// Attaches a player to the audio of a remote stream (besides the devices' audio output).
     pub fn attach_audio_sink(&self, stream_id: &str, sink: Arc<dyn AudioSink>) -> bool {
-        let stream = self.calls().streams().get(stream_id).cloned();
-        stream.map(|s| s.audio.add(sink)).is_some()
+        streams::attach_audio_sink(stream_id, sink)
     }
 
-    /// The stream ids currently registered (local and remote).
+    /// The ids of this engine's streams (local and remote).
     pub fn stream_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.calls().streams().keys().cloned().collect();
-        ids.sort();
-        ids
+        self.calls().stream_ids().iter().cloned().collect()
     }
 
     /// The current call, if any.

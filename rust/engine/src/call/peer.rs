@@ -340,11 +340,9 @@ impl CallMedia {
             tracing::debug!(error = %e, "closing the peer connection");
         }
         let calls = &engine.inner.calls;
-        if let Some((id, sinks)) = &self.local_stream {
-            sinks.clear();
+        if let Some((id, _)) = &self.local_stream {
             calls.forget_stream(id);
         }
-        self.remote_stream.1.clear();
         calls.forget_stream(&self.remote_stream.0);
         self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }

@@ -166,6 +166,26 @@ pub fn read_counter(frame: &VideoFrame) -> Option<u32> {
     (rows[2] == !rows[0] & 0xffff).then_some(rows[0] | rows[1] << 16)
 }
 
+/// Which "camera" of a [`TestPattern`] drew a frame, from its tint: `Some(true)` for the back one, `Some(false)` for
+/// the front one, `None` for a black frame or another source. Reads the bottom quarter of the U plane (the counter
+/// sits at the top).
+pub fn read_camera_back(frame: &VideoFrame) -> Option<bool> {
+    if frame.is_black() {
+        return None;
+    }
+    let u = frame.u();
+    let tail = &u[u.len() - u.len() / 4..];
+    if tail.is_empty() {
+        return None;
+    }
+    let mean = tail.iter().map(|&v| u64::from(v)).sum::<u64>() / tail.len() as u64;
+    match mean {
+        70..=110 => Some(true),
+        140..=180 => Some(false),
+        _ => None,
+    }
+}
+
 /// A sine tone source.
 pub struct Tone {
     step: f64,
@@ -504,9 +524,12 @@ mod tests {
         assert_ne!(p.render(1).y()[200 * 320..201 * 320], p.render(2).y()[200 * 320..201 * 320]);
         let last = p.render(0).u().len() - 1;
         let front_u = p.render(0).u()[last];
+        assert_eq!(read_camera_back(&p.render(0)), Some(false));
         assert!(p.switch_camera());
         assert!(p.is_back());
         assert_ne!(p.render(0).u()[last], front_u);
+        assert_eq!(read_camera_back(&p.render(0)), Some(true));
+        assert_eq!(read_camera_back(&VideoFrame::black(320, 240)), None);
         assert!(!p.switch_camera());
         p.stop();
         assert!(p.next_frame().is_none());

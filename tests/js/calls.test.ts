@@ -1,0 +1,346 @@
+// @timeout 180
+/**
+ * End to end: free calls between two `AZStackCore` instances through the real server, with real media (PROTOCOL.md
+ * §3.4–§3.8, §3.15–§3.17, §4.4, §5). The engines run WebRTC over loopback with the Linux host's synthetic devices:
+ * a 640×480 test pattern whose frames carry a counter and a camera tint, and a 440 Hz tone. What each side receives
+ * is read through the host's renderers (`host.videoStats`, `host.snapshot` — attached through the same frame
+ * registry the phones' video views use) and speakers (`host.audioStats`).
+ *
+ * Every outcome ends with the right statuses on both sides and with nothing left behind: no peer connection, track
+ * or call task (`host.callResources`), no extra socket (`host.openSockets`) and no extra engine thread
+ * (`host.threads`), compared with what the process held before the call.
+ *
+ * The ring-timeout test needs the server's ring timeout: `AZSTACK_RING_TIMEOUT_SECS` (scripts/test starts the dev
+ * server with `--ring-timeout 5` and sets it).
+ */
+import {
+  AZStackCore,
+  callConstants,
+  type AZStackError,
+  type DelegateName,
+  type DelegateResults,
+} from 'azstack-react-native';
+import { AssertionError, any, assert, assertEqual, deepEqual, run, test } from './harness';
+import { DEADLINE_MS, connectClient, uniqueUserId, type Client } from './fixtures';
+
+// --- recording delegates --------------------------------------------------------------------------------------------
+
+/** Records the delegate calls of one core from the moment it is created, so that no wait can start too late. */
+class Recorder {
+  private readonly seen: { name: DelegateName; error: AZStackError | null; result: unknown; taken: boolean }[] = [];
+  private readonly wakers = new Set<() => void>();
+
+  constructor(core: AZStackCore, names: DelegateName[]) {
+    const delegates = core.Delegates as unknown as Record<string, (error: unknown, result: unknown) => void>;
+    for (const name of names) {
+      const previous = delegates[name]!;
+      delegates[name] = (error, result) => {
+        this.seen.push({ name, error: error as AZStackError | null, result, taken: false });
+        for (const wake of [...this.wakers]) {
+          wake();
+        }
+        previous(error, result);
+      };
+    }
+  }
+
+  /** The next call of `name` not taken yet that `accepts` its result; fails after `deadlineMs`. */
+  next<N extends DelegateName>(
+    name: N,
+    accepts: (result: DelegateResults[N]) => boolean = () => true,
+    deadlineMs = DEADLINE_MS,
+  ): Promise<DelegateResults[N]> {
+    return new Promise((resolve, reject) => {
+      const look = (): boolean => {
+        const found = this.seen.find((s) => !s.taken && s.name === name && accepts(s.result as DelegateResults[N]));
+        if (!found) {
+          return false;
+        }
+        found.taken = true;
+        this.wakers.delete(look);
+        clearTimeout(timer);
+        if (found.error) {
+          reject(new AssertionError(`${name} reported an error: ${JSON.stringify(found.error)}`));
+        } else {
+          resolve(found.result as DelegateResults[N]);
+        }
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.wakers.delete(look);
+        const calls = this.seen.filter((s) => s.name === name).map((s) => JSON.stringify(s.result));
+        reject(new AssertionError(`no matching ${name} within ${deadlineMs} ms (seen: ${calls.join(', ') || 'none'})`));
+      }, deadlineMs);
+      if (!look()) {
+        this.wakers.add(look);
+      }
+    });
+  }
+
+  /** Every result of `name` so far. */
+  all<N extends DelegateName>(name: N): DelegateResults[N][] {
+    return this.seen.filter((s) => s.name === name).map((s) => s.result as DelegateResults[N]);
+  }
+}
+
+const CALL_DELEGATES: DelegateName[] = [
+  'onFreeCallStart',
+  'onFreeCallStatusChanged',
+  'onFreeCallStatusChangedByMe',
+  'onLocalStreamArrived',
+  'onRemoteStreamArrived',
+];
+
+interface Side extends Client {
+  events: Recorder;
+  id: number;
+}
+
+async function side(label: string, azStackUserId = uniqueUserId(label)): Promise<Side> {
+  const client = await connectClient(azStackUserId);
+  return { ...client, events: new Recorder(client.core, CALL_DELEGATES), id: client.user.userId };
+}
+
+async function disconnect(...sides: Side[]): Promise<void> {
+  for (const s of sides) {
+    await s.core.disconnect();
+  }
+}
+
+/** The next `onFreeCallStatusChanged` with `status`. */
+function status(s: Side, wanted: number, deadlineMs = DEADLINE_MS) {
+  return s.events.next('onFreeCallStatusChanged', (r) => r.status === wanted, deadlineMs);
+}
+
+const end = (code: number, state: string) => ({ status: code, message: `Free call status changed to ${state}, free call end` });
+
+// --- polling what the host sees -------------------------------------------------------------------------------------
+
+/**
+ * Resolves with `read()` once `ok` holds for it, checking every 20 ms; fails after `deadlineMs` with the last value.
+ * For what has no event: frames drawn, audio heard, resources released.
+ */
+function eventually<T>(what: string, read: () => T, ok: (value: T) => boolean, deadlineMs = DEADLINE_MS): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      let value: T;
+      try {
+        value = read();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (ok(value)) {
+        resolve(value);
+      } else if (Date.now() >= until) {
+        reject(new AssertionError(`${what}: not within ${deadlineMs} ms (last: ${JSON.stringify(value)})`));
+      } else {
+        setTimeout(check, 20);
+      }
+    };
+    check();
+  });
+}
+
+/** What the process holds outside any call. */
+interface Baseline {
+  sockets: number;
+  threads: number;
+}
+
+const engineThreads = () => host.threads().filter((name) => name.startsWith('azstack-worker')).length;
+
+function baseline(): Baseline {
+  return { sockets: host.openSockets(), threads: engineThreads() };
+}
+
+/** Waits until the call left nothing behind. */
+async function released(before: Baseline): Promise<void> {
+  await eventually('call resources released', host.callResources, (r) =>
+    r.peerConnections === 0 && r.tracks === 0 && r.tasks === 0,
+  );
+  await eventually('no socket left by the call', host.openSockets, (n) => n <= before.sockets);
+  await eventually('no engine thread left by the call', engineThreads, (n) => n <= before.threads);
+}
+
+const { CALL_MEDIA_TYPE_AUDIO: AUDIO, CALL_MEDIA_TYPE_VIDEO: VIDEO } = callConstants;
+
+/** `caller` calls `callee`, who rings. */
+async function ring(caller: Side, callee: Side, mediaType: number): Promise<void> {
+  assertEqual(await caller.core.startFreeCall({ mediaType, toUserId: callee.id }), null, 'startFreeCall');
+  deepEqual(
+    await callee.events.next('onFreeCallStart'),
+    { mediaType, fromUserId: caller.id, toUserId: callee.id },
+    'onFreeCallStart',
+  );
+  deepEqual(
+    await status(caller, callConstants.CALL_STATUS_FREE_CALL_RINGING),
+    { status: 180, message: 'Free call status changed to ringing' },
+    'the caller hears ringing',
+  );
+}
+
+async function answer(caller: Side, callee: Side): Promise<void> {
+  assertEqual(await callee.core.answerFreeCall({}), null, 'answerFreeCall');
+  deepEqual(
+    await status(caller, callConstants.CALL_STATUS_FREE_CALL_ANSWERED),
+    { status: 200, message: 'Free call status changed to answered' },
+    'the caller sees the answer',
+  );
+}
+
+const audioOf = (s: Side) => () => host.audioStats(s.core);
+
+// --- the tests ------------------------------------------------------------------------------------------------------
+
+test('an audio call: answered, the tone heard both ways, a mute heard by the peer, the callee hangs up', async () => {
+  const [alice, bob] = [await side('alice'), await side('bob')];
+  const before = baseline();
+  await ring(alice, bob, AUDIO);
+  await answer(alice, bob);
+  for (const s of [alice, bob]) {
+    const heard = await eventually('the tone arrives', audioOf(s), (a) => a.loudPackets >= 25);
+    assert(heard.level > 0.1, `a loud level (${heard.level})`);
+  }
+  deepEqual(alice.events.all('onLocalStreamArrived'), [], 'an audio call has no streams');
+
+  deepEqual(await alice.core.toggleAudioState({ state: 0 }), { audioState: 0 }, 'mute');
+  const silent = host.audioStats(bob.core).silentPackets;
+  await eventually('bob hears silence', audioOf(bob), (a) => a.silentPackets >= silent + 10 && a.level < 0.01);
+  deepEqual(await alice.core.toggleAudioState(), { audioState: 1 }, 'toggle without options: unmute');
+  const loud = host.audioStats(bob.core).loudPackets;
+  await eventually('bob hears the tone again', audioOf(bob), (a) => a.loudPackets >= loud + 10);
+  assert(host.audioStats(alice.core).silentPackets < 5, "bob's microphone was never muted");
+
+  assertEqual(await bob.core.stopFreeCall({}), null, 'stopFreeCall');
+  deepEqual(await status(alice, 700), end(700, 'stop'), 'the caller is told');
+  await released(before);
+  await disconnect(alice, bob);
+});
+
+test('a video call: streams, the test pattern both ways, a snapshot, video off and on, camera switch', async () => {
+  const [alice, bob] = [await side('alice'), await side('bob')];
+  const before = baseline();
+  await ring(alice, bob, VIDEO);
+  const aliceLocal = (await alice.events.next('onLocalStreamArrived')).stream;
+  await answer(alice, bob);
+  const bobLocal = (await bob.events.next('onLocalStreamArrived')).stream;
+  const aliceSees = (await alice.events.next('onRemoteStreamArrived')).stream.toURL();
+  const bobSees = (await bob.events.next('onRemoteStreamArrived')).stream.toURL();
+  const urls = [aliceLocal.toURL(), bobLocal.toURL(), aliceSees, bobSees];
+  assertEqual(new Set(urls).size, 4, `four distinct stream URLs (${urls.join(', ')})`);
+  assertEqual(aliceLocal.id, aliceLocal.toURL(), 'toURL() is the stream id');
+
+  for (const [who, url] of [['alice', aliceSees], ['bob', bobSees]] as const) {
+    const seen = await eventually(`${who} sees the pattern`, () => host.videoStats(url), (v) =>
+      v.frames >= 20 && typeof v.counter === 'number',
+    );
+    deepEqual(
+      seen,
+      { frames: any.number, width: 640, height: 480, fps: any.number, counter: any.number, black: false, cameraType: 'user' },
+      `what ${who} sees`,
+    );
+  }
+  const counter = host.videoStats(bobSees).counter!;
+  await eventually('the counter advances', () => host.videoStats(bobSees), (v) => (v.counter ?? -1) > counter);
+  await eventually('the local preview draws', () => host.videoStats(aliceLocal.toURL()), (v) => v.frames > 0);
+  for (const s of [alice, bob]) {
+    await eventually('the tone arrives with the video', audioOf(s), (a) => a.loudPackets >= 10);
+  }
+
+  const png = `${host.env('TMPDIR') ?? '/tmp'}/azstack-calls-test-${Date.now()}.png`;
+  deepEqual(
+    host.snapshot(bobSees, png),
+    { width: 640, height: 480, counter: any.number, black: false, cameraType: 'user' },
+    'a snapshot of what bob sees carries a readable counter',
+  );
+
+  deepEqual(await alice.core.toggleVideoState({ state: 0 }), { videoState: 0 }, 'video off');
+  await eventually('bob sees black', () => host.videoStats(bobSees), (v) => v.black === true && v.counter === null);
+  assertEqual(host.videoStats(aliceSees).black, false, "bob's video stays on");
+  deepEqual(await alice.core.toggleVideoState(), { videoState: 1 }, 'toggle without options: video on');
+  await eventually('bob sees the pattern again', () => host.videoStats(bobSees), (v) => v.black === false && v.counter !== null);
+
+  deepEqual(await alice.core.switchCameraType(), { cameraType: 'environment' }, 'switch to the back camera');
+  await eventually('bob sees the back camera', () => host.videoStats(bobSees), (v) => v.cameraType === 'environment');
+  deepEqual(await alice.core.switchCameraType({}), { cameraType: 'user' }, 'switch back');
+  await eventually('bob sees the front camera', () => host.videoStats(bobSees), (v) => v.cameraType === 'user');
+
+  assertEqual(await alice.core.stopFreeCall({}), null, 'stopFreeCall');
+  deepEqual(await status(bob, 700), end(700, 'stop'), 'the callee is told');
+  await released(before);
+  await disconnect(alice, bob);
+});
+
+test('rejected, then not answered: both end on both sides and the callee never opens the camera', async () => {
+  const [alice, bob] = [await side('alice'), await side('bob')];
+  const before = baseline();
+  await ring(alice, bob, VIDEO);
+  assertEqual(await bob.core.rejectFreeCall({}), null, 'rejectFreeCall');
+  deepEqual(await status(alice, 603), end(603, 'rejected'), 'the caller sees the rejection');
+  deepEqual(bob.events.all('onLocalStreamArrived'), [], 'a rejected call never opens the callee camera');
+  await released(before);
+
+  await ring(alice, bob, AUDIO);
+  assertEqual(await bob.core.notAnswerFreeCall({}), null, 'notAnswerFreeCall');
+  deepEqual(await status(alice, 400), end(400, 'not answered'), 'the caller sees not answered');
+  await released(before);
+  await disconnect(alice, bob);
+});
+
+test('busy: a callee already ringing answers busy and is not disturbed; the first caller cancels while ringing', async () => {
+  const [alice, bob, carol] = [await side('alice'), await side('bob'), await side('carol')];
+  const before = baseline();
+  await ring(carol, bob, AUDIO);
+  assertEqual(await alice.core.startFreeCall({ mediaType: VIDEO, toUserId: bob.id }), null, 'startFreeCall');
+  deepEqual(await status(alice, 600), end(600, 'busy'), 'alice hears busy');
+  assertEqual(bob.events.all('onFreeCallStart').length, 1, 'bob was told of one call only');
+
+  assertEqual(await carol.core.stopFreeCall({}), null, 'carol cancels while it rings');
+  deepEqual(await status(bob, 700), end(700, 'stop'), 'the ringing stops at bob');
+  await released(before);
+  deepEqual(
+    carol.events.all('onFreeCallStatusChanged').map((s) => s.status),
+    [180],
+    'carol gets no status after her own stop',
+  );
+  await disconnect(alice, bob, carol);
+});
+
+test('the server ring timeout ends an unanswered call on both sides', async () => {
+  const seconds = Number(host.env('AZSTACK_RING_TIMEOUT_SECS'));
+  assert(seconds > 0 && seconds <= 15, 'AZSTACK_RING_TIMEOUT_SECS (1–15) naming the server ring timeout');
+  const [alice, bob] = [await side('alice'), await side('bob')];
+  const before = baseline();
+  await ring(alice, bob, VIDEO);
+  const deadline = (seconds + 5) * 1000;
+  deepEqual(await status(alice, 400, deadline), end(400, 'not answered'), 'the caller');
+  deepEqual(await status(bob, 400, deadline), end(400, 'not answered'), 'the callee');
+  await released(before);
+  await disconnect(alice, bob);
+});
+
+test('answered on another device of the callee: the ringing stops there (199)', async () => {
+  const bobId = uniqueUserId('bob');
+  const [alice, bob, bobElsewhere] = [await side('alice'), await side('bob', bobId), await side('bob', bobId)];
+  assertEqual(bob.id, bobElsewhere.id, 'one user, two devices');
+  const before = baseline();
+  await ring(alice, bob, AUDIO);
+  assertEqual((await bobElsewhere.events.next('onFreeCallStart')).fromUserId, alice.id, 'both devices ring');
+  await answer(alice, bob);
+  deepEqual(
+    await bobElsewhere.events.next('onFreeCallStatusChangedByMe'),
+    { status: 200, message: 'Free call status changed to answered by me, free call end' },
+    'the other device stops ringing',
+  );
+  await eventually('the tone reaches the answering device', audioOf(bob), (a) => a.loudPackets >= 10);
+  assertEqual(host.audioStats(bobElsewhere.core).packetsReceived, 0, 'the other device never gets media');
+
+  assertEqual(await alice.core.stopFreeCall({}), null, 'stopFreeCall');
+  deepEqual(await status(bob, 700), end(700, 'stop'), 'bob is told');
+  await released(before);
+  await disconnect(alice, bob, bobElsewhere);
+});
+
+void run();
