@@ -69,15 +69,30 @@ pub struct Authenticate {
 }
 
 /// One entry of svc 162 `ice_server`: a STUN or TURN server with the legacy singular `url` key and the credential
-/// under `password` (the client renames it `credential`). `urls` is accepted as an alias on decode.
+/// under `password` (the client renames it `credential`). `urls` is accepted as an alias on decode, as one URL or as
+/// the array of the `RTCIceServer` dictionary; an array decodes to its URLs joined with `,` (how the engine reads
+/// several URLs of one entry).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IceServer {
-    #[serde(alias = "urls")]
+    #[serde(alias = "urls", deserialize_with = "url_or_urls")]
     pub url: String,
     #[serde(default)]
     pub username: String,
     #[serde(default)]
     pub password: String,
+}
+
+fn url_or_urls<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(url) => url,
+        OneOrMany::Many(urls) => urls.join(","),
+    })
 }
 
 /// svc 162, S→C: authentication succeeded. The original client reads `userId`, `username` (its `azStackUserId`),
@@ -119,4 +134,23 @@ pub struct AuthFailure {
 pub enum AuthenticateReply {
     Success(AuthSuccess),
     Failure(AuthFailure),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ice_servers_take_url_or_urls_as_text_or_list() {
+        let body = r#"{"userId": 7, "ice_server": [
+            {"url": "stun:a.example:3478"},
+            {"urls": "turn:b.example:3478", "username": "u", "password": "p"},
+            {"urls": ["stun:c.example", "turn:c.example?transport=tcp"]}
+        ]}"#;
+        let decoded: AuthSuccess = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}"));
+        let urls: Vec<&str> = decoded.ice_server.iter().map(|s| s.url.as_str()).collect();
+        assert_eq!(urls, ["stun:a.example:3478", "turn:b.example:3478", "stun:c.example,turn:c.example?transport=tcp"]);
+        assert_eq!(decoded.ice_server[1].password, "p");
+        assert!(serde_json::from_str::<IceServer>(r#"{"urls": 5}"#).is_err());
+    }
 }
