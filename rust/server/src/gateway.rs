@@ -7,10 +7,17 @@
 //! sequentially. Packets of different sockets still run in parallel.
 //!
 //! Before authentication only discovery (29), ping (1) and authenticate (179) are accepted (§2.7); anything else is
-//! dropped with a log line. Bad envelopes, unknown services and rate-limit excess are dropped and counted, never
-//! answered with a crash.
+//! dropped with a log line. Bad envelopes and unknown services are dropped and counted, never answered with a crash.
+//!
+//! **Rate limit: shaping, not policing.** Each session has a token bucket (`limits.packets_per_sec`, `limits.burst`).
+//! A packet that finds the bucket empty waits in the socket's queue until a token arrives, so a client that sends
+//! faster than the limit is slowed down instead of silently losing a packet — the protocol has no "rate limited"
+//! reply, and a dropped request would only surface as the client's request timeout. A flood still cannot build up
+//! work: a packet that would start more than [`MAX_QUEUE_DELAY`] after it arrived is dropped and counted, as is
+//! everything beyond the queue's capacity.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use azstack_protocol::{EVENT, Envelope, Service};
 use socketioxide::SocketIo;
@@ -28,7 +35,10 @@ use crate::session::Session;
 
 /// What a socket's queue carries.
 enum Inbound {
-    Packet(serde_json::Value),
+    Packet {
+        value: serde_json::Value,
+        received: Instant,
+    },
     /// The socket is gone. `explicit`: the client sent a Socket.IO disconnect (`41`) rather than losing the
     /// transport.
     Closed {
@@ -38,6 +48,9 @@ enum Inbound {
 
 /// Queue capacity per socket; a client that floods beyond it loses packets (and is rate-limited anyway).
 const QUEUE: usize = 1024;
+
+/// The longest a packet may wait in its socket's queue for the rate limit before it is dropped as part of a flood.
+pub const MAX_QUEUE_DELAY: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 struct Enqueue {
@@ -51,7 +64,7 @@ impl MessageHandler<LocalAdapter, ()> for Enqueue {
         let Ok(TryData(decoded)) = TryData::<serde_json::Value>::from_message_parts(&s, &mut v, &ack_id);
         match decoded {
             Ok(value) => {
-                if self.tx.try_send(Inbound::Packet(value)).is_err() {
+                if self.tx.try_send(Inbound::Packet { value, received: Instant::now() }).is_err() {
                     Metrics::inc(&self.hub.metrics.packets_rate_limited);
                     tracing::warn!(sid = %s.id, "socket queue full; packet dropped");
                 }
@@ -118,7 +131,22 @@ async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mp
     let mut explicit_close = false;
     while let Some(item) = rx.recv().await {
         match item {
-            Inbound::Packet(value) => handle_packet(&hub, &session, value).await,
+            Inbound::Packet { value, received } => {
+                let limits = &hub.config.limits;
+                let budget = MAX_QUEUE_DELAY.saturating_sub(received.elapsed());
+                match session.admit(limits.packets_per_sec, limits.burst, budget) {
+                    Some(wait) => {
+                        if !wait.is_zero() {
+                            tokio::time::sleep(wait).await;
+                        }
+                        handle_packet(&hub, &session, value).await;
+                    }
+                    None => {
+                        Metrics::inc(&hub.metrics.packets_rate_limited);
+                        tracing::debug!(session = session.id, "rate limit: packet dropped");
+                    }
+                }
+            }
             Inbound::Closed { explicit } => {
                 explicit_close = explicit;
                 break;
@@ -131,11 +159,6 @@ async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mp
 
 async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json::Value) {
     let limits = &hub.config.limits;
-    if !session.admit(limits.packets_per_sec, limits.burst) {
-        Metrics::inc(&hub.metrics.packets_rate_limited);
-        tracing::debug!(session = session.id, "rate limit: packet dropped");
-        return;
-    }
     let envelope = match Envelope::from_value(value) {
         Ok(e) => e,
         Err(error) => {

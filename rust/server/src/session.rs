@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use azstack_protocol::{EVENT, Envelope, Service};
 use serde::Serialize;
@@ -74,19 +74,28 @@ impl Session {
         }
     }
 
-    /// Takes one token from the session's rate bucket; false means the packet must be dropped.
-    pub fn admit(&self, per_sec: u32, burst: u32) -> bool {
-        let Ok(mut b) = self.bucket.lock() else { return true };
+    /// Takes one token from the session's rate bucket for a packet that may still wait up to `budget`. Returns how
+    /// long the packet must wait for its token (zero when one is there), or `None` when that is longer than `budget`
+    /// (the packet is dropped and no token is taken). The bucket may go into debt by the tokens of the waits it
+    /// promised, so packets waiting one after another are spaced `1 / per_sec` apart.
+    pub fn admit(&self, per_sec: u32, burst: u32, budget: Duration) -> Option<Duration> {
+        let Ok(mut b) = self.bucket.lock() else { return Some(Duration::ZERO) };
         let now = Instant::now();
         let refill = now.duration_since(b.at).as_secs_f64() * f64::from(per_sec);
         b.tokens = (b.tokens + refill).min(f64::from(burst));
         b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            true
+        let wait = if b.tokens >= 1.0 {
+            Duration::ZERO
+        } else if per_sec == 0 {
+            return None;
         } else {
-            false
+            Duration::try_from_secs_f64((1.0 - b.tokens) / f64::from(per_sec)).ok()?
+        };
+        if wait > budget {
+            return None;
         }
+        b.tokens -= 1.0;
+        Some(wait)
     }
 
     /// Closes the socket.

@@ -175,7 +175,8 @@ async fn flooding_is_rate_limited_and_the_session_survives() {
     })
     .await;
     let mut c = server.login("hank").await;
-    for _ in 0..200 {
+    // Far more than the limit lets through within the queueing bound (MAX_QUEUE_DELAY): most are dropped.
+    for _ in 0..400 {
         c.send(Service::PING, &json!({}));
     }
     // Ask until a request gets through again: the first ones may still meet an empty bucket.
@@ -191,6 +192,27 @@ async fn flooding_is_rate_limited_and_the_session_survives() {
     assert!(answered, "the session never recovered from the rate limit");
     let limited = server.server.hub.metrics.packets_rate_limited.load(std::sync::atomic::Ordering::Relaxed);
     assert!(limited >= 150, "only {limited} packets were rate limited");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_faster_than_the_limit_is_slowed_down_not_dropped() {
+    let server = TestServer::sqlite_with(|c| {
+        c.limits.packets_per_sec = 50;
+        c.limits.burst = 10;
+    })
+    .await;
+    let mut c = server.login("iris").await;
+    // 60 requests at once: 10 go at once, the other 50 wait for tokens (about a second), none is lost.
+    for purpose in 0..60 {
+        c.send(Service::USER_GET_INFO_BY_IDS, &json!({"purpose": purpose, "userIdList": [c.user_id]}));
+    }
+    for _ in 0..60 {
+        let reply = c.recv_within(Service::USER_GET_INFO_BY_IDS, std::time::Duration::from_secs(10)).await;
+        assert!(reply.is_ok(), "a request was lost to the rate limit");
+    }
+    let limited = server.server.hub.metrics.packets_rate_limited.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(limited, 0);
     server.shutdown().await;
 }
 
