@@ -1,0 +1,73 @@
+//! The UDP receive task: one datagram at a time, parsed and routed by Call-ID; stateless answers for what belongs
+//! to no call (481, 400, OPTIONS 200, call-in 480). It never waits on a call task.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Weak};
+
+use super::message::{MAX_MESSAGE, Message, StartLine};
+use super::{Event, Gateway};
+use crate::hub::Hub;
+
+pub(super) async fn receive(gw: Arc<Gateway>, hub: Weak<Hub>) {
+    let mut buf = vec![0u8; MAX_MESSAGE + 1];
+    loop {
+        let got = tokio::select! {
+            _ = gw.stop.notified() => break,
+            got = gw.socket.recv_from(&mut buf) => got,
+        };
+        if hub.strong_count() == 0 {
+            break;
+        }
+        match got {
+            Ok((n, from)) => on_datagram(&gw, buf.get(..n).unwrap_or_default(), from).await,
+            // ICMP port unreachable and the like surface here on some systems; the socket stays usable.
+            Err(error) => tracing::debug!(%error, "SIP receive error"),
+        }
+    }
+    tracing::info!(local = %gw.local, "SIP gateway stopped");
+}
+
+/// Handles one datagram from `from`.
+pub(super) async fn on_datagram(gw: &Gateway, bytes: &[u8], from: SocketAddr) {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return; // keep-alive
+    }
+    let message = match Message::parse(bytes) {
+        Ok(m) => m,
+        Err(error) => {
+            gw.note_malformed();
+            tracing::debug!(%from, %error, "malformed SIP datagram dropped");
+            return;
+        }
+    };
+    let method = match &message.start {
+        StartLine::Response { .. } => {
+            match message.call_id() {
+                Some(id) if gw.route_sip(id, Event::Sip(message.clone())) => {}
+                _ => tracing::debug!(%from, "SIP response for no call dropped"),
+            }
+            return;
+        }
+        StartLine::Request { method, .. } => method.clone(),
+    };
+    if !message.has_mandatory_headers() {
+        gw.note_malformed();
+        if message.header("Via").is_some() && method != "ACK" {
+            gw.send(&Message::response_to(&message, 400, "Bad Request", None).to_bytes(), from).await;
+        }
+        return;
+    }
+    let call_id = message.call_id().unwrap_or_default().to_owned();
+    if gw.route_sip(&call_id, Event::Sip(message.clone())) {
+        return;
+    }
+    let reply = match method.as_str() {
+        "ACK" => return,
+        "OPTIONS" => Message::response_to(&message, 200, "OK", Some(&super::token()))
+            .with("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"),
+        // Call-in is a later part of issue 5: refuse cleanly.
+        "INVITE" => Message::response_to(&message, 480, "Temporarily Unavailable", Some(&super::token())),
+        _ => Message::response_to(&message, 481, "Call/Transaction Does Not Exist", None),
+    };
+    gw.send(&reply.to_bytes(), from).await;
+}
