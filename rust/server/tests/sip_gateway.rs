@@ -1,0 +1,165 @@
+//! The SIP gateway without SIPp: the checks before dialling (610), the INVITE client transaction's timers against
+//! a raw UDP socket playing a silent or slow trunk, and malformed or stray datagrams thrown at the listen socket.
+
+mod sip_support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use azstack_protocol::Service;
+use azstack_server::sip::message::Message;
+use serde_json::json;
+use sip_support::*;
+use tokio::net::UdpSocket;
+
+const TO: &str = "+84901234567";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A UDP socket standing in for the trunk.
+async fn raw_trunk() -> (UdpSocket, String) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let uri = format!("sip:{}", socket.local_addr().expect("addr"));
+    (socket, uri)
+}
+
+async fn recv_sip(socket: &UdpSocket) -> (Message, SocketAddr) {
+    let mut buf = vec![0u8; 65_536];
+    let (n, from) =
+        tokio::time::timeout(WAIT, socket.recv_from(&mut buf)).await.expect("a SIP datagram").expect("recv");
+    (Message::parse(&buf[..n]).expect("the gateway sends valid SIP"), from)
+}
+
+async fn reply(socket: &UdpSocket, to: SocketAddr, req: &Message, code: u16, reason: &str) {
+    let bytes = Message::response_to(req, code, reason, Some("trunk1")).to_bytes();
+    socket.send_to(&bytes, to).await.expect("send");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_and_balance_are_checked_before_dialling() {
+    let (trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |sip| {
+        sip.blocked_prefixes = vec!["+1900".into()];
+    })
+    .await;
+    let mut alice = server.login("alice").await;
+    let refused = |call_id: i64, status: i64, charging: i64| json!({"callId": call_id, "status": status, "chargingError": charging});
+    assert_eq!(start_callout(&mut alice, 1, "12ab34").await, refused(1, 402, -5));
+    assert_eq!(start_callout(&mut alice, 2, "+19005551234").await, refused(2, 402, -5));
+    alice.send(Service::CALLOUT_START_SEND, &json!({"callId": 3, "to": TO, "from": "x1"}));
+    assert_eq!(alice.recv(Service::CALLOUT_START_INITIAL).await.expect("610"), refused(3, 404, -6));
+    server.shutdown().await;
+
+    let server = server_for(&uri, |sip| sip.balance_seconds = Some(0)).await;
+    let mut bob = server.login("bob").await;
+    assert_eq!(start_callout(&mut bob, 4, TO).await, refused(4, 402, -4));
+    // An offer for the refused call goes nowhere.
+    send_offer(&bob, 4, TO);
+    bob.barrier().await;
+    assert!(bob.buffered(Service::CALLOUT_START_DONE).is_empty());
+    let mut buf = [0u8; 2048];
+    assert!(trunk.try_recv_from(&mut buf).is_err(), "nothing was sent to the trunk");
+    assert!(paid_logs(&mut bob).await.is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invite_is_retransmitted_until_a_response_and_acked() {
+    let (trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |sip| sip.t1_ms = 50).await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, 7, TO).await;
+    send_offer(&alice, 7, TO);
+    let (first, gw) = recv_sip(&trunk).await;
+    assert_eq!(first.method(), Some("INVITE"));
+    assert!(String::from_utf8_lossy(&first.body).contains("a=rtpmap:0 PCMU/8000"));
+    assert_eq!(first.header("Content-Type"), Some("application/sdp"));
+    // Timer A: the same request again, unanswered.
+    let (again, _) = recv_sip(&trunk).await;
+    assert_eq!(again, first);
+    reply(&trunk, gw, &first, 486, "Busy Here").await;
+    let (ack, _) = recv_sip(&trunk).await;
+    assert_eq!(ack.method(), Some("ACK"));
+    assert_eq!(ack.cseq(), Some((1, "ACK")));
+    assert_eq!(ack.header("Via"), first.header("Via"), "the ACK of a failure is in the INVITE's transaction");
+    assert_eq!(ack.tag("To"), Some("trunk1"));
+    assert_eq!(codes_until(&mut alice, 7, &[486]).await, [486]);
+    assert_eq!(log_push(&mut alice, 7).await["status"], 1);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_trunk_times_out_as_408() {
+    let (trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |sip| sip.t1_ms = 20).await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, 8, TO).await;
+    send_offer(&alice, 8, TO);
+    let (first, _) = recv_sip(&trunk).await;
+    assert_eq!(first.method(), Some("INVITE"));
+    // Timer B is 64·T1 = 1.28 s.
+    assert_eq!(codes_until(&mut alice, 8, &[408]).await, [408]);
+    assert_eq!(log_push(&mut alice, 8).await["status"], 2);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_stray_datagrams_never_stop_the_gateway() {
+    let (_trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |_| {}).await;
+    let gw = server.server.hub.sip.clone().expect("gateway");
+    let target = gw.local_addr();
+    let peer = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let invite = "INVITE sip:100@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx\r\n\
+        From: <sip:a@h>;tag=1\r\nTo: <sip:100@h>\r\nCall-ID: stray@h\r\nCSeq: 1 INVITE\r\nContent-Length: 3\r\n\r\nabc";
+    let mut garbage: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"\r\n\r\n".to_vec(),
+        vec![0xff; 1500],
+        b"SIP/2.0 200 OK\r\nCall-ID: nobody\r\nCSeq: 1 INVITE\r\n\r\n".to_vec(),
+        b"INVITE sip:x SIP/2.0\r\nContent-Length: 99999\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+    ];
+    for n in (0..invite.len()).step_by(7) {
+        garbage.push(invite.as_bytes()[..n].to_vec());
+    }
+    // Deterministic mutations: flip bytes of a valid request.
+    let mut seed: u32 = 12345;
+    for _ in 0..500 {
+        let mut bytes = invite.as_bytes().to_vec();
+        for _ in 0..4 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let i = (seed >> 8) as usize % bytes.len();
+            bytes[i] = (seed >> 16) as u8;
+        }
+        garbage.push(bytes);
+    }
+    for bytes in &garbage {
+        peer.send_to(bytes, target).await.expect("send");
+    }
+    // Still alive: OPTIONS is answered, a BYE for no dialog gets 481, a request without Call-ID gets 400, and an
+    // INVITE (call-in is not served yet) gets 480.
+    // Probes come from another socket, so answers to mutated requests that still parsed do not get in the way.
+    let probe = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let ask = |text: String| {
+        let probe = &probe;
+        async move {
+            probe.send_to(text.as_bytes(), target).await.expect("send");
+            recv_sip(probe).await.0
+        }
+    };
+    let headers = "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKp\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n";
+    let options = ask(format!("OPTIONS sip:gw SIP/2.0\r\n{headers}Call-ID: probe@h\r\nCSeq: 1 OPTIONS\r\n\r\n")).await;
+    assert_eq!(options.code(), Some(200));
+    let bye = ask(format!("BYE sip:gw SIP/2.0\r\n{headers}Call-ID: probe@h\r\nCSeq: 2 BYE\r\n\r\n")).await;
+    assert_eq!(bye.code(), Some(481));
+    let bad = ask(format!("BYE sip:gw SIP/2.0\r\n{headers}CSeq: 3 BYE\r\n\r\n")).await;
+    assert_eq!(bad.code(), Some(400));
+    let call_in =
+        ask(format!("INVITE sip:100@gw SIP/2.0\r\n{headers}Call-ID: probe@h\r\nCSeq: 4 INVITE\r\n\r\n")).await;
+    assert_eq!(call_in.code(), Some(480));
+    assert!(gw.malformed.load(std::sync::atomic::Ordering::Relaxed) > 10);
+    // And the Socket.IO side did not notice.
+    let mut alice = server.login("alice").await;
+    alice.barrier().await;
+    server.shutdown().await;
+}
