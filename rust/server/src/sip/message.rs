@@ -83,6 +83,10 @@ impl Message {
         let head = std::str::from_utf8(&bytes[..end]).map_err(|_| ParseError::NotText)?;
         let rest = &bytes[end + 4..];
         let mut lines = head.split("\r\n");
+        // A bare CR or LF inside a line would end up inside the start line or a header value.
+        if head.split("\r\n").any(|line| line.contains(['\r', '\n'])) {
+            return Err(ParseError::Header);
+        }
         let start = parse_start(lines.next().unwrap_or_default())?;
         let mut headers: Vec<(String, String)> = Vec::new();
         for line in lines {
@@ -97,7 +101,7 @@ impl Message {
             }
             let (name, value) = line.split_once(':').ok_or(ParseError::Header)?;
             let name = name.trim_end();
-            if !is_token(name) || value.contains(['\r', '\n']) {
+            if !is_token(name) {
                 return Err(ParseError::Header);
             }
             let name = COMPACT
@@ -327,6 +331,8 @@ mod tests {
             b"INVITE sip:x SIP/2.0\r\nContent-Length: 10\r\n\r\nshort",
             b"INVITE sip:x SIP/2.0\r\nBad Name: x\r\n\r\n",
             b"\xff\xfe SIP/2.0\r\n\r\n",
+            b"BYE sip:x SIP/2.0\r\nSubject: a\r\n  b\nc\r\n\r\n",
+            b"BYE sip:x SIP/2.0\r\nSubject: a\rb\r\n\r\n",
         ];
         for case in cases {
             assert!(Message::parse(case).is_err(), "{:?}", String::from_utf8_lossy(case));
