@@ -12,8 +12,8 @@
 //! * **509** lists the user's rows of `paid_call_logs` (empty until a gateway writes them) as
 //!   `{r: 1, data: [...]}`, newest first, in one packet.
 //!
-//! Call-in (505/506) is not served by the gateway yet either; the 509 query serves both cases (the gateway writes
-//! the rows).
+//! With a trunk, 506 goes to the gateway's call-in too. The 509 query serves both cases (the gateway writes the
+//! rows).
 
 use std::sync::Arc;
 
@@ -68,8 +68,12 @@ pub(super) async fn handle(
             }
         }
         Service::CALLIN_STATUS_CHANGED => {
-            let _: CallinStatus = env.decode()?;
-            Err(Reject::Refused("call-in status without a PSTN gateway"))
+            let req: CallinStatus = env.decode()?;
+            match &hub.sip {
+                Some(gw) if gw.callin_status(me.user_id, session.id, req) => Ok(()),
+                Some(_) => Err(Reject::Refused("call-in status for no call-in of this user")),
+                None => Err(Reject::Refused("call-in status without a PSTN gateway")),
+            }
         }
         Service::PAID_CALL_LOGS_GET => paid_call_logs(hub, session, me).await,
         _ => Err(Reject::Refused("service is not sent by clients")),

@@ -242,6 +242,7 @@ impl Call {
         match event {
             Event::Offer(sdp) => self.on_offer(sdp).await,
             Event::Hangup | Event::SessionClosed => self.on_hangup().await,
+            Event::Callin { .. } => {}
             Event::Sip(message) => match message.code() {
                 Some(code) => self.on_response(code, &message).await,
                 None => self.on_request(&message).await,
@@ -518,7 +519,7 @@ impl Call {
     }
 }
 
-async fn sleep_until(at: Option<Instant>) {
+pub(super) async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

@@ -1,6 +1,6 @@
-//! The SIP gateway: the server's side of callouts (svc 500–504, 610, 601) towards a SIP trunk (PROTOCOL.md §5.4,
-//! D13; issue 5). This part is the **signalling** only; the media bridge (the server's WebRTC leg ↔ RTP/PCMU with
-//! transcoding) is a later part, and so are call-ins (§5.5): an INVITE from the trunk is answered 480 for now.
+//! The SIP gateway: the server's side of callouts (svc 500–504, 610, 601) towards a SIP trunk and of call-ins from
+//! it (505/506/508; PROTOCOL.md §5.4–§5.5, D13; issue 5). This part is the **signalling** only; the media bridge
+//! (the server's WebRTC leg ↔ RTP/PCMU with transcoding) is a later part.
 //!
 //! # What it does
 //!
@@ -29,6 +29,12 @@
 //! duration in whole seconds rounded up, 1 busy/rejected, 2 anything else) and a 601 push to all the user's sessions;
 //! 509 lists the rows.
 //!
+//! **Call-in** ([`callin`]): an INVITE for a number of `[sip.callin]` rings every session of the mapped user (505,
+//! whose `sdp_candidate` is for now the carrier's offer verbatim — the same kind of placeholder as above); the
+//! sessions' 506 become 180, 200 (PCMU offer on a held RTP port), 603, 480 or 486 towards the trunk, with 508 to
+//! the other sessions; CANCEL and BYE from the trunk become 506 702 and 700. Unknown numbers get 404, a user with no
+//! session 480 (no push service yet, OQ-24).
+//!
 //! # States of a callout
 //!
 //! `AwaitingOffer` (after 504) → `Calling` (INVITE sent, retransmitted by Timer A) → `Early` (a provisional
@@ -38,10 +44,11 @@
 //! # Tasks
 //!
 //! * one receive task ([`transport`]) reads the UDP socket, parses each datagram ([`message`]) and routes it by
-//!   Call-ID to its call; requests for no known dialog get 481 (ACK is dropped), OPTIONS gets 200, malformed
-//!   datagrams are dropped and requests missing a mandatory header get 400. Nothing on this path can panic or
-//!   block on a call.
-//! * one task per call ([`callout`]) owns that call's state, its retransmission timers ([`transaction`]) and its RTP
+//!   Call-ID to its call; a new INVITE starts a call-in (a config look-up and one query, then its task takes
+//!   over), other requests for no known dialog get 481 (ACK is dropped), OPTIONS gets 200, malformed datagrams
+//!   are dropped and requests missing a mandatory header get 400. Nothing on this path can panic or block on a
+//!   call.
+//! * one task per call ([`callout`], [`callin`]) owns that call's state, its retransmission timers ([`transaction`]) and its RTP
 //!   socket; it gets SIP messages and app events (offer, hang-up, session closed) through a channel, so the socket
 //!   reader and the Socket.IO handlers never wait for it.
 //!
@@ -57,11 +64,13 @@
 //!
 //! # Not done yet
 //!
-//! The media bridge; call-in (505/506/508); TCP transport; Record-Route/route sets (in-dialog requests are sent to
+//! The media bridge; TCP transport; call-in to a user with no session (push, OQ-24) and a call-in session that
+//! disconnects (its call goes on until the ring timeout or a BYE); Record-Route/route sets (in-dialog requests are sent to
 //! the trunk address, which suits a trunk that is the next hop); re-INVITEs (answered 488); authentication
 //! challenges from the trunk (401/407 end the call as 486); retransmitted final responses after a call ended are
 //! not acknowledged again.
 
+pub mod callin;
 pub mod callout;
 pub mod config;
 mod logs;
@@ -106,6 +115,8 @@ pub(crate) enum Event {
     Hangup,
     /// The session that started the call closed.
     SessionClosed,
+    /// svc 506 from a session of the call-in's user.
+    Callin { session_id: u64, status: azstack_protocol::bodies::calls::CallinStatus },
 }
 
 /// A callout as the app side knows it.

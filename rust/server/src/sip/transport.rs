@@ -1,5 +1,5 @@
 //! The UDP receive task: one datagram at a time, parsed and routed by Call-ID; stateless answers for what belongs
-//! to no call (481, 400, OPTIONS 200, call-in 480). It never waits on a call task.
+//! to no call (481, 400, OPTIONS 200); a new INVITE is a call-in ([`super::callin`]). It never waits on a call task.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
@@ -19,7 +19,7 @@ pub(super) async fn receive(gw: Arc<Gateway>, hub: Weak<Hub>) {
             break;
         }
         match got {
-            Ok((n, from)) => on_datagram(&gw, buf.get(..n).unwrap_or_default(), from).await,
+            Ok((n, from)) => on_datagram(&gw, &hub, buf.get(..n).unwrap_or_default(), from).await,
             // ICMP port unreachable and the like surface here on some systems; the socket stays usable.
             Err(error) => tracing::debug!(%error, "SIP receive error"),
         }
@@ -28,7 +28,7 @@ pub(super) async fn receive(gw: Arc<Gateway>, hub: Weak<Hub>) {
 }
 
 /// Handles one datagram from `from`.
-pub(super) async fn on_datagram(gw: &Gateway, bytes: &[u8], from: SocketAddr) {
+pub(super) async fn on_datagram(gw: &Arc<Gateway>, hub: &Weak<Hub>, bytes: &[u8], from: SocketAddr) {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return; // keep-alive
     }
@@ -61,12 +61,18 @@ pub(super) async fn on_datagram(gw: &Gateway, bytes: &[u8], from: SocketAddr) {
     if gw.route_sip(&call_id, Event::Sip(message.clone())) {
         return;
     }
+    if method == "INVITE" {
+        // Call-in: the lookups are short (config, one query); the call task takes over at once.
+        match hub.upgrade() {
+            Some(hub) => super::callin::incoming(gw, &hub, message, from).await,
+            None => return,
+        }
+        return;
+    }
     let reply = match method.as_str() {
         "ACK" => return,
         "OPTIONS" => Message::response_to(&message, 200, "OK", Some(&super::token()))
             .with("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"),
-        // Call-in is a later part of issue 5: refuse cleanly.
-        "INVITE" => Message::response_to(&message, 480, "Temporarily Unavailable", Some(&super::token())),
         _ => Message::response_to(&message, 481, "Call/Transaction Does Not Exist", None),
     };
     gw.send(&reply.to_bytes(), from).await;

@@ -79,10 +79,20 @@ fn free_udp_port() -> u16 {
 impl Carrier {
     /// Starts `sipp` with scenario `tests/sip/NAME` for one call; `keys` become `-key K V` (`[K]` in the XML).
     pub fn start(scenario: &str, keys: &[(&str, &str)]) -> Carrier {
+        Carrier::spawn(scenario, keys, &[])
+    }
+
+    /// Starts `sipp` as the calling side: scenario `NAME` calls `service` (the called number) at `gateway`.
+    pub fn call(scenario: &str, gateway: std::net::SocketAddr, service: &str) -> Carrier {
+        Carrier::spawn(scenario, &[], &[gateway.to_string(), "-s".into(), service.into()])
+    }
+
+    fn spawn(scenario: &str, keys: &[(&str, &str)], extra: &[String]) -> Carrier {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_udp_port();
         let mut cmd = Command::new("sipp");
-        cmd.arg("-sf")
+        cmd.args(extra)
+            .arg("-sf")
             .arg(scenario_path(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1", "-nostdin"])
             .args(["-recv_timeout", "10000", "-timeout", "20s", "-timeout_error"])
