@@ -178,3 +178,69 @@ async fn malformed_and_stray_datagrams_never_stop_the_gateway() {
     alice.barrier().await;
     server.shutdown().await;
 }
+
+/// The next request from the gateway other than a retransmitted INVITE.
+async fn next_request(socket: &UdpSocket) -> Message {
+    loop {
+        let (m, _) = recv_sip(socket).await;
+        if m.method() != Some("INVITE") {
+            return m;
+        }
+    }
+}
+
+/// A 502 before any provisional response: no CANCEL until the first 1xx (RFC 3261 §9.1), then CANCEL, and the
+/// 487 is acknowledged. When `cross` the trunk answers 200 instead of 487: the gateway ACKs it and sends BYE.
+async fn stop_before_any_provisional(cross: bool) {
+    let (trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |sip| sip.t1_ms = 50).await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, 9, TO).await;
+    send_offer(&alice, 9, TO);
+    let (invite, gw) = recv_sip(&trunk).await;
+    alice.send(Service::CALLOUT_STOP_SEND, &json!({"callId": 9, "to": TO}));
+    alice.barrier().await;
+    let mut buf = vec![0u8; 65_536];
+    while let Ok((n, _)) = trunk.try_recv_from(&mut buf) {
+        let m = Message::parse(&buf[..n]).expect("valid SIP");
+        assert_eq!(m.method(), Some("INVITE"), "nothing but INVITE retransmissions before a provisional response");
+    }
+    reply(&trunk, gw, &invite, 180, "Ringing").await;
+    let cancel = next_request(&trunk).await;
+    assert_eq!(cancel.method(), Some("CANCEL"));
+    assert_eq!(cancel.cseq(), Some((1, "CANCEL")));
+    assert_eq!(cancel.header("Via"), invite.header("Via"), "CANCEL is in the INVITE's branch");
+    reply(&trunk, gw, &cancel, 200, "OK").await;
+    if cross {
+        let ok = Message::response_to(&invite, 200, "OK", Some("trunk1")).with("Contact", format!("<{uri}>"));
+        trunk.send_to(&ok.to_bytes(), gw).await.expect("send");
+        let ack = next_request(&trunk).await;
+        assert_eq!(ack.method(), Some("ACK"));
+        assert_ne!(ack.header("Via"), invite.header("Via"), "the ACK of a 2xx is a transaction of its own");
+        let bye = next_request(&trunk).await;
+        assert_eq!(bye.method(), Some("BYE"));
+        assert_eq!(bye.cseq(), Some((2, "BYE")));
+        assert_eq!(bye.tag("To"), Some("trunk1"));
+        reply(&trunk, gw, &bye, 200, "OK").await;
+    } else {
+        reply(&trunk, gw, &invite, 487, "Request Terminated").await;
+        let ack = next_request(&trunk).await;
+        assert_eq!(ack.method(), Some("ACK"));
+        assert_eq!(ack.header("Via"), invite.header("Via"));
+    }
+    assert_eq!(log_push(&mut alice, 9).await["status"], 2);
+    assert!(server.server.hub.sip.as_ref().expect("gateway").idle_within(WAIT).await);
+    alice.barrier().await;
+    assert!(alice.buffered(Service::CALLOUT_DATA_STATUS_CHANGED).is_empty(), "no 503 after the app's own 502");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_before_any_provisional_cancels_on_the_first_one() {
+    stop_before_any_provisional(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_crossing_the_cancel_is_acked_and_hung_up() {
+    stop_before_any_provisional(true).await;
+}
