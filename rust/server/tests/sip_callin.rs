@@ -141,3 +141,57 @@ async fn rejected_on_one_device() {
     assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 603"]);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answering_session_closing_hangs_up() {
+    let (server, mut bobs) = server_with_bob(2).await;
+    let carrier = Carrier::call("callin_answer_then_app_bye.xml", gateway(&server), NUMBER);
+    let start = ringing(&mut bobs[0]).await;
+    ringing(&mut bobs[1]).await;
+    let call_id = start["callId"].clone();
+    status(&bobs[0], &start, 183, json!({}));
+    status(&bobs[0], &start, 200, json!({"sdp_candidate": APP_OFFER}));
+    assert_eq!(pushed(&mut bobs[1], Service::CALLIN_STATUS_CHANGED_BY_ME, &call_id).await, 200);
+    bobs[0].close();
+    assert_eq!(pushed(&mut bobs[1], Service::CALLIN_STATUS_CHANGED_BY_ME, &call_id).await, 700);
+    check_log(&log_push(&mut bobs[1], call_id.as_i64().unwrap_or(0)).await, &call_id, 0);
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200", "BYE"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_ringing_session_closing_ends_as_not_answered() {
+    let (server, mut bobs) = server_with_bob(1).await;
+    let carrier = Carrier::call("callin_unanswered.xml", gateway(&server), NUMBER);
+    let start = ringing(&mut bobs[0]).await;
+    let call_id = start["callId"].as_i64().unwrap_or(0);
+    status(&bobs[0], &start, 183, json!({}));
+    let mut other = server.login("bob").await;
+    bobs[0].close();
+    check_log(&log_push(&mut other, call_id).await, &start["callId"], 2);
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 480"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_everywhere_is_486() {
+    let (server, mut bobs) = server_with_bob(2).await;
+    let carrier = Carrier::call("callin_busy.xml", gateway(&server), NUMBER);
+    let start = ringing(&mut bobs[0]).await;
+    ringing(&mut bobs[1]).await;
+    let call_id = start["callId"].as_i64().unwrap_or(0);
+    status(&bobs[0], &start, 486, json!({}));
+    bobs[0].barrier().await;
+    // One busy device does not stop the other (no 508 for 486).
+    status(&bobs[1], &start, 486, json!({}));
+    check_log(&log_push(&mut bobs[0], call_id).await, &start["callId"], 1);
+    assert!(bobs[1].buffered(Service::CALLIN_STATUS_CHANGED_BY_ME).is_empty());
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 486"]);
+    server.shutdown().await;
+}

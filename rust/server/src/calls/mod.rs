@@ -94,7 +94,7 @@ impl Calls {
     /// A session of `me` has closed; `explicit`: the client disconnected on purpose.
     pub async fn session_closed(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, explicit: bool) {
         if let Some(sip) = &hub.sip {
-            sip.session_closed(session.id);
+            sip.session_closed(me.user_id, session.id);
         }
         self.free.session_closed(hub, session, me, explicit);
     }

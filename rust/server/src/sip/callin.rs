@@ -72,7 +72,8 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         tracing::warn!(%number, %username, "call-in for a user who never logged in");
         return refuse(404, "Not Found").await;
     };
-    if hub.sessions.sessions(user_id).is_empty() {
+    let offered: HashSet<u64> = hub.sessions.sessions(user_id).iter().map(|s| s.id).collect();
+    if offered.is_empty() {
         // No push service yet (OQ-24): nobody can answer.
         return refuse(480, "Temporarily Unavailable").await;
     }
@@ -111,6 +112,7 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         invite,
         caller,
         number,
+        offered,
         ringing: HashSet::new(),
         busy: HashSet::new(),
         answered_by: None,
@@ -153,6 +155,8 @@ struct Callin {
     last_response: Option<Message>,
     caller: String,
     number: String,
+    /// Sessions the 505 went to (a session authenticating later is not rung: no 505 re-send yet, OQ-24).
+    offered: HashSet<u64>,
     ringing: HashSet<u64>,
     busy: HashSet<u64>,
     answered_by: Option<u64>,
@@ -242,6 +246,7 @@ impl Callin {
                 None => self.on_request(&message).await,
             },
             Event::Callin { session_id, status } => self.on_app(session_id, status).await,
+            Event::CallinSessionClosed(session_id) => self.on_session_closed(session_id).await,
             Event::SessionClosed | Event::Hangup | Event::Offer(_) => {}
         }
     }
@@ -311,7 +316,8 @@ impl Callin {
                 self.busy.insert(session_id);
                 self.ringing.remove(&session_id);
                 let sessions = self.hub.sessions.sessions(self.user_id);
-                if self.ringing.is_empty() && sessions.iter().all(|s| self.busy.contains(&s.id)) {
+                let mut offered = sessions.iter().filter(|s| self.offered.contains(&s.id));
+                if self.ringing.is_empty() && offered.all(|s| self.busy.contains(&s.id)) {
                     self.final_response(486, "Busy Here").await;
                     self.end(1).await;
                 }
@@ -332,6 +338,33 @@ impl Callin {
                 self.end(2).await;
             }
             _ => tracing::debug!(call_id = self.call_id, code, "call-in status ignored"),
+        }
+    }
+
+    /// A session of the user went away: the answering one hangs up (BYE); a ringing call-in ends as not answered
+    /// (480) when no session is left that rings or may still ring.
+    async fn on_session_closed(&mut self, session_id: u64) {
+        if self.ended {
+            return;
+        }
+        match self.answered_by {
+            Some(answered) if answered == session_id => {
+                self.mirror(session_id, c::CALL_STATUS_CALLIN_STATUS_STOP);
+                self.send_bye().await;
+                self.end(0).await;
+            }
+            Some(_) => {}
+            None => {
+                self.ringing.remove(&session_id);
+                self.busy.remove(&session_id);
+                let live = self.hub.sessions.sessions(self.user_id);
+                let mut left = live.iter().filter(|s| self.offered.contains(&s.id));
+                if self.ringing.is_empty() && left.all(|s| self.busy.contains(&s.id)) {
+                    self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
+                    self.final_response(480, "Temporarily Unavailable").await;
+                    self.end(2).await;
+                }
+            }
         }
     }
 

@@ -242,7 +242,7 @@ impl Call {
         match event {
             Event::Offer(sdp) => self.on_offer(sdp).await,
             Event::Hangup | Event::SessionClosed => self.on_hangup().await,
-            Event::Callin { .. } => {}
+            Event::Callin { .. } | Event::CallinSessionClosed(_) => {}
             Event::Sip(message) => match message.code() {
                 Some(code) => self.on_response(code, &message).await,
                 None => self.on_request(&message).await,

@@ -64,11 +64,13 @@
 //!
 //! # Not done yet
 //!
-//! The media bridge; TCP transport; call-in to a user with no session (push, OQ-24) and a call-in session that
-//! disconnects (its call goes on until the ring timeout or a BYE); Record-Route/route sets (in-dialog requests are sent to
-//! the trunk address, which suits a trunk that is the next hop); re-INVITEs (answered 488); authentication
-//! challenges from the trunk (401/407 end the call as 486); retransmitted final responses after a call ended are
-//! not acknowledged again.
+//! * the media bridge (no audio flows; the SDP placeholders above);
+//! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that
+//!   is the next hop); re-INVITEs (answered 488); authentication challenges from the trunk (401/407 end the call
+//!   as 486); final responses retransmitted after a call ended are not acknowledged again;
+//! * call-in to a user with no session (push, OQ-24): answered 480 at once;
+//! * a session lost without an explicit disconnect gets no grace period (OQ-5) in gateway calls: its callout or
+//!   answered call-in hangs up at once.
 
 pub mod callin;
 pub mod callout;
@@ -115,6 +117,8 @@ pub(crate) enum Event {
     Hangup,
     /// The session that started the call closed.
     SessionClosed,
+    /// A session of the call-in's user closed (it is already out of the registry).
+    CallinSessionClosed(u64),
     /// svc 506 from a session of the call-in's user.
     Callin { session_id: u64, status: azstack_protocol::bodies::calls::CallinStatus },
 }
@@ -269,12 +273,20 @@ impl Gateway {
         table.by_sip.get(&leg.sip_call_id).is_some_and(|tx| tx.send(event).is_ok())
     }
 
-    /// The session `session_id` closed: its callouts hang up.
-    pub fn session_closed(&self, session_id: u64) {
+    /// The session `session_id` of `user_id` closed: its callouts hang up; the user's call-ins (legs with session
+    /// 0) are told, and hang up if it was the answering session or the last one ringing.
+    pub fn session_closed(&self, user_id: i64, session_id: u64) {
         let Ok(table) = self.table.lock() else { return };
-        for leg in table.by_app.values().filter(|l| l.session_id == session_id) {
+        for ((user, _), leg) in &table.by_app {
+            let event = if leg.session_id == session_id {
+                Event::SessionClosed
+            } else if leg.session_id == 0 && *user == user_id {
+                Event::CallinSessionClosed(session_id)
+            } else {
+                continue;
+            };
             if let Some(tx) = table.by_sip.get(&leg.sip_call_id) {
-                let _ = tx.send(Event::SessionClosed);
+                let _ = tx.send(event);
             }
         }
     }
