@@ -172,6 +172,10 @@ async fn malformed_and_stray_datagrams_never_stop_the_gateway() {
     let call_in =
         ask(format!("INVITE sip:100@gw SIP/2.0\r\n{headers}Call-ID: probe@h\r\nCSeq: 4 INVITE\r\n\r\n")).await;
     assert_eq!(call_in.code(), Some(404));
+    let headers_with_tag = headers.replace("To: <sip:b@h>", "To: <sip:b@h>;tag=gone");
+    let re_invite =
+        ask(format!("INVITE sip:100@gw SIP/2.0\r\n{headers_with_tag}Call-ID: probe@h\r\nCSeq: 5 INVITE\r\n\r\n")).await;
+    assert_eq!(re_invite.code(), Some(481), "a re-INVITE for no dialog");
     assert!(gw.malformed.load(std::sync::atomic::Ordering::Relaxed) > 10);
     // And the Socket.IO side did not notice.
     let mut alice = server.login("alice").await;
@@ -243,4 +247,46 @@ async fn a_stop_before_any_provisional_cancels_on_the_first_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_crossing_the_cancel_is_acked_and_hung_up() {
     stop_before_any_provisional(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_in_200_never_acknowledged_ends_with_bye() {
+    let server = server_for("sip:127.0.0.1:9", |sip| {
+        sip.t1_ms = 20;
+        sip.callin.insert("+842873001234".into(), "bob".into());
+    })
+    .await;
+    let mut bob = server.login("bob").await;
+    let carrier = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let me = carrier.local_addr().expect("addr");
+    let invite = format!(
+        "INVITE sip:+842873001234@gw SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKci\r\nFrom: <sip:+84909876543@{me}>;tag=c1\r\n\
+         To: <sip:+842873001234@gw>\r\nCall-ID: unacked@h\r\nCSeq: 1 INVITE\r\nContact: <sip:carrier@{me}>\r\n\r\n"
+    );
+    let gw = server.server.hub.sip.as_ref().expect("gateway").local_addr();
+    carrier.send_to(invite.as_bytes(), gw).await.expect("send");
+    let start = bob.recv(Service::CALLIN_START).await.expect("505");
+    let body = |code: i64| {
+        json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
+               "phonenumber": start["to"], "code": code, "sdp_candidate": APP_OFFER})
+    };
+    bob.send(Service::CALLIN_STATUS_CHANGED, &body(183));
+    bob.send(Service::CALLIN_STATUS_CHANGED, &body(200));
+    let mut codes = Vec::new();
+    let bye = loop {
+        let (m, _) = recv_sip(&carrier).await;
+        match m.code() {
+            Some(code) => codes.push(code),
+            None => break m,
+        }
+    };
+    assert_eq!(&codes[..3], &[100, 180, 200]);
+    assert!(codes[3..].iter().all(|c| *c == 200), "200 retransmitted until given up: {codes:?}");
+    assert!(codes.len() > 3, "{codes:?}");
+    assert_eq!(bye.method(), Some("BYE"));
+    assert_eq!(bye.tag("To"), Some("c1"));
+    assert_eq!(bye.call_id(), Some("unacked@h"));
+    let status = bob.recv(Service::CALLIN_STATUS_CHANGED).await.expect("506");
+    assert_eq!(status["code"], 700);
+    server.shutdown().await;
 }

@@ -214,7 +214,15 @@ impl Callin {
                     let bytes = tx.bytes.clone();
                     self.gw.send(&bytes, self.peer).await;
                 }
-                TxTimer::TimedOut => self.final_tx = None,
+                TxTimer::TimedOut => {
+                    self.final_tx = None;
+                    // A 200 never acknowledged (RFC 3261 §13.3.1.4): the dialog is over.
+                    if self.answered_by.is_some() && !self.ended {
+                        self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
+                        self.send_bye().await;
+                        self.end(0).await;
+                    }
+                }
                 TxTimer::Idle => {}
             }
         }

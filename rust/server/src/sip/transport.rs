@@ -61,7 +61,8 @@ pub(super) async fn on_datagram(gw: &Arc<Gateway>, hub: &Weak<Hub>, bytes: &[u8]
     if gw.route_sip(&call_id, Event::Sip(message.clone())) {
         return;
     }
-    if method == "INVITE" {
+    // An INVITE with a To tag belongs to a dialog; for no known one it gets 481 below.
+    if method == "INVITE" && message.tag("To").is_none() {
         // Call-in: the lookups are short (config, one query); the call task takes over at once.
         match hub.upgrade() {
             Some(hub) => super::callin::incoming(gw, &hub, message, from).await,
