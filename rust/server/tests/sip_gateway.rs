@@ -290,3 +290,46 @@ async fn a_call_in_200_never_acknowledged_ends_with_bye() {
     assert_eq!(status["code"], 700);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retransmitted_200_is_acked_again_and_reported_once() {
+    let (trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |_| {}).await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, 10, TO).await;
+    send_offer(&alice, 10, TO);
+    let (invite, gw) = recv_sip(&trunk).await;
+    let ok = Message::response_to(&invite, 200, "OK", Some("trunk1"))
+        .with("Contact", format!("<{uri}>"))
+        .with_body("application/sdp", b"v=0\r\nm=audio 4000 RTP/AVP 0\r\n".to_vec());
+    for _ in 0..2 {
+        trunk.send_to(&ok.to_bytes(), gw).await.expect("send");
+        let ack = next_request(&trunk).await;
+        assert_eq!(ack.method(), Some("ACK"));
+        assert_eq!(ack.cseq(), Some((1, "ACK")));
+    }
+    let answered = next_status(&mut alice, 10).await;
+    assert_eq!(answered["code"], 200);
+    assert_eq!(answered["sdp_candidate"], "v=0\r\nm=audio 4000 RTP/AVP 0\r\n");
+    // The carrier hangs up.
+    let bye =
+        Message::request("BYE", invite.header("Contact").map(azstack_server::sip::message::uri_of).unwrap_or("sip:gw"))
+            .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bKtb", trunk.local_addr().expect("addr")))
+            .with("From", format!("{};tag=trunk1", invite.header("To").unwrap_or_default()))
+            .with("To", invite.header("From").unwrap_or_default())
+            .with("Call-ID", invite.call_id().unwrap_or_default())
+            .with("CSeq", "1 BYE");
+    trunk.send_to(&bye.to_bytes(), gw).await.expect("send");
+    let (bye_ok, _) = recv_sip(&trunk).await;
+    assert_eq!(bye_ok.code(), Some(200));
+    assert_eq!(bye_ok.cseq(), Some((1, "BYE")));
+    assert_eq!(next_status(&mut alice, 10).await["code"], 700);
+    alice.barrier().await;
+    assert!(
+        alice.buffered(Service::CALLOUT_DATA_STATUS_CHANGED).is_empty(),
+        "one 200, one 700: {:?}",
+        alice.buffered(Service::CALLOUT_DATA_STATUS_CHANGED)
+    );
+    assert_eq!(log_push(&mut alice, 10).await["status"], 0);
+    server.shutdown().await;
+}
