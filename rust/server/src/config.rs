@@ -36,6 +36,9 @@ pub struct Config {
     /// The sticker catalogue served by svc 112.
     #[serde(default)]
     pub stickers: Vec<StickerPack>,
+    /// The SIP gateway (`[sip]`): callouts through a trunk. Absent: 500 gets 610 402/−4 (D13).
+    #[serde(default)]
+    pub sip: Option<crate::sip::SipConfig>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -129,6 +132,7 @@ impl Config {
             limits: Limits::default(),
             apps: Vec::new(),
             stickers: default_stickers(),
+            sip: None,
         }
     }
 }
@@ -160,6 +164,11 @@ mod tests {
         assert_eq!(config.apps.len(), 2);
         assert!(matches!(config.apps[1].verifier, Verifier::Webhook { timeout_ms: 3000, .. }));
         assert_eq!(config.limits.ring_timeout_secs, 45);
+        let sip = config.sip.expect("[sip]");
+        assert_eq!(sip.trunk, "sip:trunk.example.org:5060");
+        assert_eq!(sip.balance_seconds, Some(3600));
+        assert_eq!(sip.callin.get("+842873001234").map(String::as_str), Some("support-desk"));
+        assert!(!sip.destination_allowed("+8419001234"));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct Hub {
     pub sessions: Registry,
     pub apps: RwLock<HashMap<String, Arc<App>>>,
     pub calls: Calls,
+    /// The SIP gateway, when a trunk is configured (D13).
+    pub sip: Option<Arc<crate::sip::Gateway>>,
     pub metrics: Metrics,
     /// For webhook verifiers.
     pub http: reqwest::Client,

@@ -27,6 +27,7 @@ pub mod hub;
 pub mod metrics;
 pub mod server;
 pub mod session;
+pub mod sip;
 pub mod store;
 pub mod testkit;
 

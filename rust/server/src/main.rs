@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use azstack_server::sip::SipConfig;
 use azstack_server::store::Store;
 use azstack_server::{Config, create_app, start};
 use clap::{Parser, Subcommand};
@@ -29,6 +30,18 @@ enum Command {
         #[arg(long, default_value_t = azstack_server::config::Limits::default().ring_timeout_secs,
               value_parser = clap::value_parser!(u64).range(1..))]
         ring_timeout: u64,
+        /// SIP trunk where callouts go (`sip:HOST:PORT`); turns the SIP gateway on.
+        #[arg(long, value_name = "URI")]
+        sip_trunk: Option<String>,
+        /// UDP address of the SIP gateway (needs --sip-trunk).
+        #[arg(long, value_name = "HOST:PORT", requires = "sip_trunk", default_value = "127.0.0.1:5060")]
+        sip_listen: std::net::SocketAddr,
+        /// A call-in number and the azStackUserId that answers it (repeatable; needs --sip-trunk).
+        #[arg(long, value_name = "NUMBER=USER", requires = "sip_trunk", value_parser = parse_callin)]
+        callin: Vec<(String, String)>,
+        /// Talk minutes each user starts with (needs --sip-trunk); unlimited when absent.
+        #[arg(long, value_name = "N", requires = "sip_trunk")]
+        balance_minutes: Option<u64>,
     },
     /// Production server from a TOML configuration file.
     Serve {
@@ -87,7 +100,15 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Dev { port, data, ring_timeout } => dev(port, &data, ring_timeout).await,
+        Command::Dev { port, data, ring_timeout, sip_trunk, sip_listen, callin, balance_minutes } => {
+            let sip = sip_trunk.map(|trunk| {
+                let mut sip = SipConfig::new(&trunk, sip_listen);
+                sip.callin = callin.into_iter().collect();
+                sip.balance_seconds = balance_minutes.map(|m| m.saturating_mul(60));
+                sip
+            });
+            dev(port, &data, ring_timeout, sip).await
+        }
         Command::Serve { config } => {
             let config = Config::from_file(&config)?;
             serve(config).await
@@ -111,10 +132,18 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn dev(port: u16, data: &Path, ring_timeout_secs: u64) -> Result<(), String> {
+fn parse_callin(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((number, user)) if !number.is_empty() && !user.is_empty() => Ok((number.to_owned(), user.to_owned())),
+        _ => Err(format!("{s:?} is not NUMBER=azStackUserId")),
+    }
+}
+
+async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConfig>) -> Result<(), String> {
     std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
     let mut config = Config::dev(port, data);
     config.limits.ring_timeout_secs = ring_timeout_secs;
+    config.sip = sip;
     let store = Store::open(&config.database).await.map_err(|e| e.to_string())?;
     let app = match store.list_apps().await.map_err(|e| e.to_string())?.into_iter().next() {
         Some(app) => app,

@@ -35,6 +35,8 @@ pub enum StartError {
     AcceptAllOutsideDev(String),
     #[error("http client: {0}")]
     Http(String),
+    #[error("SIP gateway: {0}")]
+    Sip(#[from] crate::sip::SipError),
 }
 
 /// Most packets waiting to be written to one socket.
@@ -57,6 +59,9 @@ impl RunningServer {
 
     /// Stops accepting, closes every socket, waits for queued writes.
     pub async fn shutdown(mut self) {
+        if let Some(sip) = &self.hub.sip {
+            sip.shutdown();
+        }
         self.io.close().await;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -111,6 +116,10 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let mut config = config;
     config.listen = addr;
+    let sip = match &config.sip {
+        Some(sip) => Some(crate::sip::Gateway::bind(sip.clone()).await?),
+        None => None,
+    };
     let http = reqwest::Client::builder().build().map_err(|e| StartError::Http(e.to_string()))?;
     let max_payload = config.limits.max_packet_bytes.saturating_mul(2).max(4096);
     let hub = Arc::new(Hub {
@@ -119,6 +128,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         sessions: Registry::default(),
         apps: RwLock::new(apps),
         calls: Calls::default(),
+        sip,
         metrics: Metrics::default(),
         http,
     });
@@ -132,6 +142,9 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         .ws_max_frame_size(max_payload)
         .build_layer();
     gateway::attach(&io, hub.clone());
+    if let Some(sip) = &hub.sip {
+        sip.run(Arc::downgrade(&hub));
+    }
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))

@@ -64,8 +64,8 @@
 //!
 //! # Paid calls
 //!
-//! See [`pstn`]: without a SIP trunk, 500 gets 610 402/−4, 501/502/506 are dropped and 509 lists the (empty) paid
-//! call logs of the requesting user.
+//! See [`pstn`]: with a SIP trunk, 500/501/502/506 go to the gateway ([`crate::sip`]); without one, 500 gets 610
+//! 402/−4 and 501/502/506 are dropped. 509 lists the requesting user's paid call logs.
 
 mod free;
 mod pstn;
@@ -93,6 +93,9 @@ impl Calls {
 
     /// A session of `me` has closed; `explicit`: the client disconnected on purpose.
     pub async fn session_closed(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, explicit: bool) {
+        if let Some(sip) = &hub.sip {
+            sip.session_closed(me.user_id, session.id);
+        }
         self.free.session_closed(hub, session, me, explicit);
     }
 

@@ -1,7 +1,7 @@
-//! Paid calls without a SIP trunk: callout (500–504, 610), call-in (505/506/508) and the paid call logs (509).
+//! Paid calls: callout (500–504, 610), call-in (505/506/508) and the paid call logs (509).
 //!
-//! D13: callout and call-in are served by a SIP gateway module when a SIP trunk is configured. This server has no
-//! such module yet, so this file is the whole PSTN side and deliberately small:
+//! D13: callout and call-in are served by the SIP gateway ([`crate::sip`]) when a SIP trunk is configured; then
+//! 500/501/502 go to it. Without a trunk this file is the whole PSTN side and deliberately small:
 //!
 //! * **500** (start a callout) is answered with **610** `{callId, status: 402, chargingError: -4}` (OQ-22), which
 //!   the original client maps to "Your account has not enough balance" and an \[R\] client also reads as an error.
@@ -12,7 +12,8 @@
 //! * **509** lists the user's rows of `paid_call_logs` (empty until a gateway writes them) as
 //!   `{r: 1, data: [...]}`, newest first, in one packet.
 //!
-//! The gateway will replace [`no_gateway_callout`] and the three drops with real legs; the 509 query stays.
+//! With a trunk, 506 goes to the gateway's call-in too. The 509 query serves both cases (the gateway writes the
+//! rows).
 
 use std::sync::Arc;
 
@@ -44,20 +45,35 @@ pub(super) async fn handle(
     match service {
         Service::CALLOUT_START_SEND => {
             let req: CalloutStart = env.decode()?;
-            no_gateway_callout(session, me, &req);
+            match &hub.sip {
+                Some(gw) => crate::sip::callout::start(gw, hub, session, me, req),
+                None => no_gateway_callout(session, me, &req),
+            }
             Ok(())
         }
         Service::CALLOUT_DATA_SEND => {
-            let _: CalloutData = env.decode()?;
-            Err(Reject::Refused("callout data without a PSTN gateway"))
+            let req: CalloutData = env.decode()?;
+            match &hub.sip {
+                Some(gw) if gw.callout_offer(me.user_id, req.call_id, req.sdp_candidate) => Ok(()),
+                Some(_) => Err(Reject::Refused("callout data for no callout of this user")),
+                None => Err(Reject::Refused("callout data without a PSTN gateway")),
+            }
         }
         Service::CALLOUT_STOP_SEND => {
-            let _: CalloutStop = env.decode()?;
-            Err(Reject::Refused("callout stop without a PSTN gateway"))
+            let req: CalloutStop = env.decode()?;
+            match &hub.sip {
+                Some(gw) if gw.callout_stop(me.user_id, req.call_id) => Ok(()),
+                Some(_) => Err(Reject::Refused("callout stop for no callout of this user")),
+                None => Err(Reject::Refused("callout stop without a PSTN gateway")),
+            }
         }
         Service::CALLIN_STATUS_CHANGED => {
-            let _: CallinStatus = env.decode()?;
-            Err(Reject::Refused("call-in status without a PSTN gateway"))
+            let req: CallinStatus = env.decode()?;
+            match &hub.sip {
+                Some(gw) if gw.callin_status(me.user_id, session.id, req) => Ok(()),
+                Some(_) => Err(Reject::Refused("call-in status for no call-in of this user")),
+                None => Err(Reject::Refused("call-in status without a PSTN gateway")),
+            }
         }
         Service::PAID_CALL_LOGS_GET => paid_call_logs(hub, session, me).await,
         _ => Err(Reject::Refused("service is not sent by clients")),

@@ -1,0 +1,498 @@
+//! One call-in (PROTOCOL.md §5.5): an INVITE from the trunk for a configured number rings every session of the
+//! user it maps to (505), and the sessions' 506 drive the SIP side. The server's own WebRTC offer belongs to the
+//! media part; until then 505's `sdp_candidate` carries the carrier's SDP offer verbatim (a placeholder no WebRTC
+//! peer can use), and the 200 sent to the trunk offers PCMU on an RTP port the call holds.
+//!
+//! Mapping: 506 183 from a session → 180 Ringing to the trunk (once); 200 → 200 OK (retransmitted until the ACK)
+//! and 508 200 to the user's other sessions; 702 (reject) → 603 Decline; 403 (not answered) and 700 while ringing →
+//! 480; 486 → 486 Busy Here only when no session is ringing; 700 after answer → BYE. 702, 403 and 700 are mirrored
+//! as 508. CANCEL from the trunk → 200 for it, 487 for the INVITE, 506 702 to the sessions; BYE from the trunk →
+//! 200 and 506 700. Final responses other than 2xx are retransmitted until their ACK too (Timer G, H = 64·T1).
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use azstack_protocol::Service;
+use azstack_protocol::bodies::IntOrString;
+use azstack_protocol::bodies::calls::{
+    CallinStart, CallinStatus, CallinStatusByMe, CallinStatusPush, PaidCallLogEntry,
+};
+use azstack_protocol::constants::call as c;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::message::{Message, uri_of};
+use super::transaction::{ClientTx, TxTimer};
+use super::{AppLeg, Event, Gateway, logs, sdp, token};
+use crate::hub::Hub;
+
+/// `callType` of 505, echoed back by the client (OQ-23): the paid-call-log value for call-in.
+const CALL_TYPE: i64 = c::CALL_PAID_LOG_CALL_TYPE_CALLIN;
+
+static NEXT_CALL_ID: AtomicI64 = AtomicI64::new(0);
+
+/// A fresh server-chosen call-in `callId`: epoch milliseconds, made strictly increasing.
+fn new_call_id() -> i64 {
+    let now = crate::store::now_ms();
+    let prev = NEXT_CALL_ID.fetch_max(now, Ordering::Relaxed);
+    if prev >= now { NEXT_CALL_ID.fetch_add(1, Ordering::Relaxed) + 1 } else { now }
+}
+
+/// The user part of a SIP URI (`sip:+842873001234@host;x` → `+842873001234`).
+fn user_part(uri: &str) -> Option<&str> {
+    let rest = uri.strip_prefix("sip:").or_else(|| uri.strip_prefix("sips:"))?;
+    let (user, _) = rest.split_once('@')?;
+    Some(user.split(';').next().unwrap_or(user)).filter(|u| !u.is_empty())
+}
+
+/// An INVITE for no known dialog: ring the user of the called number, or refuse (403 when it does not come from
+/// the trunk's address, 404 for a number no user answers, 480 when the user has no session).
+pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message, from: SocketAddr) {
+    let uri = match &invite.start {
+        super::message::StartLine::Request { uri, .. } => uri.clone(),
+        super::message::StartLine::Response { .. } => return,
+    };
+    let refuse = |code: u16, reason: &'static str| {
+        let reply = Message::response_to(&invite, code, reason, Some(&token()));
+        async move { gw.send(&reply.to_bytes(), from).await }
+    };
+    if from.ip() != gw.trunk.ip() {
+        tracing::warn!(%from, "call-in from an address that is not the trunk's refused");
+        return refuse(403, "Forbidden").await;
+    }
+    let number = user_part(&uri).unwrap_or_default().to_owned();
+    let Some(username) = gw.config.callin.get(&number).cloned() else {
+        return refuse(404, "Not Found").await;
+    };
+    let Some(user_id) = find_user(hub, &username).await else {
+        tracing::warn!(%number, %username, "call-in for a user who never logged in");
+        return refuse(404, "Not Found").await;
+    };
+    let offered: HashSet<u64> = hub.sessions.sessions(user_id).iter().map(|s| s.id).collect();
+    if offered.is_empty() {
+        // No push service yet (OQ-24): nobody can answer.
+        return refuse(480, "Temporarily Unavailable").await;
+    }
+    let call_id = new_call_id();
+    let sip_call_id = invite.call_id().unwrap_or_default().to_owned();
+    let (tx, rx) = mpsc::unbounded_channel();
+    if !gw.register(user_id, call_id, AppLeg { sip_call_id: sip_call_id.clone(), session_id: 0 }, tx) {
+        return refuse(500, "Server Internal Error").await;
+    }
+    let trying = Message::response_to(&invite, 100, "Trying", None);
+    gw.send(&trying.to_bytes(), from).await;
+    let caller = invite.header("From").map(uri_of).and_then(user_part).unwrap_or("anonymous").to_owned();
+    let offer = String::from_utf8_lossy(&invite.body).into_owned();
+    hub.sessions.send_to_user(
+        user_id,
+        None,
+        Service::CALLIN_START,
+        &CallinStart {
+            call_id,
+            call_type: IntOrString::Int(CALL_TYPE),
+            from: caller.clone(),
+            to: number.clone(),
+            sdp_candidate: offer,
+        },
+    );
+    tracing::info!(call_id, user = user_id, %number, %caller, "call-in ringing");
+    let call = Callin {
+        gw: gw.clone(),
+        hub: hub.clone(),
+        user_id,
+        call_id,
+        sip_call_id,
+        peer: from,
+        local_tag: token(),
+        last_response: Some(trying),
+        invite,
+        caller,
+        number,
+        offered,
+        ringing: HashSet::new(),
+        busy: HashSet::new(),
+        answered_by: None,
+        answered_at: None,
+        sent_180: false,
+        final_tx: None,
+        txs: Vec::new(),
+        cseq: 0,
+        tags: None,
+        rtp: None,
+        ended: false,
+        started_ms: crate::store::now_ms(),
+        linger_until: None,
+    };
+    tokio::spawn(call.run(rx));
+}
+
+async fn find_user(hub: &Hub, username: &str) -> Option<i64> {
+    let apps: Vec<String> = hub.apps.read().ok()?.keys().cloned().collect();
+    for app in apps {
+        if let Ok(rows) = hub.store.users_by_usernames(&app, &[username.to_owned()]).await
+            && let Some(row) = rows.first()
+        {
+            return Some(row.id);
+        }
+    }
+    None
+}
+
+struct Callin {
+    gw: Arc<Gateway>,
+    hub: Arc<Hub>,
+    user_id: i64,
+    call_id: i64,
+    sip_call_id: String,
+    peer: SocketAddr,
+    local_tag: String,
+    invite: Message,
+    /// The last response to the INVITE, sent again when the INVITE is retransmitted.
+    last_response: Option<Message>,
+    caller: String,
+    number: String,
+    /// Sessions the 505 went to (a session authenticating later is not rung: no 505 re-send yet, OQ-24).
+    offered: HashSet<u64>,
+    ringing: HashSet<u64>,
+    busy: HashSet<u64>,
+    answered_by: Option<u64>,
+    answered_at: Option<Instant>,
+    sent_180: bool,
+    /// A final response waiting for its ACK.
+    final_tx: Option<ClientTx>,
+    /// Our BYE.
+    txs: Vec<ClientTx>,
+    cseq: u32,
+    tags: Option<Option<String>>,
+    rtp: Option<UdpSocket>,
+    ended: bool,
+    started_ms: i64,
+    linger_until: Option<Instant>,
+}
+
+impl Callin {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Event>) {
+        let ring_deadline = Instant::now() + Duration::from_secs(self.gw.config.ring_timeout_secs);
+        loop {
+            let mut due: Vec<Instant> = self.txs.iter().filter_map(ClientTx::due).collect();
+            due.extend(self.final_tx.as_ref().and_then(ClientTx::due));
+            due.extend(self.linger_until);
+            if self.answered_by.is_none() && !self.ended {
+                due.push(ring_deadline);
+            }
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => self.on_event(event).await,
+                    None => break,
+                },
+                _ = super::callout::sleep_until(due.into_iter().min()) => self.on_timer(ring_deadline).await,
+            }
+            let idle = self.txs.is_empty() && self.final_tx.is_none();
+            if self.ended && (idle || self.linger_until.is_some_and(|t| Instant::now() >= t)) {
+                break;
+            }
+        }
+        self.gw.unregister(self.user_id, self.call_id, &self.sip_call_id);
+    }
+
+    async fn on_timer(&mut self, ring_deadline: Instant) {
+        let now = Instant::now();
+        if self.answered_by.is_none() && !self.ended && now >= ring_deadline {
+            self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
+            self.final_response(480, "Temporarily Unavailable").await;
+            self.end(2).await;
+        }
+        if let Some(tx) = self.final_tx.as_mut()
+            && tx.due().is_some_and(|d| now >= d)
+        {
+            match tx.on_timer(now) {
+                TxTimer::Retransmit => {
+                    let bytes = tx.bytes.clone();
+                    self.gw.send(&bytes, self.peer).await;
+                }
+                TxTimer::TimedOut => {
+                    self.final_tx = None;
+                    // A 200 never acknowledged (RFC 3261 §13.3.1.4): the dialog is over.
+                    if self.answered_by.is_some() && !self.ended {
+                        self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
+                        self.send_bye().await;
+                        self.end(0).await;
+                    }
+                }
+                TxTimer::Idle => {}
+            }
+        }
+        let mut resend = Vec::new();
+        self.txs.retain_mut(|tx| match tx.due().filter(|d| now >= *d).map(|_| tx.on_timer(now)) {
+            Some(TxTimer::TimedOut) => false,
+            Some(TxTimer::Retransmit) => {
+                resend.push(tx.bytes.clone());
+                true
+            }
+            _ => true,
+        });
+        for bytes in resend {
+            self.gw.send(&bytes, self.peer).await;
+        }
+    }
+
+    async fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Sip(message) => match message.code() {
+                Some(code) => {
+                    // Responses to our BYE.
+                    if let Some((cseq, method)) = message.cseq()
+                        && code >= 200
+                    {
+                        self.txs.retain(|t| !t.matches(cseq, method));
+                    }
+                }
+                None => self.on_request(&message).await,
+            },
+            Event::Callin { session_id, status } => self.on_app(session_id, status).await,
+            Event::CallinSessionClosed(session_id) => self.on_session_closed(session_id).await,
+            Event::SessionClosed | Event::Hangup | Event::Offer(_) => {}
+        }
+    }
+
+    async fn on_request(&mut self, request: &Message) {
+        match request.method().unwrap_or_default() {
+            "INVITE" if request.cseq() == self.invite.cseq() => {
+                if let Some(last) = &self.last_response {
+                    self.gw.send(&last.to_bytes(), self.peer).await;
+                }
+            }
+            "ACK" => self.final_tx = None,
+            "CANCEL" if self.answered_by.is_none() && !self.ended => {
+                let ok = Message::response_to(request, 200, "OK", Some(&self.local_tag));
+                self.gw.send(&ok.to_bytes(), self.peer).await;
+                self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
+                self.final_response(487, "Request Terminated").await;
+                self.end(2).await;
+            }
+            "BYE" if self.answered_by.is_some() => {
+                let ok = Message::response_to(request, 200, "OK", None);
+                self.gw.send(&ok.to_bytes(), self.peer).await;
+                if !self.ended {
+                    self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
+                    self.end(0).await;
+                }
+            }
+            "OPTIONS" => {
+                let ok = Message::response_to(request, 200, "OK", None);
+                self.gw.send(&ok.to_bytes(), self.peer).await;
+            }
+            _ => {
+                let reply = Message::response_to(request, 481, "Call/Transaction Does Not Exist", None);
+                self.gw.send(&reply.to_bytes(), self.peer).await;
+            }
+        }
+    }
+
+    /// A 506 from session `session_id`.
+    async fn on_app(&mut self, session_id: u64, status: CallinStatus) {
+        if self.ended {
+            return;
+        }
+        let code = status.code;
+        if let Some(answered) = self.answered_by {
+            if answered == session_id && code == c::CALL_STATUS_CALLIN_STATUS_STOP {
+                if status.tags.is_some() {
+                    self.tags = status.tags;
+                }
+                self.mirror(session_id, code);
+                self.send_bye().await;
+                self.end(0).await;
+            }
+            return;
+        }
+        match code {
+            c::CALL_STATUS_CALLIN_STATUS_RINGING => {
+                self.ringing.insert(session_id);
+                if !self.sent_180 {
+                    self.sent_180 = true;
+                    let ringing = Message::response_to(&self.invite, 180, "Ringing", Some(&self.local_tag));
+                    self.gw.send(&ringing.to_bytes(), self.peer).await;
+                    self.last_response = Some(ringing);
+                }
+            }
+            c::CALL_STATUS_CALLIN_STATUS_BUSY => {
+                self.busy.insert(session_id);
+                self.ringing.remove(&session_id);
+                let sessions = self.hub.sessions.sessions(self.user_id);
+                let mut offered = sessions.iter().filter(|s| self.offered.contains(&s.id));
+                if self.ringing.is_empty() && offered.all(|s| self.busy.contains(&s.id)) {
+                    self.final_response(486, "Busy Here").await;
+                    self.end(1).await;
+                }
+            }
+            c::CALL_STATUS_CALLIN_STATUS_ANSWERED => {
+                self.tags = status.tags.clone();
+                self.answer(session_id).await;
+                self.mirror(session_id, code);
+            }
+            c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP => {
+                self.mirror(session_id, code);
+                self.final_response(603, "Decline").await;
+                self.end(1).await;
+            }
+            c::CALL_STATUS_CALLIN_STATUS_NOT_ANSWERED | c::CALL_STATUS_CALLIN_STATUS_STOP => {
+                self.mirror(session_id, code);
+                self.final_response(480, "Temporarily Unavailable").await;
+                self.end(2).await;
+            }
+            _ => tracing::debug!(call_id = self.call_id, code, "call-in status ignored"),
+        }
+    }
+
+    /// A session of the user went away: the answering one hangs up (BYE); a ringing call-in ends as not answered
+    /// (480) when no session is left that rings or may still ring.
+    async fn on_session_closed(&mut self, session_id: u64) {
+        if self.ended {
+            return;
+        }
+        match self.answered_by {
+            Some(answered) if answered == session_id => {
+                self.mirror(session_id, c::CALL_STATUS_CALLIN_STATUS_STOP);
+                self.send_bye().await;
+                self.end(0).await;
+            }
+            Some(_) => {}
+            None => {
+                self.ringing.remove(&session_id);
+                self.busy.remove(&session_id);
+                let live = self.hub.sessions.sessions(self.user_id);
+                let mut left = live.iter().filter(|s| self.offered.contains(&s.id));
+                if self.ringing.is_empty() && left.all(|s| self.busy.contains(&s.id)) {
+                    self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
+                    self.final_response(480, "Temporarily Unavailable").await;
+                    self.end(2).await;
+                }
+            }
+        }
+    }
+
+    async fn answer(&mut self, session_id: u64) {
+        let rtp = match UdpSocket::bind(SocketAddr::new(self.gw.local.ip(), 0)).await {
+            Ok(s) => s,
+            Err(error) => {
+                tracing::error!(%error, "cannot bind an RTP port");
+                self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
+                self.final_response(500, "Server Internal Error").await;
+                self.end(2).await;
+                return;
+            }
+        };
+        let port = rtp.local_addr().map(|a| a.port()).unwrap_or(0);
+        self.rtp = Some(rtp);
+        let body = sdp::pcmu_offer(self.gw.advertise, port, rand::random::<u32>().into());
+        let ok = Message::response_to(&self.invite, 200, "OK", Some(&self.local_tag))
+            .with("Contact", format!("<sip:{}@{}>", self.number, self.local_hostport()))
+            .with_body("application/sdp", body.into_bytes());
+        self.answered_by = Some(session_id);
+        self.answered_at = Some(Instant::now());
+        self.send_final(ok).await;
+    }
+
+    async fn final_response(&mut self, code: u16, reason: &str) {
+        let reply = Message::response_to(&self.invite, code, reason, Some(&self.local_tag));
+        self.send_final(reply).await;
+    }
+
+    async fn send_final(&mut self, reply: Message) {
+        let bytes = reply.to_bytes();
+        self.gw.send(&bytes, self.peer).await;
+        self.final_tx = Some(ClientTx::new("FINAL", 0, bytes, self.gw.t1(), Instant::now()));
+        self.last_response = Some(reply);
+    }
+
+    async fn send_bye(&mut self) {
+        self.cseq += 1;
+        let target = self.invite.header("Contact").map(uri_of).unwrap_or("sip:trunk").to_owned();
+        let to = self.invite.header("From").unwrap_or_default().to_owned();
+        let from_uri = self.invite.header("To").map(uri_of).unwrap_or("sip:gateway").to_owned();
+        let bye = Message::request("BYE", &target)
+            .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bK{};rport", self.local_hostport(), token()))
+            .with("Max-Forwards", "70")
+            .with("From", format!("<{from_uri}>;tag={}", self.local_tag))
+            .with("To", to)
+            .with("Call-ID", self.sip_call_id.clone())
+            .with("CSeq", format!("{} BYE", self.cseq))
+            .with("User-Agent", "azstack-server");
+        let bytes = bye.to_bytes();
+        self.gw.send(&bytes, self.peer).await;
+        self.txs.push(ClientTx::new("BYE", self.cseq, bytes, self.gw.t1(), Instant::now()));
+    }
+
+    fn local_hostport(&self) -> String {
+        SocketAddr::new(self.gw.advertise, self.gw.local.port()).to_string()
+    }
+
+    /// 506 from the network side to every session of the user.
+    fn to_sessions(&self, code: i64) {
+        self.hub.sessions.send_to_user(
+            self.user_id,
+            None,
+            Service::CALLIN_STATUS_CHANGED,
+            &CallinStatusPush { call_id: self.call_id, code },
+        );
+    }
+
+    /// 508 to the user's sessions other than `session_id`.
+    fn mirror(&self, session_id: u64, code: i64) {
+        self.hub.sessions.send_to_user(
+            self.user_id,
+            Some(session_id),
+            Service::CALLIN_STATUS_CHANGED_BY_ME,
+            &CallinStatusByMe { call_id: self.call_id, code },
+        );
+    }
+
+    async fn end(&mut self, log_status: i64) {
+        self.ended = true;
+        self.linger_until = Some(Instant::now() + self.gw.t1() * 64);
+        let duration =
+            self.answered_at.map_or(0, |t| i64::try_from(t.elapsed().as_millis().div_ceil(1000)).unwrap_or(0));
+        let entry = PaidCallLogEntry {
+            call_id: self.call_id,
+            from: self.caller.clone(),
+            to: self.number.clone(),
+            tags: Some(self.tags.clone().flatten()),
+            duration,
+            record_time: self.started_ms,
+            url_record: Some(String::new()),
+            az_user_id: self.user_id,
+            call_type: CALL_TYPE,
+            status: log_status,
+        };
+        logs::record(&self.hub, entry).await;
+    }
+}
+
+impl Gateway {
+    /// svc 506 from session `session_id` of `user_id`; false when no such call-in exists.
+    pub fn callin_status(&self, user_id: i64, session_id: u64, status: CallinStatus) -> bool {
+        self.route_app(user_id, status.call_id, Event::Callin { session_id, status })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn user_parts() {
+        assert_eq!(super::user_part("sip:+842873001234@h:5060;transport=udp"), Some("+842873001234"));
+        assert_eq!(super::user_part("sip:h"), None);
+        assert_eq!(super::user_part("tel:123"), None);
+    }
+
+    #[test]
+    fn call_ids_increase() {
+        let a = super::new_call_id();
+        let b = super::new_call_id();
+        assert!(b > a);
+    }
+}

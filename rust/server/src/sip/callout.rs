@@ -1,0 +1,540 @@
+//! One callout: the app's 500/501/502 on one side, an INVITE dialog with the trunk on the other (module docs of
+//! [`super`] describe the flow). [`start`] runs the checks and spawns the call task; the task owns all the call's
+//! state, so nothing here is shared but the routing table.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use azstack_protocol::Service;
+use azstack_protocol::bodies::calls::{
+    CalloutInitial, CalloutStart, CalloutStartDone, CalloutStatus, PaidCallLogEntry,
+};
+use azstack_protocol::constants::call as c;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::message::{Message, uri_of};
+use super::transaction::{ClientTx, TxTimer};
+use super::{AppLeg, Event, Gateway, logs, sdp, token};
+use crate::hub::Hub;
+use crate::session::{Identity, Session};
+
+/// svc 500 with a gateway: checks, 610, 504, and the call task waiting for the offer.
+pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, req: CalloutStart) {
+    let initial = |status, charging_error| {
+        session.send(
+            Service::CALLOUT_START_INITIAL,
+            &CalloutInitial { call_id: req.call_id, status, charging_error: Some(charging_error) },
+        );
+    };
+    let charging = c::CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING;
+    if !super::config::valid_number(&req.to) || !gw.config.destination_allowed(&req.to) {
+        tracing::info!(user = me.user_id, call_id = req.call_id, "callout refused: destination not valid or allowed");
+        return initial(charging, c::CALL_STATUS_CALLOUT_INITIAL_INVALID_TO_NUMBER);
+    }
+    if req.from.as_deref().is_some_and(|f| !super::config::valid_number(f)) {
+        return initial(
+            c::CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_FROM_NUMBER,
+            c::CALL_STATUS_CALLOUT_INITIAL_INVALID_FROM_NUMBER,
+        );
+    }
+    if gw.balance(me.user_id).is_some_and(|left| left <= 0) {
+        tracing::info!(user = me.user_id, call_id = req.call_id, "callout refused: no balance left");
+        return initial(charging, c::CALL_STATUS_CALLOUT_INITIAL_NOT_ENOUGH_BALANCE);
+    }
+    let sip_call_id = format!("{}@azstack", token());
+    let (tx, rx) = mpsc::unbounded_channel();
+    let leg = AppLeg { sip_call_id: sip_call_id.clone(), session_id: session.id };
+    if !gw.register(me.user_id, req.call_id, leg, tx) {
+        tracing::warn!(user = me.user_id, call_id = req.call_id, "repeated 500 for a live callout dropped");
+        return;
+    }
+    initial(c::CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_SUCCESS, 0);
+    session.send(Service::CALLOUT_START_DONE, &CalloutStartDone { call_id: req.call_id });
+    let from_user = req.from.clone().unwrap_or_else(|| me.user_id.to_string());
+    let call = Call {
+        gw: gw.clone(),
+        hub: hub.clone(),
+        session: session.clone(),
+        user_id: me.user_id,
+        from_number: req.from.clone().unwrap_or_else(|| me.username.clone()),
+        from_user,
+        req,
+        sip_call_id,
+        local_tag: token(),
+        remote_tag: None,
+        remote_target: None,
+        cseq: 1,
+        phase: Phase::AwaitingOffer,
+        txs: Vec::new(),
+        app_offer: None,
+        rtp: None,
+        sent_100: false,
+        sent_183: false,
+        cancel_pending: false,
+        ring_deadline: None,
+        balance_deadline: None,
+        balance_at_answer: None,
+        answered_at: None,
+        started_ms: crate::store::now_ms(),
+        linger_until: None,
+    };
+    tokio::spawn(call.run(rx));
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    AwaitingOffer,
+    Calling,
+    Early,
+    Confirmed,
+    Ended,
+}
+
+/// How a call ended, for the app (503 code, if any) and the log (`status`).
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    code: Option<i64>,
+    log_status: i64,
+}
+
+impl Outcome {
+    const ANSWERED_BY_APP: Outcome = Outcome { code: None, log_status: 0 };
+    const CANCELLED_BY_APP: Outcome = Outcome { code: None, log_status: 2 };
+
+    fn to_app(code: i64, answered: bool) -> Outcome {
+        let log_status = match code {
+            _ if answered => 0,
+            c::CALL_STATUS_CALLOUT_STATUS_BUSY | c::CALL_STATUS_CALLOUT_STATUS_REJECTED => 1,
+            _ => 2,
+        };
+        Outcome { code: Some(code), log_status }
+    }
+}
+
+/// §5.4: the 503 code for a final SIP response that is not a success.
+pub fn final_code(sip: u16) -> i64 {
+    match sip {
+        403 => c::CALL_STATUS_CALLOUT_STATUS_REJECTED,
+        408 => c::CALL_STATUS_CALLOUT_STATUS_USER_NOT_AVAILABLE,
+        480 => c::CALL_STATUS_CALLOUT_STATUS_NOT_ANSWERED,
+        487 => c::CALL_STATUS_CALLOUT_STATUS_TERMINAL,
+        503 => c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL,
+        _ => c::CALL_STATUS_CALLOUT_STATUS_BUSY,
+    }
+}
+
+struct Call {
+    gw: Arc<Gateway>,
+    hub: Arc<Hub>,
+    session: Arc<Session>,
+    user_id: i64,
+    /// The log's `from`: the caller id given in 500, else the user's azStackUserId.
+    from_number: String,
+    /// User part of our From/Contact URIs.
+    from_user: String,
+    req: CalloutStart,
+    sip_call_id: String,
+    local_tag: String,
+    remote_tag: Option<String>,
+    remote_target: Option<String>,
+    /// CSeq of the last request of ours in the dialog (the INVITE is 1).
+    cseq: u32,
+    phase: Phase,
+    txs: Vec<ClientTx>,
+    /// The app's WebRTC offer (SDP with candidates), kept for the media part.
+    app_offer: Option<String>,
+    /// The RTP port offered to the trunk, held for the call.
+    rtp: Option<UdpSocket>,
+    sent_100: bool,
+    sent_183: bool,
+    /// 502 came before any provisional response: CANCEL with the first one.
+    cancel_pending: bool,
+    ring_deadline: Option<Instant>,
+    balance_deadline: Option<Instant>,
+    /// Seconds the user had left when the call was answered (the most it can be charged).
+    balance_at_answer: Option<i64>,
+    answered_at: Option<Instant>,
+    started_ms: i64,
+    /// An ended call waits no longer than this for its outstanding requests.
+    linger_until: Option<Instant>,
+}
+
+impl Call {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Event>) {
+        let offer_deadline = Instant::now() + Duration::from_secs(self.gw.config.offer_timeout_secs);
+        loop {
+            let due = self.next_due(offer_deadline);
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => self.on_event(event).await,
+                    None => break,
+                },
+                _ = sleep_until(due) => self.on_timer(offer_deadline).await,
+            }
+            if self.phase == Phase::Ended
+                && (self.txs.is_empty() || self.linger_until.is_some_and(|t| Instant::now() >= t))
+            {
+                break;
+            }
+        }
+        self.gw.unregister(self.user_id, self.req.call_id, &self.sip_call_id);
+        tracing::debug!(call_id = self.req.call_id, sip_call_id = %self.sip_call_id, "callout task done");
+    }
+
+    fn next_due(&self, offer_deadline: Instant) -> Option<Instant> {
+        let mut due: Vec<Instant> = self.txs.iter().filter_map(ClientTx::due).collect();
+        match self.phase {
+            Phase::AwaitingOffer => due.push(offer_deadline),
+            Phase::Early => due.extend(self.ring_deadline),
+            Phase::Confirmed => due.extend(self.balance_deadline),
+            Phase::Ended => due.extend(self.linger_until),
+            Phase::Calling => {}
+        }
+        due.into_iter().min()
+    }
+
+    async fn on_timer(&mut self, offer_deadline: Instant) {
+        let now = Instant::now();
+        match self.phase {
+            Phase::AwaitingOffer if now >= offer_deadline => {
+                tracing::info!(call_id = self.req.call_id, "callout offer (501) never came");
+                self.phase = Phase::Ended;
+                return;
+            }
+            Phase::Early if self.ring_deadline.is_some_and(|t| now >= t) => {
+                self.send_cancel().await;
+                self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_NOT_ANSWERED, false)).await;
+            }
+            Phase::Confirmed if self.balance_deadline.is_some_and(|t| now >= t) => {
+                tracing::info!(call_id = self.req.call_id, user = self.user_id, "balance exhausted: hanging up");
+                self.send_bye().await;
+                self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_NOT_ENOUGH_BALANCE, true)).await;
+            }
+            _ => {}
+        }
+        let mut resend = Vec::new();
+        let mut timed_out = Vec::new();
+        for (i, tx) in self.txs.iter_mut().enumerate() {
+            if tx.due().is_some_and(|d| now >= d) {
+                match tx.on_timer(now) {
+                    TxTimer::Retransmit => resend.push(tx.bytes.clone()),
+                    TxTimer::TimedOut => timed_out.push(i),
+                    TxTimer::Idle => {}
+                }
+            }
+        }
+        for bytes in resend {
+            self.gw.send(&bytes, self.gw.trunk).await;
+        }
+        for i in timed_out.into_iter().rev() {
+            let tx = self.txs.remove(i);
+            tracing::info!(call_id = self.req.call_id, method = tx.method, "SIP transaction timed out");
+            if tx.method == "INVITE" && self.phase != Phase::Ended {
+                self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_USER_NOT_AVAILABLE, false)).await;
+            }
+        }
+    }
+
+    async fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Offer(sdp) => self.on_offer(sdp).await,
+            Event::Hangup | Event::SessionClosed => self.on_hangup().await,
+            Event::Callin { .. } | Event::CallinSessionClosed(_) => {}
+            Event::Sip(message) => match message.code() {
+                Some(code) => self.on_response(code, &message).await,
+                None => self.on_request(&message).await,
+            },
+        }
+    }
+
+    /// svc 501: dial.
+    async fn on_offer(&mut self, offer: String) {
+        if self.phase != Phase::AwaitingOffer {
+            tracing::debug!(call_id = self.req.call_id, "repeated callout offer ignored");
+            return;
+        }
+        let rtp = match UdpSocket::bind(SocketAddr::new(self.gw.local.ip(), 0)).await {
+            Ok(s) => s,
+            Err(error) => {
+                tracing::error!(%error, "cannot bind an RTP port");
+                self.phase = Phase::Ended;
+                self.send_status(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, None);
+                return;
+            }
+        };
+        let port = rtp.local_addr().map(|a| a.port()).unwrap_or(0);
+        self.rtp = Some(rtp);
+        self.app_offer = Some(offer);
+        let body = sdp::pcmu_offer(self.gw.advertise, port, rand::random::<u32>().into());
+        let invite = self
+            .base("INVITE", &self.request_uri(), &token(), 1)
+            .with("Contact", self.contact())
+            .with("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")
+            .with_body("application/sdp", body.into_bytes());
+        let bytes = invite.to_bytes();
+        self.gw.send(&bytes, self.gw.trunk).await;
+        self.txs.push(ClientTx::new("INVITE", 1, bytes, self.gw.t1(), Instant::now()));
+        self.phase = Phase::Calling;
+        tracing::info!(call_id = self.req.call_id, sip_call_id = %self.sip_call_id, "callout INVITE sent");
+    }
+
+    /// svc 502 (or the session went away).
+    async fn on_hangup(&mut self) {
+        match self.phase {
+            Phase::AwaitingOffer => self.phase = Phase::Ended,
+            Phase::Calling => {
+                self.cancel_pending = true;
+                self.end(Outcome::CANCELLED_BY_APP).await;
+            }
+            Phase::Early => {
+                self.send_cancel().await;
+                self.end(Outcome::CANCELLED_BY_APP).await;
+            }
+            Phase::Confirmed => {
+                self.send_bye().await;
+                self.end(Outcome::ANSWERED_BY_APP).await;
+            }
+            Phase::Ended => {}
+        }
+    }
+
+    async fn on_response(&mut self, code: u16, response: &Message) {
+        let Some((cseq, method)) = response.cseq() else { return };
+        let now = Instant::now();
+        let position = self.txs.iter().position(|t| t.matches(cseq, method));
+        if !method.eq_ignore_ascii_case("INVITE") {
+            if let Some(i) = position {
+                if code < 200 {
+                    self.txs[i].on_provisional(now);
+                } else {
+                    self.txs.remove(i);
+                }
+            }
+            return;
+        }
+        if cseq != 1 {
+            return;
+        }
+        if code < 200 {
+            let Some(i) = position else { return };
+            self.txs[i].on_provisional(now);
+            if self.cancel_pending {
+                self.cancel_pending = false;
+                self.send_cancel().await;
+            }
+            if self.phase == Phase::Calling {
+                self.phase = Phase::Early;
+                self.ring_deadline = Some(now + Duration::from_secs(self.gw.config.ring_timeout_secs));
+            }
+            if self.phase == Phase::Early {
+                if code == 100 && !self.sent_100 {
+                    self.sent_100 = true;
+                    self.send_status(c::CALL_STATUS_CALLOUT_STATUS_CONNECTING, None);
+                } else if (code == 180 || code == 183) && !self.sent_183 {
+                    self.sent_183 = true;
+                    self.send_status(c::CALL_STATUS_CALLOUT_STATUS_RINGING, None);
+                }
+            }
+            return;
+        }
+        if let Some(i) = position {
+            self.txs.remove(i);
+        }
+        if code < 300 {
+            self.on_answered(response).await;
+        } else {
+            // ACK for a non-2xx final response: same branch as the INVITE, To as in the response.
+            let ack = self.ack_for_failure(response);
+            self.gw.send_to_trunk(&ack).await;
+            if self.phase != Phase::Ended {
+                self.end(Outcome::to_app(final_code(code), false)).await;
+            }
+        }
+    }
+
+    async fn on_answered(&mut self, response: &Message) {
+        let retransmission = self.remote_tag.is_some();
+        if !retransmission {
+            self.remote_tag = response.tag("To").map(str::to_owned);
+            self.remote_target = response.header("Contact").map(|v| uri_of(v).to_owned());
+        }
+        let ack = self.in_dialog("ACK", 1);
+        self.gw.send_to_trunk(&ack).await;
+        if retransmission {
+            return;
+        }
+        match self.phase {
+            Phase::Ended => {
+                // The 200 crossed our CANCEL (or came after we gave up): end the dialog it created.
+                self.send_bye().await;
+            }
+            _ => {
+                self.phase = Phase::Confirmed;
+                let now = Instant::now();
+                self.answered_at = Some(now);
+                if let Some(left) = self.gw.balance(self.user_id) {
+                    self.balance_at_answer = Some(left);
+                    self.balance_deadline = Some(now + Duration::from_secs(u64::try_from(left).unwrap_or(0)));
+                }
+                // Placeholder until the media bridge: the carrier's own answer (see the module docs).
+                let answer = String::from_utf8_lossy(&response.body).into_owned();
+                self.send_status(c::CALL_STATUS_CALLOUT_STATUS_ANSWERED, Some(answer));
+            }
+        }
+    }
+
+    async fn on_request(&mut self, request: &Message) {
+        let method = request.method().unwrap_or_default();
+        let reply = match method {
+            "ACK" => return,
+            "BYE" if matches!(self.phase, Phase::Confirmed | Phase::Ended) && self.remote_tag.is_some() => {
+                let reply = Message::response_to(request, 200, "OK", None);
+                self.gw.send_to_trunk(&reply).await;
+                if self.phase == Phase::Confirmed {
+                    self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_STOP, true)).await;
+                }
+                return;
+            }
+            "OPTIONS" => Message::response_to(request, 200, "OK", None),
+            "INVITE" => Message::response_to(request, 488, "Not Acceptable Here", None),
+            _ => Message::response_to(request, 481, "Call/Transaction Does Not Exist", None),
+        };
+        self.gw.send_to_trunk(&reply).await;
+    }
+
+    /// The call is over for the app: 503 (if any), balance, log row and 601. Requests still outstanding go on.
+    async fn end(&mut self, outcome: Outcome) {
+        self.phase = Phase::Ended;
+        self.linger_until = Some(Instant::now() + self.gw.t1() * 64);
+        if let Some(code) = outcome.code {
+            self.send_status(code, None);
+        }
+        let duration = self.answered_at.map_or(0, |t| {
+            let ms = t.elapsed().as_millis();
+            i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)
+        });
+        let duration = self.balance_at_answer.map_or(duration, |left| duration.min(left));
+        self.gw.charge(self.user_id, duration);
+        let entry = PaidCallLogEntry {
+            call_id: self.req.call_id,
+            from: self.from_number.clone(),
+            to: self.req.to.clone(),
+            tags: Some(self.req.tags.clone()),
+            duration,
+            record_time: self.started_ms,
+            url_record: Some(String::new()),
+            az_user_id: self.user_id,
+            call_type: c::CALL_PAID_LOG_CALL_TYPE_CALLOUT,
+            status: outcome.log_status,
+        };
+        logs::record(&self.hub, entry).await;
+    }
+
+    fn send_status(&self, code: i64, sdp_candidate: Option<String>) {
+        self.session.send(
+            Service::CALLOUT_DATA_STATUS_CHANGED,
+            &CalloutStatus { call_id: self.req.call_id, code, sdp_candidate },
+        );
+    }
+
+    fn request_uri(&self) -> String {
+        format!("sip:{}@{}", self.req.to, self.gw.trunk_host)
+    }
+
+    fn local_uri(&self) -> String {
+        format!("sip:{}@{}", self.from_user, self.local_hostport())
+    }
+
+    fn local_hostport(&self) -> String {
+        SocketAddr::new(self.gw.advertise, self.gw.local.port()).to_string()
+    }
+
+    fn contact(&self) -> String {
+        format!("<{}>", self.local_uri())
+    }
+
+    /// A request of this call with Via, Max-Forwards, From, To, Call-ID and CSeq.
+    fn base(&self, method: &str, uri: &str, branch: &str, cseq: u32) -> Message {
+        let to = match &self.remote_tag {
+            Some(tag) => format!("<{}>;tag={tag}", self.request_uri()),
+            None => format!("<{}>", self.request_uri()),
+        };
+        Message::request(method, uri)
+            .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bK{branch};rport", self.local_hostport()))
+            .with("Max-Forwards", "70")
+            .with("From", format!("<{}>;tag={}", self.local_uri(), self.local_tag))
+            .with("To", to)
+            .with("Call-ID", self.sip_call_id.clone())
+            .with("CSeq", format!("{cseq} {method}"))
+            .with("User-Agent", "azstack-server")
+    }
+
+    /// A request inside the dialog (ACK for 2xx, BYE): new branch, to the remote target.
+    fn in_dialog(&self, method: &str, cseq: u32) -> Message {
+        let target = self.remote_target.clone().unwrap_or_else(|| self.request_uri());
+        self.base(method, &target, &token(), cseq)
+    }
+
+    /// The INVITE's Via (its branch) for CANCEL and the ACK of a failure.
+    fn invite_via(&self) -> Option<String> {
+        let invite = self.txs.iter().find(|t| t.method == "INVITE")?;
+        Message::parse(&invite.bytes).ok()?.header("Via").map(str::to_owned)
+    }
+
+    fn ack_for_failure(&self, response: &Message) -> Message {
+        let mut ack = self.base("ACK", &self.request_uri(), &token(), 1);
+        for (name, value) in &mut ack.headers {
+            if name == "To" {
+                response.header("To").unwrap_or_default().clone_into(value);
+            } else if name == "Via" {
+                response.header("Via").unwrap_or_default().clone_into(value);
+            }
+        }
+        ack
+    }
+
+    async fn send_cancel(&mut self) {
+        let Some(via) = self.invite_via() else { return };
+        let mut cancel = self.base("CANCEL", &self.request_uri(), &token(), 1);
+        for (name, value) in &mut cancel.headers {
+            if name == "Via" {
+                value.clone_from(&via);
+            } else if name == "To" {
+                *value = format!("<{}>", self.request_uri());
+            }
+        }
+        let bytes = cancel.to_bytes();
+        self.gw.send(&bytes, self.gw.trunk).await;
+        self.txs.push(ClientTx::new("CANCEL", 1, bytes, self.gw.t1(), Instant::now()));
+    }
+
+    async fn send_bye(&mut self) {
+        self.cseq += 1;
+        let bytes = self.in_dialog("BYE", self.cseq).to_bytes();
+        self.gw.send(&bytes, self.gw.trunk).await;
+        self.txs.push(ClientTx::new("BYE", self.cseq, bytes, self.gw.t1(), Instant::now()));
+    }
+}
+
+pub(super) async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The app side of the gateway for `crate::calls`: 501 and 502 for a callout of `user_id`.
+impl Gateway {
+    /// svc 501; false when no such callout exists.
+    pub fn callout_offer(&self, user_id: i64, call_id: i64, sdp_candidate: String) -> bool {
+        self.route_app(user_id, call_id, Event::Offer(sdp_candidate))
+    }
+
+    /// svc 502; false when no such callout exists.
+    pub fn callout_stop(&self, user_id: i64, call_id: i64) -> bool {
+        self.route_app(user_id, call_id, Event::Hangup)
+    }
+}

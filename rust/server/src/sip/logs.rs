@@ -1,0 +1,41 @@
+//! Paid call log rows (PROTOCOL.md §11.1): written when a gateway call ends, then pushed as 601 to every session
+//! of the user (§4.4). svc 509 reads them back (`crate::calls`).
+
+use azstack_protocol::Service;
+use azstack_protocol::bodies::calls::{PaidCallLogEntry, PaidCallLogPush};
+
+use crate::hub::Hub;
+use crate::store::StoreError;
+
+/// Stores `entry` and pushes it; a storage failure is logged and the push skipped (the row does not exist).
+pub(super) async fn record(hub: &Hub, entry: PaidCallLogEntry) {
+    match insert(hub, &entry).await {
+        Ok(()) => hub.sessions.send_to_user(
+            entry.az_user_id,
+            None,
+            Service::PAID_CALL_LOG_RETURN,
+            &PaidCallLogPush { data: entry },
+        ),
+        Err(error) => tracing::error!(call_id = entry.call_id, %error, "paid call log not stored"),
+    }
+}
+
+async fn insert(hub: &Hub, e: &PaidCallLogEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO paid_call_logs (call_id, user_id, from_number, to_number, tags, duration, record_time, url, \
+         call_type, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.call_id)
+    .bind(e.az_user_id)
+    .bind(&e.from)
+    .bind(&e.to)
+    .bind(e.tags.clone().flatten())
+    .bind(e.duration)
+    .bind(e.record_time)
+    .bind(e.url_record.clone().unwrap_or_default())
+    .bind(e.call_type)
+    .bind(e.status)
+    .execute(&hub.store.pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! The SIP gateway: the server's side of callouts (svc 500–504, 610, 601) towards a SIP trunk and of call-ins from
+//! it (505/506/508; PROTOCOL.md §5.4–§5.5, D13; issue 5). This part is the **signalling** only; the media bridge
+//! (the server's WebRTC leg ↔ RTP/PCMU with transcoding) is a later part.
+//!
+//! # What it does
+//!
+//! With a `[sip]` section (a trunk URI) in the configuration, `crate::calls` hands svc 500/501/502 to
+//! [`Gateway`] instead of answering 610 402/−4. For a 500 the gateway checks the numbers (destination digits and
+//! prefixes: −5; caller id: 404/−6) and the user's balance (−4), then answers 610 `{status: 100, chargingError: 0}`
+//! and 504. When the app's offer arrives (501) it sends an INVITE to the trunk whose SDP offers PCMU/8000 on an RTP
+//! port the server really holds (a bound UDP socket kept for the call); the app's WebRTC SDP is kept in the call for
+//! the media part. SIP responses become svc 503 codes exactly as the §5.4 table says: 100 → 100, 180/183 → 183 (each
+//! sent once), 200 → 200, 403, 408, 480, 486, 487 and 503 as they are, any other unsuccessful final response → 486,
+//! and a transaction time-out (Timer B) → 408.
+//!
+//! **The 503 200's `sdp_candidate` is a placeholder**: it carries the carrier's SDP answer verbatim (PCMU over plain
+//! RTP). A WebRTC peer cannot use it (no ICE credentials, no DTLS fingerprint); giving the app the answer of the
+//! server's own WebRTC leg is the media part's job. No audio flows through the server yet.
+//!
+//! A 502 from the app cancels the INVITE while it is early (CANCEL, then ACK of the 487) or ends the dialog (BYE)
+//! once answered. A 502 before any provisional response is remembered and the CANCEL goes out with the first
+//! provisional response (RFC 3261 §9.1); a 200 that crosses a CANCEL is acknowledged and followed by a BYE. A BYE
+//! from the trunk is answered 200 and reported as 503 700. With a balance configured, an answered call is hung up
+//! (BYE) when the user's remaining seconds run out, and the app gets 503 702. A call still ringing after
+//! `ring_timeout_secs` is cancelled and reported 480. When the session that started a callout closes, the call is
+//! hung up as if it had sent 502.
+//!
+//! Every call that reached the trunk leaves a paid call log row (§11.1: `callType` 1, `status` 0 answered with its
+//! duration in whole seconds rounded up, 1 busy/rejected, 2 anything else) and a 601 push to all the user's sessions;
+//! 509 lists the rows.
+//!
+//! **Call-in** ([`callin`]): an INVITE for a number of `[sip.callin]` rings every session of the mapped user (505,
+//! whose `sdp_candidate` is for now the carrier's offer verbatim — the same kind of placeholder as above); the
+//! sessions' 506 become 180, 200 (PCMU offer on a held RTP port), 603, 480 or 486 towards the trunk, with 508 to
+//! the other sessions; CANCEL and BYE from the trunk become 506 702 and 700. Unknown numbers get 404, a user with no
+//! session 480 (no push service yet, OQ-24).
+//!
+//! # States of a callout
+//!
+//! `AwaitingOffer` (after 504) → `Calling` (INVITE sent, retransmitted by Timer A) → `Early` (a provisional
+//! response) → `Confirmed` (200, ACK sent) → `Ended`. Any state may end; an ended call lingers only while one of its
+//! requests (CANCEL, BYE, an INVITE waiting for its 487) still awaits its final response, at most 64·T1.
+//!
+//! # Tasks
+//!
+//! * one receive task ([`transport`]) reads the UDP socket, parses each datagram ([`message`]) and routes it by
+//!   Call-ID to its call; a new INVITE starts a call-in (a config look-up and one query, then its task takes
+//!   over), other requests for no known dialog get 481 (ACK is dropped), OPTIONS gets 200, malformed datagrams
+//!   are dropped and requests missing a mandatory header get 400. Nothing on this path can panic or block on a
+//!   call.
+//! * one task per call ([`callout`], [`callin`]) owns that call's state, its retransmission timers ([`transaction`]) and its RTP
+//!   socket; it gets SIP messages and app events (offer, hang-up, session closed) through a channel, so the socket
+//!   reader and the Socket.IO handlers never wait for it.
+//!
+//! # The SIP message crate
+//!
+//! Parsing and serialising are this module's own ([`message`]), deliberately small and strict. Of the crates on
+//! crates.io, `rsip` (0.4.0) has had no release since 2022 and pulls old `nom` 7, `uuid` 0.8, `sha2` 0.9 and
+//! `md-5` 0.9 into the lock file; `rsipstack` is maintained but is a whole SIP stack (transports, transactions,
+//! dialogs, DNS resolver, TLS, WebSocket) whose message types are not published separately, so using it for
+//! parse/serialise would bring a second stack and its dependencies (socket2, if-addrs, parking_lot, rand 0.10…) to
+//! keep out of the way; `rvoip-sip-core` is young and large. The gateway needs a handful of headers and the body;
+//! ~250 lines that never panic (unit tests, a fuzz target) are easier to keep correct than any of those.
+//!
+//! # Not done yet
+//!
+//! * the media bridge (no audio flows; the SDP placeholders above);
+//! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that
+//!   is the next hop); re-INVITEs (answered 488); authentication challenges from the trunk (401/407 end the call
+//!   as 486); final responses retransmitted after a call ended are not acknowledged again;
+//! * call-in to a user with no session (push, OQ-24): answered 480 at once;
+//! * a session lost without an explicit disconnect gets no grace period (OQ-5) in gateway calls: its callout or
+//!   answered call-in hangs up at once.
+
+pub mod callin;
+pub mod callout;
+pub mod config;
+mod logs;
+pub mod message;
+mod sdp;
+pub mod transaction;
+mod transport;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{Notify, mpsc};
+
+pub use config::SipConfig;
+use message::Message;
+
+use crate::hub::Hub;
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SipError {
+    #[error("sip.trunk {0:?} is not sip:HOST[:PORT]")]
+    TrunkUri(String),
+    #[error("sip.trunk {0}: cannot resolve: {1}")]
+    Resolve(String, String),
+    #[error("sip.listen {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// What a call task is told.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// A message of this call's dialog from the trunk.
+    Sip(Message),
+    /// svc 501: the app's SDP offer with its candidates.
+    Offer(String),
+    /// svc 502.
+    Hangup,
+    /// The session that started the call closed.
+    SessionClosed,
+    /// A session of the call-in's user closed (it is already out of the registry).
+    CallinSessionClosed(u64),
+    /// svc 506 from a session of the call-in's user.
+    Callin { session_id: u64, status: azstack_protocol::bodies::calls::CallinStatus },
+}
+
+/// A callout as the app side knows it.
+struct AppLeg {
+    sip_call_id: String,
+    session_id: u64,
+}
+
+#[derive(Default)]
+struct Table {
+    /// By SIP Call-ID.
+    by_sip: HashMap<String, mpsc::UnboundedSender<Event>>,
+    /// By (userId, app callId).
+    by_app: HashMap<(i64, i64), AppLeg>,
+}
+
+/// The running gateway, shared through the hub.
+pub struct Gateway {
+    config: SipConfig,
+    socket: UdpSocket,
+    local: SocketAddr,
+    advertise: IpAddr,
+    trunk: SocketAddr,
+    /// `host:port` of the trunk, for Request-URIs.
+    trunk_host: String,
+    table: Mutex<Table>,
+    /// Remaining talk seconds per user (only with `balance_seconds`).
+    balances: Mutex<HashMap<i64, i64>>,
+    stop: Notify,
+    /// Datagrams dropped as malformed.
+    pub malformed: AtomicU64,
+    /// Changes of the call table (a call starts or ends), for tests that wait for a condition.
+    changed: Notify,
+}
+
+impl Gateway {
+    /// Binds the listen socket and resolves the trunk.
+    pub async fn bind(config: SipConfig) -> Result<Arc<Gateway>, SipError> {
+        let (host, port) =
+            config::trunk_host_port(&config.trunk).ok_or_else(|| SipError::TrunkUri(config.trunk.clone()))?;
+        let trunk = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| SipError::Resolve(config.trunk.clone(), e.to_string()))?
+            .next()
+            .ok_or_else(|| SipError::Resolve(config.trunk.clone(), "no address".into()))?;
+        let socket = UdpSocket::bind(config.listen).await.map_err(|e| SipError::Bind(config.listen, e))?;
+        let local = socket.local_addr().map_err(|e| SipError::Bind(config.listen, e))?;
+        let advertise = config.advertise.unwrap_or(if local.ip().is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            local.ip()
+        });
+        let trunk_host = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        tracing::info!(%local, %trunk, "SIP gateway listening");
+        Ok(Arc::new(Gateway {
+            config,
+            socket,
+            local,
+            advertise,
+            trunk,
+            trunk_host,
+            table: Mutex::new(Table::default()),
+            balances: Mutex::new(HashMap::new()),
+            stop: Notify::new(),
+            malformed: AtomicU64::new(0),
+            changed: Notify::new(),
+        }))
+    }
+
+    /// Starts the receive task. It holds the hub weakly and ends with [`Gateway::shutdown`].
+    pub fn run(self: &Arc<Gateway>, hub: Weak<Hub>) {
+        tokio::spawn(transport::receive(self.clone(), hub));
+    }
+
+    /// Stops the receive task; calls in progress end on their own timers.
+    pub fn shutdown(&self) {
+        self.stop.notify_one();
+    }
+
+    /// The bound UDP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    pub fn config(&self) -> &SipConfig {
+        &self.config
+    }
+
+    /// Calls in progress.
+    pub fn active(&self) -> usize {
+        self.table.lock().map(|t| t.by_sip.len()).unwrap_or(0)
+    }
+
+    /// Waits until no call is in progress, or `within` passes; returns whether the table is empty.
+    pub async fn idle_within(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let changed = self.changed.notified();
+            if self.active() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return self.active() == 0;
+            }
+        }
+    }
+
+    fn t1(&self) -> Duration {
+        Duration::from_millis(self.config.t1_ms.max(1))
+    }
+
+    async fn send(&self, bytes: &[u8], to: SocketAddr) {
+        if let Err(error) = self.socket.send_to(bytes, to).await {
+            tracing::warn!(%to, %error, "SIP send failed");
+        }
+    }
+
+    async fn send_to_trunk(&self, message: &Message) {
+        self.send(&message.to_bytes(), self.trunk).await;
+    }
+
+    /// The talk seconds `user_id` has left, `None` when unlimited.
+    fn balance(&self, user_id: i64) -> Option<i64> {
+        let initial = i64::try_from(self.config.balance_seconds?).unwrap_or(i64::MAX);
+        let Ok(mut map) = self.balances.lock() else { return Some(0) };
+        Some(*map.entry(user_id).or_insert(initial))
+    }
+
+    fn charge(&self, user_id: i64, seconds: i64) {
+        if self.config.balance_seconds.is_none() {
+            return;
+        }
+        if let Ok(mut map) = self.balances.lock()
+            && let Some(left) = map.get_mut(&user_id)
+        {
+            *left = left.saturating_sub(seconds).max(0);
+        }
+    }
+
+    /// Routes an event to the call of SIP Call-ID `call_id`; false when there is none.
+    fn route_sip(&self, call_id: &str, event: Event) -> bool {
+        let Ok(table) = self.table.lock() else { return false };
+        table.by_sip.get(call_id).is_some_and(|tx| tx.send(event).is_ok())
+    }
+
+    /// Routes an app event to the callout `(user_id, call_id)`; false when there is none.
+    fn route_app(&self, user_id: i64, call_id: i64, event: Event) -> bool {
+        let Ok(table) = self.table.lock() else { return false };
+        let Some(leg) = table.by_app.get(&(user_id, call_id)) else { return false };
+        table.by_sip.get(&leg.sip_call_id).is_some_and(|tx| tx.send(event).is_ok())
+    }
+
+    /// The session `session_id` of `user_id` closed: its callouts hang up; the user's call-ins (legs with session
+    /// 0) are told, and hang up if it was the answering session or the last one ringing.
+    pub fn session_closed(&self, user_id: i64, session_id: u64) {
+        let Ok(table) = self.table.lock() else { return };
+        for ((user, _), leg) in &table.by_app {
+            let event = if leg.session_id == session_id {
+                Event::SessionClosed
+            } else if leg.session_id == 0 && *user == user_id {
+                Event::CallinSessionClosed(session_id)
+            } else {
+                continue;
+            };
+            if let Some(tx) = table.by_sip.get(&leg.sip_call_id) {
+                let _ = tx.send(event);
+            }
+        }
+    }
+
+    /// Registers a call; false if `(user_id, call_id)` already has one.
+    fn register(&self, user_id: i64, call_id: i64, leg: AppLeg, tx: mpsc::UnboundedSender<Event>) -> bool {
+        let Ok(mut table) = self.table.lock() else { return false };
+        if table.by_app.contains_key(&(user_id, call_id)) {
+            return false;
+        }
+        table.by_sip.insert(leg.sip_call_id.clone(), tx);
+        table.by_app.insert((user_id, call_id), leg);
+        drop(table);
+        self.changed.notify_waiters();
+        true
+    }
+
+    fn unregister(&self, user_id: i64, call_id: i64, sip_call_id: &str) {
+        if let Ok(mut table) = self.table.lock() {
+            table.by_sip.remove(sip_call_id);
+            table.by_app.remove(&(user_id, call_id));
+        }
+        self.changed.notify_waiters();
+    }
+
+    fn note_malformed(&self) {
+        self.malformed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A random token for branches, tags and Call-IDs.
+fn token() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
