@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "HostFunction.h"
 #include "JSCRuntime.h"
 #include "Prelude.h"
 
@@ -105,10 +106,6 @@ int openSockets() {
     closedir(dir);
   }
   return count;
-}
-
-jsi::Function hostFunction(jsi::Runtime& rt, const char* name, unsigned params, jsi::HostFunctionType body) {
-  return jsi::Function::createFromHostFunction(rt, jsi::PropNameID::forAscii(rt, name), params, std::move(body));
 }
 
 }  // namespace

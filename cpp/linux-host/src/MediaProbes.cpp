@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 
+#include "HostFunction.h"
 #include "azstack-ffi/src/lib.rs.h"
 
 namespace azstack::host {
@@ -60,10 +61,6 @@ class VideoProbe final : public VideoFrameSink {
 };
 
 namespace {
-
-jsi::Function hostFunction(jsi::Runtime& rt, const char* name, unsigned params, jsi::HostFunctionType body) {
-  return jsi::Function::createFromHostFunction(rt, jsi::PropNameID::forAscii(rt, name), params, std::move(body));
-}
 
 jsi::Value fromJson(jsi::Runtime& rt, const std::string& json) {
   return jsi::Value::createFromJsonUtf8(rt, reinterpret_cast<const std::uint8_t*>(json.data()), json.size());

@@ -95,16 +95,19 @@ impl Ring {
     /// Consumer side: forgets what is queued.
     fn drain(&self) {
         let mut consumer = lock(&self.consumer);
-        let n = consumer.slots();
-        if let Ok(chunk) = consumer.read_chunk(n) {
-            chunk.commit_all();
-        }
+        let queued = consumer.slots();
+        skip(&mut consumer, queued);
     }
 }
 
 /// Producer side, never blocking: copies what fits. Returns the samples written.
 fn write_available(ring: &Ring, samples: &[i16]) -> usize {
     let Ok(mut producer) = ring.producer.try_lock() else { return 0 };
+    write_into(&mut producer, samples)
+}
+
+/// Producer side: copies what fits of `samples` into the ring. Returns the samples written.
+fn write_into(producer: &mut Producer<i16>, samples: &[i16]) -> usize {
     let n = samples.len().min(producer.slots());
     let Ok(mut chunk) = producer.write_chunk(n) else { return 0 };
     let (first, second) = chunk.as_mut_slices();
@@ -112,6 +115,13 @@ fn write_available(ring: &Ring, samples: &[i16]) -> usize {
     second.copy_from_slice(&samples[first.len()..n]);
     chunk.commit_all();
     n
+}
+
+/// Consumer side: drops the `n` oldest samples (at most what is queued).
+fn skip(consumer: &mut Consumer<i16>, n: usize) {
+    if let Ok(chunk) = consumer.read_chunk(n.min(consumer.slots())) {
+        chunk.commit_all();
+    }
 }
 
 /// Consumer side: fills `out` from the ring, at most `out.len()`. Returns the samples read.
@@ -205,9 +215,7 @@ pub fn pull_playout(out: &mut [i16]) -> usize {
     let queued = consumer.slots();
     if queued > PLAYOUT_MAX {
         // Late audio: skip to the newest PLAYOUT_MAX samples.
-        if let Ok(chunk) = consumer.read_chunk(queued - PLAYOUT_MAX) {
-            chunk.commit_all();
-        }
+        skip(&mut consumer, queued - PLAYOUT_MAX);
     }
     let real = read_into(&mut consumer, out);
     out[real..].fill(0);
@@ -308,14 +316,7 @@ struct Speaker {
 
 impl AudioSink for Speaker {
     fn on_audio(&self, pcm: &[i16]) {
-        let Ok(mut producer) = SHARED.playout.producer.lock() else { return };
-        let n = pcm.len().min(producer.slots());
-        if let Ok(mut chunk) = producer.write_chunk(n) {
-            let (first, second) = chunk.as_mut_slices();
-            first.copy_from_slice(&pcm[..first.len()]);
-            second.copy_from_slice(&pcm[first.len()..n]);
-            chunk.commit_all();
-        }
+        write_into(&mut lock(&SHARED.playout.producer), pcm);
     }
 }
 
