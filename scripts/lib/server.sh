@@ -7,6 +7,9 @@
 #       AZSTACK_SERVER_PID, and stops the server when the script exits.
 #       BIN (empty or absent) defaults to the debug build in the cargo target directory.
 #       The server's output goes to DATA_DIR/server.log.
+#
+#   free_udp_ports N
+#       prints N UDP ports of 127.0.0.1 that were free a moment ago.
 
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -51,4 +54,17 @@ _dev_server_note_log() {
   [[ "${AZSTACK_EXIT_STATUS:-0}" -eq 0 ]] && return 0
   log "--- last lines of the server log ($1) ---"
   tail -n 20 "$1" >&2 || true
+}
+
+# free_udp_ports N — prints N distinct UDP ports on 127.0.0.1 that were free a moment ago (for servers and test peers
+# that need their port named before they start).
+free_udp_ports() {
+  node -e '
+    const dgram = require("dgram");
+    const sockets = Array.from({ length: Number(process.argv[1]) }, () => dgram.createSocket("udp4"));
+    Promise.all(sockets.map((s) => new Promise((done) => s.bind(0, "127.0.0.1", done)))).then(() => {
+      console.log(sockets.map((s) => s.address().port).join(" "));
+      sockets.forEach((s) => s.close());
+    });
+  ' "$1"
 }

@@ -45,4 +45,10 @@ declare const host: {
   audioStats(core: object): HostAudioStats;
   /** Call resources alive in the process, over every engine, and renderers attached. */
   callResources(): { peerConnections: number; tracks: number; tasks: number; frameSinks: number };
+  /** Starts a program (argv[0] looked up in PATH; stdin and stdout /dev/null, stderr inherited); its pid. */
+  spawn(argv: string[], options?: { cwd?: string }): number;
+  /** The exit code of a spawned program once it ended (128 + signal if killed), else null. Never blocks. */
+  poll(pid: number): number | null;
+  /** Sends SIGTERM to a spawned program; true if it was still running. */
+  kill(pid: number): boolean;
 };

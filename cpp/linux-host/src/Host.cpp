@@ -260,6 +260,7 @@ void Host::installGlobals() {
                      return jsi::Value::undefined();
                    }));
   probes_.install(rt, host);
+  processes_.install(rt, host);
   global.setProperty(rt, "host", host);
 
   rt.evaluateJavaScript(std::make_shared<jsi::StringBuffer>(kPrelude), "azstack-host-prelude.js");

@@ -11,6 +11,7 @@
 
 #include "EventLoop.h"
 #include "MediaProbes.h"
+#include "Processes.h"
 
 namespace azstack {
 class NativeAZStack;
@@ -54,6 +55,7 @@ class Host {
   Timers timers_;
   std::shared_ptr<NativeAZStack> module_;
   MediaProbes probes_;
+  Processes processes_;
   std::optional<int> exitCode_;
   bool failed_ = false;
   bool timedOut_ = false;

@@ -6,8 +6,8 @@
 //!
 //! Options may be any JSON value: `null` when the caller passed none, and whatever the app passed otherwise — a
 //! non-object gets the method's `Missing ... params` error, as in the original. An unknown method name gets
-//! `ERR_UNEXPECTED_SEND_DATA` `Unknown method <name>`. Free calls and the toggles are served by [`crate::call`]; the
-//! PSTN methods (callout, call-in) are not part of this engine build yet and answer `ERR_UNEXPECTED_DATA` saying so.
+//! `ERR_UNEXPECTED_SEND_DATA` `Unknown method <name>`. Free calls, phone calls (callout, call-in) and the toggles
+//! are served by [`crate::call`].
 
 use azstack_protocol::errors::{ApiError, ErrorCode};
 use serde::Serialize;
@@ -23,9 +23,8 @@ use crate::api::groups::{
 };
 use crate::api::messages::{DeleteMessageOptions, MessageStatusOptions, NewMessageOptions, TypingOptions};
 use crate::api::users::UsersOptions;
-use crate::call::{self, StartFreeCallOptions};
+use crate::call::{self, CallinOptions, StartCalloutOptions, StartFreeCallOptions};
 use crate::engine::Engine;
-use crate::validate::{self, Kind, Rule};
 
 /// The method names [`dispatch`] knows, in the seed README's order (plus the §10 extensions).
 pub const METHODS: &[&str] = &[
@@ -64,27 +63,13 @@ pub const METHODS: &[&str] = &[
     "toggleAudioState",
     "toggleVideoState",
     "switchCameraType",
+    "startCallout",
+    "stopCallout",
+    "answerCallin",
+    "rejectCallin",
+    "notAnsweredCallin",
+    "stopCallin",
 ];
-
-/// Call methods of the seed API that this engine build does not serve yet (PSTN).
-const CALL_METHODS: &[&str] =
-    &["startCallout", "stopCallout", "answerCallin", "rejectCallin", "notAnsweredCallin", "stopCallin"];
-
-fn pstn_not_available(method: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::UnexpectedData,
-        format!("{method} is not available: PSTN calls are not supported by this engine build"),
-    )
-}
-
-/// `startCallout({toPhoneNumber, fromPhoneNumber?, tags?})` options (PROTOCOL.md §3.9): checked even while the PSTN
-/// part is missing, so a bad call reports what is wrong with it.
-fn validate_callout(params: &Value) -> Result<(), ApiError> {
-    let o = validate::options(params, "Missing callout data")?;
-    Rule::field(o, "toPhoneNumber").required().kind(Kind::PhoneNumber).check()?;
-    Rule::field(o, "fromPhoneNumber").kind(Kind::PhoneNumber).check()?;
-    Rule::field(o, "tags").kind(Kind::String).check()
-}
 
 fn to_json<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
     result.map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
@@ -148,11 +133,12 @@ pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Re
         "toggleAudioState" => to_json(engine.toggle_audio_state(call::state_from_json(p)?)),
         "toggleVideoState" => to_json(engine.toggle_video_state(call::state_from_json(p)?)),
         "switchCameraType" => to_json(engine.switch_camera_type()),
-        "startCallout" => {
-            validate_callout(p)?;
-            Err(pstn_not_available("startCallout"))
-        }
-        call if CALL_METHODS.contains(&call) => Err(pstn_not_available(call)),
+        "startCallout" => null(engine.start_callout(StartCalloutOptions::from_json(p)?).await),
+        "stopCallout" => null(engine.stop_callout().await),
+        "answerCallin" => null(engine.answer_callin(CallinOptions::from_json(p)?).await),
+        "rejectCallin" => null(engine.reject_callin(CallinOptions::from_json(p)?).await),
+        "notAnsweredCallin" => null(engine.not_answered_callin(CallinOptions::from_json(p)?).await),
+        "stopCallin" => null(engine.stop_callin().await),
         unknown => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("Unknown method {unknown}"))),
     }
 }

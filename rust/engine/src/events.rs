@@ -9,7 +9,7 @@ use azstack_protocol::errors::ApiError;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::call::{CallStatus, FreeCallStart, StreamArrived};
+use crate::call::{CallStatus, CallinStart, FreeCallStart, StreamArrived};
 use crate::model::{AuthenticatedUser, Message, MessageStatusChange, PaidCallLog, Typing};
 
 /// One event, carrying the mapped result its delegate receives.
@@ -55,6 +55,14 @@ pub enum Event {
     LocalStreamArrived(StreamArrived),
     /// `onRemoteStreamArrived`: video calls, first remote track.
     RemoteStreamArrived(StreamArrived),
+    /// `onCalloutStatusChanged`: 503 for the current callout (and the engine's own hang-ups).
+    CalloutStatusChanged(CallStatus),
+    /// `onCallinStart`: 505 while idle.
+    CallinStart(CallinStart),
+    /// `onCallinStatusChanged`: 506 from the server for the current call-in (and the engine's own hang-ups).
+    CallinStatusChanged(CallStatus),
+    /// `onCallinStatusChangedByMe`: 508 for the current call-in.
+    CallinStatusChangedByMe(CallStatus),
 }
 
 impl Event {
@@ -81,6 +89,10 @@ impl Event {
             Event::FreeCallStatusChangedByMe(_) => "onFreeCallStatusChangedByMe",
             Event::LocalStreamArrived(_) => "onLocalStreamArrived",
             Event::RemoteStreamArrived(_) => "onRemoteStreamArrived",
+            Event::CalloutStatusChanged(_) => "onCalloutStatusChanged",
+            Event::CallinStart(_) => "onCallinStart",
+            Event::CallinStatusChanged(_) => "onCallinStatusChanged",
+            Event::CallinStatusChangedByMe(_) => "onCallinStatusChangedByMe",
         }
     }
 
@@ -108,7 +120,12 @@ impl Event {
             Event::Typing(t) => ok(t),
             Event::PaidCallLog(l) => ok(l),
             Event::FreeCallStart(s) => ok(s),
-            Event::FreeCallStatusChanged(s) | Event::FreeCallStatusChangedByMe(s) => ok(s),
+            Event::FreeCallStatusChanged(s)
+            | Event::FreeCallStatusChangedByMe(s)
+            | Event::CalloutStatusChanged(s)
+            | Event::CallinStatusChanged(s)
+            | Event::CallinStatusChangedByMe(s) => ok(s),
+            Event::CallinStart(s) => ok(s),
             Event::LocalStreamArrived(s) | Event::RemoteStreamArrived(s) => ok(s),
         }
     }

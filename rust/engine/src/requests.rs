@@ -66,6 +66,7 @@ uncall_keys! {
     NotificationRegisterDevice = "UNCALL_KEY_NOTIFICATION_REGISTER_DEVICE",
     NotificationUnregisterDevice = "UNCALL_KEY_NOTIFICATION_UNREGISTER_DEVICE",
     GetStickersList = "UNCALL_KEY_GET_STICKERS_LIST",
+    StartCallout = "UNCALL_KEY_START_CALLOUT",
 }
 
 /// The request key of methods with one outstanding request.

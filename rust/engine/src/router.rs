@@ -215,6 +215,13 @@ impl Engine {
             | S::FREE_CALL_STATUS_CHANGED
             | S::FREE_CALL_STATUS_CHANGED_BY_ME => self.on_free_call_packet(service, &envelope),
 
+            // Phone calls: 610/504 settle startCallout, the rest are pushes.
+            S::CALLOUT_START_INITIAL | S::CALLOUT_START_DONE => reply(Uncall::StartCallout, DEFAULT_KEY, envelope),
+            S::CALLOUT_DATA_STATUS_CHANGED
+            | S::CALLIN_START
+            | S::CALLIN_STATUS_CHANGED
+            | S::CALLIN_STATUS_CHANGED_BY_ME => self.on_phone_call_packet(service, &envelope),
+
             S::PAID_CALL_LOG_RETURN => {
                 if let Some(p) = self.push::<PaidCallLogPush>(&envelope) {
                     self.emit(Event::PaidCallLog(mapping::pushed_paid_call_log(p.data)));

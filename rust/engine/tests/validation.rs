@@ -183,7 +183,7 @@ async fn requests_without_a_connection_fail_with_their_send_texts() {
 }
 
 #[tokio::test]
-async fn callout_options_are_checked_before_the_missing_pstn_part_answers() {
+async fn phone_call_options_and_states_are_checked() {
     send_data("startCallout", Value::Null, "Missing callout data").await;
     send_data("startCallout", json!({}), "toPhoneNumber is required").await;
     send_data("startCallout", json!({"toPhoneNumber": "abc"}), "toPhoneNumber must be phone number string").await;
@@ -194,6 +194,19 @@ async fn callout_options_are_checked_before_the_missing_pstn_part_answers() {
     )
     .await;
     send_data("startCallout", json!({"toPhoneNumber": "+84900", "tags": 5}), "tags must be string").await;
-    let (code, _) = error("startCallout", json!({"toPhoneNumber": "+84900"})).await;
-    assert_eq!(code, "ERR_UNEXPECTED_DATA");
+    assert_eq!(
+        error("startCallout", json!({"toPhoneNumber": "+84900"})).await,
+        ("ERR_SOCKET_NOT_CONNECTED".to_owned(), "Cannot send start callout data, start callout fail".to_owned())
+    );
+    send_data("answerCallin", json!({"tags": 5}), "tags must be string").await;
+    let unexpected = |m: &str| ("ERR_UNEXPECTED_DATA".to_owned(), m.to_owned());
+    assert_eq!(error("stopCallout", json!({})).await, unexpected("Cannot stop callout when not currently on callout"));
+    for (method, verb) in [("answerCallin", "answer"), ("rejectCallin", "reject"), ("notAnsweredCallin", "not answer")]
+    {
+        assert_eq!(
+            error(method, json!({})).await,
+            unexpected(&format!("Cannot {verb} callin when not currently on callin"))
+        );
+    }
+    assert_eq!(error("stopCallin", Value::Null).await, unexpected("Cannot stop callin when not currently on callin"));
 }

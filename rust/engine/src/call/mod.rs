@@ -47,6 +47,7 @@
 //! [`MediaDevices::audio_output`] and to sinks attached with [`Engine::attach_audio_sink`].
 
 pub mod peer;
+pub mod pstn;
 pub mod resources;
 pub mod streams;
 
@@ -66,6 +67,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use self::peer::{CallMedia, CallRef, Cmd, Sources};
+pub use self::pstn::{CallinOptions, CallinStart, StartCalloutOptions};
 use self::resources::Counters;
 pub use self::resources::{LiveResources, live_resources};
 pub(crate) use self::streams::StreamSinks;
@@ -205,7 +207,25 @@ fn status_event(status: i64, by_me: bool) -> (Event, bool) {
     (if by_me { Event::FreeCallStatusChangedByMe(s) } else { Event::FreeCallStatusChanged(s) }, terminal)
 }
 
+/// The event of a call that ended here without a word from the other side (a failure, a lost connection): STOP
+/// on the delegate of the call's kind.
+fn stop_event(call: &Call) -> Event {
+    match call.kind {
+        CallKind::Free => status_event(call::CALL_STATUS_FREE_CALL_STOP, false).0,
+        CallKind::Callout(_) => pstn::callout_event(call::CALL_STATUS_CALLOUT_STATUS_STOP).0,
+        CallKind::Callin(_) => pstn::callin_event(call::CALL_STATUS_CALLIN_STATUS_STOP, false).0,
+    }
+}
+
+/// What the current call is; the methods of one kind refuse a call of another.
+enum CallKind {
+    Free,
+    Callout(pstn::Callout),
+    Callin(pstn::Callin),
+}
+
 struct Call {
+    kind: CallKind,
     serial: u64,
     call_id: i64,
     media_type: i64,
@@ -226,7 +246,17 @@ struct Call {
 
 impl Call {
     fn reference(&self) -> CallRef {
-        CallRef { serial: self.serial, call_id: self.call_id, peer: self.peer, media_type: self.media_type }
+        CallRef {
+            serial: self.serial,
+            call_id: self.call_id,
+            peer: self.peer,
+            media_type: self.media_type,
+            trickle: self.is_free(),
+        }
+    }
+
+    fn is_free(&self) -> bool {
+        matches!(self.kind, CallKind::Free)
     }
 }
 
@@ -426,6 +456,7 @@ impl Engine {
                 return Err(ApiError::new(ErrorCode::SocketNotConnected, SEND_FAIL));
             }
             let call = Call {
+                kind: CallKind::Free,
                 serial,
                 call_id,
                 media_type: options.media_type,
@@ -494,7 +525,7 @@ impl Engine {
     pub async fn stop_free_call(&self) -> Result<(), ApiError> {
         let call = {
             let mut current = self.calls().lock();
-            let Some(call) = current.as_ref() else {
+            let Some(call) = current.as_ref().filter(|c| c.is_free()) else {
                 return Err(unexpected("Cannot stop free call when not currently on free call"));
             };
             if !matches!(
@@ -527,7 +558,7 @@ impl Engine {
     /// Checks the callee-side preconditions of answer/reject/not answer (`verb`: "answer", "reject",
     /// "not answer").
     fn check_incoming(call: Option<&Call>, verb: &str) -> Result<(), ApiError> {
-        let Some(call) = call else {
+        let Some(call) = call.filter(|c| c.is_free()) else {
             return Err(unexpected(&format!("Cannot {verb} free call when not currently on free call")));
         };
         if call.is_caller {
@@ -682,9 +713,16 @@ impl Engine {
     /// A failure after the call settled (see the module docs): a hang-up.
     pub(crate) async fn end_call_after_failure(&self, serial: u64) {
         let Some(call) = self.calls().take(serial) else { return };
-        let body = FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
-        let _ = self.send(Service::FREE_CALL_STATUS_CHANGED, &body, "");
-        self.emit(status_event(call::CALL_STATUS_FREE_CALL_STOP, false).0);
+        match &call.kind {
+            CallKind::Free => {
+                let body =
+                    FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
+                let _ = self.send(Service::FREE_CALL_STATUS_CHANGED, &body, "");
+            }
+            CallKind::Callout(c) => self.send_callout_stop(call.call_id, c),
+            CallKind::Callin(c) => self.send_callin_stop(call.call_id, c),
+        }
+        self.emit(stop_event(&call));
         teardown_later(self, call);
     }
 
@@ -692,7 +730,7 @@ impl Engine {
     pub(crate) fn end_call_on_connection_closed(&self, lost: bool) {
         let Some(call) = self.calls().lock().take() else { return };
         if lost {
-            self.emit(status_event(call::CALL_STATUS_FREE_CALL_STOP, false).0);
+            self.emit(stop_event(&call));
         }
         teardown_later(self, call);
     }
@@ -812,6 +850,7 @@ impl Engine {
                 return;
             }
             *current = Some(Call {
+                kind: CallKind::Free,
                 serial: next_serial(),
                 call_id: start.call_id,
                 media_type: start.media_type,
@@ -840,7 +879,7 @@ impl Engine {
         let Some(p) = decode::<FreeCallDataFromPeer>(envelope) else { return };
         let data = p.body;
         let mut current = self.calls().lock();
-        let Some(call) = current.as_mut().filter(|c| c.call_id == data.call_id) else {
+        let Some(call) = current.as_mut().filter(|c| c.is_free() && c.call_id == data.call_id) else {
             tracing::debug!(call_id = data.call_id, "ignored free call data for another call");
             return;
         };
@@ -861,7 +900,7 @@ impl Engine {
     fn on_status(&self, call_id: i64, status: i64, by_me: bool) {
         let (event, ended) = {
             let mut current = self.calls().lock();
-            let Some(call) = current.as_mut().filter(|c| c.call_id == call_id) else {
+            let Some(call) = current.as_mut().filter(|c| c.is_free() && c.call_id == call_id) else {
                 tracing::debug!(call_id, status, "ignored a free call status for another call");
                 return;
             };

@@ -8,6 +8,10 @@
 //! changes (media loops start once connected; a failed connection ends the call) and remote tracks (a receive loop
 //! each; the first one of a video call fires `onRemoteStreamArrived`).
 //!
+//! Phone calls (callout, call-in) do not trickle: their SDP goes to the server once, with every local candidate
+//! appended (PROTOCOL.md §5.4). For them ([`CallRef::trickle`] false) the actor collects the local candidates
+//! instead of sending them, and [`CallMedia::gathered_candidates`] hands them over once ICE gathering completes.
+//!
 //! [`CallMedia::close`] aborts every task, stops the sources, closes the peer connection (its sockets and driver)
 //! and forgets the streams; the resource guards of [`super::resources`] are released on the way.
 
@@ -32,7 +36,8 @@ use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCBundlePolicy, RTCConfigurationBuilder,
-    RTCIceCandidateInit, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSessionDescription,
+    RTCIceCandidateInit, RTCIceGatheringState, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
+    RTCSessionDescription,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -63,6 +68,8 @@ pub(crate) enum Cmd {
     SignallingReady,
     State(RTCPeerConnectionState),
     Track(Arc<dyn TrackRemote>),
+    /// ICE gathering completed (every local candidate has been reported).
+    GatheringComplete,
 }
 
 /// Who the call is with and how it is identified, for the actor's packets and reports.
@@ -72,6 +79,8 @@ pub(crate) struct CallRef {
     pub call_id: i64,
     pub peer: i64,
     pub media_type: i64,
+    /// Free calls trickle local candidates as 187; phone calls collect them for their one SDP.
+    pub trickle: bool,
 }
 
 pub(crate) struct CallMedia {
@@ -86,6 +95,9 @@ pub(crate) struct CallMedia {
     audio_sender: Arc<dyn RtpSender>,
     video: Option<(Arc<TrackLocalStaticSample>, Arc<dyn RtpSender>)>,
     cmds: mpsc::UnboundedSender<Cmd>,
+    /// Local candidate lines (`candidate:...`) of a call that does not trickle.
+    gathered: Mutex<Vec<String>>,
+    gathering_done: tokio::sync::watch::Sender<bool>,
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
     held: Mutex<Vec<Held>>,
     closed: AtomicBool,
@@ -107,6 +119,12 @@ impl PeerConnectionEventHandler for Handler {
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         let _ = self.cmds.send(Cmd::Track(track));
+    }
+
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            let _ = self.cmds.send(Cmd::GatheringComplete);
+        }
     }
 }
 
@@ -273,6 +291,8 @@ impl CallMedia {
             audio_sender,
             video,
             cmds,
+            gathered: Mutex::new(Vec::new()),
+            gathering_done: tokio::sync::watch::Sender::new(false),
             tasks: Mutex::new(Vec::new()),
             held: Mutex::new(held),
             closed: AtomicBool::new(false),
@@ -294,7 +314,7 @@ impl CallMedia {
         Ok(media)
     }
 
-    fn keep_task(&self, handle: tokio::task::AbortHandle) {
+    pub(crate) fn keep_task(&self, handle: tokio::task::AbortHandle) {
         if self.closed.load(Ordering::SeqCst) {
             handle.abort();
             return;
@@ -321,6 +341,16 @@ impl CallMedia {
         self.pc.set_local_description(answer.clone()).await.map_err(|e| e.to_string())?;
         self.send(Cmd::RemoteApplied);
         Ok(from_rtc_description(&answer))
+    }
+
+    /// The local candidate lines (`candidate:...`) of a call that does not trickle, once ICE gathering completed
+    /// or `within` passed (then those gathered so far: an unreachable STUN or TURN server must not hold the call).
+    pub(crate) async fn gathered_candidates(&self, within: std::time::Duration) -> Vec<String> {
+        let mut done = self.gathering_done.subscribe();
+        if tokio::time::timeout(within, done.wait_for(|d| *d)).await.is_err() {
+            tracing::info!("ICE gathering did not complete in {within:?}; sending the candidates gathered so far");
+        }
+        self.gathered.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Releases everything. Idempotent.
@@ -392,7 +422,11 @@ impl Actor {
                         sdp_m_line_index: Some(0),
                         sdp: init.candidate,
                     };
-                    if self.ready {
+                    if !self.call.trickle {
+                        if !candidate.sdp.is_empty() {
+                            media.gathered.lock().unwrap_or_else(|p| p.into_inner()).push(candidate.sdp);
+                        }
+                    } else if self.ready {
                         self.send_candidate(candidate);
                     } else {
                         self.local_pending.push(candidate);
@@ -442,6 +476,9 @@ impl Actor {
                     _ => {}
                 },
                 Cmd::Track(track) => self.on_track(&media, track).await,
+                Cmd::GatheringComplete => {
+                    media.gathering_done.send_replace(true);
+                }
             }
         }
     }

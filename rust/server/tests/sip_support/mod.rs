@@ -67,8 +67,9 @@ impl CarrierResult {
     }
 }
 
+/// `rust/server/tests/sip/NAME`, also from the engine's tests (which include this module by path).
 fn scenario_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sip").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/sip").join(name)
 }
 
 fn free_udp_port() -> u16 {

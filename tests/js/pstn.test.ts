@@ -1,0 +1,190 @@
+// @timeout 180
+/**
+ * End to end: phone calls through the server's SIP gateway, driven through the public API of `AZStackCore`, with a
+ * real SIPp process (Debian's `sip-tester`) started by the test as the telephone carrier on 127.0.0.1 (PROTOCOL.md
+ * §3.9–§3.14, §3.18, §4.4, §5.4, §5.5). The scenarios are the server's SIP test scenarios (rust/server/tests/sip).
+ *
+ * Environment (scripts/test sets it and starts the dev server to match): AZSTACK_SIP_TRUNK_PORT (the dev server's
+ * `--sip-trunk sip:127.0.0.1:PORT`: where SIPp listens as the carrier of callouts), AZSTACK_SIP_GATEWAY (its
+ * `--sip-listen` address: where SIPp sends call-ins), AZSTACK_CALLIN_NUMBER and AZSTACK_CALLIN_USER (its `--callin
+ * NUMBER=USER`) and AZSTACK_SIP_SCENARIOS (the scenario directory).
+ */
+import { callConstants, type DelegateName } from 'azstack-react-native';
+import { AssertionError, any, assert, assertEqual, deepEqual, run, test } from './harness';
+import { connectClient, uniqueUserId, type Client } from './fixtures';
+import { Recorder, baseline, eventually, released } from './call-support';
+
+function env(name: string): string {
+  const value = host.env(name);
+  if (!value) {
+    throw new Error(`${name} is not set (scripts/test sets the SIP environment of this test)`);
+  }
+  return value;
+}
+
+const TRUNK_PORT = env('AZSTACK_SIP_TRUNK_PORT');
+const GATEWAY = env('AZSTACK_SIP_GATEWAY');
+const CALLIN_NUMBER = env('AZSTACK_CALLIN_NUMBER');
+const CALLIN_USER = env('AZSTACK_CALLIN_USER');
+const SCENARIOS = env('AZSTACK_SIP_SCENARIOS');
+const DIALLED = '+84901234567';
+/** The caller id the call-in scenarios present. */
+const CALLER = '+84909876543';
+
+const PSTN_DELEGATES: DelegateName[] = [
+  'onCalloutStatusChanged',
+  'onCallinStart',
+  'onCallinStatusChanged',
+  'onCallinStatusChangedByMe',
+  'onPaidCallLogReturn',
+];
+
+interface Side extends Client {
+  events: Recorder;
+}
+
+async function side(azStackUserId: string): Promise<Side> {
+  const client = await connectClient(azStackUserId);
+  return { ...client, events: new Recorder(client.core, PSTN_DELEGATES) };
+}
+
+// --- the carrier ----------------------------------------------------------------------------------------------------
+
+/** A SIPp process playing one call of `scenario`. */
+class Carrier {
+  private constructor(private readonly pid: number) {}
+
+  private static spawn(scenario: string, args: string[]): Carrier {
+    const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-recv_timeout', '10000', '-timeout', '20s', '-timeout_error'];
+    return new Carrier(host.spawn(['sipp', ...args, '-sf', `${SCENARIOS}/${scenario}`, ...common]));
+  }
+
+  /** The carrier of callouts: listens on the trunk port; with `echo`, it sends back the RTP it receives. */
+  static trunk(scenario: string, options: { echo?: boolean } = {}): Carrier {
+    return Carrier.spawn(scenario, ['-p', TRUNK_PORT, ...(options.echo ? ['-rtp_echo', '-mp', '0'] : [])]);
+  }
+
+  /** A carrier calling `CALLIN_NUMBER` at the gateway. */
+  static callin(scenario: string): Carrier {
+    return Carrier.spawn(scenario, [GATEWAY, '-s', CALLIN_NUMBER, '-p', '0']);
+  }
+
+  /** Waits for SIPp to end; its exit code (0: the scenario ran as written). */
+  finished(): Promise<number> {
+    return eventually(`sipp ${this.pid} ends`, () => host.poll(this.pid), (code) => code !== null, 25_000) as Promise<number>;
+  }
+}
+
+async function carrierSucceeded(carrier: Carrier): Promise<void> {
+  assertEqual(await carrier.finished(), 0, 'SIPp ran its scenario as written (exit code)');
+}
+
+const CALLOUT_RINGING = { status: 183, message: 'Callout status changed to ringing' };
+
+// --- the tests ------------------------------------------------------------------------------------------------------
+
+test('callout busy: startCallout resolves, the carrier rings then refuses, the call is logged and pushed', async () => {
+  const alice = await side(uniqueUserId('alice'));
+  const before = baseline();
+  const carrier = Carrier.trunk('fail_486.xml');
+  const result = await new Promise((resolve, reject) => {
+    void alice.core.startCallout({ toPhoneNumber: DIALLED, fromPhoneNumber: '+8428000', tags: 'order-17' }, (error, r) =>
+      error ? reject(new AssertionError(JSON.stringify(error))) : resolve(r),
+    );
+  });
+  assertEqual(result, null, 'startCallout (callback) result');
+  deepEqual(await alice.events.next('onCalloutStatusChanged', (r) => r.status === 183), CALLOUT_RINGING, 'ringing');
+  deepEqual(
+    await alice.events.next('onCalloutStatusChanged', (r) => r.status === callConstants.CALL_STATUS_CALLOUT_STATUS_BUSY),
+    { status: 486, message: 'Callout status changed to busy, callout end' },
+    'busy',
+  );
+  const log = await alice.events.next('onPaidCallLogReturn');
+  deepEqual(
+    log,
+    {
+      callId: any.positiveInteger,
+      fromPhoneNumber: any.string,
+      toPhoneNumber: DIALLED,
+      tags: 'order-17',
+      duration: 0,
+      recordTime: any.number,
+      recordUrl: '',
+      userId: alice.user.userId,
+      callType: callConstants.CALL_PAID_LOG_CALL_TYPE_CALLOUT,
+      callStatus: 1,
+    },
+    'onPaidCallLogReturn',
+  );
+  const logs = await alice.core.getPaidCallLogs({});
+  assertEqual(logs.done, 1, 'getPaidCallLogs done');
+  assert(logs.list.some((l) => l.callId === log.callId), 'getPaidCallLogs lists the call');
+  await carrierSucceeded(carrier);
+  await released(before);
+  await alice.core.disconnect();
+});
+
+test('callout cancelled by the app while ringing (Promise style); stopCallout then has nothing to stop', async () => {
+  const alice = await side(uniqueUserId('alice'));
+  const before = baseline();
+  const carrier = Carrier.trunk('cancel.xml');
+  assertEqual(await alice.core.startCallout({ toPhoneNumber: DIALLED }), null, 'startCallout');
+  await alice.events.next('onCalloutStatusChanged', (r) => r.status === 183);
+  assertEqual(await alice.core.stopCallout({}), null, 'stopCallout');
+  await carrierSucceeded(carrier);
+  await released(before);
+  const again = await alice.core.stopCallout({}).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  deepEqual(again, { code: 'ERR_UNEXPECTED_DATA', message: 'Cannot stop callout when not currently on callout' }, 'stopCallout again');
+  await alice.core.disconnect();
+});
+
+test('call-in: both devices ring, one rejects (Delegates style), the other sees it by me; the carrier gets 603', async () => {
+  const bob = await side(CALLIN_USER);
+  const bob2 = await side(CALLIN_USER);
+  const before = baseline();
+  const carrier = Carrier.callin('callin_reject.xml');
+  const start = { fromPhoneNumber: CALLER, toPhoneNumber: CALLIN_NUMBER };
+  deepEqual(await bob.events.next('onCallinStart'), start, 'onCallinStart (first device)');
+  deepEqual(await bob2.events.next('onCallinStart'), start, 'onCallinStart (second device)');
+  const rejected = new Promise((resolve) => {
+    bob.core.Delegates.onRejectCallinReturn = (error, result) => resolve({ error, result });
+  });
+  void bob.core.rejectCallin({ tags: 'busy now' });
+  deepEqual(await rejected, { error: null, result: null }, 'onRejectCallinReturn');
+  deepEqual(
+    await bob2.events.next('onCallinStatusChangedByMe'),
+    { status: 702, message: 'Callin status changed to ringing stop by me, callin end' },
+    'the other device stops ringing',
+  );
+  await carrierSucceeded(carrier);
+  await released(before);
+  const log = await bob.events.next('onPaidCallLogReturn');
+  assertEqual(log.callType, callConstants.CALL_PAID_LOG_CALL_TYPE_CALLIN, 'logged as a call-in');
+  assertEqual(log.fromPhoneNumber, CALLER, 'the caller is logged');
+  await bob.core.disconnect();
+  await bob2.core.disconnect();
+});
+
+test('call-in: the carrier gives up while it rings, then a call-in nobody answers', async () => {
+  const bob = await side(CALLIN_USER);
+  const before = baseline();
+  let carrier = Carrier.callin('callin_cancel.xml');
+  await bob.events.next('onCallinStart');
+  deepEqual(
+    await bob.events.next('onCallinStatusChanged'),
+    { status: 702, message: 'Callin status changed to ringing stop, callin end' },
+    'the caller gave up',
+  );
+  await carrierSucceeded(carrier);
+  carrier = Carrier.callin('callin_unanswered.xml');
+  await bob.events.next('onCallinStart');
+  assertEqual(await bob.core.notAnsweredCallin({}), null, 'notAnsweredCallin');
+  await carrierSucceeded(carrier);
+  await released(before);
+  await bob.core.disconnect();
+});
+
+await run();
