@@ -187,4 +187,4 @@ test('call-in: the carrier gives up while it rings, then a call-in nobody answer
   await bob.core.disconnect();
 });
 
-await run();
+void run();

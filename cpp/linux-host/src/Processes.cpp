@@ -58,7 +58,10 @@ void Processes::install(jsi::Runtime& rt, jsi::Object& host) {
   host.setProperty(
       rt, "spawn", hostFunction(rt, "spawn", 2, [this](jsi::Runtime& rt, const jsi::Value&, const jsi::Value* args,
                                                         size_t count) {
-        std::vector<std::string> argv = stringsOf(rt, count >= 1 ? args[0] : jsi::Value::undefined());
+        if (count < 1) {
+          throw jsi::JSError(rt, "host.spawn(argv): argv must be a non-empty array of strings");
+        }
+        std::vector<std::string> argv = stringsOf(rt, args[0]);
         std::string cwd;
         if (count >= 2 && args[1].isObject()) {
           jsi::Value dir = args[1].getObject(rt).getProperty(rt, "cwd");

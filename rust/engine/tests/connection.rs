@@ -6,19 +6,22 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use azstack_server::config::IceServer;
 use azstack_server::testkit::TestServer;
 use common::{DEADLINE, Peer, ServerProcess, Target};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_disconnect_reconnect_and_their_errors() {
-    let server = TestServer::sqlite().await;
+    let stun = IceServer { url: "stun:stun.example.org:3478".into(), username: String::new(), password: String::new() };
+    let server = TestServer::sqlite_with(|c| c.ice_servers = vec![stun]).await;
     let t = Target::of(&server);
     let mut alice = Peer::new(&t, "alice", json!({}));
     let user = alice.ok("connect", Value::Null).await;
     assert_eq!(user, json!({"userId": user["userId"], "azStackUserId": "alice", "fullname": "alice (test)"}));
     assert!(user["userId"].as_i64().unwrap() > 0);
-    assert!(!alice.engine.ice_servers().is_empty(), "ICE servers come from svc 162");
+    let urls: Vec<String> = alice.engine.ice_servers().into_iter().map(|s| s.url).collect();
+    assert_eq!(urls, ["stun:stun.example.org:3478"], "ICE servers come from svc 162");
 
     assert_eq!(
         alice.err("connect", Value::Null).await,

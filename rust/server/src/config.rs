@@ -115,7 +115,7 @@ impl Config {
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// The development configuration: SQLite under `data`, accept-all credentials, a local STUN entry.
+    /// The development configuration: SQLite under `data`, accept-all credentials, no ICE servers.
     pub fn dev(port: u16, data: &std::path::Path) -> Config {
         let db: PathBuf = data.join("azstack.db");
         Config {
@@ -124,11 +124,9 @@ impl Config {
             public_host: None,
             public_port: None,
             dev: true,
-            ice_servers: vec![IceServer {
-                url: "stun:127.0.0.1:3478".into(),
-                username: String::new(),
-                password: String::new(),
-            }],
+            // No STUN/TURN entry: nothing would answer one on a development machine, and a server that never
+            // answers makes every ICE gathering wait for its time-out. Host candidates connect local peers.
+            ice_servers: Vec::new(),
             limits: Limits::default(),
             apps: Vec::new(),
             stickers: default_stickers(),
