@@ -23,9 +23,7 @@ class VideoProbe final : public VideoFrameSink {
     width_ = frame.width;
     height_ = frame.height;
     recent_.push_back(now);
-    while (!recent_.empty() && now - recent_.front() > std::chrono::seconds(1)) {
-      recent_.pop_front();
-    }
+    prune(now);
   }
 
   struct Counts {
@@ -38,9 +36,7 @@ class VideoProbe final : public VideoFrameSink {
   Counts counts() {
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> lock(mutex_);
-    while (!recent_.empty() && now - recent_.front() > std::chrono::seconds(1)) {
-      recent_.pop_front();
-    }
+    prune(now);
     return Counts{static_cast<double>(frames_), width_, height_, static_cast<double>(recent_.size())};
   }
 
@@ -51,6 +47,13 @@ class VideoProbe final : public VideoFrameSink {
   }
 
  private:
+  // Keeps the last second of frame times (the fps window). Called with mutex_ held.
+  void prune(std::chrono::steady_clock::time_point now) {
+    while (!recent_.empty() && now - recent_.front() > std::chrono::seconds(1)) {
+      recent_.pop_front();
+    }
+  }
+
   LatestFrame latest_;
   I420Buffer newest_;
   std::mutex mutex_;
