@@ -77,6 +77,7 @@ pub mod callout;
 pub mod config;
 mod logs;
 pub mod message;
+pub mod media;
 mod sdp;
 pub mod transaction;
 mod transport;
