@@ -40,6 +40,13 @@ pub struct SipConfig {
     /// A callout whose offer (501) has not arrived this many seconds after 504 is dropped.
     #[serde(default = "default_offer_timeout")]
     pub offer_timeout_secs: u64,
+    /// Playout delay of the carrier's audio (the media bridge's jitter buffer), in milliseconds; rounded to
+    /// 20 ms packets.
+    #[serde(default = "default_jitter_ms")]
+    pub jitter_ms: u64,
+    /// An answered call whose carrier sent no RTP for this many seconds is hung up (BYE) as dead; 0: never.
+    #[serde(default = "default_rtp_timeout")]
+    pub rtp_timeout_secs: u64,
 }
 
 fn default_listen() -> SocketAddr {
@@ -58,6 +65,14 @@ fn default_offer_timeout() -> u64 {
     30
 }
 
+fn default_jitter_ms() -> u64 {
+    40
+}
+
+fn default_rtp_timeout() -> u64 {
+    30
+}
+
 impl SipConfig {
     /// A configuration with the defaults and the given trunk and listen address.
     pub fn new(trunk: &str, listen: SocketAddr) -> SipConfig {
@@ -72,6 +87,16 @@ impl SipConfig {
             t1_ms: default_t1(),
             ring_timeout_secs: default_ring_timeout(),
             offer_timeout_secs: default_offer_timeout(),
+            jitter_ms: default_jitter_ms(),
+            rtp_timeout_secs: default_rtp_timeout(),
+        }
+    }
+
+    /// The media bridge's tuning.
+    pub fn bridge_settings(&self) -> super::media::bridge::BridgeSettings {
+        super::media::bridge::BridgeSettings {
+            jitter_packets: u32::try_from(self.jitter_ms.div_ceil(20)).unwrap_or(u32::MAX).min(10),
+            inactivity: (self.rtp_timeout_secs > 0).then(|| std::time::Duration::from_secs(self.rtp_timeout_secs)),
         }
     }
 
