@@ -73,7 +73,6 @@ pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Ide
         txs: Vec::new(),
         own_events,
         media: None,
-        app_answer: None,
         sent_100: false,
         sent_183: false,
         cancel_pending: false,
@@ -151,8 +150,6 @@ struct Call {
     own_events: mpsc::WeakUnboundedSender<Event>,
     /// The RTP port offered to the trunk and the server's WebRTC leg, then the bridge.
     media: Option<CallMedia>,
-    /// The server's WebRTC answer to the app's offer (SDP with candidates), for the 503 200.
-    app_answer: Option<String>,
     sent_100: bool,
     sent_183: bool,
     /// 502 came before any provisional response: CANCEL with the first one.
@@ -257,8 +254,8 @@ impl Call {
         }
     }
 
-    /// svc 501: answer the app's offer with the server's WebRTC leg, then dial. An offer the leg cannot answer
-    /// ends the call with 503 503 before anything is sent to the trunk.
+    /// svc 501: the app's offer goes to the server's WebRTC leg, then dial. An offer the leg refuses ends the call
+    /// with 503 503 before anything is sent to the trunk. (The answer is made when the carrier answers.)
     async fn on_offer(&mut self, offer: String) {
         if self.phase != Phase::AwaitingOffer {
             tracing::debug!(call_id = self.req.call_id, "repeated callout offer ignored");
@@ -274,16 +271,13 @@ impl Call {
             }
         };
         let port = media.rtp_port();
-        let answer = media.leg.answer(&offer, GATHERING_DEADLINE).await;
+        let accepted = media.leg.accept_offer(&offer).await;
         self.media = Some(media);
-        match answer {
-            Ok(answer) => self.app_answer = Some(answer),
-            Err(error) => {
-                tracing::info!(call_id = self.req.call_id, %error, "the app's offer cannot be answered");
-                self.phase = Phase::Ended;
-                self.send_status(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, None);
-                return;
-            }
+        if let Err(error) = accepted {
+            tracing::info!(call_id = self.req.call_id, %error, "the app's offer is refused");
+            self.phase = Phase::Ended;
+            self.send_status(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, None);
+            return;
         }
         let body = sdp::g711_offer(self.gw.advertise, port, rand::random::<u32>().into());
         let invite = self
@@ -396,20 +390,15 @@ impl Call {
                     self.balance_at_answer = Some(left);
                     self.balance_deadline = Some(now + Duration::from_secs(u64::try_from(left).unwrap_or(0)));
                 }
-                let carrier = sdp::carrier_media(&String::from_utf8_lossy(&response.body));
-                let started = match (carrier, self.media.as_mut()) {
-                    (Some(carrier), Some(media)) => media.start_bridge(&self.gw, carrier, self.own_events.clone()),
-                    _ => false,
-                };
-                if !started {
-                    tracing::warn!(call_id = self.req.call_id, "the carrier answered without a usable G.711 stream");
-                    self.send_bye().await;
-                    self.answered_at = None;
-                    self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, false)).await;
-                    return;
+                match self.start_media(response).await {
+                    Ok(answer) => self.send_status(c::CALL_STATUS_CALLOUT_STATUS_ANSWERED, Some(answer)),
+                    Err(error) => {
+                        tracing::warn!(call_id = self.req.call_id, %error, "an answered callout has no media");
+                        self.send_bye().await;
+                        self.answered_at = None;
+                        self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, false)).await;
+                    }
                 }
-                let answer = self.app_answer.take();
-                self.send_status(c::CALL_STATUS_CALLOUT_STATUS_ANSWERED, answer);
             }
         }
     }
@@ -431,6 +420,19 @@ impl Call {
             _ => Message::response_to(request, 481, "Call/Transaction Does Not Exist", None),
         };
         self.gw.send_to_trunk(&reply).await;
+    }
+
+    /// The carrier answered with `response`: the server's WebRTC answer (for 503 200) and the bridge to the
+    /// carrier's RTP.
+    async fn start_media(&mut self, response: &Message) -> Result<String, String> {
+        let carrier = sdp::carrier_media(&String::from_utf8_lossy(&response.body))
+            .ok_or("the carrier's SDP has no usable G.711 stream")?;
+        let media = self.media.as_mut().ok_or("no WebRTC leg")?;
+        let answer = media.leg.answer(GATHERING_DEADLINE).await.map_err(|e| e.to_string())?;
+        if !media.start_bridge(&self.gw, carrier, self.own_events.clone()) {
+            return Err("the bridge was already started".into());
+        }
+        Ok(answer)
     }
 
     /// The bridge gave up: the carrier sent no RTP for `rtp_timeout_secs`, or the app's WebRTC connection

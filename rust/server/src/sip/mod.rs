@@ -8,16 +8,18 @@
 //! [`Gateway`] instead of answering 610 402/−4. For a 500 the gateway checks the numbers (destination digits and
 //! prefixes: −5; caller id: 404/−6) and the user's balance (−4), then answers 610 `{status: 100, chargingError: 0}`
 //! and 504. When the app's offer arrives (501: WebRTC SDP with its candidates inline) the call's task opens the
-//! server's own WebRTC leg, applies the offer and makes the answer, waiting for its ICE gathering to complete
-//! (host candidates on the advertised address: milliseconds; at most 5 s). An offer the leg cannot answer ends the
-//! call at once with 503 503, before anything reaches the trunk. Then it sends an INVITE to the trunk whose SDP
+//! server's own WebRTC leg and applies the offer; an offer the leg refuses ends the call at once with 503 503,
+//! before anything reaches the trunk. Then it sends an INVITE to the trunk whose SDP
 //! offers PCMU and PCMA (8 kHz, 20 ms) on an RTP port the call holds. SIP responses become svc 503 codes exactly
 //! as the §5.4 table says: 100 → 100, 180/183 → 183 (each sent once), 200 → 200, 403, 408, 480, 486, 487 and 503
 //! as they are, any other unsuccessful final response → 486, and a transaction time-out (Timer B) → 408.
 //!
-//! On the trunk's 200 the gateway reads the carrier's SDP (its RTP address and the G.711 law it chose), starts the
-//! call's **bridge** and sends 503 200 whose `sdp_candidate` is the server's WebRTC answer made at 501 (so the app
-//! gets it with no delay at answer time). A 200 without a usable G.711 stream is hung up (BYE) and reported 503.
+//! On the trunk's 200 the gateway reads the carrier's SDP (its RTP address and the G.711 law it chose), makes the
+//! leg's answer, waiting for its ICE gathering to complete (host candidates on the advertised address:
+//! milliseconds; at most 5 s), starts the call's **bridge** and sends 503 200 whose `sdp_candidate` is that answer
+//! with its candidates. The answer is made only now, not at 501, because ICE starts with it: checks started while
+//! the carrier rings would time out (about 30 s) on a long ring. A 200 without a usable G.711 stream is hung up
+//! (BYE) and reported 503.
 //!
 //! A 502 from the app cancels the INVITE while it is early (CANCEL, then ACK of the 487) or ends the dialog (BYE)
 //! once answered. A 502 before any provisional response is remembered and the CANCEL goes out with the first

@@ -66,7 +66,7 @@ impl AppPeer {
 
     /// Answers `offer` (svc 505's) with candidates, for 506 200.
     pub async fn answer(&self, offer: &str) -> String {
-        self.leg.answer(offer, GATHERING).await.expect("an answer")
+        self.leg.answer_offer(offer, GATHERING).await.expect("an answer")
     }
 
     /// Applies the answer of 503 200.

@@ -3,7 +3,8 @@
 //! advertised address, which its one UDP socket binds: host candidates only), non-trickle: the description handed
 //! out is the one after ICE gathering completed, with its `a=candidate` lines.
 //!
-//! For a callout the leg answers the app's offer ([`WebrtcLeg::answer`]); for a call-in it makes the offer
+//! For a callout the leg takes the app's offer at once ([`WebrtcLeg::accept_offer`]) and answers it when the
+//! carrier answers ([`WebrtcLeg::answer`]); for a call-in it makes the offer
 //! ([`WebrtcLeg::offer`]) and later applies the app's answer ([`WebrtcLeg::accept_answer`]). The leg's events —
 //! the app's audio track, a failed connection — go to the channel returned by [`WebrtcLeg::open`], read by the
 //! bridge task.
@@ -146,14 +147,25 @@ impl WebrtcLeg {
         Ok((WebrtcLeg { pc, track, sender, ssrc, gathering, candidates }, rx))
     }
 
-    /// Callout: applies the app's offer (SDP with its candidates inline), answers, and returns the answer SDP with
-    /// the server's candidates once gathering completed (or `within` passed).
-    pub async fn answer(&self, offer: &str, within: Duration) -> Result<String, MediaError> {
+    /// Callout, at 501: applies the app's offer (SDP with its candidates inline). ICE does not start yet.
+    pub async fn accept_offer(&self, offer: &str) -> Result<(), MediaError> {
         let offer = RTCSessionDescription::offer(offer.to_owned()).map_err(webrtc_error)?;
-        self.pc.set_remote_description(offer).await.map_err(webrtc_error)?;
+        self.pc.set_remote_description(offer).await.map_err(webrtc_error)
+    }
+
+    /// Callout, when the carrier answered: makes the answer to the offer applied by [`WebrtcLeg::accept_offer`]
+    /// and returns it with the server's candidates once gathering completed (or `within` passed). ICE starts
+    /// here, so its checks never time out while the carrier rings.
+    pub async fn answer(&self, within: Duration) -> Result<String, MediaError> {
         let answer = self.pc.create_answer(None).await.map_err(webrtc_error)?;
         self.pc.set_local_description(answer).await.map_err(webrtc_error)?;
         self.gathered_description(within).await
+    }
+
+    /// [`WebrtcLeg::accept_offer`] then [`WebrtcLeg::answer`].
+    pub async fn answer_offer(&self, offer: &str, within: Duration) -> Result<String, MediaError> {
+        self.accept_offer(offer).await?;
+        self.answer(within).await
     }
 
     /// Call-in: makes the offer and returns it with the server's candidates once gathering completed.
@@ -240,11 +252,11 @@ mod tests {
         let offer = a.offer(Duration::from_secs(5)).await.unwrap();
         assert!(offer.contains("a=candidate:") && offer.contains("127.0.0.1"), "{offer}");
         assert!(offer.contains("opus/48000/2"), "{offer}");
-        let answer = b.answer(&offer, Duration::from_secs(5)).await.unwrap();
+        let answer = b.answer_offer(&offer, Duration::from_secs(5)).await.unwrap();
         assert!(answer.contains("a=candidate:") && answer.contains("a=fingerprint:"), "{answer}");
         a.accept_answer(&answer).await.unwrap();
         assert_eq!(b.output().await.2, OPUS_PAYLOAD_TYPE);
-        assert!(b.answer("not sdp", Duration::from_secs(1)).await.is_err());
+        assert!(b.accept_offer("not sdp").await.is_err());
         a.close().await;
         b.close().await;
     }
