@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rtc::media::Sample;
@@ -25,6 +25,8 @@ pub struct AppPeer {
     pub heard: Arc<ToneMeter>,
     /// Whether the tone is playing (silence otherwise).
     pub playing: Arc<AtomicBool>,
+    /// When the first frame of the tone went out (since the last [`AppPeer::play`]).
+    tone_sent: Arc<Mutex<Option<Instant>>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -55,6 +57,7 @@ impl AppPeer {
             send_hz,
             heard,
             playing: Arc::new(AtomicBool::new(true)),
+            tone_sent: Arc::new(Mutex::new(None)),
             tasks: Mutex::new(vec![receive]),
         }
     }
@@ -78,6 +81,7 @@ impl AppPeer {
     pub async fn start_sending(&self) {
         let (track, ssrc, payload_type) = self.leg.output().await;
         let playing = self.playing.clone();
+        let tone_sent = self.tone_sent.clone();
         let send_hz = self.send_hz;
         let task = tokio::spawn(async move {
             let Ok(mut encoder) = opus_codec::Encoder::new() else { return };
@@ -86,24 +90,38 @@ impl AppPeer {
             let mut position = 0u64;
             loop {
                 ticker.tick().await;
-                let frame = if playing.load(Ordering::Relaxed) {
-                    sine_from(send_hz, CLOCK_RATE, position, FRAME_48K, 8000.0)
-                } else {
-                    vec![0; FRAME_48K]
-                };
+                let tone = playing.load(Ordering::Relaxed);
+                let frame =
+                    if tone { sine_from(send_hz, CLOCK_RATE, position, FRAME_48K, 8000.0) } else { vec![0; FRAME_48K] };
                 position += FRAME_48K as u64;
                 let Ok(data) = encoder.encode(&frame) else { continue };
                 let sample = Sample {
                     data: Bytes::from(data),
                     duration: Duration::from_millis(20),
-                    ..Sample::new(std::time::Instant::now())
+                    ..Sample::new(Instant::now())
                 };
                 let _ = track.sample_writer(ssrc, payload_type).write_sample(&sample).await;
+                if tone && let Ok(mut sent) = tone_sent.lock() {
+                    sent.get_or_insert_with(Instant::now);
+                }
             }
         });
         if let Ok(mut tasks) = self.tasks.lock() {
             tasks.push(task);
         }
+    }
+
+    /// Switches the tone on or off; switching it on restarts [`AppPeer::tone_sent`].
+    pub fn play(&self, on: bool) {
+        if on && let Ok(mut sent) = self.tone_sent.lock() {
+            *sent = None;
+        }
+        self.playing.store(on, Ordering::Relaxed);
+    }
+
+    /// When the first tone frame went out since it was last switched on.
+    pub fn tone_sent(&self) -> Option<Instant> {
+        self.tone_sent.lock().ok().and_then(|s| *s)
     }
 
     /// Stops sending and closes the peer connection.

@@ -4,9 +4,9 @@
 //! first packet arrived.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 
@@ -23,6 +23,7 @@ pub struct RtpCarrier {
     /// Whether the tone is playing (silence otherwise).
     pub playing: Arc<AtomicBool>,
     received: Arc<AtomicU64>,
+    tone_sent: Arc<Mutex<Option<Instant>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -34,7 +35,8 @@ impl RtpCarrier {
         let heard = Arc::new(ToneMeter::new(8000, listen_hz, other_hz));
         let playing = Arc::new(AtomicBool::new(true));
         let received = Arc::new(AtomicU64::new(0));
-        let (meter, on, count) = (heard.clone(), playing.clone(), received.clone());
+        let tone_sent = Arc::new(Mutex::new(None));
+        let (meter, on, count, sent_at) = (heard.clone(), playing.clone(), received.clone(), tone_sent.clone());
         let task = tokio::spawn(async move {
             let mut stream = rtp::Stream::new(law.payload_type());
             let mut peer: Option<SocketAddr> = None;
@@ -46,7 +48,8 @@ impl RtpCarrier {
                 tokio::select! {
                     _ = ticker.tick() => {
                         let Some(to) = peer else { continue };
-                        let pcm = if on.load(Ordering::Relaxed) {
+                        let tone = on.load(Ordering::Relaxed);
+                        let pcm = if tone {
                             sine_from(send_hz, 8000, position, PACKET, 8000.0)
                         } else {
                             vec![0; PACKET]
@@ -55,6 +58,10 @@ impl RtpCarrier {
                         let mut payload = Vec::new();
                         law.encode(&pcm, &mut payload);
                         let _ = socket.send_to(&stream.packet(&payload, PACKET as u32), to).await;
+                        if tone && let Ok(mut sent) = sent_at.lock()
+                        {
+                            sent.get_or_insert_with(Instant::now);
+                        }
                     }
                     got = socket.recv_from(&mut buf) => {
                         let Ok((n, from)) = got else { continue };
@@ -71,7 +78,20 @@ impl RtpCarrier {
                 }
             }
         });
-        RtpCarrier { address, heard, playing, received, task }
+        RtpCarrier { address, heard, playing, received, tone_sent, task }
+    }
+
+    /// Switches the tone on or off; switching it on restarts [`RtpCarrier::tone_sent`].
+    pub fn play(&self, on: bool) {
+        if on && let Ok(mut sent) = self.tone_sent.lock() {
+            *sent = None;
+        }
+        self.playing.store(on, Ordering::Relaxed);
+    }
+
+    /// When the first tone packet went out since it was last switched on.
+    pub fn tone_sent(&self) -> Option<Instant> {
+        self.tone_sent.lock().ok().and_then(|s| *s)
     }
 
     /// RTP packets received from the gateway so far.
