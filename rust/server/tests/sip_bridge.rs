@@ -24,7 +24,7 @@ const CARRIER_HZ: f64 = 1000.0;
 /// One second of 20 ms frames.
 const ONE_SECOND: u64 = 50;
 /// How long the tones may take to be heard (ICE, DTLS and the jitter buffer included).
-const HEARD_WITHIN: Duration = Duration::from_secs(5);
+const HEARD_WITHIN: Duration = Duration::from_secs(8);
 const IDLE_WITHIN: Duration = Duration::from_secs(10);
 
 fn localhost() -> std::net::IpAddr {

@@ -3,7 +3,8 @@
 //! app's remote track.
 //!
 //! * **Carrier → app**, paced by a 20 ms ticker: RTP from the carrier's SDP address with its G.711 payload type
-//!   (anything else is ignored and counted) goes into the [`JitterBuffer`]; each tick takes 160 samples from it
+//!   (anything else is ignored and counted) goes into the [`JitterBuffer`] (a packet that starts its priming also
+//!   realigns the ticker, so the playout delay is exactly the configured one); each tick takes 160 samples from it
 //!   (silence for a missing packet or while idle), upsamples them to 960 at 48 kHz, encodes one Opus frame and
 //!   writes it to the leg's local track (webrtc-rs packetises, encrypts and sends it).
 //! * **App → carrier**, paced by the app's packets: each Opus RTP packet of the app's track is decoded (up to
@@ -251,7 +252,11 @@ async fn run(
                     let packet = buf.get(..n).and_then(rtp::parse);
                     match packet {
                         Some(p) if from == carrier.address && p.header.payload_type == carrier.law.payload_type() => {
-                            to_app.jitter.push(p.header.sequence, p.payload);
+                            if to_app.jitter.push(p.header.sequence, p.payload) {
+                                // Playout starts a whole number of ticks after this arrival, not after a
+                                // tick that happens to fall up to 20 ms later.
+                                ticker.reset();
+                            }
                             last_from_carrier = Instant::now();
                         }
                         _ => {

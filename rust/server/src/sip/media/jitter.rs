@@ -2,7 +2,9 @@
 //! 20 ms tick after a fixed delay, so network jitter up to that delay costs nothing.
 //!
 //! * **Priming.** The first packet (and the first after the stream went idle) starts a countdown of `delay`
-//!   ticks; playout begins when it ends. With 20 ms packets, a delay of 2 ticks is 40 ms.
+//!   ticks; the tick that ends it plays that packet. [`JitterBuffer::push`] says when a packet started priming, so
+//!   the caller can align its ticks with that arrival: the packet then plays exactly `delay` ticks (with 20 ms
+//!   packets, a delay of 2 is 40 ms) after it arrived, and every later packet may arrive up to that late.
 //! * **Playout.** Each [`JitterBuffer::pop`] takes the packet with the next sequence number: its payload, or
 //!   [`Playout::Missing`] when it has not arrived (the caller plays silence for it; it is not waited for).
 //! * **Drops.** A packet older than the next one to play (late) or already held (duplicate) is dropped and
@@ -94,12 +96,15 @@ impl JitterBuffer {
         self.late_run = 0;
     }
 
-    /// Adds a packet with sequence number `sequence`.
-    pub fn push(&mut self, sequence: u16, payload: &[u8]) {
+    /// Adds a packet with sequence number `sequence`; true when it started priming (its arrival is the start of
+    /// the playout delay).
+    pub fn push(&mut self, sequence: u16, payload: &[u8]) -> bool {
         self.stats.received += 1;
         let payload = payload.get(..MAX_PAYLOAD).unwrap_or(payload);
+        let mut primed = false;
         if self.state == State::Idle {
             self.restart(sequence);
+            primed = true;
         }
         // Distance from the next packet to play, in sequence-number arithmetic (RFC 3550 wraps at 2¹⁶).
         let ahead = sequence.wrapping_sub(self.next) as i16;
@@ -107,28 +112,31 @@ impl JitterBuffer {
             self.stats.late += 1;
             self.late_run += 1;
             if self.late_run < LATE_RUN_RESYNC {
-                return;
+                return primed;
             }
             self.stats.resyncs += 1;
             self.restart(sequence);
+            primed = true;
         } else if ahead as usize >= self.slots.len() {
             self.stats.resyncs += 1;
             self.restart(sequence);
+            primed = true;
         }
         self.late_run = 0;
         let slot = self.slot(sequence);
         if slot.is_some() {
             self.stats.duplicate += 1;
-            return;
+            return primed;
         }
         *slot = Some(payload.to_vec());
+        primed
     }
 
     /// What to play for this tick (call every packet time, 20 ms).
     pub fn pop(&mut self) -> Playout {
         match self.state {
             State::Idle => return Playout::Idle,
-            State::Priming { ticks_left } if ticks_left > 0 => {
+            State::Priming { ticks_left } if ticks_left > 1 => {
                 self.state = State::Priming { ticks_left: ticks_left - 1 };
                 return Playout::Idle;
             }
@@ -169,11 +177,10 @@ mod tests {
     fn waits_for_the_delay_then_plays_in_order() {
         let mut jb = JitterBuffer::new(2, 16);
         assert_eq!(jb.pop(), Playout::Idle);
-        jb.push(100, &[0]);
+        assert!(jb.push(100, &[0]));
         assert_eq!(jb.pop(), Playout::Idle);
-        jb.push(102, &[2]);
-        jb.push(101, &[1]);
-        assert_eq!(jb.pop(), Playout::Idle);
+        assert!(!jb.push(102, &[2]));
+        assert!(!jb.push(101, &[1]));
         assert_eq!(jb.pop(), audio(0));
         assert_eq!(jb.pop(), audio(1));
         assert_eq!(jb.pop(), audio(2));
@@ -210,15 +217,14 @@ mod tests {
     fn a_jump_far_ahead_or_a_run_of_late_packets_resyncs() {
         let mut jb = JitterBuffer::new(1, 8);
         jb.push(0, &[0]);
-        jb.push(1000, &[7]);
+        assert!(jb.push(1000, &[7]));
         assert_eq!(jb.stats().resyncs, 1);
-        assert_eq!(jb.pop(), Playout::Idle);
         assert_eq!(jb.pop(), audio(7));
-        for i in 0..LATE_RUN_RESYNC as u16 {
-            jb.push(500 + i, &[5]);
+        for i in 0..LATE_RUN_RESYNC as u16 - 1 {
+            assert!(!jb.push(500 + i, &[5]));
         }
+        assert!(jb.push(500 + LATE_RUN_RESYNC as u16 - 1, &[5]));
         assert_eq!(jb.stats().resyncs, 2);
-        assert_eq!(jb.pop(), Playout::Idle);
         assert_eq!(jb.pop(), audio(5));
     }
 
@@ -226,17 +232,14 @@ mod tests {
     fn goes_idle_when_the_stream_stops_and_primes_again() {
         let mut jb = JitterBuffer::new(2, 4);
         jb.push(0, &[0]);
-        for _ in 0..2 {
-            assert_eq!(jb.pop(), Playout::Idle);
-        }
+        assert_eq!(jb.pop(), Playout::Idle);
         assert_eq!(jb.pop(), audio(0));
         for _ in 0..4 {
             assert_eq!(jb.pop(), Playout::Missing);
         }
         assert_eq!(jb.pop(), Playout::Idle);
         // The next talk spurt continues the sequence but gets its delay again.
-        jb.push(30, &[30]);
-        assert_eq!(jb.pop(), Playout::Idle);
+        assert!(jb.push(30, &[30]));
         assert_eq!(jb.pop(), Playout::Idle);
         assert_eq!(jb.pop(), audio(30));
     }
