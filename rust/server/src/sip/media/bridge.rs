@@ -232,7 +232,9 @@ async fn run(
     let mut remote: Option<Arc<dyn TrackRemote>> = None;
     let mut events_open = true;
     let mut ticker = tokio::time::interval(Duration::from_millis(20));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // A tick delayed by a busy runtime is made up at once: skipping it would play the carrier's audio slower than
+    // it arrives and the delay would grow.
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
     let mut buf = vec![0u8; 2048];
     let mut last_from_carrier = Instant::now();
     let mut ignored = 0u64;

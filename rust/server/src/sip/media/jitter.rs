@@ -10,6 +10,9 @@
 //! * **Drops.** A packet older than the next one to play (late) or already held (duplicate) is dropped and
 //!   counted. A packet more than `capacity` ahead, or a run of late packets (the sender restarted its sequence),
 //!   re-primes the buffer on it.
+//! * **Catching up.** When more than `delay` + [`EXCESS`] packets wait (the carrier's clock runs faster than
+//!   ours, or a burst arrived after a stall), each tick drops the oldest one before playing, so the delay comes
+//!   back to that bound within a few ticks and never grows.
 //! * **Idle.** After `capacity` missing ticks in a row with nothing buffered (the carrier stopped sending, e.g.
 //!   silence suppression), the buffer goes idle and the next packet primes it again; this is also how a new talk
 //!   spurt after a pause gets its delay back.
@@ -18,6 +21,9 @@
 
 /// Longest payload kept (a 20 ms G.711 frame is 160 bytes; this allows ptimes up to 60 ms).
 pub const MAX_PAYLOAD: usize = 480;
+
+/// Packets beyond the delay that may wait before the oldest is dropped.
+pub const EXCESS: usize = 3;
 
 /// Late packets in a row after which the sender is taken to have restarted its sequence numbers.
 const LATE_RUN_RESYNC: u32 = 8;
@@ -42,6 +48,8 @@ pub struct Stats {
     pub late: u64,
     pub duplicate: u64,
     pub resyncs: u64,
+    /// Packets dropped to keep the delay bounded.
+    pub skipped: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +151,13 @@ impl JitterBuffer {
             State::Priming { .. } => self.state = State::Playing,
             State::Playing => {}
         }
+        let waiting = self.slots.iter().filter(|s| s.is_some()).count();
+        if waiting > self.delay as usize + EXCESS && self.slot(self.next).is_some() {
+            let oldest = self.next;
+            *self.slot(oldest) = None;
+            self.next = oldest.wrapping_add(1);
+            self.stats.skipped += 1;
+        }
         let sequence = self.next;
         self.next = sequence.wrapping_add(1);
         match self.slot(sequence).take() {
@@ -242,6 +257,25 @@ mod tests {
         assert!(jb.push(30, &[30]));
         assert_eq!(jb.pop(), Playout::Idle);
         assert_eq!(jb.pop(), audio(30));
+    }
+
+    #[test]
+    fn a_backlog_is_trimmed_to_the_delay() {
+        let mut jb = JitterBuffer::new(2, 16);
+        assert!(jb.push(0, &[0]));
+        assert_eq!(jb.pop(), Playout::Idle);
+        for i in 1..10u16 {
+            jb.push(i, &[i as u8]);
+        }
+        let mut played = Vec::new();
+        for _ in 0..10 {
+            if let Playout::Audio(p) = jb.pop() {
+                played.push(p[0]);
+            }
+        }
+        // One dropped per tick while more than 2 + EXCESS wait: a gentle catch-up, no jump.
+        assert_eq!(played, [1, 3, 5, 6, 7, 8, 9]);
+        assert_eq!(jb.stats().skipped, 3);
     }
 
     #[test]
