@@ -64,6 +64,14 @@ pub struct CarrierEnd {
     pub law: Law,
 }
 
+impl CarrierEnd {
+    /// `bytes` from `from` as the carrier's audio: RTP from its SDP address with its G.711 payload type, or `None`.
+    pub fn accept<'a>(&self, bytes: &'a [u8], from: SocketAddr) -> Option<rtp::Packet<'a>> {
+        let packet = rtp::parse(bytes)?;
+        (from == self.address && packet.header.payload_type == self.law.payload_type()).then_some(packet)
+    }
+}
+
 /// A running bridge; [`Bridge::stop`] releases everything.
 pub struct Bridge {
     task: tokio::task::JoinHandle<()>,
@@ -251,9 +259,8 @@ async fn run(
             }
             got = socket.recv_from(&mut buf) => match got {
                 Ok((n, from)) => {
-                    let packet = buf.get(..n).and_then(rtp::parse);
-                    match packet {
-                        Some(p) if from == carrier.address && p.header.payload_type == carrier.law.payload_type() => {
+                    match buf.get(..n).and_then(|bytes| carrier.accept(bytes, from)) {
+                        Some(p) => {
                             if to_app.jitter.push(p.header.sequence, p.payload) {
                                 // Playout starts a whole number of ticks after this arrival, not after a
                                 // tick that happens to fall up to 20 ms later.
@@ -302,6 +309,19 @@ async fn run(
 mod tests {
     use super::*;
     use crate::sip::media::tone::{goertzel, sine_from};
+
+    #[test]
+    fn only_the_carriers_g711_rtp_is_accepted() {
+        let carrier = CarrierEnd { address: "10.0.0.1:4000".parse().unwrap(), law: Law::A };
+        let mut ours = rtp::Stream::new(8);
+        let mut other_type = rtp::Stream::new(101);
+        let good = ours.packet(&[0xD5; 160], 160);
+        assert!(carrier.accept(&good, carrier.address).is_some());
+        assert!(carrier.accept(&good, "10.0.0.1:4001".parse().unwrap()).is_none(), "another port");
+        assert!(carrier.accept(&good, "10.0.0.2:4000".parse().unwrap()).is_none(), "another host");
+        assert!(carrier.accept(&other_type.packet(&[1, 2, 3, 4], 160), carrier.address).is_none(), "telephone-event");
+        assert!(carrier.accept(&[0x80, 8, 0], carrier.address).is_none(), "truncated");
+    }
 
     #[test]
     fn the_app_to_carrier_path_makes_20ms_g711_packets_and_conceals_gaps() {
