@@ -27,13 +27,17 @@ pub(super) struct CallMedia {
 }
 
 impl CallMedia {
-    /// Binds the RTP socket (on the gateway's listen IP) and opens the WebRTC leg (on its advertised IP).
+    /// Binds the RTP socket (on the gateway's listen IP) and opens the WebRTC leg (on its advertised IP, or on
+    /// `webrtc_bind` announcing the advertised one).
     pub async fn open(gw: &Gateway) -> Result<CallMedia, MediaError> {
         let rtp = UdpSocket::bind(SocketAddr::new(gw.local.ip(), 0))
             .await
             .map_err(|e| MediaError::Webrtc(format!("cannot bind an RTP port: {e}")))?;
         let rtp_port = rtp.local_addr().map(|a| a.port()).unwrap_or(0);
-        let (leg, events) = WebrtcLeg::open(gw.advertise).await?;
+        let (leg, events) = match gw.config.webrtc_bind {
+            Some(bind) => WebrtcLeg::open_behind_nat(bind, Some(gw.advertise)).await?,
+            None => WebrtcLeg::open(gw.advertise).await?,
+        };
         Ok(CallMedia { leg: Arc::new(leg), events: Some(events), rtp: Some(rtp), rtp_port, bridge: None })
     }
 

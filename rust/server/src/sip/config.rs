@@ -19,6 +19,11 @@ pub struct SipConfig {
     /// unspecified (0.0.0.0): set it on a real host.
     #[serde(default)]
     pub advertise: Option<IpAddr>,
+    /// Address the WebRTC legs bind when it is not `advertise` itself: a host behind a 1:1 NAT binds its private
+    /// address here and announces `advertise` (its public one) in its ICE candidates. Absent: they bind
+    /// `advertise`.
+    #[serde(default)]
+    pub webrtc_bind: Option<IpAddr>,
     /// Call-in numbers (as the trunk sends them in the Request-URI user part) → azStackUserId.
     #[serde(default)]
     pub callin: BTreeMap<String, String>,
@@ -80,6 +85,7 @@ impl SipConfig {
             trunk: trunk.to_owned(),
             listen,
             advertise: None,
+            webrtc_bind: None,
             callin: BTreeMap::new(),
             allowed_prefixes: Vec::new(),
             blocked_prefixes: Vec::new(),

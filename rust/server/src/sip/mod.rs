@@ -86,9 +86,9 @@
 //! # Not done yet
 //!
 //! * media: DTMF (RFC 4733 telephone-event is neither offered nor passed on), RTCP with the carrier, early media
-//!   (183 with SDP is not played to the app), comfort noise; a NAT between the server and the app (the leg
-//!   advertises only its bound address: a 1:1 NAT needs webrtc-rs's NAT 1:1 setting, a server behind a
-//!   port-restricted NAT a TURN relay); symmetric-RTP learning of a carrier behind NAT (RTP must come from the
+//!   (183 with SDP is not played to the app), comfort noise; a server behind a NAT other than 1:1 (the leg has
+//!   host candidates only: `webrtc_bind` covers a 1:1 NAT by announcing `advertise`, untested through a real NAT;
+//!   anything else needs a TURN relay); symmetric-RTP learning of a carrier behind NAT (RTP must come from the
 //!   address in its SDP);
 //! * offer-less INVITEs (answered 488), re-INVITEs (answered 488, so no hold or codec change);
 //! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that

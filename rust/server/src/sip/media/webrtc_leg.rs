@@ -1,7 +1,10 @@
 //! The server's WebRTC leg of a gateway call: one webrtc-rs peer connection, audio only, Opus/48000/2 with
 //! payload type 111, default interceptors (NACK, RTCP reports), no ICE servers (the server is reachable at its
-//! advertised address, which its one UDP socket binds: host candidates only), non-trickle: the description handed
-//! out is the one after ICE gathering completed, with its `a=candidate` lines.
+//! advertised address: host candidates only), non-trickle: the description handed out is the one after ICE
+//! gathering completed, with its `a=candidate` lines. Its one UDP socket binds the advertised address, or — behind
+//! a 1:1 NAT (a cloud host's private address mapped to a public one) — a local address, its candidates then
+//! rewritten to name the public one. (webrtc-rs 0.21.1 has a NAT 1:1 setting, `with_nat_1to1_ips`, but stores it
+//! without using it.)
 //!
 //! For a callout the leg takes the app's offer at once ([`WebrtcLeg::accept_offer`]) and answers it when the
 //! carrier answers ([`WebrtcLeg::answer`]); for a call-in it makes the offer
@@ -96,11 +99,22 @@ pub struct WebrtcLeg {
     ssrc: u32,
     gathering: watch::Receiver<RTCIceGatheringState>,
     candidates: Arc<Mutex<Vec<String>>>,
+    /// (bound, public) behind a 1:1 NAT.
+    nat: Option<(IpAddr, IpAddr)>,
 }
 
 impl WebrtcLeg {
     /// Builds the peer connection, its UDP socket on `ip` (port 0) and its audio track.
     pub async fn open(ip: IpAddr) -> Result<(WebrtcLeg, mpsc::UnboundedReceiver<LegEvent>), MediaError> {
+        WebrtcLeg::open_behind_nat(ip, None).await
+    }
+
+    /// Like [`WebrtcLeg::open`]; with `public: Some(address)` the socket binds `ip` but the host candidate
+    /// announces `address` (a 1:1 NAT in front of `ip`).
+    pub async fn open_behind_nat(
+        ip: IpAddr,
+        public: Option<IpAddr>,
+    ) -> Result<(WebrtcLeg, mpsc::UnboundedReceiver<LegEvent>), MediaError> {
         let mut media_engine = MediaEngine::default();
         let params = RTCRtpCodecParameters { rtp_codec: opus_codec(), payload_type: OPUS_PAYLOAD_TYPE };
         media_engine.register_codec(params, RtpCodecKind::Audio).map_err(webrtc_error)?;
@@ -144,7 +158,8 @@ impl WebrtcLeg {
                 return Err(webrtc_error(e));
             }
         };
-        Ok((WebrtcLeg { pc, track, sender, ssrc, gathering, candidates }, rx))
+        let nat = public.filter(|p| *p != ip).map(|p| (ip, p));
+        Ok((WebrtcLeg { pc, track, sender, ssrc, gathering, candidates, nat }, rx))
     }
 
     /// Callout, at 501: applies the app's offer (SDP with its candidates inline). ICE does not start yet.
@@ -189,7 +204,10 @@ impl WebrtcLeg {
         }
         let description = self.pc.local_description().await.ok_or(MediaError::NoDescription)?;
         let gathered = self.candidates.lock().map(|c| c.clone()).unwrap_or_default();
-        let sdp = with_candidates(description.sdp, &gathered);
+        let mut sdp = with_candidates(description.sdp, &gathered);
+        if let Some((bound, public)) = self.nat {
+            sdp = announce(&sdp, bound, public);
+        }
         if !sdp.contains("a=candidate:") {
             return Err(MediaError::NoCandidate);
         }
@@ -231,6 +249,20 @@ pub fn with_candidates(mut sdp: String, candidates: &[String]) -> String {
     sdp
 }
 
+/// `sdp` with `bound` replaced by `public` as the address of its `a=candidate` lines.
+fn announce(sdp: &str, bound: IpAddr, public: IpAddr) -> String {
+    let (from, to) = (format!(" {bound} "), format!(" {public} "));
+    let mut out = String::with_capacity(sdp.len());
+    for line in sdp.split_inclusive('\n') {
+        if line.starts_with("a=candidate:") {
+            out.push_str(&line.replacen(&from, &to, 1));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +291,16 @@ mod tests {
         assert!(b.accept_offer("not sdp").await.is_err());
         a.close().await;
         b.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn behind_a_nat_the_public_address_is_announced() {
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let (leg, _events) = WebrtcLeg::open_behind_nat(local, Some("192.0.2.7".parse().unwrap())).await.unwrap();
+        let offer = leg.offer(Duration::from_secs(5)).await.unwrap();
+        let candidates: Vec<&str> = offer.lines().filter(|l| l.starts_with("a=candidate:")).collect();
+        assert!(!candidates.is_empty(), "{offer}");
+        assert!(candidates.iter().all(|c| c.contains(" 192.0.2.7 ") && !c.contains(" 127.0.0.1 ")), "{offer}");
+        leg.close().await;
     }
 }
