@@ -11,6 +11,7 @@ mod engine;
 mod fanout;
 mod messages;
 mod server;
+mod sip_bridge;
 mod stats;
 mod sys;
 mod traffic;
@@ -58,6 +59,9 @@ enum Command {
     /// Free calls between two engines: setup time to ANSWERED and to the first remote video frame, end-to-end
     /// frame latency, CPU and memory of one call.
     Calls(CallsArgs),
+    /// The SIP gateway's media bridge: N concurrent callouts (WebRTC app ↔ server ↔ G.711 carrier) in one
+    /// process; the server's CPU per bridged call and the one-way audio latency each way.
+    SipBridge(SipBridgeArgs),
     /// The three with default sizes, then a summary.
     All(AllArgs),
 }
@@ -144,6 +148,22 @@ struct CallsArgs {
     /// Length of the steady-state call.
     #[arg(long, default_value_t = 10)]
     secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct SipBridgeArgs {
+    /// Concurrent bridged callouts.
+    #[arg(long, default_value_t = 50)]
+    calls: usize,
+    /// Length of the steady-state phase (CPU).
+    #[arg(long, default_value_t = 20)]
+    secs: u64,
+    /// Latency rounds (every call measures both directions in each).
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// The gateway's playout delay of the carrier's audio (`[sip] jitter_ms`).
+    #[arg(long, default_value_t = 40)]
+    jitter_ms: u64,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -304,6 +324,24 @@ async fn run(cli: Cli) -> bool {
                 }
                 Err(e) => {
                     eprintln!("calls: {e}");
+                    false
+                }
+            }
+        }
+        Command::SipBridge(a) => {
+            let args = sip_bridge::Args {
+                calls: a.calls.max(1),
+                secs: a.secs.max(1),
+                rounds: a.rounds,
+                jitter_ms: a.jitter_ms,
+            };
+            match sip_bridge::run(&args).await {
+                Ok(r) => {
+                    sip_bridge::print(&r, &args);
+                    true
+                }
+                Err(e) => {
+                    eprintln!("sip-bridge: {e}");
                     false
                 }
             }

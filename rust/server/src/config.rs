@@ -36,7 +36,8 @@ pub struct Config {
     /// The sticker catalogue served by svc 112.
     #[serde(default)]
     pub stickers: Vec<StickerPack>,
-    /// The SIP gateway (`[sip]`): callouts through a trunk. Absent: 500 gets 610 402/−4 (D13).
+    /// The SIP gateway (`[sip]`): callouts through a trunk and call-ins from it, with the media bridge. Absent: 500
+    /// gets 610 402/−4 (D13).
     #[serde(default)]
     pub sip: Option<crate::sip::SipConfig>,
 }
@@ -167,6 +168,7 @@ mod tests {
         assert_eq!(sip.balance_seconds, Some(3600));
         assert_eq!(sip.callin.get("+842873001234").map(String::as_str), Some("support-desk"));
         assert!(!sip.destination_allowed("+8419001234"));
+        assert_eq!((sip.jitter_ms, sip.rtp_timeout_secs), (40, 30));
     }
 
     #[test]

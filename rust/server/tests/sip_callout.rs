@@ -54,7 +54,7 @@ async fn answered_then_the_carrier_hangs_up() {
     let answered = next_status(&mut alice, 11).await;
     assert_eq!(answered["code"], 200);
     let sdp = answered["sdp_candidate"].as_str().unwrap_or_default();
-    assert!(sdp.contains("m=audio") && sdp.contains("PCMU/8000"), "placeholder answer: {sdp}");
+    assert!(is_gateway_webrtc_sdp(sdp), "the gateway's WebRTC answer: {sdp}");
     assert_eq!(next_status(&mut alice, 11).await, json!({"callId": 11, "code": 700}));
     let entry = check_logs(&mut alice, 11, 0).await;
     assert!(entry["duration"].as_i64().unwrap_or(0) >= 1, "{entry}");

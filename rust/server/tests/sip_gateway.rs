@@ -259,16 +259,19 @@ async fn a_call_in_200_never_acknowledged_ends_with_bye() {
     let mut bob = server.login("bob").await;
     let carrier = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let me = carrier.local_addr().expect("addr");
+    let offer = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n";
     let invite = format!(
         "INVITE sip:+842873001234@gw SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKci\r\nFrom: <sip:+84909876543@{me}>;tag=c1\r\n\
-         To: <sip:+842873001234@gw>\r\nCall-ID: unacked@h\r\nCSeq: 1 INVITE\r\nContact: <sip:carrier@{me}>\r\n\r\n"
+         To: <sip:+842873001234@gw>\r\nCall-ID: unacked@h\r\nCSeq: 1 INVITE\r\nContact: <sip:carrier@{me}>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{offer}",
+        offer.len()
     );
     let gw = server.server.hub.sip.as_ref().expect("gateway").local_addr();
     carrier.send_to(invite.as_bytes(), gw).await.expect("send");
     let start = bob.recv(Service::CALLIN_START).await.expect("505");
     let body = |code: i64| {
         json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
-               "phonenumber": start["to"], "code": code, "sdp_candidate": APP_OFFER})
+               "phonenumber": start["to"], "code": code, "sdp_candidate": APP_ANSWER})
     };
     bob.send(Service::CALLIN_STATUS_CHANGED, &body(183));
     bob.send(Service::CALLIN_STATUS_CHANGED, &body(200));
@@ -301,7 +304,7 @@ async fn a_retransmitted_200_is_acked_again_and_reported_once() {
     let (invite, gw) = recv_sip(&trunk).await;
     let ok = Message::response_to(&invite, 200, "OK", Some("trunk1"))
         .with("Contact", format!("<{uri}>"))
-        .with_body("application/sdp", b"v=0\r\nm=audio 4000 RTP/AVP 0\r\n".to_vec());
+        .with_body("application/sdp", b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n".to_vec());
     for _ in 0..2 {
         trunk.send_to(&ok.to_bytes(), gw).await.expect("send");
         let ack = next_request(&trunk).await;
@@ -310,7 +313,7 @@ async fn a_retransmitted_200_is_acked_again_and_reported_once() {
     }
     let answered = next_status(&mut alice, 10).await;
     assert_eq!(answered["code"], 200);
-    assert_eq!(answered["sdp_candidate"], "v=0\r\nm=audio 4000 RTP/AVP 0\r\n");
+    assert!(is_gateway_webrtc_sdp(answered["sdp_candidate"].as_str().unwrap_or_default()), "{answered}");
     // The carrier hangs up.
     let bye =
         Message::request("BYE", invite.header("Contact").map(azstack_server::sip::message::uri_of).unwrap_or("sip:gw"))
@@ -331,5 +334,63 @@ async fn a_retransmitted_200_is_acked_again_and_reported_once() {
         alice.buffered(Service::CALLOUT_DATA_STATUS_CHANGED)
     );
     assert_eq!(log_push(&mut alice, 10).await["status"], 0);
+    server.shutdown().await;
+}
+
+/// An offer the gateway's WebRTC leg cannot use ends the callout with 503 503 before anything reaches the trunk;
+/// so does a carrier 200 without a G.711 stream, after a BYE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_sdp_on_either_side_ends_the_callout_as_no_signal() {
+    let (trunk, uri) = raw_trunk().await;
+    let server = server_for(&uri, |_| {}).await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, 51, TO).await;
+    alice.send(Service::CALLOUT_DATA_SEND, &json!({"callId": 51, "to": TO, "sdp_candidate": "v=0\r\nnot webrtc\r\n"}));
+    assert_eq!(next_status(&mut alice, 51).await, json!({"callId": 51, "code": 503}));
+    let mut buf = [0u8; 16];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), trunk.recv_from(&mut buf)).await.is_err(),
+        "nothing was sent to the trunk"
+    );
+
+    start_callout(&mut alice, 52, TO).await;
+    send_offer(&alice, 52, TO);
+    let (invite, gw) = recv_sip(&trunk).await;
+    let ok = Message::response_to(&invite, 200, "OK", Some("trunk1"))
+        .with("Contact", format!("<{uri}>"))
+        .with_body("application/sdp", b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 18\r\n".to_vec());
+    trunk.send_to(&ok.to_bytes(), gw).await.expect("send");
+    assert_eq!(recv_sip(&trunk).await.0.method(), Some("ACK"));
+    assert_eq!(recv_sip(&trunk).await.0.method(), Some("BYE"));
+    assert_eq!(next_status(&mut alice, 52).await, json!({"callId": 52, "code": 503}));
+    assert_eq!(log_push(&mut alice, 52).await["status"], 2);
+    server.shutdown().await;
+}
+
+/// A call-in whose offer has no G.711 stream (or no offer at all) is refused 488 and rings nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callin_without_g711_is_488() {
+    let server = server_for("sip:127.0.0.1:9", |sip| {
+        sip.callin.insert("+842873001234".into(), "bob".into());
+    })
+    .await;
+    let mut bob = server.login("bob").await;
+    let carrier = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let me = carrier.local_addr().expect("addr");
+    let gw = server.server.hub.sip.as_ref().expect("gateway").local_addr();
+    for (i, offer) in ["v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 18\r\n", ""].iter().enumerate() {
+        let invite = format!(
+            "INVITE sip:+842873001234@gw SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKnc{i}\r\n\
+             From: <sip:+84909876543@{me}>;tag=c{i}\r\nTo: <sip:+842873001234@gw>\r\nCall-ID: nocodec{i}@h\r\n\
+             CSeq: 1 INVITE\r\nContact: <sip:carrier@{me}>\r\nContent-Type: application/sdp\r\n\
+             Content-Length: {}\r\n\r\n{offer}",
+            offer.len()
+        );
+        carrier.send_to(invite.as_bytes(), gw).await.expect("send");
+        let (reply, _) = recv_sip(&carrier).await;
+        assert_eq!(reply.code(), Some(488), "{offer:?}");
+    }
+    bob.barrier().await;
+    assert!(bob.buffered(Service::CALLIN_START).is_empty());
     server.shutdown().await;
 }

@@ -1,7 +1,6 @@
 //! One call-in (PROTOCOL.md §5.5): an INVITE from the trunk for a configured number rings every session of the
-//! user it maps to (505), and the sessions' 506 drive the SIP side. The server's own WebRTC offer belongs to the
-//! media part; until then 505's `sdp_candidate` carries the carrier's SDP offer verbatim (a placeholder no WebRTC
-//! peer can use), and the 200 sent to the trunk offers PCMU on an RTP port the call holds.
+//! user it maps to (505, carrying the server's WebRTC offer), and the sessions' 506 drive the SIP side; the
+//! answering session's SDP answer goes to the server's WebRTC leg and the bridge joins it to the carrier's RTP.
 //!
 //! Mapping: 506 183 from a session → 180 Ringing to the trunk (once); 200 → 200 OK (retransmitted until the ACK)
 //! and 508 200 to the user's other sessions; 702 (reject) → 603 Decline; 403 (not answered) and 700 while ringing →
@@ -21,11 +20,13 @@ use azstack_protocol::bodies::calls::{
     CallinStart, CallinStatus, CallinStatusByMe, CallinStatusPush, PaidCallLogEntry,
 };
 use azstack_protocol::constants::call as c;
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::call_media::{CallMedia, GATHERING_DEADLINE};
+use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
+use super::sdp::CarrierMedia;
 use super::transaction::{ClientTx, TxTimer};
 use super::{AppLeg, Event, Gateway, logs, sdp, token};
 use crate::hub::Hub;
@@ -77,29 +78,20 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         // No push service yet (OQ-24): nobody can answer.
         return refuse(480, "Temporarily Unavailable").await;
     }
+    let Some(carrier) = sdp::carrier_media(&String::from_utf8_lossy(&invite.body)) else {
+        // No offer, or one without a G.711 audio stream we can answer (offer-less INVITEs are not supported).
+        return refuse(488, "Not Acceptable Here").await;
+    };
     let call_id = new_call_id();
     let sip_call_id = invite.call_id().unwrap_or_default().to_owned();
     let (tx, rx) = mpsc::unbounded_channel();
+    let own_events = tx.downgrade();
     if !gw.register(user_id, call_id, AppLeg { sip_call_id: sip_call_id.clone(), session_id: 0 }, tx) {
         return refuse(500, "Server Internal Error").await;
     }
     let trying = Message::response_to(&invite, 100, "Trying", None);
     gw.send(&trying.to_bytes(), from).await;
     let caller = invite.header("From").map(uri_of).and_then(user_part).unwrap_or("anonymous").to_owned();
-    let offer = String::from_utf8_lossy(&invite.body).into_owned();
-    hub.sessions.send_to_user(
-        user_id,
-        None,
-        Service::CALLIN_START,
-        &CallinStart {
-            call_id,
-            call_type: IntOrString::Int(CALL_TYPE),
-            from: caller.clone(),
-            to: number.clone(),
-            sdp_candidate: offer,
-        },
-    );
-    tracing::info!(call_id, user = user_id, %number, %caller, "call-in ringing");
     let call = Callin {
         gw: gw.clone(),
         hub: hub.clone(),
@@ -122,7 +114,9 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         txs: Vec::new(),
         cseq: 0,
         tags: None,
-        rtp: None,
+        carrier,
+        own_events,
+        media: None,
         ended: false,
         started_ms: crate::store::now_ms(),
         linger_until: None,
@@ -168,7 +162,12 @@ struct Callin {
     txs: Vec<ClientTx>,
     cseq: u32,
     tags: Option<Option<String>>,
-    rtp: Option<UdpSocket>,
+    /// The carrier's RTP address and law, from its offer.
+    carrier: CarrierMedia,
+    /// This call's own channel (weakly), for the bridge's reports.
+    own_events: mpsc::WeakUnboundedSender<Event>,
+    /// The server's WebRTC leg and the RTP port, then the bridge.
+    media: Option<CallMedia>,
     ended: bool,
     started_ms: i64,
     linger_until: Option<Instant>,
@@ -177,6 +176,7 @@ struct Callin {
 impl Callin {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Event>) {
         let ring_deadline = Instant::now() + Duration::from_secs(self.gw.config.ring_timeout_secs);
+        self.ring().await;
         loop {
             let mut due: Vec<Instant> = self.txs.iter().filter_map(ClientTx::due).collect();
             due.extend(self.final_tx.as_ref().and_then(ClientTx::due));
@@ -196,7 +196,43 @@ impl Callin {
                 break;
             }
         }
+        self.release_media().await;
         self.gw.unregister(self.user_id, self.call_id, &self.sip_call_id);
+    }
+
+    /// The server's WebRTC offer (gathering complete), then 505 to every session of the user. Without an offer
+    /// the trunk gets 500.
+    async fn ring(&mut self) {
+        let prepared = match CallMedia::open(&self.gw).await {
+            Ok(media) => {
+                let offer = media.leg.offer(GATHERING_DEADLINE).await;
+                self.media = Some(media);
+                offer
+            }
+            Err(error) => Err(error),
+        };
+        let offer = match prepared {
+            Ok(offer) => offer,
+            Err(error) => {
+                tracing::error!(call_id = self.call_id, %error, "no WebRTC offer for a call-in");
+                self.final_response(500, "Server Internal Error").await;
+                self.end(2).await;
+                return;
+            }
+        };
+        self.hub.sessions.send_to_user(
+            self.user_id,
+            None,
+            Service::CALLIN_START,
+            &CallinStart {
+                call_id: self.call_id,
+                call_type: IntOrString::Int(CALL_TYPE),
+                from: self.caller.clone(),
+                to: self.number.clone(),
+                sdp_candidate: offer,
+            },
+        );
+        tracing::info!(call_id = self.call_id, user = self.user_id, number = %self.number, caller = %self.caller, "call-in ringing");
     }
 
     async fn on_timer(&mut self, ring_deadline: Instant) {
@@ -255,6 +291,7 @@ impl Callin {
             },
             Event::Callin { session_id, status } => self.on_app(session_id, status).await,
             Event::CallinSessionClosed(session_id) => self.on_session_closed(session_id).await,
+            Event::MediaEnded(end) => self.on_media_ended(end).await,
             Event::SessionClosed | Event::Hangup | Event::Offer(_) => {}
         }
     }
@@ -332,8 +369,9 @@ impl Callin {
             }
             c::CALL_STATUS_CALLIN_STATUS_ANSWERED => {
                 self.tags = status.tags.clone();
-                self.answer(session_id).await;
-                self.mirror(session_id, code);
+                if self.answer(session_id, status.sdp_candidate.as_deref()).await {
+                    self.mirror(session_id, code);
+                }
             }
             c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP => {
                 self.mirror(session_id, code);
@@ -376,26 +414,56 @@ impl Callin {
         }
     }
 
-    async fn answer(&mut self, session_id: u64) {
-        let rtp = match UdpSocket::bind(SocketAddr::new(self.gw.local.ip(), 0)).await {
-            Ok(s) => s,
-            Err(error) => {
-                tracing::error!(%error, "cannot bind an RTP port");
-                self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
-                self.final_response(500, "Server Internal Error").await;
-                self.end(2).await;
-                return;
-            }
+    /// 506 200 from `session_id`: the app's answer goes to the WebRTC leg, the trunk gets 200 with our G.711
+    /// answer, and the bridge starts. An answer the leg refuses ends the call (500 to the trunk, 506 700 to the
+    /// sessions); returns whether the call was answered.
+    async fn answer(&mut self, session_id: u64, app_answer: Option<&str>) -> bool {
+        let applied = match (self.media.as_ref(), app_answer.filter(|s| !s.trim().is_empty())) {
+            (Some(media), Some(sdp)) => media.leg.accept_answer(sdp).await.map_err(|e| e.to_string()),
+            (None, _) => Err("no WebRTC leg".to_owned()),
+            (_, None) => Err("506 200 without sdp_candidate".to_owned()),
         };
-        let port = rtp.local_addr().map(|a| a.port()).unwrap_or(0);
-        self.rtp = Some(rtp);
-        let body = sdp::pcmu_offer(self.gw.advertise, port, rand::random::<u32>().into());
+        let port = self.media.as_ref().map_or(0, CallMedia::rtp_port);
+        let started = match (applied, self.media.as_mut()) {
+            (Ok(()), Some(media)) => media.start_bridge(&self.gw, self.carrier, self.own_events.clone()),
+            (Err(error), _) => {
+                tracing::info!(call_id = self.call_id, %error, "the app's answer cannot be used");
+                false
+            }
+            (Ok(()), None) => false,
+        };
+        if !started {
+            self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
+            self.final_response(500, "Server Internal Error").await;
+            self.end(2).await;
+            return false;
+        }
+        let body = sdp::g711_answer(self.gw.advertise, port, rand::random::<u32>().into(), self.carrier.law);
         let ok = Message::response_to(&self.invite, 200, "OK", Some(&self.local_tag))
             .with("Contact", format!("<sip:{}@{}>", self.number, self.local_hostport()))
             .with_body("application/sdp", body.into_bytes());
         self.answered_by = Some(session_id);
         self.answered_at = Some(Instant::now());
         self.send_final(ok).await;
+        true
+    }
+
+    /// The bridge gave up (no RTP from the carrier for `rtp_timeout_secs`, or the app's connection failed): an
+    /// answered call is hung up (BYE) and the sessions get 506 700.
+    async fn on_media_ended(&mut self, end: BridgeEnd) {
+        if self.ended || self.answered_by.is_none() {
+            return;
+        }
+        tracing::info!(call_id = self.call_id, ?end, "the call-in's media ended: hanging up");
+        self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
+        self.send_bye().await;
+        self.end(0).await;
+    }
+
+    async fn release_media(&mut self) {
+        if let Some(media) = self.media.take() {
+            media.release().await;
+        }
     }
 
     async fn final_response(&mut self, code: u16, reason: &str) {
@@ -454,6 +522,7 @@ impl Callin {
 
     async fn end(&mut self, log_status: i64) {
         self.ended = true;
+        self.release_media().await;
         self.linger_until = Some(Instant::now() + self.gw.t1() * 64);
         let duration =
             self.answered_at.map_or(0, |t| i64::try_from(t.elapsed().as_millis().div_ceil(1000)).unwrap_or(0));

@@ -11,10 +11,11 @@ use azstack_protocol::bodies::calls::{
     CalloutInitial, CalloutStart, CalloutStartDone, CalloutStatus, PaidCallLogEntry,
 };
 use azstack_protocol::constants::call as c;
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::call_media::{CallMedia, GATHERING_DEADLINE};
+use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
 use super::transaction::{ClientTx, TxTimer};
 use super::{AppLeg, Event, Gateway, logs, sdp, token};
@@ -46,6 +47,7 @@ pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Ide
     }
     let sip_call_id = format!("{}@azstack", token());
     let (tx, rx) = mpsc::unbounded_channel();
+    let own_events = tx.downgrade();
     let leg = AppLeg { sip_call_id: sip_call_id.clone(), session_id: session.id };
     if !gw.register(me.user_id, req.call_id, leg, tx) {
         tracing::warn!(user = me.user_id, call_id = req.call_id, "repeated 500 for a live callout dropped");
@@ -69,8 +71,8 @@ pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Ide
         cseq: 1,
         phase: Phase::AwaitingOffer,
         txs: Vec::new(),
-        app_offer: None,
-        rtp: None,
+        own_events,
+        media: None,
         sent_100: false,
         sent_183: false,
         cancel_pending: false,
@@ -144,10 +146,10 @@ struct Call {
     cseq: u32,
     phase: Phase,
     txs: Vec<ClientTx>,
-    /// The app's WebRTC offer (SDP with candidates), kept for the media part.
-    app_offer: Option<String>,
-    /// The RTP port offered to the trunk, held for the call.
-    rtp: Option<UdpSocket>,
+    /// This call's own channel (weakly: the call must not keep it open), for the bridge's reports.
+    own_events: mpsc::WeakUnboundedSender<Event>,
+    /// The RTP port offered to the trunk and the server's WebRTC leg, then the bridge.
+    media: Option<CallMedia>,
     sent_100: bool,
     sent_183: bool,
     /// 502 came before any provisional response: CANCEL with the first one.
@@ -180,6 +182,7 @@ impl Call {
                 break;
             }
         }
+        self.release_media().await;
         self.gw.unregister(self.user_id, self.req.call_id, &self.sip_call_id);
         tracing::debug!(call_id = self.req.call_id, sip_call_id = %self.sip_call_id, "callout task done");
     }
@@ -242,6 +245,7 @@ impl Call {
         match event {
             Event::Offer(sdp) => self.on_offer(sdp).await,
             Event::Hangup | Event::SessionClosed => self.on_hangup().await,
+            Event::MediaEnded(end) => self.on_media_ended(end).await,
             Event::Callin { .. } | Event::CallinSessionClosed(_) => {}
             Event::Sip(message) => match message.code() {
                 Some(code) => self.on_response(code, &message).await,
@@ -250,25 +254,32 @@ impl Call {
         }
     }
 
-    /// svc 501: dial.
+    /// svc 501: the app's offer goes to the server's WebRTC leg, then dial. An offer the leg refuses ends the call
+    /// with 503 503 before anything is sent to the trunk. (The answer is made when the carrier answers.)
     async fn on_offer(&mut self, offer: String) {
         if self.phase != Phase::AwaitingOffer {
             tracing::debug!(call_id = self.req.call_id, "repeated callout offer ignored");
             return;
         }
-        let rtp = match UdpSocket::bind(SocketAddr::new(self.gw.local.ip(), 0)).await {
-            Ok(s) => s,
+        let media = match CallMedia::open(&self.gw).await {
+            Ok(media) => media,
             Err(error) => {
-                tracing::error!(%error, "cannot bind an RTP port");
+                tracing::error!(%error, "no media for a callout");
                 self.phase = Phase::Ended;
                 self.send_status(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, None);
                 return;
             }
         };
-        let port = rtp.local_addr().map(|a| a.port()).unwrap_or(0);
-        self.rtp = Some(rtp);
-        self.app_offer = Some(offer);
-        let body = sdp::pcmu_offer(self.gw.advertise, port, rand::random::<u32>().into());
+        let port = media.rtp_port();
+        let accepted = media.leg.accept_offer(&offer).await;
+        self.media = Some(media);
+        if let Err(error) = accepted {
+            tracing::info!(call_id = self.req.call_id, %error, "the app's offer is refused");
+            self.phase = Phase::Ended;
+            self.send_status(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, None);
+            return;
+        }
+        let body = sdp::g711_offer(self.gw.advertise, port, rand::random::<u32>().into());
         let invite = self
             .base("INVITE", &self.request_uri(), &token(), 1)
             .with("Contact", self.contact())
@@ -379,9 +390,15 @@ impl Call {
                     self.balance_at_answer = Some(left);
                     self.balance_deadline = Some(now + Duration::from_secs(u64::try_from(left).unwrap_or(0)));
                 }
-                // Placeholder until the media bridge: the carrier's own answer (see the module docs).
-                let answer = String::from_utf8_lossy(&response.body).into_owned();
-                self.send_status(c::CALL_STATUS_CALLOUT_STATUS_ANSWERED, Some(answer));
+                match self.start_media(response).await {
+                    Ok(answer) => self.send_status(c::CALL_STATUS_CALLOUT_STATUS_ANSWERED, Some(answer)),
+                    Err(error) => {
+                        tracing::warn!(call_id = self.req.call_id, %error, "an answered callout has no media");
+                        self.send_bye().await;
+                        self.answered_at = None;
+                        self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, false)).await;
+                    }
+                }
             }
         }
     }
@@ -405,9 +422,41 @@ impl Call {
         self.gw.send_to_trunk(&reply).await;
     }
 
-    /// The call is over for the app: 503 (if any), balance, log row and 601. Requests still outstanding go on.
+    /// The carrier answered with `response`: the server's WebRTC answer (for 503 200) and the bridge to the
+    /// carrier's RTP.
+    async fn start_media(&mut self, response: &Message) -> Result<String, String> {
+        let carrier = sdp::carrier_media(&String::from_utf8_lossy(&response.body))
+            .ok_or("the carrier's SDP has no usable G.711 stream")?;
+        let media = self.media.as_mut().ok_or("no WebRTC leg")?;
+        let answer = media.leg.answer(GATHERING_DEADLINE).await.map_err(|e| e.to_string())?;
+        if !media.start_bridge(&self.gw, carrier, self.own_events.clone()) {
+            return Err("the bridge was already started".into());
+        }
+        Ok(answer)
+    }
+
+    /// The bridge gave up: the carrier sent no RTP for `rtp_timeout_secs`, or the app's WebRTC connection
+    /// failed. An answered call is hung up (BYE) and the app gets 503 700.
+    async fn on_media_ended(&mut self, end: BridgeEnd) {
+        if self.phase != Phase::Confirmed {
+            return;
+        }
+        tracing::info!(call_id = self.req.call_id, ?end, "the call's media ended: hanging up");
+        self.send_bye().await;
+        self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_STOP, true)).await;
+    }
+
+    async fn release_media(&mut self) {
+        if let Some(media) = self.media.take() {
+            media.release().await;
+        }
+    }
+
+    /// The call is over for the app: 503 (if any), media released, balance, log row and 601. Requests still
+    /// outstanding go on.
     async fn end(&mut self, outcome: Outcome) {
         self.phase = Phase::Ended;
+        self.release_media().await;
         self.linger_until = Some(Instant::now() + self.gw.t1() * 64);
         if let Some(code) = outcome.code {
             self.send_status(code, None);

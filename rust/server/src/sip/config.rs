@@ -19,6 +19,11 @@ pub struct SipConfig {
     /// unspecified (0.0.0.0): set it on a real host.
     #[serde(default)]
     pub advertise: Option<IpAddr>,
+    /// Address the WebRTC legs bind when it is not `advertise` itself: a host behind a 1:1 NAT binds its private
+    /// address here and announces `advertise` (its public one) in its ICE candidates. Absent: they bind
+    /// `advertise`.
+    #[serde(default)]
+    pub webrtc_bind: Option<IpAddr>,
     /// Call-in numbers (as the trunk sends them in the Request-URI user part) → azStackUserId.
     #[serde(default)]
     pub callin: BTreeMap<String, String>,
@@ -40,6 +45,13 @@ pub struct SipConfig {
     /// A callout whose offer (501) has not arrived this many seconds after 504 is dropped.
     #[serde(default = "default_offer_timeout")]
     pub offer_timeout_secs: u64,
+    /// Playout delay of the carrier's audio (the media bridge's jitter buffer), in milliseconds; rounded to
+    /// 20 ms packets.
+    #[serde(default = "default_jitter_ms")]
+    pub jitter_ms: u64,
+    /// An answered call whose carrier sent no RTP for this many seconds is hung up (BYE) as dead; 0: never.
+    #[serde(default = "default_rtp_timeout")]
+    pub rtp_timeout_secs: u64,
 }
 
 fn default_listen() -> SocketAddr {
@@ -58,6 +70,14 @@ fn default_offer_timeout() -> u64 {
     30
 }
 
+fn default_jitter_ms() -> u64 {
+    40
+}
+
+fn default_rtp_timeout() -> u64 {
+    30
+}
+
 impl SipConfig {
     /// A configuration with the defaults and the given trunk and listen address.
     pub fn new(trunk: &str, listen: SocketAddr) -> SipConfig {
@@ -65,6 +85,7 @@ impl SipConfig {
             trunk: trunk.to_owned(),
             listen,
             advertise: None,
+            webrtc_bind: None,
             callin: BTreeMap::new(),
             allowed_prefixes: Vec::new(),
             blocked_prefixes: Vec::new(),
@@ -72,6 +93,16 @@ impl SipConfig {
             t1_ms: default_t1(),
             ring_timeout_secs: default_ring_timeout(),
             offer_timeout_secs: default_offer_timeout(),
+            jitter_ms: default_jitter_ms(),
+            rtp_timeout_secs: default_rtp_timeout(),
+        }
+    }
+
+    /// The media bridge's tuning.
+    pub fn bridge_settings(&self) -> super::media::bridge::BridgeSettings {
+        super::media::bridge::BridgeSettings {
+            jitter_packets: u32::try_from(self.jitter_ms.div_ceil(20)).unwrap_or(u32::MAX).min(10),
+            inactivity: (self.rtp_timeout_secs > 0).then(|| std::time::Duration::from_secs(self.rtp_timeout_secs)),
         }
     }
 

@@ -1,21 +1,25 @@
 //! The SIP gateway: the server's side of callouts (svc 500–504, 610, 601) towards a SIP trunk and of call-ins from
-//! it (505/506/508; PROTOCOL.md §5.4–§5.5, D13; issue 5). This part is the **signalling** only; the media bridge
-//! (the server's WebRTC leg ↔ RTP/PCMU with transcoding) is a later part.
+//! it (505/506/508; PROTOCOL.md §5.4–§5.5, D13; issue 5): the signalling, and the media bridge between the app's
+//! WebRTC audio and the carrier's RTP ([`media`]).
 //!
 //! # What it does
 //!
 //! With a `[sip]` section (a trunk URI) in the configuration, `crate::calls` hands svc 500/501/502 to
 //! [`Gateway`] instead of answering 610 402/−4. For a 500 the gateway checks the numbers (destination digits and
 //! prefixes: −5; caller id: 404/−6) and the user's balance (−4), then answers 610 `{status: 100, chargingError: 0}`
-//! and 504. When the app's offer arrives (501) it sends an INVITE to the trunk whose SDP offers PCMU/8000 on an RTP
-//! port the server really holds (a bound UDP socket kept for the call); the app's WebRTC SDP is kept in the call for
-//! the media part. SIP responses become svc 503 codes exactly as the §5.4 table says: 100 → 100, 180/183 → 183 (each
-//! sent once), 200 → 200, 403, 408, 480, 486, 487 and 503 as they are, any other unsuccessful final response → 486,
-//! and a transaction time-out (Timer B) → 408.
+//! and 504. When the app's offer arrives (501: WebRTC SDP with its candidates inline) the call's task opens the
+//! server's own WebRTC leg and applies the offer; an offer the leg refuses ends the call at once with 503 503,
+//! before anything reaches the trunk. Then it sends an INVITE to the trunk whose SDP
+//! offers PCMU and PCMA (8 kHz, 20 ms) on an RTP port the call holds. SIP responses become svc 503 codes exactly
+//! as the §5.4 table says: 100 → 100, 180/183 → 183 (each sent once), 200 → 200, 403, 408, 480, 486, 487 and 503
+//! as they are, any other unsuccessful final response → 486, and a transaction time-out (Timer B) → 408.
 //!
-//! **The 503 200's `sdp_candidate` is a placeholder**: it carries the carrier's SDP answer verbatim (PCMU over plain
-//! RTP). A WebRTC peer cannot use it (no ICE credentials, no DTLS fingerprint); giving the app the answer of the
-//! server's own WebRTC leg is the media part's job. No audio flows through the server yet.
+//! On the trunk's 200 the gateway reads the carrier's SDP (its RTP address and the G.711 law it chose), makes the
+//! leg's answer, waiting for its ICE gathering to complete (host candidates on the advertised address:
+//! milliseconds; at most 5 s), starts the call's **bridge** and sends 503 200 whose `sdp_candidate` is that answer
+//! with its candidates. The answer is made only now, not at 501, because ICE starts with it: checks started while
+//! the carrier rings would time out (about 30 s) on a long ring. A 200 without a usable G.711 stream is hung up
+//! (BYE) and reported 503.
 //!
 //! A 502 from the app cancels the INVITE while it is early (CANCEL, then ACK of the 487) or ends the dialog (BYE)
 //! once answered. A 502 before any provisional response is remembered and the CANCEL goes out with the first
@@ -23,17 +27,30 @@
 //! from the trunk is answered 200 and reported as 503 700. With a balance configured, an answered call is hung up
 //! (BYE) when the user's remaining seconds run out, and the app gets 503 702. A call still ringing after
 //! `ring_timeout_secs` is cancelled and reported 480. When the session that started a callout closes, the call is
-//! hung up as if it had sent 502.
+//! hung up as if it had sent 502. An answered call whose carrier sent no RTP for `rtp_timeout_secs` (default 30),
+//! or whose WebRTC connection failed, is hung up (BYE) and reported 503 700.
 //!
 //! Every call that reached the trunk leaves a paid call log row (§11.1: `callType` 1, `status` 0 answered with its
 //! duration in whole seconds rounded up, 1 busy/rejected, 2 anything else) and a 601 push to all the user's sessions;
 //! 509 lists the rows.
 //!
-//! **Call-in** ([`callin`]): an INVITE for a number of `[sip.callin]` rings every session of the mapped user (505,
-//! whose `sdp_candidate` is for now the carrier's offer verbatim — the same kind of placeholder as above); the
-//! sessions' 506 become 180, 200 (PCMU offer on a held RTP port), 603, 480 or 486 towards the trunk, with 508 to
-//! the other sessions; CANCEL and BYE from the trunk become 506 702 and 700. Unknown numbers get 404, a user with no
-//! session 480 (no push service yet, OQ-24).
+//! **Call-in** ([`callin`]): an INVITE for a number of `[sip.callin]` whose SDP offers PCMU or PCMA (else 488) makes
+//! a call task, which first makes the server's WebRTC offer (gathering complete) and then rings every session of
+//! the mapped user with it (505). The sessions' 506 become 180, 200, 603, 480 or 486 towards the trunk, with 508
+//! to the other sessions; a 506 200 carries the app's answer, which the leg applies before the trunk gets 200
+//! (G.711 answer on the call's RTP port, the law the carrier offered first) and the bridge starts. CANCEL and BYE
+//! from the trunk become 506 702 and 700; a dead carrier or failed connection after answer, BYE and 506 700.
+//! Unknown numbers get 404, a user with no session 480 (no push service yet, OQ-24).
+//!
+//! # Media
+//!
+//! The carrier speaks G.711 over plain RTP at 8 kHz; the app speaks Opus at 48 kHz over DTLS-SRTP. The server's
+//! WebRTC leg ([`media::webrtc_leg`]) terminates the app's side (audio only, Opus payload type 111, one UDP socket
+//! on the advertised IP, host candidates only); the bridge task ([`media::bridge`]) transcodes: carrier RTP →
+//! jitter buffer (40 ms) → G.711 decode → 8 → 48 kHz → Opus → the leg's track, every 20 ms; the app's Opus RTP →
+//! decode → 48 → 8 kHz → G.711 → RTP to the carrier's SDP address, 20 ms per packet. RTP from any other address or
+//! with another payload type is ignored. The call's end, whichever side or timer causes it, stops the bridge and
+//! closes the peer connection; the RTP socket goes with the bridge task.
 //!
 //! # States of a callout
 //!
@@ -44,13 +61,17 @@
 //! # Tasks
 //!
 //! * one receive task ([`transport`]) reads the UDP socket, parses each datagram ([`message`]) and routes it by
-//!   Call-ID to its call; a new INVITE starts a call-in (a config look-up and one query, then its task takes
-//!   over), other requests for no known dialog get 481 (ACK is dropped), OPTIONS gets 200, malformed datagrams
-//!   are dropped and requests missing a mandatory header get 400. Nothing on this path can panic or block on a
-//!   call.
-//! * one task per call ([`callout`], [`callin`]) owns that call's state, its retransmission timers ([`transaction`]) and its RTP
-//!   socket; it gets SIP messages and app events (offer, hang-up, session closed) through a channel, so the socket
-//!   reader and the Socket.IO handlers never wait for it.
+//!   Call-ID to its call; a new INVITE starts a call-in (a config look-up, an SDP check and one query, then its
+//!   task takes over), other requests for no known dialog get 481 (ACK is dropped), OPTIONS gets 200, malformed
+//!   datagrams are dropped and requests missing a mandatory header get 400. Nothing on this path can panic or
+//!   block on a call.
+//! * one task per call ([`callout`], [`callin`]) owns that call's state, its retransmission timers
+//!   ([`transaction`]) and its media ([`call_media`]: the RTP socket and WebRTC leg, then the bridge); it gets SIP
+//!   messages, app events (offer, hang-up, session closed) and the bridge's report through a channel, so the socket
+//!   reader and the Socket.IO handlers never wait for it. Making the WebRTC answer or offer (gathering) happens in
+//!   that task; events arriving meanwhile wait in its channel.
+//! * one bridge task per answered call ([`media::bridge`]) moves the audio; webrtc-rs runs its own driver task per
+//!   peer connection.
 //!
 //! # The SIP message crate
 //!
@@ -64,20 +85,27 @@
 //!
 //! # Not done yet
 //!
-//! * the media bridge (no audio flows; the SDP placeholders above);
+//! * media: DTMF (RFC 4733 telephone-event is neither offered nor passed on), RTCP with the carrier, early media
+//!   (183 with SDP is not played to the app), comfort noise; a server behind a NAT other than 1:1 (the leg has
+//!   host candidates only: `webrtc_bind` covers a 1:1 NAT by announcing `advertise`, untested through a real NAT;
+//!   anything else needs a TURN relay); symmetric-RTP learning of a carrier behind NAT (RTP must come from the
+//!   address in its SDP);
+//! * offer-less INVITEs (answered 488), re-INVITEs (answered 488, so no hold or codec change);
 //! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that
-//!   is the next hop); re-INVITEs (answered 488); authentication challenges from the trunk (401/407 end the call
-//!   as 486); final responses retransmitted after a call ended are not acknowledged again;
+//!   is the next hop); authentication challenges from the trunk (401/407 end the call as 486); final responses
+//!   retransmitted after a call ended are not acknowledged again;
 //! * call-in to a user with no session (push, OQ-24): answered 480 at once;
 //! * a session lost without an explicit disconnect gets no grace period (OQ-5) in gateway calls: its callout or
 //!   answered call-in hangs up at once.
 
+mod call_media;
 pub mod callin;
 pub mod callout;
 pub mod config;
 mod logs;
+pub mod media;
 pub mod message;
-mod sdp;
+pub mod sdp;
 pub mod transaction;
 mod transport;
 
@@ -121,6 +149,8 @@ pub(crate) enum Event {
     CallinSessionClosed(u64),
     /// svc 506 from a session of the call-in's user.
     Callin { session_id: u64, status: azstack_protocol::bodies::calls::CallinStatus },
+    /// The call's media bridge ended on its own (the carrier went silent, the WebRTC connection failed).
+    MediaEnded(media::bridge::BridgeEnd),
 }
 
 /// A callout as the app side knows it.

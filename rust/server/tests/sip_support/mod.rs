@@ -85,7 +85,12 @@ impl Carrier {
 
     /// Starts `sipp` as the calling side: scenario `NAME` calls `service` (the called number) at `gateway`.
     pub fn call(scenario: &str, gateway: std::net::SocketAddr, service: &str) -> Carrier {
-        Carrier::spawn(scenario, &[], &[gateway.to_string(), "-s".into(), service.into()])
+        Carrier::call_with(scenario, gateway, service, &[])
+    }
+
+    /// Like [`Carrier::call`], with `keys` as in [`Carrier::start`].
+    pub fn call_with(scenario: &str, gateway: std::net::SocketAddr, service: &str, keys: &[(&str, &str)]) -> Carrier {
+        Carrier::spawn(scenario, keys, &[gateway.to_string(), "-s".into(), service.into()])
     }
 
     fn spawn(scenario: &str, keys: &[(&str, &str)], extra: &[String]) -> Carrier {
@@ -154,9 +159,30 @@ pub async fn start_callout(client: &mut TestClient, call_id: i64, to: &str) -> V
     initial
 }
 
-/// A WebRTC-like offer as the app sends it in 501 (SDP with appended candidate lines).
-pub const APP_OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n\
-    c=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\na=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\r\n";
+/// A WebRTC offer as the app sends it in 501 (SDP with appended candidate lines): well-formed (ICE credentials,
+/// DTLS fingerprint, Opus), so the gateway's WebRTC leg answers it, but its one candidate (port 9) never answers,
+/// so no media flows. For tests of the signalling; the media tests use a real peer
+/// ([`azstack_server::testkit::app_peer`]).
+pub const APP_OFFER: &str = "v=0\r\no=- 4215775240449105457 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+    a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:Rw2q\r\n\
+    a=ice-pwd:4Zl1fWqvS0Yq8vX2pQ7dJ3kT\r\n\
+    a=fingerprint:sha-256 3A:1B:7C:52:9D:0E:6F:A1:B2:C3:D4:E5:F6:07:18:29:3A:4B:5C:6D:7E:8F:90:A1:B2:C3:D4:E5:F6:07:18:29\r\n\
+    a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n\
+    a=fmtp:111 minptime=10;useinbandfec=1\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n";
+
+/// The same, as the answer to the gateway's call-in offer (506 200).
+pub const APP_ANSWER: &str = "v=0\r\no=- 4215775240449105458 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+    a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:Rw2r\r\n\
+    a=ice-pwd:4Zl1fWqvS0Yq8vX2pQ7dJ3kU\r\n\
+    a=fingerprint:sha-256 3A:1B:7C:52:9D:0E:6F:A1:B2:C3:D4:E5:F6:07:18:29:3A:4B:5C:6D:7E:8F:90:A1:B2:C3:D4:E5:F6:07:18:29\r\n\
+    a=setup:active\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n\
+    a=fmtp:111 minptime=10;useinbandfec=1\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n";
+
+/// Whether `sdp` is a WebRTC description of the gateway's leg: DTLS fingerprint, ICE credentials, Opus and at
+/// least one host candidate on 127.0.0.1.
+pub fn is_gateway_webrtc_sdp(sdp: &str) -> bool {
+    ["a=fingerprint:", "a=ice-ufrag:", "opus/48000/2", "a=candidate:", " 127.0.0.1 "].iter().all(|p| sdp.contains(p))
+}
 
 /// 501 for `call_id`.
 pub fn send_offer(client: &TestClient, call_id: i64, to: &str) {

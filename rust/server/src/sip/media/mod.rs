@@ -1,0 +1,42 @@
+//! The media bridge of the SIP gateway: audio between the app's WebRTC (Opus/48000 over DTLS-SRTP) and the
+//! carrier's plain RTP (G.711 at 8 kHz), transcoded in the server.
+//!
+//! One idea per file:
+//!
+//! * [`g711`]: μ-law and A-law, encode and decode;
+//! * [`resample`]: 48 kHz ↔ 8 kHz with a polyphase FIR low-pass (no aliasing, no images);
+//! * [`rtp`]: RTP headers with the carrier, parse (never panics) and write, and an outgoing stream's counters;
+//! * [`jitter`]: the carrier's packets in order, played out after a fixed delay, with late, duplicate and
+//!   missing packets handled and bounded memory;
+//! * [`opus_codec`]: Opus frames for the WebRTC side;
+//! * [`webrtc_leg`]: the server's own peer connection per call (answer for a callout, offer for a call-in);
+//! * [`bridge`]: the per-call task that moves audio both ways and reports a dead carrier or failed connection;
+//! * [`tone`]: sine and Goertzel, for tests and the bench.
+//!
+//! The call tasks ([`super::callout`], [`super::callin`]) own the leg and the bridge; the module docs of
+//! [`super`] describe when each is made and torn down.
+
+pub mod bridge;
+pub mod g711;
+pub mod jitter;
+pub mod opus_codec;
+pub mod resample;
+pub mod rtp;
+pub mod tone;
+pub mod webrtc_leg;
+
+/// Samples in one 20 ms G.711 packet (8 kHz).
+pub const PACKET: usize = 160;
+
+/// Why a media piece could not be made or used.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("codec: {0}")]
+    Codec(String),
+    #[error("webrtc: {0}")]
+    Webrtc(String),
+    #[error("the peer connection has no local description")]
+    NoDescription,
+    #[error("ICE gathering found no candidate")]
+    NoCandidate,
+}

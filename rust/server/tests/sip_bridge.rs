@@ -1,0 +1,188 @@
+//! The media bridge against real ends: SIPp plays the carrier's signalling (`tests/sip/bridge_callout.xml`,
+//! `callin_bridge_carrier_bye.xml`) with an SDP that points at an RTP socket this test owns
+//! ([`RtpCarrier`]: it sends a 1 kHz G.711 tone and listens for 440 Hz), and the app is a real webrtc-rs peer
+//! ([`AppPeer`]: it sends 440 Hz with Opus and listens for 1 kHz) that signals through the wire protocol. Each
+//! test checks that both ends hear at least a second of the other's tone, dominant over their own, and that the
+//! call's end releases everything.
+
+mod sip_support;
+
+use std::time::Duration;
+
+use azstack_protocol::Service;
+use azstack_server::sip::media::g711::Law;
+use azstack_server::testkit::app_peer::AppPeer;
+use azstack_server::testkit::rtp_carrier::RtpCarrier;
+use azstack_server::testkit::{TestClient, TestServer};
+use serde_json::{Value, json};
+use sip_support::*;
+
+const TO: &str = "+84901234567";
+const NUMBER: &str = "+842873001234";
+const APP_HZ: f64 = 440.0;
+const CARRIER_HZ: f64 = 1000.0;
+/// One second of 20 ms frames.
+const ONE_SECOND: u64 = 50;
+/// How long the tones may take to be heard (ICE, DTLS and the jitter buffer included).
+const HEARD_WITHIN: Duration = Duration::from_secs(8);
+const IDLE_WITHIN: Duration = Duration::from_secs(10);
+
+fn localhost() -> std::net::IpAddr {
+    "127.0.0.1".parse().unwrap()
+}
+
+/// Both ends hear the other's tone for a second.
+async fn both_tones(app: &AppPeer, carrier: &RtpCarrier) {
+    let app_heard = app.heard.wait_for(ONE_SECOND, HEARD_WITHIN).await;
+    let carrier_heard = carrier.heard.wait_for(ONE_SECOND, HEARD_WITHIN).await;
+    eprintln!(
+        "app: 1 kHz in {}/{} frames; carrier: 440 Hz in {}/{} frames",
+        app.heard.tone_frames(),
+        app.heard.frames(),
+        carrier.heard.tone_frames(),
+        carrier.heard.frames()
+    );
+    assert!(
+        app_heard && carrier_heard,
+        "app heard 1 kHz in {}/{} frames, carrier heard 440 Hz in {}/{} frames ({} RTP packets)",
+        app.heard.tone_frames(),
+        app.heard.frames(),
+        carrier.heard.tone_frames(),
+        carrier.heard.frames(),
+        carrier.packets_received()
+    );
+}
+
+/// After the call is gone, the gateway sends the carrier nothing more (its RTP socket and task are gone).
+async fn media_released(server: &TestServer, carrier: &RtpCarrier) {
+    let gw = server.server.hub.sip.clone().unwrap();
+    assert!(gw.idle_within(IDLE_WITHIN).await, "the call is gone");
+    let before = carrier.packets_received();
+    // Not a synchronisation: a window in which nothing may arrive.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(carrier.packets_received(), before, "RTP after the call ended");
+}
+
+async fn callout_with(law: Law, codec: &str, call_id: i64) {
+    let media = RtpCarrier::start(law, CARRIER_HZ, APP_HZ, CARRIER_HZ).await;
+    let port = media.address.port().to_string();
+    let pt = law.payload_type().to_string();
+    let sipp = Carrier::start(
+        "bridge_callout.xml",
+        &[("carrier_rtp_port", &port), ("carrier_pt", &pt), ("carrier_codec", codec)],
+    );
+    let server = server_for(&sipp.uri(), |_| {}).await;
+    let mut alice = server.login("alice").await;
+    let initial = start_callout(&mut alice, call_id, TO).await;
+    assert_eq!(initial["status"], 100);
+    let app = AppPeer::new(localhost(), APP_HZ, CARRIER_HZ, APP_HZ).await;
+    let offer = app.offer().await;
+    alice.send(Service::CALLOUT_DATA_SEND, &json!({"callId": call_id, "to": TO, "sdp_candidate": offer}));
+    let mut codes = Vec::new();
+    let answered = loop {
+        let status = next_status(&mut alice, call_id).await;
+        codes.push(status["code"].as_i64().unwrap());
+        if status["code"] == 200 {
+            break status;
+        }
+    };
+    assert_eq!(codes, [100, 183, 200]);
+    let answer = answered["sdp_candidate"].as_str().unwrap();
+    assert!(is_gateway_webrtc_sdp(answer), "{answer}");
+    app.accept_answer(answer).await;
+    app.start_sending().await;
+    both_tones(&app, &media).await;
+
+    alice.send(Service::CALLOUT_STOP_SEND, &json!({"callId": call_id, "to": TO}));
+    let entry = log_push(&mut alice, call_id).await;
+    assert_eq!(entry["status"], 0);
+    assert!(entry["duration"].as_i64().unwrap() >= 1, "{entry}");
+    let result = sipp.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["INVITE", "ACK", "BYE"]);
+    media_released(&server, &media).await;
+    app.close().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callout_carries_audio_both_ways_with_pcmu() {
+    callout_with(Law::Mu, "PCMU", 31).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callout_carries_audio_both_ways_with_pcma() {
+    callout_with(Law::A, "PCMA", 32).await;
+}
+
+/// 505 on `bob`, answered with the app peer's answer (506 183, then 200).
+async fn answer_callin(bob: &mut TestClient, app: &AppPeer) -> Value {
+    let start = bob.recv(Service::CALLIN_START).await.expect("505");
+    let offer = start["sdp_candidate"].as_str().unwrap();
+    assert!(is_gateway_webrtc_sdp(offer), "{offer}");
+    let answer = app.answer(offer).await;
+    let body = |code: i64, sdp: Option<&str>| {
+        let mut b = json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
+                           "phonenumber": start["to"], "code": code});
+        if let Some(sdp) = sdp {
+            b["sdp_candidate"] = json!(sdp);
+        }
+        b
+    };
+    bob.send(Service::CALLIN_STATUS_CHANGED, &body(183, None));
+    bob.send(Service::CALLIN_STATUS_CHANGED, &body(200, Some(&answer)));
+    start
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callin_carries_audio_both_ways_until_the_carrier_hangs_up() {
+    let media = RtpCarrier::start(Law::Mu, CARRIER_HZ, APP_HZ, CARRIER_HZ).await;
+    let server = server_for("sip:127.0.0.1:9", |sip| {
+        sip.callin.insert(NUMBER.into(), "bob".into());
+    })
+    .await;
+    let mut bob = server.login("bob").await;
+    let gateway = server.server.hub.sip.as_ref().unwrap().local_addr();
+    let port = media.address.port().to_string();
+    let sipp = Carrier::call_with("callin_bridge_carrier_bye.xml", gateway, NUMBER, &[("carrier_rtp_port", &port)]);
+    let app = AppPeer::new(localhost(), APP_HZ, CARRIER_HZ, APP_HZ).await;
+    let start = answer_callin(&mut bob, &app).await;
+    app.start_sending().await;
+    both_tones(&app, &media).await;
+
+    // The carrier hangs up (after its talk time): 506 700.
+    let call_id = start["callId"].clone();
+    let stop = bob.recv_where(Service::CALLIN_STATUS_CHANGED, |b| b["callId"] == call_id).await.expect("506");
+    assert_eq!(stop["code"], 700);
+    let entry = log_push(&mut bob, call_id.as_i64().unwrap()).await;
+    assert_eq!(entry["status"], 0);
+    let result = sipp.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200"]);
+    media_released(&server, &media).await;
+    app.close().await;
+    server.shutdown().await;
+}
+
+/// An answered callout whose carrier sends no RTP is hung up after `rtp_timeout_secs`: BYE and 503 700.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_carrier_is_hung_up() {
+    // A socket that never sends (and is never sent a tone back, as it learns no peer).
+    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let sipp = Carrier::start(
+        "bridge_callout.xml",
+        &[("carrier_rtp_port", &port), ("carrier_pt", "0"), ("carrier_codec", "PCMU")],
+    );
+    let server = server_for(&sipp.uri(), |sip| sip.rtp_timeout_secs = 1).await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, 41, TO).await;
+    send_offer(&alice, 41, TO);
+    assert_eq!(codes_until(&mut alice, 41, &[700]).await, [100, 183, 200, 700]);
+    assert_eq!(log_push(&mut alice, 41).await["status"], 0);
+    let result = sipp.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["INVITE", "ACK", "BYE"]);
+    assert!(server.server.hub.sip.as_ref().unwrap().idle_within(IDLE_WITHIN).await);
+    server.shutdown().await;
+}
