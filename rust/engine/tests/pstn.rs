@@ -8,9 +8,12 @@ mod common;
 mod sip_support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use azstack_engine::media::synthetic::{AudioStats, SyntheticDevices};
+use azstack_server::sip::media::g711::Law;
 use azstack_server::testkit::TestServer;
+use azstack_server::testkit::rtp_carrier::RtpCarrier;
 use common::{DEADLINE, Peer, Target};
 use serde_json::{Value, json};
 use sip_support::{Carrier, server_for};
@@ -18,6 +21,11 @@ use sip_support::{Carrier, server_for};
 const NUMBER: &str = "+842873001234";
 const CALLER: &str = "+84909876543";
 const DIALLED: &str = "+84901234567";
+/// The synthetic microphone's tone, and the tone the carrier's media end plays.
+const APP_HZ: f64 = 440.0;
+const CARRIER_HZ: f64 = 1000.0;
+/// How long the tones may take to be heard through the bridge (ICE, DTLS and the jitter buffer included).
+const HEARD_WITHIN: Duration = Duration::from_secs(8);
 
 /// A logged-in engine with synthetic devices whose received audio is counted.
 struct Side {
@@ -48,6 +56,18 @@ impl Side {
         assert_eq!(left, Ok(()), "call resources still held");
         assert_eq!(self.peer.engine.current_call(), None);
     }
+}
+
+/// The carrier's media end hears a second of the app's tone, and the app hears the carrier's (loud audio).
+async fn tones_both_ways(side: &Side, media: &RtpCarrier) {
+    assert!(
+        media.heard.wait_for(50, HEARD_WITHIN).await,
+        "the carrier heard 440 Hz in {}/{} frames",
+        media.heard.tone_frames(),
+        media.heard.frames()
+    );
+    let heard = side.audio.wait_for(HEARD_WITHIN, |s| s.loud_chunks >= 25).await;
+    assert!(heard.is_ok(), "the app did not hear the carrier: {heard:?}");
 }
 
 fn unexpected(message: &str) -> (String, String) {
@@ -219,4 +239,64 @@ async fn callin_while_in_a_free_call_is_answered_busy() {
     alice.released().await;
     bob.peer.event_where("onFreeCallStatusChanged", |_, r| r["status"] == 700).await;
     bob.released().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callout_answered_carries_audio_both_ways_until_the_app_hangs_up() {
+    let media = RtpCarrier::start(Law::Mu, CARRIER_HZ, APP_HZ, CARRIER_HZ).await;
+    let port = media.address.port().to_string();
+    let sipp = Carrier::start(
+        "bridge_callout.xml",
+        &[("carrier_rtp_port", &port), ("carrier_pt", "0"), ("carrier_codec", "PCMU")],
+    );
+    let server = server_with_trunk(&sipp).await;
+    let mut alice = Side::login(&server, "alice").await;
+
+    assert_eq!(alice.peer.ok("startCallout", json!({"toPhoneNumber": DIALLED})).await, Value::Null);
+    assert_eq!(
+        alice.callout_status(200).await,
+        json!({"status": 200, "message": "Callout status changed to answered"})
+    );
+    assert_eq!(alice.peer.engine.current_call().map(|c| c.status), Some(200));
+    tones_both_ways(&alice, &media).await;
+    // Mute: the carrier hears the tone no more.
+    assert_eq!(alice.peer.ok("toggleAudioState", json!({"state": 0})).await, json!({"audioState": 0}));
+    media.heard.reset();
+    assert!(!media.heard.wait_for(10, Duration::from_secs(1)).await, "the carrier still hears the muted app");
+    assert_eq!(alice.peer.ok("toggleAudioState", json!({"state": 1})).await, json!({"audioState": 1}));
+    assert!(media.heard.wait_for(10, HEARD_WITHIN).await, "the carrier hears the app again");
+
+    assert_eq!(alice.peer.ok("stopCallout", json!({})).await, Value::Null);
+    alice.released().await;
+    let result = sipp.finish().await;
+    assert!(result.success, "{}", result.errors);
+    assert!(result.received_kinds().contains(&"BYE".to_owned()), "{:?}", result.received_kinds());
+    let log = alice.peer.event("onPaidCallLogReturn").await;
+    assert_eq!(log["callStatus"], 0, "answered: {log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callin_answered_carries_audio_both_ways_until_the_carrier_hangs_up() {
+    let server = server_for("sip:127.0.0.1:9", |sip| {
+        sip.callin.insert(NUMBER.into(), "bob".into());
+    })
+    .await;
+    let mut bob = Side::login(&server, "bob").await;
+    let media = RtpCarrier::start(Law::Mu, CARRIER_HZ, APP_HZ, CARRIER_HZ).await;
+    let port = media.address.port().to_string();
+    let sipp =
+        Carrier::call_with("callin_bridge_carrier_bye.xml", gateway(&server), NUMBER, &[("carrier_rtp_port", &port)]);
+
+    bob.peer.event("onCallinStart").await;
+    assert_eq!(bob.peer.ok("answerCallin", json!({"tags": "desk"})).await, Value::Null);
+    assert_eq!(bob.peer.engine.current_call().map(|c| c.status), Some(200));
+    tones_both_ways(&bob, &media).await;
+    // The carrier hangs up after its 9 s.
+    let stop = bob.peer.event_where("onCallinStatusChanged", |_, r| r["status"] == 700).await.1;
+    assert_eq!(stop, json!({"status": 700, "message": "Callin status changed to stop, callin end"}));
+    bob.released().await;
+    let result = sipp.finish().await;
+    assert!(result.success, "{}", result.errors);
+    let log = bob.peer.event("onPaidCallLogReturn").await;
+    assert_eq!((log["callStatus"].clone(), log["tags"].clone()), (json!(0), json!("desk")), "{log}");
 }
