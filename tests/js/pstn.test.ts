@@ -4,10 +4,15 @@
  * real SIPp process (Debian's `sip-tester`) started by the test as the telephone carrier on 127.0.0.1 (PROTOCOL.md
  * §3.9–§3.14, §3.18, §4.4, §5.4, §5.5). The scenarios are the server's SIP test scenarios (rust/server/tests/sip).
  *
+ * Answered calls carry audio through the server's media bridge (WebRTC/Opus ↔ RTP/G.711): SIPp's RTP echo
+ * (`-rtp_echo`) sends the app's own tone back, so the app hears it only if audio crossed the bridge both ways, and
+ * hears silence while it is muted.
+ *
  * Environment (scripts/test sets it and starts the dev server to match): AZSTACK_SIP_TRUNK_PORT (the dev server's
  * `--sip-trunk sip:127.0.0.1:PORT`: where SIPp listens as the carrier of callouts), AZSTACK_SIP_GATEWAY (its
- * `--sip-listen` address: where SIPp sends call-ins), AZSTACK_CALLIN_NUMBER and AZSTACK_CALLIN_USER (its `--callin
- * NUMBER=USER`) and AZSTACK_SIP_SCENARIOS (the scenario directory).
+ * `--sip-listen` address: where SIPp sends call-ins), AZSTACK_SIP_MEDIA_PORT (a free UDP port for SIPp's RTP echo,
+ * with the port two above it), AZSTACK_CALLIN_NUMBER and AZSTACK_CALLIN_USER (its `--callin NUMBER=USER`) and
+ * AZSTACK_SIP_SCENARIOS (the scenario directory).
  */
 import { callConstants, type DelegateName } from 'azstack-react-native';
 import { AssertionError, any, assert, assertEqual, deepEqual, run, test } from './harness';
@@ -24,6 +29,7 @@ function env(name: string): string {
 
 const TRUNK_PORT = env('AZSTACK_SIP_TRUNK_PORT');
 const GATEWAY = env('AZSTACK_SIP_GATEWAY');
+const MEDIA_PORT = env('AZSTACK_SIP_MEDIA_PORT');
 const CALLIN_NUMBER = env('AZSTACK_CALLIN_NUMBER');
 const CALLIN_USER = env('AZSTACK_CALLIN_USER');
 const SCENARIOS = env('AZSTACK_SIP_SCENARIOS');
@@ -59,14 +65,14 @@ class Carrier {
     return new Carrier(host.spawn(['sipp', ...args, '-sf', `${SCENARIOS}/${scenario}`, ...common]));
   }
 
-  /** The carrier of callouts: listens on the trunk port; with `echo`, it sends back the RTP it receives. */
-  static trunk(scenario: string, options: { echo?: boolean } = {}): Carrier {
-    return Carrier.spawn(scenario, ['-p', TRUNK_PORT, ...(options.echo ? ['-rtp_echo', '-mp', '0'] : [])]);
+  /** The carrier of callouts: listens on the trunk port. */
+  static trunk(scenario: string, args: string[] = []): Carrier {
+    return Carrier.spawn(scenario, ['-p', TRUNK_PORT, ...args]);
   }
 
   /** A carrier calling `CALLIN_NUMBER` at the gateway. */
-  static callin(scenario: string): Carrier {
-    return Carrier.spawn(scenario, [GATEWAY, '-s', CALLIN_NUMBER, '-p', '0']);
+  static callin(scenario: string, args: string[] = []): Carrier {
+    return Carrier.spawn(scenario, [GATEWAY, '-s', CALLIN_NUMBER, '-p', '0', ...args]);
   }
 
   /** Waits for SIPp to end; its exit code (0: the scenario ran as written). */
@@ -77,6 +83,14 @@ class Carrier {
 
 async function carrierSucceeded(carrier: Carrier): Promise<void> {
   assertEqual(await carrier.finished(), 0, 'SIPp ran its scenario as written (exit code)');
+}
+
+/** SIPp answers with its media on MEDIA_PORT and echoes the RTP it receives there (the bridge scenarios' keys). */
+const ECHO = ['-rtp_echo', '-mp', MEDIA_PORT, '-key', 'carrier_rtp_port', MEDIA_PORT, '-key', 'carrier_pt', '0', '-key', 'carrier_codec', 'PCMU'];
+
+/** Waits until the app heard `packets` more loud audio packets than `from`. */
+function hears(s: Side, packets: number, from = host.audioStats(s.core).loudPackets) {
+  return eventually('the app hears its tone come back through the bridge', () => host.audioStats(s.core), (a) => a.loudPackets >= from + packets);
 }
 
 const CALLOUT_RINGING = { status: 183, message: 'Callout status changed to ringing' };
@@ -184,6 +198,49 @@ test('call-in: the carrier gives up while it rings, then a call-in nobody answer
   assertEqual(await bob.core.notAnsweredCallin({}), null, 'notAnsweredCallin');
   await carrierSucceeded(carrier);
   await released(before);
+  await bob.core.disconnect();
+});
+
+test('callout answered: audio crosses the bridge both ways, a mute is heard as silence, the app hangs up', async () => {
+  const alice = await side(uniqueUserId('alice'));
+  const before = baseline();
+  const carrier = Carrier.trunk('bridge_callout.xml', ECHO);
+  assertEqual(await alice.core.startCallout({ toPhoneNumber: DIALLED }), null, 'startCallout');
+  deepEqual(
+    await alice.events.next('onCalloutStatusChanged', (r) => r.status === callConstants.CALL_STATUS_CALLOUT_STATUS_ANSWERED),
+    { status: 200, message: 'Callout status changed to answered' },
+    'answered',
+  );
+  await hears(alice, 25);
+  deepEqual(await alice.core.toggleAudioState({ state: callConstants.CALL_WEBRTC_AUDIO_STATE_OFF }), { audioState: 0 }, 'mute');
+  const silentFrom = host.audioStats(alice.core).silentPackets;
+  await eventually('the echo falls silent', () => host.audioStats(alice.core), (a) => a.silentPackets >= silentFrom + 10 && a.level < 0.01);
+  deepEqual(await alice.core.toggleAudioState({}), { audioState: 1 }, 'unmute');
+  await hears(alice, 10);
+  assertEqual(await alice.core.stopCallout({}), null, 'stopCallout');
+  await carrierSucceeded(carrier);
+  await released(before);
+  const log = await alice.events.next('onPaidCallLogReturn');
+  assertEqual(log.callStatus, callConstants.CALL_PAID_LOG_CALL_STATUS_ANSWERED, 'logged as answered');
+  await alice.core.disconnect();
+});
+
+test('call-in answered: audio crosses the bridge both ways until the carrier hangs up', async () => {
+  const bob = await side(CALLIN_USER);
+  const before = baseline();
+  const carrier = Carrier.callin('callin_bridge_carrier_bye.xml', ECHO);
+  deepEqual(await bob.events.next('onCallinStart'), { fromPhoneNumber: CALLER, toPhoneNumber: CALLIN_NUMBER }, 'rings');
+  assertEqual(await bob.core.answerCallin({ tags: 'desk' }), null, 'answerCallin');
+  await hears(bob, 25);
+  deepEqual(
+    await bob.events.next('onCallinStatusChanged', () => true, 15_000),
+    { status: 700, message: 'Callin status changed to stop, callin end' },
+    'the carrier hung up',
+  );
+  await carrierSucceeded(carrier);
+  await released(before);
+  const log = await bob.events.next('onPaidCallLogReturn');
+  deepEqual([log.callStatus, log.tags], [0, 'desk'], 'logged as answered, with the tags');
   await bob.core.disconnect();
 });
 
