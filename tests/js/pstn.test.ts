@@ -201,6 +201,74 @@ test('call-in: the carrier gives up while it rings, then a call-in nobody answer
   await bob.core.disconnect();
 });
 
+test('callout refused by the carrier: rejected, not answered, unavailable, no signal; each ends the call', async () => {
+  const alice = await side(uniqueUserId('alice'));
+  const before = baseline();
+  const outcomes: [string, number, string][] = [
+    ['fail_403.xml', callConstants.CALL_STATUS_CALLOUT_STATUS_REJECTED, 'rejected'],
+    ['fail_480.xml', callConstants.CALL_STATUS_CALLOUT_STATUS_NOT_ANSWERED, 'not answered'],
+    ['fail_408.xml', callConstants.CALL_STATUS_CALLOUT_STATUS_USER_NOT_AVAILABLE, 'user not available'],
+    ['fail_503.xml', callConstants.CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, 'no signal'],
+  ];
+  for (const [scenario, code, state] of outcomes) {
+    const carrier = Carrier.trunk(scenario, ['-mp', MEDIA_PORT]);
+    assertEqual(await alice.core.startCallout({ toPhoneNumber: DIALLED }), null, `startCallout (${scenario})`);
+    deepEqual(
+      await alice.events.next('onCalloutStatusChanged', (r) => r.status >= 400),
+      { status: code, message: `Callout status changed to ${state}, callout end` },
+      scenario,
+    );
+    await carrierSucceeded(carrier);
+    await released(before);
+  }
+  await alice.core.disconnect();
+});
+
+test('callout answered, then the carrier hangs up: onCalloutStatusChanged STOP', async () => {
+  const alice = await side(uniqueUserId('alice'));
+  const before = baseline();
+  const carrier = Carrier.trunk('answer_then_carrier_bye.xml', ['-mp', MEDIA_PORT]);
+  assertEqual(await alice.core.startCallout({ toPhoneNumber: DIALLED }), null, 'startCallout');
+  await alice.events.next('onCalloutStatusChanged', (r) => r.status === 200);
+  deepEqual(
+    await alice.events.next('onCalloutStatusChanged', (r) => r.status === callConstants.CALL_STATUS_CALLOUT_STATUS_STOP),
+    { status: 700, message: 'Callout status changed to stop, callout end' },
+    'the carrier hung up',
+  );
+  await carrierSucceeded(carrier);
+  await released(before);
+  await alice.core.disconnect();
+});
+
+test('call-in answered on one device: the other stops ringing (by me, 200); the carrier hangs up', async () => {
+  const bob = await side(CALLIN_USER);
+  const bob2 = await side(CALLIN_USER);
+  const before = baseline();
+  const carrier = Carrier.callin('callin_answer_then_carrier_bye.xml', ['-mp', MEDIA_PORT]);
+  await bob.events.next('onCallinStart');
+  await bob2.events.next('onCallinStart');
+  assertEqual(await bob.core.answerCallin({}), null, 'answerCallin');
+  deepEqual(
+    await bob2.events.next('onCallinStatusChangedByMe'),
+    { status: 200, message: 'Callin status changed to answered by me, callin end' },
+    'answered elsewhere',
+  );
+  deepEqual(
+    await bob.events.next('onCallinStatusChanged'),
+    { status: 700, message: 'Callin status changed to stop, callin end' },
+    'the carrier hung up',
+  );
+  await carrierSucceeded(carrier);
+  await released(before);
+  const again = await bob2.core.answerCallin({}).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  deepEqual(again, { code: 'ERR_UNEXPECTED_DATA', message: 'Cannot answer callin when not currently on callin' }, 'nothing rings');
+  await bob.core.disconnect();
+  await bob2.core.disconnect();
+});
+
 test('callout answered: audio crosses the bridge both ways, a mute is heard as silence, the app hangs up', async () => {
   const alice = await side(uniqueUserId('alice'));
   const before = baseline();
