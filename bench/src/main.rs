@@ -161,8 +161,8 @@ struct SipBridgeArgs {
     /// Latency rounds (every call measures both directions in each).
     #[arg(long, default_value_t = 10)]
     rounds: usize,
-    /// The gateway's playout delay of the carrier's audio (`[sip] jitter_ms`).
-    #[arg(long, default_value_t = 40)]
+    /// The gateway's least playout delay of the carrier's audio (`[sip] jitter_ms`; it adapts up to 120 ms).
+    #[arg(long, default_value_t = 20)]
     jitter_ms: u64,
 }
 

@@ -45,8 +45,8 @@ pub struct SipConfig {
     /// A callout whose offer (501) has not arrived this many seconds after 504 is dropped.
     #[serde(default = "default_offer_timeout")]
     pub offer_timeout_secs: u64,
-    /// Playout delay of the carrier's audio (the media bridge's jitter buffer), in milliseconds; rounded to
-    /// 20 ms packets.
+    /// Least playout delay of the carrier's audio (the media bridge's jitter buffer), in milliseconds, rounded to
+    /// 20 ms packets; the buffer grows from it (up to 120 ms) when packets arrive later than that.
     #[serde(default = "default_jitter_ms")]
     pub jitter_ms: u64,
     /// An answered call whose carrier sent no RTP for this many seconds is hung up (BYE) as dead; 0: never.
@@ -71,7 +71,7 @@ fn default_offer_timeout() -> u64 {
 }
 
 fn default_jitter_ms() -> u64 {
-    40
+    20
 }
 
 fn default_rtp_timeout() -> u64 {

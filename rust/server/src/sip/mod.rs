@@ -47,7 +47,7 @@
 //! The carrier speaks G.711 over plain RTP at 8 kHz; the app speaks Opus at 48 kHz over DTLS-SRTP. The server's
 //! WebRTC leg ([`media::webrtc_leg`]) terminates the app's side (audio only, Opus payload type 111, one UDP socket
 //! on the advertised IP, host candidates only); the bridge task ([`media::bridge`]) transcodes: carrier RTP →
-//! jitter buffer (40 ms) → G.711 decode → 8 → 48 kHz → Opus → the leg's track, every 20 ms; the app's Opus RTP →
+//! adaptive jitter buffer (20–120 ms) → G.711 decode → 8 → 48 kHz → Opus → the leg's track, every 20 ms; the app's Opus RTP →
 //! decode → 48 → 8 kHz → G.711 → RTP to the carrier's SDP address, 20 ms per packet. RTP from any other address or
 //! with another payload type is ignored. The call's end, whichever side or timer causes it, stops the bridge and
 //! closes the peer connection; the RTP socket goes with the bridge task.

@@ -1,5 +1,6 @@
 //! The jitter buffer for the carrier's RTP: packets are put in order by sequence number and played out one per
-//! 20 ms tick after a fixed delay, so network jitter up to that delay costs nothing.
+//! 20 ms tick after a delay that adapts to the jitter seen, between a least delay (the `[sip] jitter_ms`) and
+//! [`MAX_DELAY`], so a steady carrier costs the least delay and a jittery one costs what its jitter needs.
 //!
 //! * **Priming.** The first packet (and the first after the stream went idle) starts a countdown of `delay`
 //!   ticks; the tick that ends it plays that packet. [`JitterBuffer::push`] says when a packet started priming, so
@@ -13,6 +14,11 @@
 //! * **Catching up.** When more than `delay` + [`EXCESS`] packets wait (the carrier's clock runs faster than
 //!   ours, or a burst arrived after a stall), each tick drops the oldest one before playing, so the delay comes
 //!   back to that bound within a few ticks and never grows.
+//! * **Adapting.** A packet that arrives just after its tick played [`Playout::Missing`] shows that the jitter
+//!   exceeds the delay: while below [`MAX_DELAY`], the buffer takes one more tick of delay and plays that packet on
+//!   the next tick (the missing tick stands as a 20 ms gap, later packets simply wait one tick longer). After
+//!   [`CALM_TICKS`] ticks without such a packet, the delay shrinks by one tick back towards the least delay, dropping
+//!   one waiting packet (a 20 ms cut, at most once per [`CALM_TICKS`]).
 //! * **Idle.** After `capacity` missing ticks in a row with nothing buffered (the carrier stopped sending, e.g.
 //!   silence suppression), the buffer goes idle and the next packet primes it again; this is also how a new talk
 //!   spurt after a pause gets its delay back.
@@ -24,6 +30,12 @@ pub const MAX_PAYLOAD: usize = 480;
 
 /// Packets beyond the delay that may wait before the oldest is dropped.
 pub const EXCESS: usize = 3;
+
+/// The most delay the buffer grows to, in 20 ms ticks (120 ms).
+pub const MAX_DELAY: u32 = 6;
+
+/// Ticks without a late packet after which the delay shrinks by one (5 s of 20 ms packets).
+pub const CALM_TICKS: u32 = 250;
 
 /// Late packets in a row after which the sender is taken to have restarted its sequence numbers.
 const LATE_RUN_RESYNC: u32 = 8;
@@ -48,8 +60,12 @@ pub struct Stats {
     pub late: u64,
     pub duplicate: u64,
     pub resyncs: u64,
-    /// Packets dropped to keep the delay bounded.
+    /// Packets dropped to keep the delay bounded (a backlog, or the delay shrinking).
     pub skipped: u64,
+    /// Times the delay grew by one tick.
+    pub grown: u64,
+    /// The delay now, in ticks.
+    pub delay: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +76,14 @@ enum State {
 }
 
 pub struct JitterBuffer {
+    /// The delay now, between `least` and `most`.
     delay: u32,
+    least: u32,
+    most: u32,
+    /// The sequence number the last tick played as missing, while no later tick played anything.
+    missed: Option<u16>,
+    /// Ticks since the delay last changed or a packet came just too late.
+    calm: u32,
     /// Ring of slots indexed by sequence number modulo its length.
     slots: Vec<Option<Vec<u8>>>,
     /// Sequence number of the next packet to play.
@@ -73,11 +96,17 @@ pub struct JitterBuffer {
 }
 
 impl JitterBuffer {
-    /// A buffer that delays playout by `delay` ticks and holds at most `capacity` packets (at least `delay + 1`).
-    pub fn new(delay: u32, capacity: usize) -> JitterBuffer {
-        let capacity = capacity.max(delay as usize + 1).clamp(2, 1024);
+    /// A buffer that delays playout by `least` ticks at first, up to [`MAX_DELAY`] (or `least`, if more) when
+    /// the jitter asks for it, and holds at most `capacity` packets (at least the largest delay + 1).
+    pub fn new(least: u32, capacity: usize) -> JitterBuffer {
+        let most = least.max(MAX_DELAY);
+        let capacity = capacity.max(most as usize + 1).clamp(2, 1024);
         JitterBuffer {
-            delay,
+            delay: least,
+            least,
+            most,
+            missed: None,
+            calm: 0,
             slots: vec![None; capacity],
             next: 0,
             state: State::Idle,
@@ -88,7 +117,7 @@ impl JitterBuffer {
     }
 
     pub fn stats(&self) -> Stats {
-        self.stats
+        Stats { delay: self.delay, ..self.stats }
     }
 
     fn slot(&mut self, sequence: u16) -> &mut Option<Vec<u8>> {
@@ -102,6 +131,7 @@ impl JitterBuffer {
         self.state = State::Priming { ticks_left: self.delay };
         self.empty_run = 0;
         self.late_run = 0;
+        self.missed = None;
     }
 
     /// Adds a packet with sequence number `sequence`; true when it started priming (its arrival is the start of
@@ -116,6 +146,17 @@ impl JitterBuffer {
         }
         // Distance from the next packet to play, in sequence-number arithmetic (RFC 3550 wraps at 2¹⁶).
         let ahead = sequence.wrapping_sub(self.next) as i16;
+        if ahead < 0 && self.missed == Some(sequence) && self.delay < self.most {
+            // Just too late: one more tick of delay, and this packet plays next.
+            self.delay += 1;
+            self.stats.grown += 1;
+            self.calm = 0;
+            self.missed = None;
+            self.late_run = 0;
+            self.next = sequence;
+            *self.slot(sequence) = Some(payload.to_vec());
+            return primed;
+        }
         if ahead < 0 {
             self.stats.late += 1;
             self.late_run += 1;
@@ -152,7 +193,14 @@ impl JitterBuffer {
             State::Playing => {}
         }
         let waiting = self.slots.iter().filter(|s| s.is_some()).count();
-        if waiting > self.delay as usize + EXCESS && self.slot(self.next).is_some() {
+        self.calm = self.calm.saturating_add(1);
+        let shrink = self.calm >= CALM_TICKS && self.delay > self.least;
+        if shrink {
+            self.delay -= 1;
+            self.calm = 0;
+        }
+        let excess = if shrink { self.delay as usize } else { self.delay as usize + EXCESS };
+        if waiting > excess && self.slot(self.next).is_some() {
             let oldest = self.next;
             *self.slot(oldest) = None;
             self.next = oldest.wrapping_add(1);
@@ -163,11 +211,13 @@ impl JitterBuffer {
         match self.slot(sequence).take() {
             Some(payload) => {
                 self.empty_run = 0;
+                self.missed = None;
                 self.stats.played += 1;
                 Playout::Audio(payload)
             }
             None => {
                 self.stats.missing += 1;
+                self.missed = Some(sequence);
                 if self.slots.iter().all(Option::is_none) {
                     self.empty_run += 1;
                     if self.empty_run >= self.slots.len() {
@@ -211,10 +261,52 @@ mod tests {
         assert_eq!(jb.pop(), audio(10));
         jb.push(10, &[10]); // late now
         assert_eq!(jb.pop(), Playout::Missing); // 11 never came
-        jb.push(11, &[11]); // too late
         assert_eq!(jb.pop(), audio(12));
+        jb.push(11, &[11]); // too late: its tick is two ticks ago
         let stats = jb.stats();
         assert_eq!((stats.duplicate, stats.late, stats.missing, stats.played), (1, 2, 1, 2));
+        assert_eq!(stats.delay, 0);
+    }
+
+    #[test]
+    fn a_packet_just_too_late_grows_the_delay_then_calm_shrinks_it() {
+        let mut jb = JitterBuffer::new(1, 16);
+        assert!(jb.push(0, &[0]));
+        assert_eq!(jb.pop(), audio(0));
+        assert_eq!(jb.pop(), Playout::Missing); // 1 is late
+        jb.push(1, &[1]); // just too late: played next, the delay grows to 2 ticks
+        jb.push(2, &[2]);
+        assert_eq!(jb.stats().delay, 2);
+        assert_eq!(jb.pop(), audio(1));
+        // Later packets keep arriving one per tick and now wait one tick longer; nothing is lost.
+        let mut played = Vec::new();
+        for i in 3..(3 + CALM_TICKS as u16 + 5) {
+            jb.push(i, &[(i % 250) as u8]);
+            if let Playout::Audio(p) = jb.pop() {
+                played.push(p[0]);
+            }
+        }
+        let stats = jb.stats();
+        assert_eq!((stats.grown, stats.delay, stats.skipped), (1, 1, 1), "{stats:?}");
+        // Played in order, with the one packet cut when the delay came back down.
+        assert!(played.windows(2).filter(|w| w[1] != w[0].wrapping_add(1) && !(w[0] == 249 && w[1] == 0)).count() == 1);
+    }
+
+    #[test]
+    fn the_delay_never_grows_past_its_bound() {
+        let mut jb = JitterBuffer::new(1, 32);
+        jb.push(0, &[0]);
+        jb.pop();
+        let mut sequence = 1u16;
+        for _ in 0..40 {
+            // Every packet misses its tick by one.
+            if jb.pop() == Playout::Missing {
+                jb.push(sequence, &[1]);
+                sequence += 1;
+            }
+        }
+        assert_eq!(jb.stats().delay, MAX_DELAY);
+        assert_eq!(jb.stats().grown, u64::from(MAX_DELAY - 1));
     }
 
     #[test]
@@ -249,7 +341,9 @@ mod tests {
         jb.push(0, &[0]);
         assert_eq!(jb.pop(), Playout::Idle);
         assert_eq!(jb.pop(), audio(0));
-        for _ in 0..4 {
+        // Capacity is at least MAX_DELAY + 1, whatever was asked.
+        assert_eq!(jb.slots.len(), MAX_DELAY as usize + 1);
+        for _ in 0..jb.slots.len() {
             assert_eq!(jb.pop(), Playout::Missing);
         }
         assert_eq!(jb.pop(), Playout::Idle);
