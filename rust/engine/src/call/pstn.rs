@@ -262,12 +262,11 @@ impl Engine {
                         return Err(fail(error));
                     }
                 }
-                Some(Service::CALLOUT_START_DONE) => {
+                Some(Service::CALLOUT_START_DONE)
                     if reply.decode::<Value>().ok().and_then(|b| b.get("callId").and_then(Value::as_i64))
-                        == Some(call_id)
-                    {
-                        break;
-                    }
+                        == Some(call_id) =>
+                {
+                    break;
                 }
                 _ => {}
             }
