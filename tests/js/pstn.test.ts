@@ -1,4 +1,4 @@
-// @timeout 180
+// @timeout 240
 /**
  * End to end: phone calls through the server's SIP gateway, driven through the public API of `AZStackCore`, with a
  * real SIPp process (Debian's `sip-tester`) started by the test as the telephone carrier on 127.0.0.1 (PROTOCOL.md
@@ -11,8 +11,9 @@
  * Environment (scripts/test sets it and starts the dev server to match): AZSTACK_SIP_TRUNK_PORT (the dev server's
  * `--sip-trunk sip:127.0.0.1:PORT`: where SIPp listens as the carrier of callouts), AZSTACK_SIP_GATEWAY (its
  * `--sip-listen` address: where SIPp sends call-ins), AZSTACK_SIP_MEDIA_PORT (a free UDP port for SIPp's RTP echo,
- * with the port two above it), AZSTACK_CALLIN_NUMBER and AZSTACK_CALLIN_USER (its `--callin NUMBER=USER`) and
- * AZSTACK_SIP_SCENARIOS (the scenario directory).
+ * with the port two above it), AZSTACK_CALLIN_NUMBER and AZSTACK_CALLIN_USER (its `--callin NUMBER=USER`),
+ * AZSTACK_BALANCE_MINUTES (its `--balance-minutes N`: every user's talk time) and AZSTACK_SIP_SCENARIOS (the scenario
+ * directory). The balance test talks until the balance runs out, so it takes that long.
  */
 import { callConstants, type DelegateName } from 'azstack-react-native';
 import { AssertionError, any, assert, assertEqual, deepEqual, run, test } from './harness';
@@ -33,6 +34,7 @@ const MEDIA_PORT = env('AZSTACK_SIP_MEDIA_PORT');
 const CALLIN_NUMBER = env('AZSTACK_CALLIN_NUMBER');
 const CALLIN_USER = env('AZSTACK_CALLIN_USER');
 const SCENARIOS = env('AZSTACK_SIP_SCENARIOS');
+const BALANCE_SECONDS = Number(env('AZSTACK_BALANCE_MINUTES')) * 60;
 const DIALLED = '+84901234567';
 /** The caller id the call-in scenarios present. */
 const CALLER = '+84909876543';
@@ -60,14 +62,16 @@ async function side(azStackUserId: string): Promise<Side> {
 class Carrier {
   private constructor(private readonly pid: number) {}
 
-  private static spawn(scenario: string, args: string[]): Carrier {
-    const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-recv_timeout', '10000', '-timeout', '20s', '-timeout_error'];
+  /** SIPp gives up (and fails) after `seconds` in all, or after waiting 10 s (at least) for one message. */
+  private static spawn(scenario: string, args: string[], seconds = 20): Carrier {
+    const wait = String(Math.max(10, seconds - 10) * 1000);
+    const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-recv_timeout', wait, '-timeout', `${seconds}s`, '-timeout_error'];
     return new Carrier(host.spawn(['sipp', ...args, '-sf', `${SCENARIOS}/${scenario}`, ...common]));
   }
 
   /** The carrier of callouts: listens on the trunk port. */
-  static trunk(scenario: string, args: string[] = []): Carrier {
-    return Carrier.spawn(scenario, ['-p', TRUNK_PORT, ...args]);
+  static trunk(scenario: string, args: string[] = [], seconds?: number): Carrier {
+    return Carrier.spawn(scenario, ['-p', TRUNK_PORT, ...args], seconds);
   }
 
   /** A carrier calling `CALLIN_NUMBER` at the gateway. */
@@ -75,9 +79,9 @@ class Carrier {
     return Carrier.spawn(scenario, [GATEWAY, '-s', CALLIN_NUMBER, '-p', '0', ...args]);
   }
 
-  /** Waits for SIPp to end; its exit code (0: the scenario ran as written). */
-  finished(): Promise<number> {
-    return eventually(`sipp ${this.pid} ends`, () => host.poll(this.pid), (code) => code !== null, 25_000) as Promise<number>;
+  /** Waits (at most `deadlineMs`) for SIPp to end; its exit code (0: the scenario ran as written). */
+  finished(deadlineMs = 25_000): Promise<number> {
+    return eventually(`sipp ${this.pid} ends`, () => host.poll(this.pid), (code) => code !== null, deadlineMs) as Promise<number>;
   }
 }
 
@@ -311,5 +315,36 @@ test('call-in answered: audio crosses the bridge both ways until the carrier han
   deepEqual([log.callStatus, log.tags], [0, 'desk'], 'logged as answered, with the tags');
   await bob.core.disconnect();
 });
+
+test('balance: a callout ends when the talk time runs out (702), and the next one is refused (-4)', async () => {
+  const alice = await side(uniqueUserId('alice'));
+  const before = baseline();
+  const carrier = Carrier.trunk('bridge_callout.xml', ECHO, BALANCE_SECONDS + 30);
+  assertEqual(await alice.core.startCallout({ toPhoneNumber: DIALLED }), null, 'startCallout');
+  await alice.events.next('onCalloutStatusChanged', (r) => r.status === 200);
+  await hears(alice, 25);
+  deepEqual(
+    await alice.events.next(
+      'onCalloutStatusChanged',
+      (r) => r.status === callConstants.CALL_STATUS_CALLOUT_STATUS_NOT_ENOUGH_BALANCE,
+      (BALANCE_SECONDS + 10) * 1000,
+    ),
+    { status: 702, message: 'Callout status changed to not enough balance, callout end' },
+    'the balance ran out',
+  );
+  assertEqual(await carrier.finished(), 0, 'SIPp got the BYE (exit code)');
+  await released(before);
+  const refused = await alice.core.startCallout({ toPhoneNumber: DIALLED }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  deepEqual(
+    refused,
+    { code: 'ERR_UNEXPECTED_RECEIVED_DATA', message: 'Your account has not enough balance', status: -4 },
+    'no balance left',
+  );
+  await released(before);
+  await alice.core.disconnect();
+}, { deadlineMs: (BALANCE_SECONDS + 40) * 1000 });
 
 void run();
