@@ -83,6 +83,8 @@ fn empty_object(result: Result<(), ApiError>) -> Result<Value, ApiError> {
     result.map(|()| json!({}))
 }
 
+/// The methods that build media (a peer connection) are boxed: their futures are large, and unboxed they would make
+/// every call's future as large — too large for a 2 MiB thread stack in an unoptimised build.
 pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Result<Value, ApiError> {
     let p = &params;
     match method {
@@ -125,17 +127,17 @@ pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Re
         }
         "parseNotification" => to_json(extensions::parse_notification(p)),
         "getStickersList" => to_json(engine.get_stickers_list(extensions::is_default_from_json(p)?).await),
-        "startFreeCall" => null(engine.start_free_call(StartFreeCallOptions::from_json(p)?).await),
+        "startFreeCall" => null(Box::pin(engine.start_free_call(StartFreeCallOptions::from_json(p)?)).await),
         "stopFreeCall" => null(engine.stop_free_call().await),
-        "answerFreeCall" => null(engine.answer_free_call().await),
+        "answerFreeCall" => null(Box::pin(engine.answer_free_call()).await),
         "rejectFreeCall" => null(engine.reject_free_call().await),
         "notAnswerFreeCall" => null(engine.not_answer_free_call().await),
         "toggleAudioState" => to_json(engine.toggle_audio_state(call::state_from_json(p)?)),
         "toggleVideoState" => to_json(engine.toggle_video_state(call::state_from_json(p)?)),
         "switchCameraType" => to_json(engine.switch_camera_type()),
-        "startCallout" => null(engine.start_callout(StartCalloutOptions::from_json(p)?).await),
+        "startCallout" => null(Box::pin(engine.start_callout(StartCalloutOptions::from_json(p)?)).await),
         "stopCallout" => null(engine.stop_callout().await),
-        "answerCallin" => null(engine.answer_callin(CallinOptions::from_json(p)?).await),
+        "answerCallin" => null(Box::pin(engine.answer_callin(CallinOptions::from_json(p)?)).await),
         "rejectCallin" => null(engine.reject_callin(CallinOptions::from_json(p)?).await),
         "notAnsweredCallin" => null(engine.not_answered_callin(CallinOptions::from_json(p)?).await),
         "stopCallin" => null(engine.stop_callin().await),
