@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(sip.balance_seconds, Some(3600));
         assert_eq!(sip.callin.get("+842873001234").map(String::as_str), Some("support-desk"));
         assert!(!sip.destination_allowed("+8419001234"));
-        assert_eq!((sip.jitter_ms, sip.rtp_timeout_secs), (40, 30));
+        assert_eq!((sip.jitter_ms, sip.rtp_timeout_secs), (20, 30));
     }
 
     #[test]
