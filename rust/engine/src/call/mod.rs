@@ -57,8 +57,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use azstack_protocol::bodies::calls::{
-    CallData, FreeCallData, FreeCallDataFromPeer, FreeCallStart as FreeCallStartBody, FreeCallStartFromPeer,
-    FreeCallStatus, FreeCallStatusByMe, FreeCallStatusFromPeer, IceCandidate, SessionDescription,
+    CallData, CalloutStop, FreeCallData, FreeCallDataFromPeer, FreeCallStart as FreeCallStartBody,
+    FreeCallStartFromPeer, FreeCallStatus, FreeCallStatusByMe, FreeCallStatusFromPeer, IceCandidate,
+    SessionDescription,
 };
 use azstack_protocol::constants::call;
 use azstack_protocol::errors::{ApiError, ErrorCode};
@@ -539,13 +540,7 @@ impl Engine {
                 ));
             }
             if call.signalled {
-                let body =
-                    FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
-                self.send(
-                    Service::FREE_CALL_STATUS_CHANGED,
-                    &body,
-                    "Cannot send stop free call data, stop free call fail",
-                )?;
+                self.send_stop(call, "Cannot send stop free call data, stop free call fail")?;
             }
             current.take()
         };
@@ -625,20 +620,8 @@ impl Engine {
         };
         let serial = reference.serial;
         let gone = || unexpected("Cannot answer free call when not currently on free call");
-        let sources = match self.open_sources(reference.media_type) {
-            Ok(s) => s,
-            Err(e) => {
-                self.give_up_answer(serial);
-                return Err(e);
-            }
-        };
-        let media = match self.build_media(reference, sources).await {
-            Ok(m) => m,
-            Err(e) => {
-                self.give_up_answer(serial);
-                return Err(e);
-            }
-        };
+        let sources = self.open_sources(reference.media_type).map_err(|e| self.abandon(serial, e))?;
+        let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
         if !self.calls().is_current(serial) {
             media.close(self).await;
             return Err(gone());
@@ -652,9 +635,9 @@ impl Engine {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = e, "could not answer the offer");
-                self.give_up_answer(serial);
+                let error = self.abandon(serial, webrtc_error("Cannot init connection"));
                 media.close(self).await;
-                return Err(webrtc_error("Cannot init connection"));
+                return Err(error);
             }
         };
         let result = {
@@ -700,28 +683,49 @@ impl Engine {
         result
     }
 
-    /// A local failure while answering: the call ends here and (Q17) the caller is told with 188/700.
-    fn give_up_answer(&self, serial: u64) {
-        if let Some(call) = self.calls().take(serial) {
-            let body =
-                FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
-            let _ = self.send(Service::FREE_CALL_STATUS_CHANGED, &body, "");
-            teardown_later(self, call);
-        }
-    }
-
-    /// A failure after the call settled (see the module docs): a hang-up.
-    pub(crate) async fn end_call_after_failure(&self, serial: u64) {
-        let Some(call) = self.calls().take(serial) else { return };
+    /// Tells the other side that `call` ends here: 188/700 to the peer of a free call, 502 for a callout, 506 700
+    /// for a call-in. `send_fail` is the method's text for `ERR_SOCKET_NOT_CONNECTED`.
+    fn send_stop(&self, call: &Call, send_fail: &str) -> Result<(), ApiError> {
         match &call.kind {
             CallKind::Free => {
                 let body =
                     FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
-                let _ = self.send(Service::FREE_CALL_STATUS_CHANGED, &body, "");
+                self.send(Service::FREE_CALL_STATUS_CHANGED, &body, send_fail)
             }
-            CallKind::Callout(c) => self.send_callout_stop(call.call_id, c),
-            CallKind::Callin(c) => self.send_callin_stop(call.call_id, c),
+            CallKind::Callout(callout) => {
+                let body = CalloutStop { call_id: call.call_id, to: callout.to.clone() };
+                self.send(Service::CALLOUT_STOP_SEND, &body, send_fail)
+            }
+            CallKind::Callin(callin) => {
+                let body =
+                    Self::callin_status(call, callin, call::CALL_STATUS_CALLIN_STATUS_STOP, callin.stop_tags.clone());
+                self.send(Service::CALLIN_STATUS_CHANGED, &body, send_fail)
+            }
         }
+    }
+
+    /// Ends the call `serial` here, if it is still the current one, and tells the other side ([`Engine::send_stop`]);
+    /// returns what ended it.
+    fn end_here(&self, serial: u64) -> Option<Call> {
+        let call = self.calls().take(serial)?;
+        if self.send_stop(&call, "").is_err() {
+            tracing::debug!(call_id = call.call_id, "the hang-up was not sent: not connected");
+        }
+        Some(call)
+    }
+
+    /// A local failure while answering or setting up a call the other side already knows (Q17 for free calls): the
+    /// call ends here, the other side is told, and `error` is what the method rejects with.
+    fn abandon(&self, serial: u64, error: ApiError) -> ApiError {
+        if let Some(call) = self.end_here(serial) {
+            teardown_later(self, call);
+        }
+        error
+    }
+
+    /// A failure after the call settled (see the module docs): a hang-up.
+    pub(crate) async fn end_call_after_failure(&self, serial: u64) {
+        let Some(call) = self.end_here(serial) else { return };
         self.emit(stop_event(&call));
         teardown_later(self, call);
     }

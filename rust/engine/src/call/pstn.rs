@@ -37,7 +37,7 @@ use std::time::Duration;
 use azstack_protocol::bodies::IntOrString;
 use azstack_protocol::bodies::calls::{
     CallinStart as CallinStartBody, CallinStatus, CallinStatusByMe, CallinStatusPush, CalloutData, CalloutInitial,
-    CalloutStart, CalloutStatus, CalloutStop, SessionDescription,
+    CalloutStart, CalloutStatus, SessionDescription,
 };
 use azstack_protocol::constants::call;
 use azstack_protocol::errors::{ApiError, ErrorCode};
@@ -108,7 +108,7 @@ pub struct CallinStart {
 
 /// A callout's own state.
 pub(super) struct Callout {
-    to: String,
+    pub(super) to: String,
     /// Woken when the call ends while `startCallout` still waits for 610/504.
     ended: Arc<Notify>,
 }
@@ -121,7 +121,7 @@ pub(super) struct Callin {
     /// The number called (505 `to`, 506 `phonenumber`).
     to: String,
     /// What `stopCallin`'s 506 carries as `tags`: `null` while ringing, then the answer's tags (absent if none).
-    stop_tags: Option<Option<String>>,
+    pub(super) stop_tags: Option<Option<String>>,
 }
 
 /// The `onCalloutStatusChanged` event of a 503 `code` (§5.4 table) and whether it ends the call.
@@ -275,14 +275,14 @@ impl Engine {
 
         let reference = self.calls().lock().as_ref().filter(|c| c.serial == serial).map(Call::reference);
         let Some(reference) = reference else { return Err(cancelled()) };
-        let sources = self.open_sources(call::CALL_MEDIA_TYPE_AUDIO).map_err(|e| self.abandon_callout(serial, e))?;
-        let media = self.build_media(reference, sources).await.map_err(|e| self.abandon_callout(serial, e))?;
+        let sources = self.open_sources(call::CALL_MEDIA_TYPE_AUDIO).map_err(|e| self.abandon(serial, e))?;
+        let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
         let offer = match media.offer().await {
             Ok(offer) => offer,
             Err(e) => {
                 tracing::warn!(error = e, "could not create the callout offer");
                 media.close(self).await;
-                return Err(self.abandon_callout(serial, webrtc_error("Cannot init connection")));
+                return Err(self.abandon(serial, webrtc_error("Cannot init connection")));
             }
         };
         let kept = match self.calls().lock().as_mut().filter(|c| c.serial == serial) {
@@ -315,25 +315,6 @@ impl Engine {
         Ok(())
     }
 
-    /// The callout could not build its media after the server accepted it: the server is told (502) and the call
-    /// ends here; `error` is what `startCallout` rejects with.
-    fn abandon_callout(&self, serial: u64, error: ApiError) -> ApiError {
-        if let Some(call) = self.calls().take(serial) {
-            if let CallKind::Callout(c) = &call.kind {
-                self.send_callout_stop(call.call_id, c);
-            }
-            teardown_later(self, call);
-        }
-        error
-    }
-
-    pub(super) fn send_callout_stop(&self, call_id: i64, callout: &Callout) {
-        let body = CalloutStop { call_id, to: callout.to.clone() };
-        if self.send(Service::CALLOUT_STOP_SEND, &body, "").is_err() {
-            tracing::debug!("the callout hang-up was not sent: not connected");
-        }
-    }
-
     /// `stopCallout()` (§3.10): 502, and the call ends here.
     pub async fn stop_callout(&self) -> Result<(), ApiError> {
         let call = {
@@ -354,8 +335,7 @@ impl Engine {
                     "Cannot stop callout when current status is not connecting or ringing or answered",
                 ));
             }
-            let body = CalloutStop { call_id: call.call_id, to: callout.to.clone() };
-            self.send(Service::CALLOUT_STOP_SEND, &body, "Cannot send stop callout data, stop callout fail")?;
+            self.send_stop(call, "Cannot send stop callout data, stop callout fail")?;
             callout.ended.notify_one();
             current.take()
         };
@@ -504,7 +484,8 @@ impl Engine {
         Ok((call, callin))
     }
 
-    fn callin_status(call: &Call, callin: &Callin, code: i64, tags: Option<Option<String>>) -> CallinStatus {
+    /// 506 `code` for `call` (a call-in): its four identity fields, `tags` and no SDP.
+    pub(super) fn callin_status(call: &Call, callin: &Callin, code: i64, tags: Option<Option<String>>) -> CallinStatus {
         CallinStatus {
             call_id: call.call_id,
             call_type: callin.call_type.clone(),
@@ -513,21 +494,6 @@ impl Engine {
             tags,
             code,
             sdp_candidate: None,
-        }
-    }
-
-    pub(super) fn send_callin_stop(&self, call_id: i64, callin: &Callin) {
-        let body = CallinStatus {
-            call_id,
-            call_type: callin.call_type.clone(),
-            destination: callin.from.clone(),
-            phonenumber: callin.to.clone(),
-            tags: callin.stop_tags.clone(),
-            code: call::CALL_STATUS_CALLIN_STATUS_STOP,
-            sdp_candidate: None,
-        };
-        if self.send(Service::CALLIN_STATUS_CHANGED, &body, "").is_err() {
-            tracing::debug!("the call-in hang-up was not sent: not connected");
         }
     }
 
@@ -578,10 +544,7 @@ impl Engine {
     pub async fn stop_callin(&self) -> Result<(), ApiError> {
         let call = {
             let mut current = self.calls().lock();
-            let Some((call, callin)) = current.as_ref().and_then(|c| match &c.kind {
-                CallKind::Callin(callin) => Some((c, callin)),
-                _ => None,
-            }) else {
+            let Some(call) = current.as_ref().filter(|c| matches!(c.kind, CallKind::Callin(_))) else {
                 return Err(unexpected("Cannot stop callin when not currently on callin"));
             };
             if !matches!(
@@ -590,9 +553,7 @@ impl Engine {
             ) {
                 return Err(unexpected("Cannot stop callin when current status is not ringing or answered"));
             }
-            let body =
-                Self::callin_status(call, callin, call::CALL_STATUS_CALLIN_STATUS_STOP, callin.stop_tags.clone());
-            self.send(Service::CALLIN_STATUS_CHANGED, &body, "Cannot send stop callin data, stop callin fail")?;
+            self.send_stop(call, "Cannot send stop callin data, stop callin fail")?;
             current.take()
         };
         if let Some(call) = call {
@@ -620,8 +581,8 @@ impl Engine {
         };
         let serial = reference.serial;
         let gone = || unexpected("Cannot answer callin when not currently on callin");
-        let sources = self.open_sources(call::CALL_MEDIA_TYPE_AUDIO).map_err(|e| self.abandon_callin(serial, e))?;
-        let media = self.build_media(reference, sources).await.map_err(|e| self.abandon_callin(serial, e))?;
+        let sources = self.open_sources(call::CALL_MEDIA_TYPE_AUDIO).map_err(|e| self.abandon(serial, e))?;
+        let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
         let answer = match offer {
             Some(offer) => media.answer(&offer).await,
             None => Err("no offer".to_owned()),
@@ -631,7 +592,7 @@ impl Engine {
             Err(e) => {
                 tracing::warn!(error = e, "could not answer the call-in offer");
                 media.close(self).await;
-                return Err(self.abandon_callin(serial, webrtc_error("Cannot init connection")));
+                return Err(self.abandon(serial, webrtc_error("Cannot init connection")));
             }
         };
         if !self.calls().is_current(serial) {
@@ -641,19 +602,23 @@ impl Engine {
         let candidates = media.gathered_candidates(GATHERING_DEADLINE).await;
         let result = {
             let mut current = self.calls().lock();
-            match current.as_mut().filter(|c| c.serial == serial) {
-                Some(call) => {
-                    let CallKind::Callin(callin) = &call.kind else { return Err(gone()) };
-                    let mut body = Self::callin_status(
-                        call,
-                        callin,
-                        call::CALL_STATUS_CALLIN_STATUS_ANSWERED,
-                        options.tags.map(Some),
-                    );
+            let body = current.as_ref().filter(|c| c.serial == serial).and_then(|call| match &call.kind {
+                CallKind::Callin(callin) => Some(Self::callin_status(
+                    call,
+                    callin,
+                    call::CALL_STATUS_CALLIN_STATUS_ANSWERED,
+                    options.tags.map(Some),
+                )),
+                _ => None,
+            });
+            match body {
+                Some(mut body) => {
                     body.sdp_candidate = Some(sdp_with_candidates(&answer.sdp, &candidates));
                     match self.send(Service::CALLIN_STATUS_CHANGED, &body, SEND_FAIL) {
                         Ok(()) => {
-                            call.media = Some(Arc::clone(&media));
+                            if let Some(call) = current.as_mut() {
+                                call.media = Some(Arc::clone(&media));
+                            }
                             Ok(())
                         }
                         Err(e) => {
@@ -669,17 +634,6 @@ impl Engine {
             media.close(self).await;
         }
         result
-    }
-
-    /// A local failure while answering a call-in: the server is told (506 700) and the call ends here.
-    fn abandon_callin(&self, serial: u64, error: ApiError) -> ApiError {
-        if let Some(call) = self.calls().take(serial) {
-            if let CallKind::Callin(c) = &call.kind {
-                self.send_callin_stop(call.call_id, c);
-            }
-            teardown_later(self, call);
-        }
-        error
     }
 }
 
