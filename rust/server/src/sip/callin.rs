@@ -216,7 +216,7 @@ impl Callin {
             Err(error) => {
                 tracing::error!(call_id = self.call_id, %error, "no WebRTC offer for a call-in");
                 self.final_response(500, "Server Internal Error").await;
-                self.end(2).await;
+                self.end(2, Notice::Nobody).await;
                 return;
             }
         };
@@ -238,9 +238,8 @@ impl Callin {
     async fn on_timer(&mut self, ring_deadline: Instant) {
         let now = Instant::now();
         if self.answered_by.is_none() && !self.ended && now >= ring_deadline {
-            self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
             self.final_response(480, "Temporarily Unavailable").await;
-            self.end(2).await;
+            self.end(2, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP)).await;
         }
         if let Some(tx) = self.final_tx.as_mut()
             && tx.due().is_some_and(|d| now >= d)
@@ -254,9 +253,8 @@ impl Callin {
                     self.final_tx = None;
                     // A 200 never acknowledged (RFC 3261 §13.3.1.4): the dialog is over.
                     if self.answered_by.is_some() && !self.ended {
-                        self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
                         self.send_bye().await;
-                        self.end(0).await;
+                        self.end(0, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
                     }
                 }
                 TxTimer::Idle => {}
@@ -307,16 +305,14 @@ impl Callin {
             "CANCEL" if self.answered_by.is_none() && !self.ended => {
                 let ok = Message::response_to(request, 200, "OK", Some(&self.local_tag));
                 self.gw.send(&ok.to_bytes(), self.peer).await;
-                self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
                 self.final_response(487, "Request Terminated").await;
-                self.end(2).await;
+                self.end(2, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP)).await;
             }
             "BYE" if self.answered_by.is_some() => {
                 let ok = Message::response_to(request, 200, "OK", None);
                 self.gw.send(&ok.to_bytes(), self.peer).await;
                 if !self.ended {
-                    self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
-                    self.end(0).await;
+                    self.end(0, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
                 }
             }
             "OPTIONS" => {
@@ -341,9 +337,8 @@ impl Callin {
                 if status.tags.is_some() {
                     self.tags = status.tags;
                 }
-                self.mirror(session_id, code);
                 self.send_bye().await;
-                self.end(0).await;
+                self.end(0, Notice::Others(session_id, code)).await;
             }
             return;
         }
@@ -364,7 +359,7 @@ impl Callin {
                 let mut offered = sessions.iter().filter(|s| self.offered.contains(&s.id));
                 if self.ringing.is_empty() && offered.all(|s| self.busy.contains(&s.id)) {
                     self.final_response(486, "Busy Here").await;
-                    self.end(1).await;
+                    self.end(1, Notice::Nobody).await;
                 }
             }
             c::CALL_STATUS_CALLIN_STATUS_ANSWERED => {
@@ -374,14 +369,12 @@ impl Callin {
                 }
             }
             c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP => {
-                self.mirror(session_id, code);
                 self.final_response(603, "Decline").await;
-                self.end(1).await;
+                self.end(1, Notice::Others(session_id, code)).await;
             }
             c::CALL_STATUS_CALLIN_STATUS_NOT_ANSWERED | c::CALL_STATUS_CALLIN_STATUS_STOP => {
-                self.mirror(session_id, code);
                 self.final_response(480, "Temporarily Unavailable").await;
-                self.end(2).await;
+                self.end(2, Notice::Others(session_id, code)).await;
             }
             _ => tracing::debug!(call_id = self.call_id, code, "call-in status ignored"),
         }
@@ -395,9 +388,8 @@ impl Callin {
         }
         match self.answered_by {
             Some(answered) if answered == session_id => {
-                self.mirror(session_id, c::CALL_STATUS_CALLIN_STATUS_STOP);
                 self.send_bye().await;
-                self.end(0).await;
+                self.end(0, Notice::Others(session_id, c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
             }
             Some(_) => {}
             None => {
@@ -406,9 +398,8 @@ impl Callin {
                 let live = self.hub.sessions.sessions(self.user_id);
                 let mut left = live.iter().filter(|s| self.offered.contains(&s.id));
                 if self.ringing.is_empty() && left.all(|s| self.busy.contains(&s.id)) {
-                    self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP);
                     self.final_response(480, "Temporarily Unavailable").await;
-                    self.end(2).await;
+                    self.end(2, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP)).await;
                 }
             }
         }
@@ -433,9 +424,8 @@ impl Callin {
             (Ok(()), None) => false,
         };
         if !started {
-            self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
             self.final_response(500, "Server Internal Error").await;
-            self.end(2).await;
+            self.end(2, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
             return false;
         }
         let body = sdp::g711_answer(self.gw.advertise, port, rand::random::<u32>().into(), self.carrier.law);
@@ -455,9 +445,8 @@ impl Callin {
             return;
         }
         tracing::info!(call_id = self.call_id, ?end, "the call-in's media ended: hanging up");
-        self.to_sessions(c::CALL_STATUS_CALLIN_STATUS_STOP);
         self.send_bye().await;
-        self.end(0).await;
+        self.end(0, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
     }
 
     async fn release_media(&mut self) {
@@ -500,29 +489,10 @@ impl Callin {
         SocketAddr::new(self.gw.advertise, self.gw.local.port()).to_string()
     }
 
-    /// 506 from the network side to every session of the user.
-    fn to_sessions(&self, code: i64) {
-        self.hub.sessions.send_to_user(
-            self.user_id,
-            None,
-            Service::CALLIN_STATUS_CHANGED,
-            &CallinStatusPush { call_id: self.call_id, code },
-        );
-    }
-
-    /// 508 to the user's sessions other than `session_id`.
-    fn mirror(&self, session_id: u64, code: i64) {
-        self.hub.sessions.send_to_user(
-            self.user_id,
-            Some(session_id),
-            Service::CALLIN_STATUS_CHANGED_BY_ME,
-            &CallinStatusByMe { call_id: self.call_id, code },
-        );
-    }
-
-    async fn end(&mut self, log_status: i64) {
+    /// Ends the call: the log row is stored before anyone hears of the end (so a session that lists its logs on
+    /// the end finds the call), then the sessions are told, the media released and the row pushed as 601.
+    async fn end(&mut self, log_status: i64, notice: Notice) {
         self.ended = true;
-        self.release_media().await;
         self.linger_until = Some(Instant::now() + self.gw.t1() * 64);
         let duration =
             self.answered_at.map_or(0, |t| i64::try_from(t.elapsed().as_millis().div_ceil(1000)).unwrap_or(0));
@@ -538,8 +508,43 @@ impl Callin {
             call_type: CALL_TYPE,
             status: log_status,
         };
-        logs::record(&self.hub, entry).await;
+        let stored = logs::store(&self.hub, &entry).await;
+        match notice {
+            Notice::Nobody => {}
+            // 506 from the network side to every session of the user.
+            Notice::Everyone(code) => self.hub.sessions.send_to_user(
+                self.user_id,
+                None,
+                Service::CALLIN_STATUS_CHANGED,
+                &CallinStatusPush { call_id: self.call_id, code },
+            ),
+            Notice::Others(session_id, code) => self.mirror(session_id, code),
+        }
+        self.release_media().await;
+        if stored {
+            logs::push(&self.hub, entry);
+        }
     }
+
+    /// 508 to the user's sessions other than `session_id`.
+    fn mirror(&self, session_id: u64, code: i64) {
+        self.hub.sessions.send_to_user(
+            self.user_id,
+            Some(session_id),
+            Service::CALLIN_STATUS_CHANGED_BY_ME,
+            &CallinStatusByMe { call_id: self.call_id, code },
+        );
+    }
+}
+
+/// Who hears of a call-in's end from [`Callin::end`].
+enum Notice {
+    /// No session rang (or every one answered busy).
+    Nobody,
+    /// 506 `code` to every session: the end came from the carrier or the server.
+    Everyone(i64),
+    /// 508 `code` to every session but the one whose 506 ended the call.
+    Others(u64, i64),
 }
 
 impl Gateway {

@@ -452,15 +452,12 @@ impl Call {
         }
     }
 
-    /// The call is over for the app: 503 (if any), media released, balance, log row and 601. Requests still
+    /// The call is over for the app: the log row is stored first (so an app that lists its logs on the end finds
+    /// the call), then 503 (if any), media released, balance charged and the row pushed as 601. Requests still
     /// outstanding go on.
     async fn end(&mut self, outcome: Outcome) {
         self.phase = Phase::Ended;
-        self.release_media().await;
         self.linger_until = Some(Instant::now() + self.gw.t1() * 64);
-        if let Some(code) = outcome.code {
-            self.send_status(code, None);
-        }
         let duration = self.answered_at.map_or(0, |t| {
             let ms = t.elapsed().as_millis();
             i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)
@@ -479,7 +476,14 @@ impl Call {
             call_type: c::CALL_PAID_LOG_CALL_TYPE_CALLOUT,
             status: outcome.log_status,
         };
-        logs::record(&self.hub, entry).await;
+        let stored = logs::store(&self.hub, &entry).await;
+        if let Some(code) = outcome.code {
+            self.send_status(code, None);
+        }
+        self.release_media().await;
+        if stored {
+            logs::push(&self.hub, entry);
+        }
     }
 
     fn send_status(&self, code: i64, sdp_candidate: Option<String>) {

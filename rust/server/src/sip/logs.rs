@@ -7,17 +7,21 @@ use azstack_protocol::bodies::calls::{PaidCallLogEntry, PaidCallLogPush};
 use crate::hub::Hub;
 use crate::store::StoreError;
 
-/// Stores `entry` and pushes it; a storage failure is logged and the push skipped (the row does not exist).
-pub(super) async fn record(hub: &Hub, entry: PaidCallLogEntry) {
-    match insert(hub, &entry).await {
-        Ok(()) => hub.sessions.send_to_user(
-            entry.az_user_id,
-            None,
-            Service::PAID_CALL_LOG_RETURN,
-            &PaidCallLogPush { data: entry },
-        ),
-        Err(error) => tracing::error!(call_id = entry.call_id, %error, "paid call log not stored"),
+/// Stores `entry`; false (and logged) when storage failed, in which case the row does not exist and is not pushed.
+/// A call stores its row before it tells the app it ended, so a log listing on the end finds the call.
+pub(super) async fn store(hub: &Hub, entry: &PaidCallLogEntry) -> bool {
+    match insert(hub, entry).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(call_id = entry.call_id, %error, "paid call log not stored");
+            false
+        }
     }
+}
+
+/// 601 with a stored row to every session of its user.
+pub(super) fn push(hub: &Hub, entry: PaidCallLogEntry) {
+    hub.sessions.send_to_user(entry.az_user_id, None, Service::PAID_CALL_LOG_RETURN, &PaidCallLogPush { data: entry });
 }
 
 async fn insert(hub: &Hub, e: &PaidCallLogEntry) -> Result<(), StoreError> {
