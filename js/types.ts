@@ -203,7 +203,11 @@ export interface PaidCallLog {
   duration?: number;
   /** When the recording was made. */
   recordTime?: number;
-  /** The recording's URL. */
+  /**
+   * The recording's URL (a WAV file, the phone on the left channel and the app on the right), `""` when the call
+   * was not recorded. With this project's server the link expires (24 h by default); `getPaidCallLogs` hands out
+   * fresh ones.
+   */
   recordUrl?: string;
 }
 

@@ -97,6 +97,9 @@ function hears(s: Side, packets: number, from = host.audioStats(s.core).loudPack
   return eventually('the app hears its tone come back through the bridge', () => host.audioStats(s.core), (a) => a.loudPackets >= from + packets);
 }
 
+/** The dev server records answered calls (`--record-calls`): their logs link to the WAV file (the server's own tests
+ * fetch and check it). */
+const RECORDING_LINK = /^http:\/\/127\.0\.0\.1:\d+\/recordings\/\d+-[0-9a-f]{32}\.wav\?expires=\d+&sig=[\w-]+$/;
 const CALLOUT_RINGING = { status: 183, message: 'Callout status changed to ringing' };
 
 // --- the tests ------------------------------------------------------------------------------------------------------
@@ -294,6 +297,7 @@ test('callout answered: audio crosses the bridge both ways, a mute is heard as s
   await released(before);
   const log = await alice.events.next('onPaidCallLogReturn');
   assertEqual(log.callStatus, callConstants.CALL_PAID_LOG_CALL_STATUS_ANSWERED, 'logged as answered');
+  assert(RECORDING_LINK.test(log.recordUrl ?? ''), `a recording link: ${log.recordUrl}`);
   await alice.core.disconnect();
 });
 
@@ -313,6 +317,8 @@ test('call-in answered: audio crosses the bridge both ways until the carrier han
   await released(before);
   const log = await bob.events.next('onPaidCallLogReturn');
   deepEqual([log.callStatus, log.tags], [0, 'desk'], 'logged as answered, with the tags');
+  const listed = (await bob.core.getPaidCallLogs({})).list.find((l) => l.callId === log.callId);
+  assert(RECORDING_LINK.test(listed?.recordUrl ?? ''), `getPaidCallLogs hands out a recording link: ${listed?.recordUrl}`);
   await bob.core.disconnect();
 });
 

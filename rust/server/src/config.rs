@@ -169,6 +169,8 @@ mod tests {
         assert_eq!(sip.callin.get("+842873001234").map(String::as_str), Some("support-desk"));
         assert!(!sip.destination_allowed("+8419001234"));
         assert_eq!((sip.jitter_ms, sip.rtp_timeout_secs), (20, 30));
+        let recording = sip.recording.expect("[sip.recording]");
+        assert_eq!((recording.link_secs, recording.base_url.as_deref()), (86400, Some("https://calls.example.org")));
     }
 
     #[test]

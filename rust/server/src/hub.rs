@@ -18,6 +18,8 @@ pub struct Hub {
     pub calls: Calls,
     /// The SIP gateway, when a trunk is configured (D13).
     pub sip: Option<Arc<crate::sip::Gateway>>,
+    /// Call recordings and their links, with `[sip.recording]`.
+    pub recordings: Option<crate::recordings::Recordings>,
     pub metrics: Metrics,
     /// For webhook verifiers.
     pub http: reqwest::Client,

@@ -25,6 +25,7 @@ pub mod gateway;
 pub mod handlers;
 pub mod hub;
 pub mod metrics;
+pub mod recordings;
 pub mod server;
 pub mod session;
 pub mod sip;

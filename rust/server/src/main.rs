@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use azstack_server::sip::SipConfig;
+use azstack_server::sip::config::RecordingConfig;
 use azstack_server::store::Store;
 use azstack_server::{Config, create_app, start};
 use clap::{Parser, Subcommand};
@@ -42,6 +43,9 @@ enum Command {
         /// Talk minutes each user starts with (needs --sip-trunk); unlimited when absent.
         #[arg(long, value_name = "N", requires = "sip_trunk")]
         balance_minutes: Option<u64>,
+        /// Record answered phone calls in DATA/recordings (needs --sip-trunk); logs carry a link to each.
+        #[arg(long, requires = "sip_trunk")]
+        record_calls: bool,
     },
     /// Production server from a TOML configuration file.
     Serve {
@@ -100,11 +104,12 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Dev { port, data, ring_timeout, sip_trunk, sip_listen, callin, balance_minutes } => {
+        Command::Dev { port, data, ring_timeout, sip_trunk, sip_listen, callin, balance_minutes, record_calls } => {
             let sip = sip_trunk.map(|trunk| {
                 let mut sip = SipConfig::new(&trunk, sip_listen);
                 sip.callin = callin.into_iter().collect();
                 sip.balance_seconds = balance_minutes.map(|m| m.saturating_mul(60));
+                sip.recording = record_calls.then(|| RecordingConfig::in_dir(data.join("recordings")));
                 sip
             });
             dev(port, &data, ring_timeout, sip).await

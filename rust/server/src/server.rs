@@ -37,6 +37,8 @@ pub enum StartError {
     Http(String),
     #[error("SIP gateway: {0}")]
     Sip(#[from] crate::sip::SipError),
+    #[error("call recordings: {0}")]
+    Recordings(#[from] crate::recordings::RecordingsError),
 }
 
 /// Most packets waiting to be written to one socket.
@@ -120,6 +122,10 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         Some(sip) => Some(crate::sip::Gateway::bind(sip.clone()).await?),
         None => None,
     };
+    let recordings = match config.sip.as_ref().and_then(|s| s.recording.as_ref()) {
+        Some(recording) => Some(crate::recordings::Recordings::open(recording, http_base(&config))?),
+        None => None,
+    };
     let http = reqwest::Client::builder().build().map_err(|e| StartError::Http(e.to_string()))?;
     let max_payload = config.limits.max_packet_bytes.saturating_mul(2).max(4096);
     let hub = Arc::new(Hub {
@@ -129,6 +135,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         apps: RwLock::new(apps),
         calls: Calls::default(),
         sip,
+        recordings,
         metrics: Metrics::default(),
         http,
     });
@@ -148,6 +155,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .route("/recordings/{file}", get(crate::recordings::serve))
         .with_state(hub.clone())
         .layer(layer);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -160,6 +168,17 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         }
     });
     Ok(RunningServer { addr, hub, io, stop: Some(stop), task })
+}
+
+/// `http://HOST:PORT` of this server as apps reach it: the public host and port, else the listen address.
+fn http_base(config: &Config) -> String {
+    let ip = config.listen.ip();
+    let host = config.public_host.clone().unwrap_or_else(|| match ip {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+    });
+    format!("http://{host}:{}", config.public_port.unwrap_or(config.listen.port()))
 }
 
 async fn metrics(State(hub): State<Arc<Hub>>) -> String {

@@ -3,14 +3,17 @@
 //! ([`RtpCarrier`]: it sends a 1 kHz G.711 tone and listens for 440 Hz), and the app is a real webrtc-rs peer
 //! ([`AppPeer`]: it sends 440 Hz with Opus and listens for 1 kHz) that signals through the wire protocol. Each
 //! test checks that both ends hear at least a second of the other's tone, dominant over their own, and that the
-//! call's end releases everything.
+//! call's end releases everything. The PCMU callout is also recorded (`[sip.recording]`): its log's link serves a
+//! WAV file with the carrier's tone on the left and the app's on the right.
 
 mod sip_support;
 
 use std::time::Duration;
 
 use azstack_protocol::Service;
+use azstack_server::sip::config::RecordingConfig;
 use azstack_server::sip::media::g711::Law;
+use azstack_server::sip::media::tone::goertzel;
 use azstack_server::testkit::app_peer::AppPeer;
 use azstack_server::testkit::rtp_carrier::RtpCarrier;
 use azstack_server::testkit::{TestClient, TestServer};
@@ -63,7 +66,47 @@ async fn media_released(server: &TestServer, carrier: &RtpCarrier) {
     assert_eq!(carrier.packets_received(), before, "RTP after the call ended");
 }
 
-async fn callout_with(law: Law, codec: &str, call_id: i64) {
+/// The WAV file behind a log's `urlRecord`: (carrier channel, app channel), after checking the header.
+async fn fetch_recording(link: &str) -> (Vec<i16>, Vec<i16>) {
+    let response = reqwest::get(link).await.expect("GET");
+    assert_eq!(response.status(), 200, "{link}");
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    let wav = response.bytes().await.expect("body");
+    assert!(wav.len() > 44, "{} bytes", wav.len());
+    let u32_at = |i: usize| u32::from_le_bytes([wav[i], wav[i + 1], wav[i + 2], wav[i + 3]]);
+    let u16_at = |i: usize| u16::from_le_bytes([wav[i], wav[i + 1]]);
+    assert_eq!((&wav[0..4], &wav[8..16], &wav[36..40]), (&b"RIFF"[..], &b"WAVEfmt "[..], &b"data"[..]));
+    assert_eq!((u16_at(20), u16_at(22), u32_at(24), u16_at(34)), (1, 2, 8000, 16), "PCM, stereo, 8 kHz, 16-bit");
+    assert_eq!(u32_at(40) as usize, wav.len() - 44, "the data size is written once the call ended");
+    let samples: Vec<i16> = wav[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    (samples.iter().step_by(2).copied().collect(), samples.iter().skip(1).step_by(2).copied().collect())
+}
+
+/// 20 ms frames of `channel` in which `hz` is 100 times stronger than `other_hz`.
+fn frames_with(channel: &[i16], hz: f64, other_hz: f64) -> usize {
+    channel.chunks_exact(160).filter(|f| goertzel(f, 8000, hz) > 100.0 * goertzel(f, 8000, other_hz).max(1.0)).count()
+}
+
+/// The recording behind `entry` holds a second of each side's tone on its own channel; the link stops working
+/// when tampered with, and 509 hands out a fresh one.
+async fn recording_holds_both_tones(entry: &Value, alice: &mut TestClient) {
+    let link = entry["urlRecord"].as_str().expect("urlRecord");
+    let (carrier, app) = fetch_recording(link).await;
+    let (left, right) = (frames_with(&carrier, CARRIER_HZ, APP_HZ), frames_with(&app, APP_HZ, CARRIER_HZ));
+    eprintln!("recording: {} ms, carrier tone in {left} frames, app tone in {right}", carrier.len() / 8);
+    assert!(left >= ONE_SECOND as usize && right >= ONE_SECOND as usize, "{left} / {right} frames with the tone");
+    let tampered = link.replace("expires=", "expires=9");
+    assert_eq!(reqwest::get(&tampered).await.expect("GET").status(), 403);
+    let unsigned = link.split('?').next().unwrap_or_default();
+    assert_eq!(reqwest::get(unsigned).await.expect("GET").status(), 403);
+    let listed = paid_logs(alice).await;
+    let row = listed.iter().find(|l| l["callId"] == entry["callId"]).expect("509 lists the call");
+    let fresh = row["url"].as_str().expect("url");
+    assert_eq!(fresh.split('?').next(), Some(unsigned), "the same recording");
+    assert_eq!(fetch_recording(fresh).await.0.len(), carrier.len());
+}
+
+async fn callout_with(law: Law, codec: &str, call_id: i64, recorded: bool) {
     let media = RtpCarrier::start(law, CARRIER_HZ, APP_HZ, CARRIER_HZ).await;
     let port = media.address.port().to_string();
     let pt = law.payload_type().to_string();
@@ -71,7 +114,11 @@ async fn callout_with(law: Law, codec: &str, call_id: i64) {
         "bridge_callout.xml",
         &[("carrier_rtp_port", &port), ("carrier_pt", &pt), ("carrier_codec", codec)],
     );
-    let server = server_for(&sipp.uri(), |_| {}).await;
+    let recordings = tempfile::tempdir().expect("tempdir");
+    let server = server_for(&sipp.uri(), |sip| {
+        sip.recording = recorded.then(|| RecordingConfig::in_dir(recordings.path().to_owned()));
+    })
+    .await;
     let mut alice = server.login("alice").await;
     let initial = start_callout(&mut alice, call_id, TO).await;
     assert_eq!(initial["status"], 100);
@@ -97,6 +144,11 @@ async fn callout_with(law: Law, codec: &str, call_id: i64) {
     let entry = log_push(&mut alice, call_id).await;
     assert_eq!(entry["status"], 0);
     assert!(entry["duration"].as_i64().unwrap() >= 1, "{entry}");
+    if recorded {
+        recording_holds_both_tones(&entry, &mut alice).await;
+    } else {
+        assert_eq!(entry["urlRecord"], "", "not recorded");
+    }
     let result = sipp.finish().await;
     assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
     assert_eq!(result.received_kinds(), ["INVITE", "ACK", "BYE"]);
@@ -107,12 +159,12 @@ async fn callout_with(law: Law, codec: &str, call_id: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callout_carries_audio_both_ways_with_pcmu() {
-    callout_with(Law::Mu, "PCMU", 31).await;
+    callout_with(Law::Mu, "PCMU", 31, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callout_carries_audio_both_ways_with_pcma() {
-    callout_with(Law::A, "PCMA", 32).await;
+    callout_with(Law::A, "PCMA", 32, false).await;
 }
 
 /// 505 on `bob`, answered with the app peer's answer (506 183, then 200).

@@ -116,15 +116,17 @@ async fn paid_call_logs(hub: &Hub, session: &Session, me: &Identity) -> Handled 
 
 async fn load_logs(hub: &Hub, user_id: i64) -> Result<Vec<PaidCallLogItem>, StoreError> {
     let rows = sqlx::query(
-        "SELECT call_id, from_number, to_number, tags, duration, record_time, url, call_type, status FROM paid_call_logs \
+        "SELECT call_id, from_number, to_number, tags, duration, record_time, recording, call_type, status FROM paid_call_logs \
          WHERE user_id = $1 ORDER BY record_time DESC, id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(MAX_LOGS)
     .fetch_all(&hub.store.pool)
     .await?;
+    let now = std::time::SystemTime::now();
     rows.iter()
         .map(|r| {
+            let recording: String = r.try_get(6)?;
             Ok(PaidCallLogItem {
                 call_id: r.try_get(0)?,
                 from: r.try_get(1)?,
@@ -132,7 +134,7 @@ async fn load_logs(hub: &Hub, user_id: i64) -> Result<Vec<PaidCallLogItem>, Stor
                 tags: Some(r.try_get::<Option<String>, _>(3)?),
                 duration: r.try_get(4)?,
                 record_time: r.try_get(5)?,
-                url: Some(r.try_get(6)?),
+                url: Some(hub.recordings.as_ref().map_or_else(String::new, |rec| rec.link(&recording, now))),
                 user_id,
                 call_type: r.try_get(7)?,
                 status: r.try_get(8)?,

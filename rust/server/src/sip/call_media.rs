@@ -1,8 +1,10 @@
 //! The media half of one gateway call, owned by its call task ([`super::callout`], [`super::callin`]): the RTP
 //! socket offered to the trunk and the server's WebRTC leg from the moment the call needs SDP, then — once both
-//! sides' SDP is known — the bridge task. [`CallMedia::release`] ends whichever exists.
+//! sides' SDP is known — the bridge task, and with it the call's recording (`[sip.recording]`).
+//! [`CallMedia::release`] ends whichever exists, and returns once the recording is complete.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ pub(super) struct CallMedia {
     rtp: Option<UdpSocket>,
     rtp_port: u16,
     bridge: Option<Bridge>,
+    /// The recording's file name, once the bridge records.
+    recording: String,
 }
 
 impl CallMedia {
@@ -38,7 +42,14 @@ impl CallMedia {
             Some(bind) => WebrtcLeg::open_behind_nat(bind, Some(gw.advertise)).await?,
             None => WebrtcLeg::open(gw.advertise).await?,
         };
-        Ok(CallMedia { leg: Arc::new(leg), events: Some(events), rtp: Some(rtp), rtp_port, bridge: None })
+        Ok(CallMedia {
+            leg: Arc::new(leg),
+            events: Some(events),
+            rtp: Some(rtp),
+            rtp_port,
+            bridge: None,
+            recording: String::new(),
+        })
     }
 
     /// The RTP port to write in the SDP for the trunk.
@@ -46,13 +57,19 @@ impl CallMedia {
         self.rtp_port
     }
 
-    /// Starts the bridge towards `carrier`; its own end (dead carrier, failed connection) becomes
-    /// [`Event::MediaEnded`] on `call`. False if it was already started.
+    /// The recording's file name (for the call's log), `""` when the call is not recorded.
+    pub fn recording(&self) -> &str {
+        &self.recording
+    }
+
+    /// Starts the bridge towards `carrier`, recording to `recording` (file name and path) when given; its own end
+    /// (dead carrier, failed connection) becomes [`Event::MediaEnded`] on `call`. False if it was already started.
     pub fn start_bridge(
         &mut self,
         gw: &Gateway,
         carrier: CarrierMedia,
         call: mpsc::WeakUnboundedSender<Event>,
+        recording: Option<(String, PathBuf)>,
     ) -> bool {
         let (Some(events), Some(rtp)) = (self.events.take(), self.rtp.take()) else { return false };
         let on_end = Box::new(move |end| {
@@ -62,7 +79,11 @@ impl CallMedia {
         });
         let end = CarrierEnd { address: carrier.address, law: carrier.law };
         let settings = gw.config.bridge_settings();
-        self.bridge = Some(Bridge::start(self.leg.clone(), events, rtp, end, settings, on_end));
+        let path = recording.map(|(name, path)| {
+            self.recording = name;
+            path
+        });
+        self.bridge = Some(Bridge::start(self.leg.clone(), events, rtp, end, settings, path, on_end));
         true
     }
 

@@ -416,7 +416,10 @@ impl Callin {
         };
         let port = self.media.as_ref().map_or(0, CallMedia::rtp_port);
         let started = match (applied, self.media.as_mut()) {
-            (Ok(()), Some(media)) => media.start_bridge(&self.gw, self.carrier, self.own_events.clone()),
+            (Ok(()), Some(media)) => {
+                let recording = self.hub.recordings.as_ref().map(|r| r.new_recording(self.call_id));
+                media.start_bridge(&self.gw, self.carrier, self.own_events.clone(), recording)
+            }
             (Err(error), _) => {
                 tracing::info!(call_id = self.call_id, %error, "the app's answer cannot be used");
                 false
@@ -503,7 +506,7 @@ impl Callin {
             tags: Some(self.tags.clone().flatten()),
             duration,
             record_time: self.started_ms,
-            url_record: Some(String::new()),
+            url_record: Some(self.media.as_ref().map(|m| m.recording().to_owned()).unwrap_or_default()),
             az_user_id: self.user_id,
             call_type: CALL_TYPE,
             status: log_status,

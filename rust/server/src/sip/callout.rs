@@ -429,7 +429,8 @@ impl Call {
             .ok_or("the carrier's SDP has no usable G.711 stream")?;
         let media = self.media.as_mut().ok_or("no WebRTC leg")?;
         let answer = media.leg.answer(GATHERING_DEADLINE).await.map_err(|e| e.to_string())?;
-        if !media.start_bridge(&self.gw, carrier, self.own_events.clone()) {
+        let recording = self.hub.recordings.as_ref().map(|r| r.new_recording(self.req.call_id));
+        if !media.start_bridge(&self.gw, carrier, self.own_events.clone(), recording) {
             return Err("the bridge was already started".into());
         }
         Ok(answer)
@@ -471,7 +472,7 @@ impl Call {
             tags: Some(self.req.tags.clone()),
             duration,
             record_time: self.started_ms,
-            url_record: Some(String::new()),
+            url_record: Some(self.media.as_ref().map(|m| m.recording().to_owned()).unwrap_or_default()),
             az_user_id: self.user_id,
             call_type: c::CALL_PAID_LOG_CALL_TYPE_CALLOUT,
             status: outcome.log_status,

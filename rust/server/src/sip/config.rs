@@ -52,6 +52,37 @@ pub struct SipConfig {
     /// An answered call whose carrier sent no RTP for this many seconds is hung up (BYE) as dead; 0: never.
     #[serde(default = "default_rtp_timeout")]
     pub rtp_timeout_secs: u64,
+    /// `[sip.recording]`: record every answered call. Absent: nothing is recorded and `recordUrl` is `""`.
+    #[serde(default)]
+    pub recording: Option<RecordingConfig>,
+}
+
+/// `[sip.recording]`: answered calls are recorded to WAV files (8 kHz, 16-bit, the carrier left and the app right)
+/// and their logs carry a link that works for `link_secs` from the moment it is handed out (601, 509).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingConfig {
+    /// Directory of the recordings (created if missing). It also holds the links' signing key, `.link-key`.
+    pub dir: std::path::PathBuf,
+    /// How long a recording link works after it was handed out, in seconds; listing the logs again (509) gives
+    /// fresh links.
+    #[serde(default = "default_link_secs")]
+    pub link_secs: u64,
+    /// Where apps reach this server's HTTP, e.g. `https://calls.example.org` behind a proxy. Absent:
+    /// `http://` + the public host and port (the listen address when those are unset).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+impl RecordingConfig {
+    /// Recordings in `dir` with the default link lifetime and base URL.
+    pub fn in_dir(dir: std::path::PathBuf) -> RecordingConfig {
+        RecordingConfig { dir, link_secs: default_link_secs(), base_url: None }
+    }
+}
+
+fn default_link_secs() -> u64 {
+    24 * 3600
 }
 
 fn default_listen() -> SocketAddr {
@@ -95,6 +126,7 @@ impl SipConfig {
             offer_timeout_secs: default_offer_timeout(),
             jitter_ms: default_jitter_ms(),
             rtp_timeout_secs: default_rtp_timeout(),
+            recording: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Paid call log rows (PROTOCOL.md §11.1): written when a gateway call ends, then pushed as 601 to every session
-//! of the user (§4.4). svc 509 reads them back (`crate::calls`).
+//! of the user (§4.4). svc 509 reads them back (`crate::calls`). A row stores its recording's file name (`""`
+//! for none) in the entry's `urlRecord`; the push and the list hand out a signed link instead
+//! ([`crate::recordings`]).
 
 use azstack_protocol::Service;
 use azstack_protocol::bodies::calls::{PaidCallLogEntry, PaidCallLogPush};
@@ -19,14 +21,17 @@ pub(super) async fn store(hub: &Hub, entry: &PaidCallLogEntry) -> bool {
     }
 }
 
-/// 601 with a stored row to every session of its user.
-pub(super) fn push(hub: &Hub, entry: PaidCallLogEntry) {
+/// 601 with a stored row to every session of its user, its recording as a link.
+pub(super) fn push(hub: &Hub, mut entry: PaidCallLogEntry) {
+    let recording = entry.url_record.take().unwrap_or_default();
+    let link = hub.recordings.as_ref().map_or_else(String::new, |r| r.link(&recording, std::time::SystemTime::now()));
+    entry.url_record = Some(link);
     hub.sessions.send_to_user(entry.az_user_id, None, Service::PAID_CALL_LOG_RETURN, &PaidCallLogPush { data: entry });
 }
 
 async fn insert(hub: &Hub, e: &PaidCallLogEntry) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO paid_call_logs (call_id, user_id, from_number, to_number, tags, duration, record_time, url, \
+        "INSERT INTO paid_call_logs (call_id, user_id, from_number, to_number, tags, duration, record_time, recording, \
          call_type, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(e.call_id)

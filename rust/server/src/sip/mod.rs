@@ -52,6 +52,15 @@
 //! with another payload type is ignored. The call's end, whichever side or timer causes it, stops the bridge and
 //! closes the peer connection; the RTP socket goes with the bridge task.
 //!
+//! # Recording
+//!
+//! With `[sip.recording]` (dev: `--record-calls`) every answered call is recorded from the moment its bridge starts:
+//! the bridge hands each 20 ms of both sides to a [`media::recorder::Recorder`], which writes a WAV file (8 kHz,
+//! 16-bit, the carrier left, the app right) from a task of its own, so the disk never holds up the audio. The
+//! call's end completes the file before the log row is pushed, and the row names the file; whoever hands the row to
+//! an app (601, 509) turns the name into a signed link that expires ([`crate::recordings`], which also serves it).
+//! Calls that were never answered have no recording and `""` as their link.
+//!
 //! # States of a callout
 //!
 //! `AwaitingOffer` (after 504) → `Calling` (INVITE sent, retransmitted by Timer A) → `Early` (a provisional

@@ -51,17 +51,25 @@ pub enum Backend {
 /// build host — about a minute of every cold build.) The checksums are the macro's, so databases it migrated stay
 /// valid.
 fn migrator(backend: Backend) -> Migrator {
-    let initial = match backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/0001_initial.sql"),
-        Backend::Postgres => include_str!("../../migrations/postgres/0001_initial.sql"),
+    let sql = match backend {
+        Backend::Sqlite => [
+            include_str!("../../migrations/sqlite/0001_initial.sql"),
+            include_str!("../../migrations/sqlite/0002_paid_call_log_recording.sql"),
+        ],
+        Backend::Postgres => [
+            include_str!("../../migrations/postgres/0001_initial.sql"),
+            include_str!("../../migrations/postgres/0002_paid_call_log_recording.sql"),
+        ],
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "initial".into(),
-        MigrationType::Simple,
-        initial.into_sql_str(),
-        false,
-    )])
+    let names = ["initial", "paid call log recording"];
+    Migrator::with_migrations(
+        (1..)
+            .zip(names.into_iter().zip(sql))
+            .map(|(version, (name, sql))| {
+                Migration::new(version, name.into(), MigrationType::Simple, sql.into_sql_str(), false)
+            })
+            .collect(),
+    )
 }
 
 /// The store: a connection pool plus the group-commit message writer.

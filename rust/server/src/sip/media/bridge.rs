@@ -11,14 +11,17 @@
 //!   three lost frames in a row are concealed by Opus, longer gaps advance the RTP timestamp), downsampled to
 //!   8 kHz, and every full 160 samples leave as one G.711 RTP packet (own SSRC, sequence and timestamp, 20 ms) to
 //!   the carrier's address from the call's RTP socket.
-//! * **The end**: the call task stops the bridge ([`Bridge::stop`]: the task is aborted, which drops the RTP socket
-//!   and the track; the peer connection is closed). The bridge itself reports, once, when the carrier sent no RTP
+//! * **Recording** (with `[sip.recording]`): each tick's carrier frame and the app's decoded audio go to a
+//!   [`Recorder`], which writes both to a WAV file without ever making the bridge wait.
+//! * **The end**: the call task stops the bridge ([`Bridge::stop`]: the task is aborted, which drops the RTP socket,
+//!   the track and the recorder; the recording is completed and the peer connection closed). The bridge itself reports, once, when the carrier sent no RTP
 //!   for the inactivity limit or the WebRTC connection failed; the call then hangs up.
 //!
 //! Not done: RFC 4733 telephone-events (DTMF) are neither offered nor passed (a carrier's payload type 101 is
 //! ignored like any other unexpected payload); no RTCP is sent to or read from the carrier.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +36,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use super::g711::Law;
 use super::jitter::{JitterBuffer, Playout};
 use super::opus_codec::{self, FRAME_48K};
+use super::recorder::Recorder;
 use super::resample::{Downsampler, Upsampler};
 use super::rtp;
 use super::webrtc_leg::{LegEvent, WebrtcLeg};
@@ -76,26 +80,35 @@ impl CarrierEnd {
 pub struct Bridge {
     task: tokio::task::JoinHandle<()>,
     leg: Arc<WebrtcLeg>,
+    /// The recording's writer, when the call is recorded.
+    recording: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Bridge {
-    /// Starts the bridge task. `on_end` is called at most once, from the task, when it ends on its own.
+    /// Starts the bridge task, recording the call to `recording` when given. `on_end` is called at most once,
+    /// from the task, when it ends on its own.
     pub fn start(
         leg: Arc<WebrtcLeg>,
         events: mpsc::UnboundedReceiver<LegEvent>,
         socket: UdpSocket,
         carrier: CarrierEnd,
         settings: BridgeSettings,
+        recording: Option<PathBuf>,
         on_end: Box<dyn FnOnce(BridgeEnd) + Send>,
     ) -> Bridge {
-        let task = tokio::spawn(run(leg.clone(), events, socket, carrier, settings, on_end));
-        Bridge { task, leg }
+        let (recorder, recording) = recording.map(Recorder::start).unzip();
+        let task = tokio::spawn(run(leg.clone(), events, socket, carrier, settings, recorder, on_end));
+        Bridge { task, leg, recording }
     }
 
-    /// Ends the task (dropping the RTP socket and the remote track) and closes the peer connection.
+    /// Ends the task (dropping the RTP socket, the remote track and the recorder), waits until the recording is
+    /// complete and closes the peer connection.
     pub async fn stop(self) {
         self.task.abort();
         let _ = self.task.await;
+        if let Some(writer) = self.recording {
+            let _ = writer.await;
+        }
         self.leg.close().await;
     }
 }
@@ -130,8 +143,8 @@ impl AppTrack {
 }
 
 impl ToApp {
-    /// The next 20 ms for the app, encoded.
-    fn next_frame(&mut self) -> Result<Vec<u8>, MediaError> {
+    /// The next 20 ms for the app, encoded; `recorder` gets the same 20 ms at 8 kHz.
+    fn next_frame(&mut self, recorder: Option<&mut Recorder>) -> Result<Vec<u8>, MediaError> {
         while self.samples.len() < PACKET {
             match self.jitter.pop() {
                 Playout::Audio(payload) => self.law.decode(&payload, &mut self.samples),
@@ -140,6 +153,9 @@ impl ToApp {
             }
         }
         self.samples.resize(self.samples.len().max(PACKET), 0);
+        if let Some(recorder) = recorder {
+            recorder.tick(&self.samples[..PACKET]);
+        }
         let mut wide = Vec::with_capacity(FRAME_48K);
         self.upsampler.process(&self.samples[..PACKET], &mut wide);
         self.samples.drain(..PACKET);
@@ -160,8 +176,14 @@ struct ToCarrier {
 }
 
 impl ToCarrier {
-    /// One Opus RTP packet of the app; returns the G.711 RTP packets it completes.
-    fn on_packet(&mut self, sequence: u16, payload_type: u8, payload: &[u8]) -> Vec<Vec<u8>> {
+    /// One Opus RTP packet of the app; returns the G.711 RTP packets it completes. `recorder` gets their audio.
+    fn on_packet(
+        &mut self,
+        sequence: u16,
+        payload_type: u8,
+        payload: &[u8],
+        mut recorder: Option<&mut Recorder>,
+    ) -> Vec<Vec<u8>> {
         if payload_type != self.payload_type || payload.is_empty() {
             return Vec::new();
         }
@@ -187,6 +209,9 @@ impl ToCarrier {
         let mut out = Vec::new();
         while self.samples.len() >= PACKET {
             let mut bytes = Vec::with_capacity(PACKET);
+            if let Some(recorder) = recorder.as_deref_mut() {
+                recorder.app(&self.samples[..PACKET]);
+            }
             self.law.encode(&self.samples[..PACKET], &mut bytes);
             self.samples.drain(..PACKET);
             out.push(self.stream.packet(&bytes, PACKET as u32));
@@ -208,6 +233,7 @@ async fn run(
     socket: UdpSocket,
     carrier: CarrierEnd,
     settings: BridgeSettings,
+    mut recorder: Option<Recorder>,
     on_end: Box<dyn FnOnce(BridgeEnd) + Send>,
 ) {
     let (track, ssrc, payload_type) = leg.output().await;
@@ -252,7 +278,7 @@ async fn run(
                 if settings.inactivity.is_some_and(|limit| last_from_carrier.elapsed() >= limit) {
                     break Some(BridgeEnd::CarrierSilent);
                 }
-                match to_app.next_frame() {
+                match to_app.next_frame(recorder.as_mut()) {
                     Ok(frame) => app_track.write(frame).await,
                     Err(error) => tracing::debug!(%error, "a frame for the app was not encoded"),
                 }
@@ -287,7 +313,7 @@ async fn run(
             event = next_remote(remote.as_ref()) => match event {
                 Some(TrackRemoteEvent::OnRtpPacket(packet)) => {
                     let header = &packet.header;
-                    for bytes in to_carrier.on_packet(header.sequence_number, header.payload_type, &packet.payload) {
+                    for bytes in to_carrier.on_packet(header.sequence_number, header.payload_type, &packet.payload, recorder.as_mut()) {
                         if let Err(error) = socket.send_to(&bytes, carrier.address).await {
                             tracing::trace!(%error, "RTP send to the carrier failed");
                         }
@@ -344,14 +370,14 @@ mod tests {
             if i == 20 {
                 continue; // lost
             }
-            assert!(path.on_packet(i, 96, &opus).is_empty(), "another payload type is ignored");
-            for packet in path.on_packet(i, 111, &opus) {
+            assert!(path.on_packet(i, 96, &opus, None).is_empty(), "another payload type is ignored");
+            for packet in path.on_packet(i, 111, &opus, None) {
                 let p = rtp::parse(&packet).unwrap();
                 assert_eq!((p.header.payload_type, p.payload.len()), (0, 160));
                 timestamps.push(p.header.timestamp);
                 Law::Mu.decode(p.payload, &mut decoded);
             }
-            assert!(path.on_packet(i, 111, &opus).is_empty(), "a repeated packet is dropped");
+            assert!(path.on_packet(i, 111, &opus, None).is_empty(), "a repeated packet is dropped");
         }
         assert_eq!(timestamps.len(), 50, "the lost frame is concealed");
         assert!(timestamps.windows(2).all(|w| w[1].wrapping_sub(w[0]) == 160));

@@ -11,6 +11,7 @@
 //! * [`opus_codec`]: Opus frames for the WebRTC side;
 //! * [`webrtc_leg`]: the server's own peer connection per call (answer for a callout, offer for a call-in);
 //! * [`bridge`]: the per-call task that moves audio both ways and reports a dead carrier or failed connection;
+//! * [`recorder`]: both sides of a bridged call in a WAV file, written off the bridge's path;
 //! * [`tone`]: sine and Goertzel, for tests and the bench.
 //!
 //! The call tasks ([`super::callout`], [`super::callin`]) own the leg and the bridge; the module docs of
@@ -20,6 +21,7 @@ pub mod bridge;
 pub mod g711;
 pub mod jitter;
 pub mod opus_codec;
+pub mod recorder;
 pub mod resample;
 pub mod rtp;
 pub mod tone;

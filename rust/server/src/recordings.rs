@@ -1,0 +1,262 @@
+//! Recorded phone calls over HTTP: the signed, expiring links that paid call logs carry as `recordUrl`, and the
+//! `GET /recordings/{file}` route that serves them.
+//!
+//! A recorded call ([`crate::sip::media::recorder`]) leaves a WAV file named `CALLID-TOKEN.wav` in the recording
+//! directory, where TOKEN is 128 random bits, and its log row stores that name. The name is never handed out
+//! alone: whenever a log reaches an app (the 601 push, the 509 list) the name becomes a link
+//! `BASE/recordings/NAME?expires=E&sig=S`, where E is a Unix time `link_secs` ahead and S is the base64url
+//! HMAC-SHA256 of `NAME\nE` under the server's link key. So a link is unguessable twice over (the token and the
+//! signature), stops working at E, and a fresh one comes with every listing — a log kept for years never holds
+//! a dead link for longer than the app takes to list again.
+//!
+//! The key is 32 random bytes in `DIR/.link-key`, made on first start (mode 0600) and kept across restarts, so
+//! links survive a restart; deleting the file revokes every link handed out.
+//!
+//! The route answers 404 for a name that is not a recording's, 403 for a bad or expired signature, 404 for a
+//! recording that does not exist (yet: a link handed out while the file is still being completed), and otherwise
+//! streams the file (`audio/wav`). Recordings are kept until an operator removes them; there is no retention
+//! policy yet.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::hmac;
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+
+use crate::hub::Hub;
+use crate::sip::config::RecordingConfig;
+
+/// The link key's file in the recording directory.
+const KEY_FILE: &str = ".link-key";
+const KEY_BYTES: usize = 32;
+
+/// Why recordings cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingsError {
+    #[error("recording directory {0}: {1}")]
+    Dir(PathBuf, std::io::Error),
+    #[error("recording link key {0}: {1}")]
+    Key(PathBuf, String),
+}
+
+/// Where recordings live and how their links are made.
+pub struct Recordings {
+    dir: PathBuf,
+    key: hmac::Key,
+    base_url: String,
+    link_lifetime: Duration,
+}
+
+impl Recordings {
+    /// Creates the directory if needed and loads (or makes) the link key. `default_base` is used when the
+    /// configuration names no base URL.
+    pub fn open(config: &RecordingConfig, default_base: String) -> Result<Recordings, RecordingsError> {
+        std::fs::create_dir_all(&config.dir).map_err(|e| RecordingsError::Dir(config.dir.clone(), e))?;
+        let key = load_or_make_key(&config.dir.join(KEY_FILE))?;
+        let base_url = config.base_url.clone().unwrap_or(default_base).trim_end_matches('/').to_owned();
+        Ok(Recordings {
+            dir: config.dir.clone(),
+            key: hmac::Key::new(hmac::HMAC_SHA256, &key),
+            base_url,
+            link_lifetime: Duration::from_secs(config.link_secs),
+        })
+    }
+
+    /// A fresh, unguessable file name for a recording of `call_id`.
+    pub fn new_name(&self, call_id: i64) -> String {
+        format!("{call_id}-{:032x}.wav", rand::random::<u128>())
+    }
+
+    /// A new recording of `call_id`: its file name (for the log) and path (for the recorder).
+    pub fn new_recording(&self, call_id: i64) -> (String, PathBuf) {
+        let name = self.new_name(call_id);
+        let path = self.path(&name);
+        (name, path)
+    }
+
+    /// Where the recording `name` is (or will be) stored.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The link to recording `name`, valid for the configured lifetime from `now`; `""` for no recording.
+    pub fn link(&self, name: &str, now: SystemTime) -> String {
+        if name.is_empty() {
+            return String::new();
+        }
+        let expires = unix_secs(now).saturating_add(self.link_lifetime.as_secs());
+        let sig = URL_SAFE_NO_PAD.encode(hmac::sign(&self.key, signed_text(name, expires).as_bytes()));
+        format!("{}/recordings/{name}?expires={expires}&sig={sig}", self.base_url)
+    }
+
+    /// The file a link's parts point at, if the link is genuine and not expired at `now`.
+    pub fn check(&self, name: &str, expires: u64, sig: &str, now: SystemTime) -> Result<PathBuf, LinkError> {
+        if !is_recording_name(name) {
+            return Err(LinkError::NotARecording);
+        }
+        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| LinkError::BadSignature)?;
+        hmac::verify(&self.key, signed_text(name, expires).as_bytes(), &sig).map_err(|_| LinkError::BadSignature)?;
+        if unix_secs(now) > expires {
+            return Err(LinkError::Expired);
+        }
+        Ok(self.path(name))
+    }
+}
+
+/// Why a link is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    NotARecording,
+    BadSignature,
+    Expired,
+}
+
+fn signed_text(name: &str, expires: u64) -> String {
+    format!("{name}\n{expires}")
+}
+
+fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `CALLID-TOKEN.wav` as [`Recordings::new_name`] makes them (so no path can be smuggled in).
+fn is_recording_name(name: &str) -> bool {
+    let Some((call_id, token)) = name.strip_suffix(".wav").and_then(|s| s.split_once('-')) else { return false };
+    !call_id.is_empty()
+        && call_id.bytes().all(|b| b.is_ascii_digit())
+        && token.len() == 32
+        && token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn load_or_make_key(path: &Path) -> Result<[u8; KEY_BYTES], RecordingsError> {
+    let failed = |e: &dyn std::fmt::Display| RecordingsError::Key(path.to_owned(), e.to_string());
+    match std::fs::File::open(path) {
+        Ok(mut file) => {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(|e| failed(&e))?;
+            bytes.try_into().map_err(|b: Vec<u8>| failed(&format!("{} bytes, not {KEY_BYTES}", b.len())))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let key: [u8; KEY_BYTES] = rand::random();
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| failed(&e))?;
+            file.write_all(&key).and_then(|()| file.sync_all()).map_err(|e| failed(&e))?;
+            Ok(key)
+        }
+        Err(e) => Err(failed(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    expires: u64,
+    sig: String,
+}
+
+/// `GET /recordings/{file}?expires=E&sig=S`.
+pub async fn serve(
+    State(hub): State<Arc<Hub>>,
+    UrlPath(name): UrlPath<String>,
+    query: Result<Query<LinkQuery>, QueryRejection>,
+) -> Response {
+    let Some(recordings) = hub.recordings.as_ref() else { return StatusCode::NOT_FOUND.into_response() };
+    let Ok(Query(query)) = query else { return (StatusCode::FORBIDDEN, "no link signature").into_response() };
+    let path = match recordings.check(&name, query.expires, &query.sig, SystemTime::now()) {
+        Ok(path) => path,
+        Err(LinkError::NotARecording) => return StatusCode::NOT_FOUND.into_response(),
+        Err(LinkError::BadSignature) => return (StatusCode::FORBIDDEN, "invalid link").into_response(),
+        Err(LinkError::Expired) => return (StatusCode::FORBIDDEN, "link expired").into_response(),
+    };
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let length = match file.metadata().await {
+        Ok(m) => m.len(),
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "audio/wav".to_owned()),
+            (header::CONTENT_LENGTH, length.to_string()),
+            (header::CACHE_CONTROL, "private, no-transform".to_owned()),
+        ],
+        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recordings(dir: &Path) -> Recordings {
+        let config =
+            RecordingConfig { dir: dir.to_owned(), link_secs: 60, base_url: Some("https://x.example/".into()) };
+        Recordings::open(&config, "http://unused".into()).unwrap()
+    }
+
+    fn parts(link: &str) -> (String, u64, String) {
+        let rest = link.strip_prefix("https://x.example/recordings/").unwrap();
+        let (name, query) = rest.split_once("?expires=").unwrap();
+        let (expires, sig) = query.split_once("&sig=").unwrap();
+        (name.to_owned(), expires.parse().unwrap(), sig.to_owned())
+    }
+
+    #[test]
+    fn a_link_works_until_it_expires_and_only_for_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = recordings(dir.path());
+        let name = r.new_name(1795694231696);
+        assert!(is_recording_name(&name), "{name}");
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let (linked, expires, sig) = parts(&r.link(&name, now));
+        assert_eq!((linked.as_str(), expires), (name.as_str(), 1_000_060));
+        assert_eq!(r.check(&name, expires, &sig, now), Ok(dir.path().join(&name)));
+        assert_eq!(r.check(&name, expires, &sig, now + Duration::from_secs(60)), Ok(dir.path().join(&name)));
+        assert_eq!(r.check(&name, expires, &sig, now + Duration::from_secs(61)), Err(LinkError::Expired));
+        assert_eq!(r.check(&name, expires + 3600, &sig, now), Err(LinkError::BadSignature), "a longer life");
+        let other = r.new_name(1795694231696);
+        assert_eq!(r.check(&other, expires, &sig, now), Err(LinkError::BadSignature), "another file");
+        assert_eq!(r.check(&name, expires, "not base64!", now), Err(LinkError::BadSignature));
+        assert_eq!(r.link("", now), "", "no recording, no link");
+    }
+
+    #[test]
+    fn only_recording_names_are_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = recordings(dir.path());
+        for bad in ["../.link-key", ".link-key", "1-abc.wav", "x-00000000000000000000000000000000.wav", "", "-.wav"] {
+            assert_eq!(r.check(bad, u64::MAX, "", UNIX_EPOCH), Err(LinkError::NotARecording), "{bad}");
+        }
+        let upper = format!("1-{}.wav", "A".repeat(32));
+        assert_eq!(r.check(&upper, u64::MAX, "", UNIX_EPOCH), Err(LinkError::NotARecording));
+    }
+
+    #[test]
+    fn the_key_survives_a_restart_and_a_damaged_key_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = recordings(dir.path()).new_name(7);
+        let now = UNIX_EPOCH + Duration::from_secs(5);
+        let (_, expires, sig) = parts(&recordings(dir.path()).link(&name, now));
+        assert!(recordings(dir.path()).check(&name, expires, &sig, now).is_ok(), "a second start signs alike");
+        std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        let config = RecordingConfig::in_dir(dir.path().to_owned());
+        assert!(matches!(Recordings::open(&config, String::new()), Err(RecordingsError::Key(..))));
+    }
+}
