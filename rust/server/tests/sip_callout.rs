@@ -98,6 +98,40 @@ async fn refused(call_id: i64, sip: u16, expected: i64, status: i64) {
     server.shutdown().await;
 }
 
+/// The trunk challenges the INVITE (401, scenario `auth_challenge.xml`); the gateway has `password`. A right one
+/// gets through to the carrier, which rings and is busy: the app sees 100, 183, 486. A wrong one is challenged again
+/// and the gateway gives up: 100, 486. SIPp checks the answer's Digest itself. (SIPp verifies `Authorization`
+/// only, so 407's `Proxy-Authorization` is covered by the unit tests of `sip::digest`.)
+async fn challenged(call_id: i64, password: &str) {
+    let carrier = Carrier::start("auth_challenge.xml", &[]);
+    let server = server_for(&carrier.uri(), |sip| {
+        sip.username = Some("azstack".into());
+        sip.password = Some(password.into());
+    })
+    .await;
+    let mut alice = server.login("alice").await;
+    start_callout(&mut alice, call_id, TO).await;
+    send_offer(&alice, call_id, TO);
+    let expected: &[i64] = if password == "s3cret" { &[100, 183, 486] } else { &[100, 486] };
+    assert_eq!(codes_until(&mut alice, call_id, &[486]).await, expected);
+    check_logs(&mut alice, call_id, 1).await;
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["INVITE", "ACK", "INVITE", "ACK"]);
+    assert!(server.server.hub.sip.as_ref().unwrap().idle_within(DEADLINE_IDLE).await);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_challenge_is_answered_with_the_trunk_credentials() {
+    challenged(27, "s3cret").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_trunk_credentials_end_the_call_as_busy() {
+    challenged(29, "wrong").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy() {
     refused(21, 486, 486, 1).await;

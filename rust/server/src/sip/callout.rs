@@ -69,6 +69,9 @@ pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Ide
         remote_tag: None,
         remote_target: None,
         cseq: 1,
+        invite_cseq: 1,
+        invite_body: Vec::new(),
+        challenges_answered: 0,
         phase: Phase::AwaitingOffer,
         txs: Vec::new(),
         own_events,
@@ -116,6 +119,9 @@ impl Outcome {
     }
 }
 
+/// Digest challenges answered per call: one, and one more when the trunk says the nonce was stale.
+const MAX_CHALLENGES: u8 = 2;
+
 /// §5.4: the 503 code for a final SIP response that is not a success.
 pub fn final_code(sip: u16) -> i64 {
     match sip {
@@ -142,8 +148,14 @@ struct Call {
     local_tag: String,
     remote_tag: Option<String>,
     remote_target: Option<String>,
-    /// CSeq of the last request of ours in the dialog (the INVITE is 1).
+    /// CSeq of the last request of ours in the dialog.
     cseq: u32,
+    /// CSeq of the current INVITE: 1, one more for each INVITE sent again with credentials.
+    invite_cseq: u32,
+    /// The INVITE's SDP, for sending it again with credentials.
+    invite_body: Vec<u8>,
+    /// Digest challenges answered so far (at most [`MAX_CHALLENGES`]).
+    challenges_answered: u8,
     phase: Phase,
     txs: Vec<ClientTx>,
     /// This call's own channel (weakly: the call must not keep it open), for the bridge's reports.
@@ -279,17 +291,57 @@ impl Call {
             self.send_status(c::CALL_STATUS_CALLOUT_STATUS_NO_SIGNAL, None);
             return;
         }
-        let body = sdp::g711_offer(self.gw.advertise, port, rand::random::<u32>().into());
-        let invite = self
-            .base("INVITE", &self.request_uri(), &token(), 1)
-            .with("Contact", self.contact())
-            .with("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")
-            .with_body("application/sdp", body.into_bytes());
-        let bytes = invite.to_bytes();
-        self.gw.send(&bytes, self.gw.trunk).await;
-        self.txs.push(ClientTx::new("INVITE", 1, bytes, self.gw.t1(), Instant::now()));
+        self.invite_body = sdp::g711_offer(self.gw.advertise, port, rand::random::<u32>().into()).into_bytes();
+        self.send_invite(None).await;
         self.phase = Phase::Calling;
         tracing::info!(call_id = self.req.call_id, sip_call_id = %self.sip_call_id, "callout INVITE sent");
+    }
+
+    /// The INVITE (CSeq `invite_cseq`, a new branch), with `authorization` (header name and value) when it
+    /// answers a challenge.
+    async fn send_invite(&mut self, authorization: Option<(&str, String)>) {
+        let mut invite = self
+            .base("INVITE", &self.request_uri(), &token(), self.invite_cseq)
+            .with("Contact", self.contact())
+            .with("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS");
+        if let Some((name, value)) = authorization {
+            invite = invite.with(name, value);
+        }
+        let bytes = invite.with_body("application/sdp", self.invite_body.clone()).to_bytes();
+        self.gw.send(&bytes, self.gw.trunk).await;
+        self.txs.push(ClientTx::new("INVITE", self.invite_cseq, bytes, self.gw.t1(), Instant::now()));
+    }
+
+    /// A 401/407 to our INVITE (already acknowledged): sends the INVITE again with credentials, if the gateway has
+    /// some, the challenge is usable and the call still wants to go on; returns whether it did.
+    async fn answer_challenge(&mut self, code: u16, response: &Message) -> bool {
+        let (challenge_header, answer_header) = super::digest::headers_for(code);
+        let (Some(username), Some(password)) = (&self.gw.config.username, &self.gw.config.password) else {
+            tracing::warn!(call_id = self.req.call_id, code, "the trunk wants credentials and [sip] has none");
+            return false;
+        };
+        let challenge = response.header(challenge_header).and_then(super::digest::Challenge::parse);
+        let Some(challenge) = challenge else {
+            tracing::warn!(call_id = self.req.call_id, code, "the trunk's challenge cannot be answered");
+            return false;
+        };
+        let again = self.challenges_answered == 0 || (challenge.stale && self.challenges_answered < MAX_CHALLENGES);
+        if !matches!(self.phase, Phase::Calling | Phase::Early) {
+            return false;
+        }
+        if !again {
+            tracing::warn!(call_id = self.req.call_id, code, "the trunk refused the credentials");
+            return false;
+        }
+        // A proxy may have sent 100 before its challenge; the new INVITE starts over.
+        self.phase = Phase::Calling;
+        self.ring_deadline = None;
+        self.challenges_answered += 1;
+        self.invite_cseq += 1;
+        self.cseq = self.invite_cseq;
+        let answer = challenge.answer("INVITE", &self.request_uri(), username, password, &token());
+        self.send_invite(Some((answer_header, answer))).await;
+        true
     }
 
     /// svc 502 (or the session went away).
@@ -326,7 +378,7 @@ impl Call {
             }
             return;
         }
-        if cseq != 1 {
+        if cseq != self.invite_cseq {
             return;
         }
         if code < 200 {
@@ -360,6 +412,9 @@ impl Call {
             // ACK for a non-2xx final response: same branch as the INVITE, To as in the response.
             let ack = self.ack_for_failure(response);
             self.gw.send_to_trunk(&ack).await;
+            if matches!(code, 401 | 407) && self.answer_challenge(code, response).await {
+                return;
+            }
             if self.phase != Phase::Ended {
                 self.end(Outcome::to_app(final_code(code), false)).await;
             }
@@ -372,7 +427,7 @@ impl Call {
             self.remote_tag = response.tag("To").map(str::to_owned);
             self.remote_target = response.header("Contact").map(|v| uri_of(v).to_owned());
         }
-        let ack = self.in_dialog("ACK", 1);
+        let ack = self.in_dialog("ACK", self.invite_cseq);
         self.gw.send_to_trunk(&ack).await;
         if retransmission {
             return;
@@ -539,7 +594,7 @@ impl Call {
     }
 
     fn ack_for_failure(&self, response: &Message) -> Message {
-        let mut ack = self.base("ACK", &self.request_uri(), &token(), 1);
+        let mut ack = self.base("ACK", &self.request_uri(), &token(), self.invite_cseq);
         for (name, value) in &mut ack.headers {
             if name == "To" {
                 response.header("To").unwrap_or_default().clone_into(value);
@@ -552,7 +607,7 @@ impl Call {
 
     async fn send_cancel(&mut self) {
         let Some(via) = self.invite_via() else { return };
-        let mut cancel = self.base("CANCEL", &self.request_uri(), &token(), 1);
+        let mut cancel = self.base("CANCEL", &self.request_uri(), &token(), self.invite_cseq);
         for (name, value) in &mut cancel.headers {
             if name == "Via" {
                 value.clone_from(&via);
@@ -562,7 +617,7 @@ impl Call {
         }
         let bytes = cancel.to_bytes();
         self.gw.send(&bytes, self.gw.trunk).await;
-        self.txs.push(ClientTx::new("CANCEL", 1, bytes, self.gw.t1(), Instant::now()));
+        self.txs.push(ClientTx::new("CANCEL", self.invite_cseq, bytes, self.gw.t1(), Instant::now()));
     }
 
     async fn send_bye(&mut self) {

@@ -24,6 +24,12 @@ pub struct SipConfig {
     /// `advertise`.
     #[serde(default)]
     pub webrtc_bind: Option<IpAddr>,
+    /// Credentials for the trunk's Digest challenges (401/407 to an INVITE). Without them a challenge ends the
+    /// call (503 486).
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
     /// Call-in numbers (as the trunk sends them in the Request-URI user part) → azStackUserId.
     #[serde(default)]
     pub callin: BTreeMap<String, String>,
@@ -117,6 +123,8 @@ impl SipConfig {
             listen,
             advertise: None,
             webrtc_bind: None,
+            username: None,
+            password: None,
             callin: BTreeMap::new(),
             allowed_prefixes: Vec::new(),
             blocked_prefixes: Vec::new(),

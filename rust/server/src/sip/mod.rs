@@ -12,7 +12,10 @@
 //! before anything reaches the trunk. Then it sends an INVITE to the trunk whose SDP
 //! offers PCMU and PCMA (8 kHz, 20 ms) on an RTP port the call holds. SIP responses become svc 503 codes exactly
 //! as the §5.4 table says: 100 → 100, 180/183 → 183 (each sent once), 200 → 200, 403, 408, 480, 486, 487 and 503
-//! as they are, any other unsuccessful final response → 486, and a transaction time-out (Timer B) → 408.
+//! as they are, any other unsuccessful final response → 486, and a transaction time-out (Timer B) → 408. A trunk
+//! that wants credentials (401/407 with a Digest challenge) gets the INVITE again with the `[sip]` `username` and
+//! `password` ([`digest`]: MD5 or SHA-256, `qop=auth`); the app sees nothing of it. A challenge without
+//! credentials, one that cannot be answered, or a second one that is not `stale` ends the call as 486.
 //!
 //! On the trunk's 200 the gateway reads the carrier's SDP (its RTP address and the G.711 law it chose), makes the
 //! leg's answer, waiting for its ICE gathering to complete (host candidates on the advertised address:
@@ -101,7 +104,7 @@
 //!   address in its SDP);
 //! * offer-less INVITEs (answered 488), re-INVITEs (answered 488, so no hold or codec change);
 //! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that
-//!   is the next hop); authentication challenges from the trunk (401/407 end the call as 486); final responses
+//!   is the next hop); Digest challenges to requests other than the INVITE (a BYE); final responses
 //!   retransmitted after a call ended are not acknowledged again;
 //! * call-in to a user with no session (push, OQ-24): answered 480 at once;
 //! * a session lost without an explicit disconnect gets no grace period (OQ-5) in gateway calls: its callout or
@@ -111,6 +114,7 @@ mod call_media;
 pub mod callin;
 pub mod callout;
 pub mod config;
+pub mod digest;
 mod logs;
 pub mod media;
 pub mod message;
