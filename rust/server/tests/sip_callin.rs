@@ -90,6 +90,24 @@ async fn answered_on_one_device_then_the_carrier_hangs_up() {
     server.shutdown().await;
 }
 
+/// The carrier refreshes an answered call-in (scenario `callin_refresh_then_carrier_bye.xml`): a re-INVITE without
+/// SDP gets 200 offering the gateway's SDP, an UPDATE with the same SDP gets 200; the call lasts until its BYE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_session_refreshes_keep_the_call() {
+    let (server, mut bobs) = server_with_bob(1).await;
+    let carrier = Carrier::call("callin_refresh_then_carrier_bye.xml", gateway(&server), NUMBER);
+    let start = ringing(&mut bobs[0]).await;
+    let call_id = start["callId"].clone();
+    status(&bobs[0], &start, 183, json!({}));
+    status(&bobs[0], &start, 200, json!({"sdp_candidate": APP_ANSWER}));
+    assert_eq!(pushed(&mut bobs[0], Service::CALLIN_STATUS_CHANGED, &call_id).await, 700);
+    check_log(&log_push(&mut bobs[0], call_id.as_i64().unwrap_or(0)).await, &call_id, 0);
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200"]);
+    server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_then_the_app_hangs_up() {
     let (server, mut bobs) = server_with_bob(1).await;

@@ -65,6 +65,22 @@ async fn answered_then_the_carrier_hangs_up() {
     server.shutdown().await;
 }
 
+/// Session refreshes from the carrier (scenario `refresh_then_carrier_bye.xml`): a re-INVITE with the same SDP gets
+/// 200 with the gateway's SDP, an UPDATE 200, and a re-INVITE moving the media 488; the call stays up until the
+/// carrier's BYE, and the app hears of none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_session_refreshes_keep_the_call() {
+    let carrier = Carrier::start("refresh_then_carrier_bye.xml", &[]);
+    let (server, mut alice) = dial(&carrier, 13).await;
+    assert_eq!(codes_until(&mut alice, 13, &[700]).await, [100, 183, 200, 700]);
+    check_logs(&mut alice, 13, 0).await;
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    assert_eq!(result.received_kinds(), ["INVITE", "ACK", "SIP/2.0 200", "SIP/2.0 488", "SIP/2.0 200"]);
+    assert!(server.server.hub.sip.as_ref().unwrap().idle_within(DEADLINE_IDLE).await);
+    server.shutdown().await;
+}
+
 const DEADLINE_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,7 +28,7 @@ use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
 use super::sdp::CarrierMedia;
 use super::transaction::{ClientTx, TxTimer};
-use super::{AppLeg, Event, Gateway, logs, sdp, token};
+use super::{AppLeg, Event, Gateway, logs, refresh, sdp, token};
 use crate::hub::Hub;
 
 /// `callType` of 505, echoed back by the client (OQ-23): the paid-call-log value for call-in.
@@ -302,6 +302,12 @@ impl Callin {
                 }
             }
             "ACK" => self.final_tx = None,
+            "INVITE" | "UPDATE" if self.answered_by.is_some() && !self.ended => {
+                let local_sdp = self.last_response.as_ref().map(|r| String::from_utf8_lossy(&r.body).into_owned());
+                let contact = format!("<sip:{}@{}>", self.number, self.local_hostport());
+                let reply = refresh::answer(request, &self.carrier, &local_sdp.unwrap_or_default(), &contact);
+                self.gw.send(&reply.to_bytes(), self.peer).await;
+            }
             "CANCEL" if self.answered_by.is_none() && !self.ended => {
                 let ok = Message::response_to(request, 200, "OK", Some(&self.local_tag));
                 self.gw.send(&ok.to_bytes(), self.peer).await;

@@ -18,7 +18,7 @@ use super::call_media::{CallMedia, GATHERING_DEADLINE};
 use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
 use super::transaction::{ClientTx, TxTimer};
-use super::{AppLeg, Event, Gateway, logs, sdp, token};
+use super::{AppLeg, Event, Gateway, logs, refresh, sdp, token};
 use crate::hub::Hub;
 use crate::session::{Identity, Session};
 
@@ -71,6 +71,7 @@ pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Ide
         cseq: 1,
         invite_cseq: 1,
         invite_body: Vec::new(),
+        carrier: None,
         challenges_answered: 0,
         phase: Phase::AwaitingOffer,
         txs: Vec::new(),
@@ -152,8 +153,10 @@ struct Call {
     cseq: u32,
     /// CSeq of the current INVITE: 1, one more for each INVITE sent again with credentials.
     invite_cseq: u32,
-    /// The INVITE's SDP, for sending it again with credentials.
+    /// The INVITE's SDP, for sending it again with credentials; once answered, the SDP a refresh gets back.
     invite_body: Vec<u8>,
+    /// The carrier's media, once it answered.
+    carrier: Option<sdp::CarrierMedia>,
     /// Digest challenges answered so far (at most [`MAX_CHALLENGES`]).
     challenges_answered: u8,
     phase: Phase,
@@ -471,7 +474,12 @@ impl Call {
                 return;
             }
             "OPTIONS" => Message::response_to(request, 200, "OK", None),
-            "INVITE" => Message::response_to(request, 488, "Not Acceptable Here", None),
+            "INVITE" | "UPDATE" => match (&self.carrier, self.phase) {
+                (Some(carrier), Phase::Confirmed) => {
+                    refresh::answer(request, carrier, &String::from_utf8_lossy(&self.invite_body), &self.contact())
+                }
+                _ => Message::response_to(request, 488, "Not Acceptable Here", None),
+            },
             _ => Message::response_to(request, 481, "Call/Transaction Does Not Exist", None),
         };
         self.gw.send_to_trunk(&reply).await;
@@ -482,6 +490,7 @@ impl Call {
     async fn start_media(&mut self, response: &Message) -> Result<String, String> {
         let carrier = sdp::carrier_media(&String::from_utf8_lossy(&response.body))
             .ok_or("the carrier's SDP has no usable G.711 stream")?;
+        self.carrier = Some(carrier);
         let media = self.media.as_mut().ok_or("no WebRTC leg")?;
         let answer = media.leg.answer(GATHERING_DEADLINE).await.map_err(|e| e.to_string())?;
         let recording = self.hub.recordings.as_ref().map(|r| r.new_recording(self.req.call_id));

@@ -45,6 +45,9 @@
 //! from the trunk become 506 702 and 700; a dead carrier or failed connection after answer, BYE and 506 700.
 //! Unknown numbers get 404, a user with no session 480 (no push service yet, OQ-24).
 //!
+//! **Refreshes** ([`refresh`]): in an answered call, a re-INVITE or UPDATE from the carrier that keeps the media
+//! (a session-timer refresh, RFC 4028) gets 200 with the gateway's SDP; one that would change it gets 488.
+//!
 //! # Media
 //!
 //! The carrier speaks G.711 over plain RTP at 8 kHz; the app speaks Opus at 48 kHz over DTLS-SRTP. The server's
@@ -102,7 +105,8 @@
 //!   host candidates only: `webrtc_bind` covers a 1:1 NAT by announcing `advertise`, untested through a real NAT;
 //!   anything else needs a TURN relay); symmetric-RTP learning of a carrier behind NAT (RTP must come from the
 //!   address in its SDP);
-//! * offer-less INVITEs (answered 488), re-INVITEs (answered 488, so no hold or codec change);
+//! * offer-less call-in INVITEs (answered 488); re-INVITEs and UPDATEs that change the media (hold, another address
+//!   or codec: answered 488, the call goes on as it was);
 //! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that
 //!   is the next hop); Digest challenges to requests other than the INVITE (a BYE); final responses
 //!   retransmitted after a call ended are not acknowledged again;
@@ -118,6 +122,7 @@ pub mod digest;
 mod logs;
 pub mod media;
 pub mod message;
+mod refresh;
 pub mod sdp;
 pub mod transaction;
 mod transport;

@@ -39,6 +39,11 @@ pub(super) fn g711_answer(ip: IpAddr, port: u16, id: u64, law: Law) -> String {
     session(ip, port, id, &[law])
 }
 
+/// Whether `sdp` puts the call on hold or stops it (RFC 3264 §8.4: `a=sendonly` or `a=inactive`).
+pub fn holds(sdp: &str) -> bool {
+    sdp.lines().any(|l| matches!(l.trim_end_matches('\r'), "a=sendonly" | "a=inactive"))
+}
+
 /// Where and how the carrier's audio flows, from its SDP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CarrierMedia {
