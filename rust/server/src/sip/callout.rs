@@ -382,6 +382,11 @@ impl Call {
             return;
         }
         if cseq != self.invite_cseq {
+            if code >= 300 && cseq < self.invite_cseq {
+                // A challenge retransmitted because our ACK was lost: acknowledge it again.
+                let ack = self.ack_for_failure(response);
+                self.gw.send_to_trunk(&ack).await;
+            }
             return;
         }
         if code < 200 {
@@ -603,7 +608,8 @@ impl Call {
     }
 
     fn ack_for_failure(&self, response: &Message) -> Message {
-        let mut ack = self.base("ACK", &self.request_uri(), &token(), self.invite_cseq);
+        let cseq = response.cseq().map_or(self.invite_cseq, |(n, _)| n);
+        let mut ack = self.base("ACK", &self.request_uri(), &token(), cseq);
         for (name, value) in &mut ack.headers {
             if name == "To" {
                 response.header("To").unwrap_or_default().clone_into(value);
