@@ -31,10 +31,10 @@ enum Command {
         #[arg(long, default_value_t = azstack_server::config::Limits::default().ring_timeout_secs,
               value_parser = clap::value_parser!(u64).range(1..))]
         ring_timeout: u64,
-        /// SIP trunk where callouts go (`sip:HOST:PORT`); turns the SIP gateway on.
+        /// SIP trunk where callouts go (`sip:HOST:PORT`, over TCP with `;transport=tcp`); turns the SIP gateway on.
         #[arg(long, value_name = "URI")]
         sip_trunk: Option<String>,
-        /// UDP address of the SIP gateway (needs --sip-trunk).
+        /// UDP and TCP address of the SIP gateway (needs --sip-trunk).
         #[arg(long, value_name = "HOST:PORT", requires = "sip_trunk", default_value = "127.0.0.1:5060")]
         sip_listen: std::net::SocketAddr,
         /// A call-in number and the azStackUserId that answers it (repeatable; needs --sip-trunk).

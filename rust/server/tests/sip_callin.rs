@@ -65,10 +65,37 @@ fn check_log(entry: &Value, call_id: &Value, status: i64) {
     assert_eq!(entry["status"], status, "{entry}");
 }
 
+/// SIPp over UDP, or over one TCP connection to the gateway.
+fn carrier_call(scenario: &str, server: &TestServer, tcp: bool) -> Carrier {
+    if tcp {
+        Carrier::call_tcp(scenario, gateway(server), NUMBER)
+    } else {
+        Carrier::call(scenario, gateway(server), NUMBER)
+    }
+}
+
+/// What SIPp received came back over TCP: the responses carry its own `SIP/2.0/TCP` Via, and the 200's Contact
+/// says `;transport=tcp`.
+fn assert_over_tcp(result: &CarrierResult, answered: bool) {
+    assert!(result.messages.contains("Via: SIP/2.0/TCP"), "{}", result.messages);
+    assert!(!result.messages.contains("SIP/2.0/UDP"), "{}", result.messages);
+    assert_eq!(result.messages.contains(";transport=tcp>"), answered, "{}", result.messages);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_on_one_device_then_the_carrier_hangs_up() {
+    answered_then_carrier_bye(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_answered_on_one_device_then_the_carrier_hangs_up() {
+    let result = answered_then_carrier_bye(true).await;
+    assert_over_tcp(&result, true);
+}
+
+async fn answered_then_carrier_bye(tcp: bool) -> CarrierResult {
     let (server, mut bobs) = server_with_bob(2).await;
-    let carrier = Carrier::call("callin_answer_then_carrier_bye.xml", gateway(&server), NUMBER);
+    let carrier = carrier_call("callin_answer_then_carrier_bye.xml", &server, tcp);
     let start = ringing(&mut bobs[0]).await;
     let start2 = ringing(&mut bobs[1]).await;
     assert_eq!(start["callId"], start2["callId"]);
@@ -87,8 +114,12 @@ async fn answered_on_one_device_then_the_carrier_hangs_up() {
     let result = carrier.finish().await;
     assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
     assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200"]);
+    assert!(server.server.hub.sip.as_ref().expect("gateway").idle_within(IDLE).await);
     server.shutdown().await;
+    result
 }
+
+const IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The carrier refreshes an answered call-in (scenario `callin_refresh_then_carrier_bye.xml`): a re-INVITE without
 /// SDP gets 200 offering the gateway's SDP, an UPDATE with the same SDP gets 200; the call lasts until its BYE.
@@ -110,8 +141,19 @@ async fn carrier_session_refreshes_keep_the_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_then_the_app_hangs_up() {
+    app_hangs_up(false).await;
+}
+
+/// The gateway's BYE goes on the connection the INVITE came on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_answered_then_the_app_hangs_up() {
+    let result = app_hangs_up(true).await;
+    assert_over_tcp(&result, true);
+}
+
+async fn app_hangs_up(tcp: bool) -> CarrierResult {
     let (server, mut bobs) = server_with_bob(1).await;
-    let carrier = Carrier::call("callin_answer_then_app_bye.xml", gateway(&server), NUMBER);
+    let carrier = carrier_call("callin_answer_then_app_bye.xml", &server, tcp);
     let start = ringing(&mut bobs[0]).await;
     let call_id = start["callId"].clone();
     status(&bobs[0], &start, 183, json!({}));
@@ -123,12 +165,23 @@ async fn answered_then_the_app_hangs_up() {
     assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
     assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200", "BYE"]);
     server.shutdown().await;
+    result
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_carrier_cancels_while_ringing() {
+    carrier_cancels(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_the_carrier_cancels_while_ringing() {
+    let result = carrier_cancels(true).await;
+    assert_over_tcp(&result, false);
+}
+
+async fn carrier_cancels(tcp: bool) -> CarrierResult {
     let (server, mut bobs) = server_with_bob(1).await;
-    let carrier = Carrier::call("callin_cancel.xml", gateway(&server), NUMBER);
+    let carrier = carrier_call("callin_cancel.xml", &server, tcp);
     let start = ringing(&mut bobs[0]).await;
     let call_id = start["callId"].clone();
     status(&bobs[0], &start, 183, json!({}));
@@ -138,7 +191,9 @@ async fn the_carrier_cancels_while_ringing() {
     let result = carrier.finish().await;
     assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
     assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200", "SIP/2.0 487"]);
+    assert!(server.server.hub.sip.as_ref().expect("gateway").idle_within(IDLE).await);
     server.shutdown().await;
+    result
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

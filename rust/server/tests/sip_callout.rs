@@ -47,7 +47,23 @@ async fn check_logs(client: &mut azstack_server::testkit::TestClient, call_id: i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_then_the_carrier_hangs_up() {
-    let carrier = Carrier::start("answer_then_carrier_bye.xml", &[]);
+    carrier_hangs_up(Carrier::start("answer_then_carrier_bye.xml", &[])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_answered_then_the_carrier_hangs_up() {
+    let result = carrier_hangs_up(Carrier::start_tcp("answer_then_carrier_bye.xml", &[])).await;
+    assert_over_tcp(&result);
+}
+
+/// What SIPp received came over TCP: the gateway's Via says TCP and its Contact `;transport=tcp`.
+fn assert_over_tcp(result: &CarrierResult) {
+    assert!(result.messages.contains("Via: SIP/2.0/TCP 127.0.0.1:"), "{}", result.messages);
+    assert!(!result.messages.contains("SIP/2.0/UDP"), "{}", result.messages);
+    assert!(result.messages.contains(";transport=tcp>"), "{}", result.messages);
+}
+
+async fn carrier_hangs_up(carrier: Carrier) -> CarrierResult {
     let (server, mut alice) = dial(&carrier, 11).await;
     assert_eq!(next_status(&mut alice, 11).await, json!({"callId": 11, "code": 100}));
     assert_eq!(next_status(&mut alice, 11).await, json!({"callId": 11, "code": 183}));
@@ -63,6 +79,7 @@ async fn answered_then_the_carrier_hangs_up() {
     assert_eq!(result.received_kinds(), ["INVITE", "ACK", "SIP/2.0 200"]);
     assert!(server.server.hub.sip.as_ref().unwrap().idle_within(DEADLINE_IDLE).await);
     server.shutdown().await;
+    result
 }
 
 /// Session refreshes from the carrier (scenario `refresh_then_carrier_bye.xml`): a re-INVITE with the same SDP gets
@@ -85,7 +102,16 @@ const DEADLINE_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_then_the_app_hangs_up() {
-    let carrier = Carrier::start("answer_then_app_bye.xml", &[]);
+    app_hangs_up(Carrier::start("answer_then_app_bye.xml", &[])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_answered_then_the_app_hangs_up() {
+    let result = app_hangs_up(Carrier::start_tcp("answer_then_app_bye.xml", &[])).await;
+    assert_over_tcp(&result);
+}
+
+async fn app_hangs_up(carrier: Carrier) -> CarrierResult {
     let (server, mut alice) = dial(&carrier, 12).await;
     assert_eq!(codes_until(&mut alice, 12, &[200]).await, [100, 183, 200]);
     alice.send(Service::CALLOUT_STOP_SEND, &json!({"callId": 12, "to": TO}));
@@ -97,12 +123,16 @@ async fn answered_then_the_app_hangs_up() {
     alice.barrier().await;
     assert!(alice.buffered(Service::CALLOUT_DATA_STATUS_CHANGED).is_empty(), "no 503 after the app's own 502");
     server.shutdown().await;
+    result
 }
 
 /// The carrier rings, then answers `sip` (scenario `fail_SIP.xml`): the app sees 100, 183, `expected`; the log
 /// says `status`.
-async fn refused(call_id: i64, sip: u16, expected: i64, status: i64) {
-    let carrier = Carrier::start(&format!("fail_{sip}.xml"), &[]);
+async fn refused(call_id: i64, sip: u16, expected: i64, status: i64) -> CarrierResult {
+    refused_by(Carrier::start(&format!("fail_{sip}.xml"), &[]), call_id, expected, status).await
+}
+
+async fn refused_by(carrier: Carrier, call_id: i64, expected: i64, status: i64) -> CarrierResult {
     let (server, mut alice) = dial(&carrier, call_id).await;
     assert_eq!(codes_until(&mut alice, call_id, &[expected]).await, [100, 183, expected]);
     let entry = check_logs(&mut alice, call_id, status).await;
@@ -112,6 +142,7 @@ async fn refused(call_id: i64, sip: u16, expected: i64, status: i64) {
     assert_eq!(result.received_kinds(), ["INVITE", "ACK"]);
     assert!(server.server.hub.sip.as_ref().unwrap().idle_within(DEADLINE_IDLE).await);
     server.shutdown().await;
+    result
 }
 
 /// The trunk challenges the INVITE (401, scenario `auth_challenge.xml`); the gateway has `password`. A right one
@@ -151,6 +182,14 @@ async fn wrong_trunk_credentials_end_the_call_as_busy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy() {
     refused(21, 486, 486, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_busy() {
+    let result = refused_by(Carrier::start_tcp("fail_486.xml", &[]), 27, 486, 1).await;
+    assert!(result.messages.contains("Via: SIP/2.0/TCP 127.0.0.1:"), "{}", result.messages);
+    // One INVITE and one ACK: nothing is retransmitted over TCP.
+    assert_eq!(result.received().len(), 2, "{:?}", result.received());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,10 +6,13 @@
 //! and 508 200 to the user's other sessions; 702 (reject) → 603 Decline; 403 (not answered) and 700 while ringing →
 //! 480; 486 → 486 Busy Here only when no session is ringing; 700 after answer → BYE. 702, 403 and 700 are mirrored
 //! as 508. CANCEL from the trunk → 200 for it, 487 for the INVITE, 506 702 to the sessions; BYE from the trunk →
-//! 200 and 506 700. Final responses other than 2xx are retransmitted until their ACK too (Timer G, H = 64·T1).
+//! 200 and 506 700. Final responses other than 2xx are retransmitted until their ACK too (Timer G, H = 64·T1);
+//! over TCP none is retransmitted, and Timer H alone bounds the wait for the ACK.
+//!
+//! The call keeps the [`Peer`] its INVITE came from: responses to the INVITE and the gateway's BYE go there (over
+//! TCP, on the INVITE's connection); a response to any other request goes to where that request came from.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -28,6 +31,7 @@ use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
 use super::sdp::CarrierMedia;
 use super::transaction::{ClientTx, TxTimer};
+use super::transport::Peer;
 use super::{AppLeg, Event, Gateway, logs, refresh, sdp, token};
 use crate::hub::Hub;
 
@@ -52,16 +56,16 @@ fn user_part(uri: &str) -> Option<&str> {
 
 /// An INVITE for no known dialog: ring the user of the called number, or refuse (403 when it does not come from
 /// the trunk's address, 404 for a number no user answers, 480 when the user has no session).
-pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message, from: SocketAddr) {
+pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message, from: Peer) {
     let uri = match &invite.start {
         super::message::StartLine::Request { uri, .. } => uri.clone(),
         super::message::StartLine::Response { .. } => return,
     };
     let refuse = |code: u16, reason: &'static str| {
         let reply = Message::response_to(&invite, code, reason, Some(&token()));
-        async move { gw.send(&reply.to_bytes(), from).await }
+        async move { gw.send(&reply.to_bytes(), &from).await }
     };
-    if from.ip() != gw.trunk.ip() {
+    if from.addr.ip() != gw.trunk.addr.ip() {
         tracing::warn!(%from, "call-in from an address that is not the trunk's refused");
         return refuse(403, "Forbidden").await;
     }
@@ -90,7 +94,7 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         return refuse(500, "Server Internal Error").await;
     }
     let trying = Message::response_to(&invite, 100, "Trying", None);
-    gw.send(&trying.to_bytes(), from).await;
+    gw.send(&trying.to_bytes(), &from).await;
     let caller = invite.header("From").map(uri_of).and_then(user_part).unwrap_or("anonymous").to_owned();
     let call = Callin {
         gw: gw.clone(),
@@ -110,6 +114,7 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         answered_by: None,
         answered_at: None,
         sent_180: false,
+        bye_pending: false,
         final_tx: None,
         txs: Vec::new(),
         cseq: 0,
@@ -142,7 +147,9 @@ struct Callin {
     user_id: i64,
     call_id: i64,
     sip_call_id: String,
-    peer: SocketAddr,
+    /// Where the INVITE came from: the call's transport and, on TCP, its connection. Our responses to the INVITE
+    /// and our BYE go there.
+    peer: Peer,
     local_tag: String,
     invite: Message,
     /// The last response to the INVITE, sent again when the INVITE is retransmitted.
@@ -156,6 +163,8 @@ struct Callin {
     answered_by: Option<u64>,
     answered_at: Option<Instant>,
     sent_180: bool,
+    /// The call was hung up here before the carrier acknowledged its 200: the BYE waits for that ACK.
+    bye_pending: bool,
     /// A final response waiting for its ACK.
     final_tx: Option<ClientTx>,
     /// Our BYE.
@@ -247,7 +256,7 @@ impl Callin {
             match tx.on_timer(now) {
                 TxTimer::Retransmit => {
                     let bytes = tx.bytes.clone();
-                    self.gw.send(&bytes, self.peer).await;
+                    self.gw.send(&bytes, &self.peer).await;
                 }
                 TxTimer::TimedOut => {
                     self.final_tx = None;
@@ -255,6 +264,8 @@ impl Callin {
                     if self.answered_by.is_some() && !self.ended {
                         self.send_bye().await;
                         self.end(0, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
+                    } else if std::mem::take(&mut self.bye_pending) {
+                        self.send_bye().await;
                     }
                 }
                 TxTimer::Idle => {}
@@ -270,13 +281,13 @@ impl Callin {
             _ => true,
         });
         for bytes in resend {
-            self.gw.send(&bytes, self.peer).await;
+            self.gw.send(&bytes, &self.peer).await;
         }
     }
 
     async fn on_event(&mut self, event: Event) {
         match event {
-            Event::Sip(message) => match message.code() {
+            Event::Sip(message, from) => match message.code() {
                 Some(code) => {
                     // Responses to our BYE.
                     if let Some((cseq, method)) = message.cseq()
@@ -285,7 +296,7 @@ impl Callin {
                         self.txs.retain(|t| !t.matches(cseq, method));
                     }
                 }
-                None => self.on_request(&message).await,
+                None => self.on_request(&message, &from).await,
             },
             Event::Callin { session_id, status } => self.on_app(session_id, status).await,
             Event::CallinSessionClosed(session_id) => self.on_session_closed(session_id).await,
@@ -294,40 +305,46 @@ impl Callin {
         }
     }
 
-    async fn on_request(&mut self, request: &Message) {
+    /// A request from the carrier in this call; its response goes back where it came from.
+    async fn on_request(&mut self, request: &Message, from: &Peer) {
         match request.method().unwrap_or_default() {
             "INVITE" if request.cseq() == self.invite.cseq() => {
                 if let Some(last) = &self.last_response {
-                    self.gw.send(&last.to_bytes(), self.peer).await;
+                    self.gw.send(&last.to_bytes(), from).await;
                 }
             }
-            "ACK" => self.final_tx = None,
+            "ACK" => {
+                self.final_tx = None;
+                if std::mem::take(&mut self.bye_pending) {
+                    self.send_bye().await;
+                }
+            }
             "INVITE" | "UPDATE" if self.answered_by.is_some() && !self.ended => {
                 let local_sdp = self.last_response.as_ref().map(|r| String::from_utf8_lossy(&r.body).into_owned());
-                let contact = format!("<sip:{}@{}>", self.number, self.local_hostport());
+                let contact = format!("<{}>", self.gw.contact_uri(&self.number, self.peer.transport));
                 let reply = refresh::answer(request, &self.carrier, &local_sdp.unwrap_or_default(), &contact);
-                self.gw.send(&reply.to_bytes(), self.peer).await;
+                self.gw.send(&reply.to_bytes(), from).await;
             }
             "CANCEL" if self.answered_by.is_none() && !self.ended => {
                 let ok = Message::response_to(request, 200, "OK", Some(&self.local_tag));
-                self.gw.send(&ok.to_bytes(), self.peer).await;
+                self.gw.send(&ok.to_bytes(), from).await;
                 self.final_response(487, "Request Terminated").await;
                 self.end(2, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP)).await;
             }
             "BYE" if self.answered_by.is_some() => {
                 let ok = Message::response_to(request, 200, "OK", None);
-                self.gw.send(&ok.to_bytes(), self.peer).await;
+                self.gw.send(&ok.to_bytes(), from).await;
                 if !self.ended {
                     self.end(0, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
                 }
             }
             "OPTIONS" => {
                 let ok = Message::response_to(request, 200, "OK", None);
-                self.gw.send(&ok.to_bytes(), self.peer).await;
+                self.gw.send(&ok.to_bytes(), from).await;
             }
             _ => {
                 let reply = Message::response_to(request, 481, "Call/Transaction Does Not Exist", None);
-                self.gw.send(&reply.to_bytes(), self.peer).await;
+                self.gw.send(&reply.to_bytes(), from).await;
             }
         }
     }
@@ -354,7 +371,7 @@ impl Callin {
                 if !self.sent_180 {
                     self.sent_180 = true;
                     let ringing = Message::response_to(&self.invite, 180, "Ringing", Some(&self.local_tag));
-                    self.gw.send(&ringing.to_bytes(), self.peer).await;
+                    self.gw.send(&ringing.to_bytes(), &self.peer).await;
                     self.last_response = Some(ringing);
                 }
             }
@@ -439,7 +456,7 @@ impl Callin {
         }
         let body = sdp::g711_answer(self.gw.advertise, port, rand::random::<u32>().into(), self.carrier.law);
         let ok = Message::response_to(&self.invite, 200, "OK", Some(&self.local_tag))
-            .with("Contact", format!("<sip:{}@{}>", self.number, self.local_hostport()))
+            .with("Contact", format!("<{}>", self.gw.contact_uri(&self.number, self.peer.transport)))
             .with_body("application/sdp", body.into_bytes());
         self.answered_by = Some(session_id);
         self.answered_at = Some(Instant::now());
@@ -471,18 +488,24 @@ impl Callin {
 
     async fn send_final(&mut self, reply: Message) {
         let bytes = reply.to_bytes();
-        self.gw.send(&bytes, self.peer).await;
-        self.final_tx = Some(ClientTx::new("FINAL", 0, bytes, self.gw.t1(), Instant::now()));
+        self.gw.send(&bytes, &self.peer).await;
+        self.final_tx = Some(ClientTx::new("FINAL", 0, bytes, self.gw.t1(), Instant::now()).on(self.peer.transport));
         self.last_response = Some(reply);
     }
 
+    /// Hangs up the answered call: BYE, but only once the carrier acknowledged our 200 or the 200 timed out (RFC
+    /// 3261 §15); until then the BYE waits.
     async fn send_bye(&mut self) {
+        if self.final_tx.is_some() {
+            self.bye_pending = true;
+            return;
+        }
         self.cseq += 1;
         let target = self.invite.header("Contact").map(uri_of).unwrap_or("sip:trunk").to_owned();
         let to = self.invite.header("From").unwrap_or_default().to_owned();
         let from_uri = self.invite.header("To").map(uri_of).unwrap_or("sip:gateway").to_owned();
         let bye = Message::request("BYE", &target)
-            .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bK{};rport", self.local_hostport(), token()))
+            .with("Via", self.gw.via(self.peer.transport, &token()))
             .with("Max-Forwards", "70")
             .with("From", format!("<{from_uri}>;tag={}", self.local_tag))
             .with("To", to)
@@ -490,12 +513,8 @@ impl Callin {
             .with("CSeq", format!("{} BYE", self.cseq))
             .with("User-Agent", "azstack-server");
         let bytes = bye.to_bytes();
-        self.gw.send(&bytes, self.peer).await;
-        self.txs.push(ClientTx::new("BYE", self.cseq, bytes, self.gw.t1(), Instant::now()));
-    }
-
-    fn local_hostport(&self) -> String {
-        SocketAddr::new(self.gw.advertise, self.gw.local.port()).to_string()
+        self.gw.send(&bytes, &self.peer).await;
+        self.txs.push(ClientTx::new("BYE", self.cseq, bytes, self.gw.t1(), Instant::now()).on(self.peer.transport));
     }
 
     /// Ends the call: the log row is stored before anyone hears of the end (so a session that lists its logs on

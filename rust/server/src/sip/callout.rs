@@ -2,7 +2,6 @@
 //! [`super`] describe the flow). [`start`] runs the checks and spawns the call task; the task owns all the call's
 //! state, so nothing here is shared but the routing table.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use super::call_media::{CallMedia, GATHERING_DEADLINE};
 use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
 use super::transaction::{ClientTx, TxTimer};
+use super::transport::Peer;
 use super::{AppLeg, Event, Gateway, logs, refresh, sdp, token};
 use crate::hub::Hub;
 use crate::session::{Identity, Session};
@@ -245,7 +245,7 @@ impl Call {
             }
         }
         for bytes in resend {
-            self.gw.send(&bytes, self.gw.trunk).await;
+            self.gw.send(&bytes, &self.gw.trunk).await;
         }
         for i in timed_out.into_iter().rev() {
             let tx = self.txs.remove(i);
@@ -262,9 +262,9 @@ impl Call {
             Event::Hangup | Event::SessionClosed => self.on_hangup().await,
             Event::MediaEnded(end) => self.on_media_ended(end).await,
             Event::Callin { .. } | Event::CallinSessionClosed(_) => {}
-            Event::Sip(message) => match message.code() {
+            Event::Sip(message, from) => match message.code() {
                 Some(code) => self.on_response(code, &message).await,
-                None => self.on_request(&message).await,
+                None => self.on_request(&message, &from).await,
             },
         }
     }
@@ -311,8 +311,10 @@ impl Call {
             invite = invite.with(name, value);
         }
         let bytes = invite.with_body("application/sdp", self.invite_body.clone()).to_bytes();
-        self.gw.send(&bytes, self.gw.trunk).await;
-        self.txs.push(ClientTx::new("INVITE", self.invite_cseq, bytes, self.gw.t1(), Instant::now()));
+        self.gw.send(&bytes, &self.gw.trunk).await;
+        self.txs.push(
+            ClientTx::new("INVITE", self.invite_cseq, bytes, self.gw.t1(), Instant::now()).on(self.gw.trunk.transport),
+        );
     }
 
     /// A 401/407 to our INVITE (already acknowledged): sends the INVITE again with credentials, if the gateway has
@@ -466,13 +468,15 @@ impl Call {
         }
     }
 
-    async fn on_request(&mut self, request: &Message) {
+    /// A request from the trunk in this dialog; its response goes back where it came from (on TCP, the same
+    /// connection).
+    async fn on_request(&mut self, request: &Message, from: &Peer) {
         let method = request.method().unwrap_or_default();
         let reply = match method {
             "ACK" => return,
             "BYE" if matches!(self.phase, Phase::Confirmed | Phase::Ended) && self.remote_tag.is_some() => {
                 let reply = Message::response_to(request, 200, "OK", None);
-                self.gw.send_to_trunk(&reply).await;
+                self.gw.send(&reply.to_bytes(), from).await;
                 if self.phase == Phase::Confirmed {
                     self.end(Outcome::to_app(c::CALL_STATUS_CALLOUT_STATUS_STOP, true)).await;
                 }
@@ -487,7 +491,7 @@ impl Call {
             },
             _ => Message::response_to(request, 481, "Call/Transaction Does Not Exist", None),
         };
-        self.gw.send_to_trunk(&reply).await;
+        self.gw.send(&reply.to_bytes(), from).await;
     }
 
     /// The carrier answered with `response`: the server's WebRTC answer (for 503 200) and the bridge to the
@@ -568,15 +572,12 @@ impl Call {
     }
 
     fn local_uri(&self) -> String {
-        format!("sip:{}@{}", self.from_user, self.local_hostport())
+        format!("sip:{}@{}", self.from_user, self.gw.local_hostport())
     }
 
-    fn local_hostport(&self) -> String {
-        SocketAddr::new(self.gw.advertise, self.gw.local.port()).to_string()
-    }
-
+    /// Where the trunk reaches this call: on TCP with `;transport=tcp`.
     fn contact(&self) -> String {
-        format!("<{}>", self.local_uri())
+        format!("<{}>", self.gw.contact_uri(&self.from_user, self.gw.trunk.transport))
     }
 
     /// A request of this call with Via, Max-Forwards, From, To, Call-ID and CSeq.
@@ -586,7 +587,7 @@ impl Call {
             None => format!("<{}>", self.request_uri()),
         };
         Message::request(method, uri)
-            .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bK{branch};rport", self.local_hostport()))
+            .with("Via", self.gw.via(self.gw.trunk.transport, branch))
             .with("Max-Forwards", "70")
             .with("From", format!("<{}>;tag={}", self.local_uri(), self.local_tag))
             .with("To", to)
@@ -631,15 +632,17 @@ impl Call {
             }
         }
         let bytes = cancel.to_bytes();
-        self.gw.send(&bytes, self.gw.trunk).await;
-        self.txs.push(ClientTx::new("CANCEL", self.invite_cseq, bytes, self.gw.t1(), Instant::now()));
+        self.gw.send(&bytes, &self.gw.trunk).await;
+        self.txs.push(
+            ClientTx::new("CANCEL", self.invite_cseq, bytes, self.gw.t1(), Instant::now()).on(self.gw.trunk.transport),
+        );
     }
 
     async fn send_bye(&mut self) {
         self.cseq += 1;
         let bytes = self.in_dialog("BYE", self.cseq).to_bytes();
-        self.gw.send(&bytes, self.gw.trunk).await;
-        self.txs.push(ClientTx::new("BYE", self.cseq, bytes, self.gw.t1(), Instant::now()));
+        self.gw.send(&bytes, &self.gw.trunk).await;
+        self.txs.push(ClientTx::new("BYE", self.cseq, bytes, self.gw.t1(), Instant::now()).on(self.gw.trunk.transport));
     }
 }
 

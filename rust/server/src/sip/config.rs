@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SipConfig {
-    /// Where callouts go: `sip:HOST:PORT` (port 5060 when omitted).
+    /// Where callouts go: `sip:HOST:PORT` (port 5060 when omitted), over UDP; `sip:HOST:PORT;transport=tcp` sends
+    /// them over TCP (one connection, opened on demand and reused).
     pub trunk: String,
-    /// UDP address the gateway binds (where the trunk sends responses and call-ins).
+    /// Address the gateway binds for UDP and TCP alike (where the trunk sends responses and call-ins).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
     /// Address written in Via, Contact and SDP. Defaults to the listen address, or 127.0.0.1 when that is
@@ -42,7 +43,8 @@ pub struct SipConfig {
     /// Talk time each user starts with, in seconds; absent: unlimited. Kept in memory (a restart refills it).
     #[serde(default)]
     pub balance_seconds: Option<u64>,
-    /// RFC 3261 T1 (round-trip estimate), in milliseconds: Timer A starts at T1, Timer B and F are 64·T1.
+    /// RFC 3261 T1 (round-trip estimate), in milliseconds: Timer A starts at T1, Timer B and F are 64·T1 (over TCP
+    /// too, which has no retransmissions; 64·T1 also bounds a TCP connect, a write and a half-received message).
     #[serde(default = "default_t1")]
     pub t1_ms: u64,
     /// A callout still ringing (provisional responses only) after this many seconds is cancelled and ends as 480.
@@ -179,6 +181,24 @@ pub fn trunk_host_port(uri: &str) -> Option<(String, u16)> {
     Some((host.to_owned(), port)).filter(|(h, _)| !h.is_empty())
 }
 
+/// The transport a trunk URI asks for: its `transport` parameter (`udp`, the default, or `tcp`); `None` for any
+/// other value.
+pub fn trunk_transport(uri: &str) -> Option<super::transport::Transport> {
+    let params = uri.split('?').next().unwrap_or(uri).split(';').skip(1);
+    let mut transport = super::transport::Transport::Udp;
+    for param in params {
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        if name.trim().eq_ignore_ascii_case("transport") {
+            transport = match value.trim().to_ascii_lowercase().as_str() {
+                "udp" => super::transport::Transport::Udp,
+                "tcp" => super::transport::Transport::Tcp,
+                _ => return None,
+            };
+        }
+    }
+    Some(transport)
+}
+
 /// A phone number as the protocol accepts it: `^\+?\d+$`, 3 to 20 digits.
 pub fn valid_number(number: &str) -> bool {
     let digits = number.strip_prefix('+').unwrap_or(number);
@@ -197,6 +217,18 @@ mod tests {
         assert_eq!(trunk_host_port("sip:[::1]:5070"), Some(("::1".into(), 5070)));
         assert_eq!(trunk_host_port("http://x"), None);
         assert_eq!(trunk_host_port("sip:h:notaport"), None);
+        assert_eq!(trunk_host_port("sip:127.0.0.1:5070;transport=tcp"), Some(("127.0.0.1".into(), 5070)));
+    }
+
+    #[test]
+    fn trunk_transports() {
+        use crate::sip::transport::Transport;
+        assert_eq!(trunk_transport("sip:127.0.0.1:5070"), Some(Transport::Udp));
+        assert_eq!(trunk_transport("sip:127.0.0.1:5070;transport=udp"), Some(Transport::Udp));
+        assert_eq!(trunk_transport("sip:127.0.0.1:5070;transport=tcp"), Some(Transport::Tcp));
+        assert_eq!(trunk_transport("sip:gw@h;lr;Transport=TCP"), Some(Transport::Tcp));
+        assert_eq!(trunk_transport("sip:h;transport=tls"), None);
+        assert_eq!(trunk_transport("sip:h;transport=ws"), None);
     }
 
     #[test]

@@ -69,17 +69,42 @@
 //!
 //! # States of a callout
 //!
-//! `AwaitingOffer` (after 504) → `Calling` (INVITE sent, retransmitted by Timer A) → `Early` (a provisional
+//! `AwaitingOffer` (after 504) → `Calling` (INVITE sent, retransmitted by Timer A over UDP) → `Early` (a provisional
 //! response) → `Confirmed` (200, ACK sent) → `Ended`. Any state may end; an ended call lingers only while one of its
 //! requests (CANCEL, BYE, an INVITE waiting for its 487) still awaits its final response, at most 64·T1.
 //!
+//! # Transports
+//!
+//! The gateway speaks SIP over UDP and TCP (RFC 3261 §18) on one address and port (`listen`): a UDP socket and a
+//! TCP listener. Every message is handled the same way whichever brought it ([`dispatch`]); what differs is
+//! carried by a [`transport::Peer`], the transport and remote address a message came from, which is also where
+//! its answers go. Over TCP the peer names a connection of the gateway's table ([`tcp`]): one connection per
+//! remote address, accepted from the trunk or opened by the gateway on demand; a response goes back on the
+//! connection its request came in on (§18.2.2), and a message for an address with no open connection opens one
+//! (so a closed trunk connection is opened again by the next request). A stream is cut into messages by their
+//! Content-Length ([`framing`]; §18.3: a message on a stream must have it), CRLF keep-alives between messages are
+//! skipped (a double-CRLF ping gets a CRLF pong), and one message may be at most 64 KiB; garbage, a message
+//! without Content-Length, an over-size one or one left half-sent for 64·T1 closes that connection and nothing
+//! else.
+//!
+//! The trunk URI chooses the callouts' transport: `sip:HOST:PORT;transport=tcp` sends them over TCP, plain
+//! `sip:HOST:PORT` (or `;transport=udp`) over UDP. Call-ins may arrive on either; each call keeps its
+//! transport for its in-dialog requests. On TCP the gateway writes `SIP/2.0/TCP` in its Via and
+//! `;transport=tcp` in its Contact, and since the transport is reliable (§17) its client transactions do not
+//! retransmit (no Timer A or E; Timer B and F still give up after 64·T1) and a call-in's final response is sent
+//! once (no Timer G; Timer H still bounds the wait for the ACK).
+//!
 //! # Tasks
 //!
-//! * one receive task ([`transport`]) reads the UDP socket, parses each datagram ([`message`]) and routes it by
-//!   Call-ID to its call; a new INVITE starts a call-in (a config look-up, an SDP check and one query, then its
-//!   task takes over), other requests for no known dialog get 481 (ACK is dropped), OPTIONS gets 200, malformed
-//!   datagrams are dropped and requests missing a mandatory header get 400. Nothing on this path can panic or
-//!   block on a call.
+//! * one receive task ([`udp`]) reads the UDP socket and hands each datagram to [`dispatch`], which parses it
+//!   ([`message`]) and routes it by Call-ID to its call; a new INVITE starts a call-in (a config look-up, an SDP
+//!   check and one query, then its task takes over), other requests for no known dialog get 481 (ACK is
+//!   dropped), OPTIONS gets 200, malformed messages are dropped and requests missing a mandatory header get 400.
+//!   Nothing on this path can panic or block on a call.
+//! * one accept task for the TCP listener and one task per TCP connection ([`tcp`]), which reads and frames the
+//!   stream, hands each message to [`dispatch`] like a datagram, and writes what the calls queue for it; a call
+//!   task never waits on a connection (it queues, and a connection that does not drain loses messages as UDP
+//!   would).
 //! * one task per call ([`callout`], [`callin`]) owns that call's state, its retransmission timers
 //!   ([`transaction`]) and its media ([`call_media`]: the RTP socket and WebRTC leg, then the bridge); it gets SIP
 //!   messages, app events (offer, hang-up, session closed) and the bridge's report through a channel, so the socket
@@ -107,8 +132,12 @@
 //!   address in its SDP);
 //! * offer-less call-in INVITEs (answered 488); re-INVITEs and UPDATEs that change the media (hold, another address
 //!   or codec: answered 488, the call goes on as it was);
-//! * TCP transport; Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that
-//!   is the next hop); Digest challenges to requests other than the INVITE (a BYE); final responses
+//! * TLS, WebSocket and SCTP transports; DNS NAPTR/SRV look-ups of the trunk (RFC 3263: the URI's host is
+//!   resolved to an address, its `transport` parameter says UDP or TCP); on TCP, requests of a call-in go to the
+//!   connection its INVITE came on, and when that connection has closed they are lost (the carrier's Contact and
+//!   Via are not used to open a new one); idle TCP connections are never closed by the gateway;
+//! * Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that is the next
+//!   hop); Digest challenges to requests other than the INVITE (a BYE); final responses
 //!   retransmitted after a call ended are not acknowledged again;
 //! * call-in to a user with no session (push, OQ-24): answered 480 at once;
 //! * a session lost without an explicit disconnect gets no grace period (OQ-5) in gateway calls: its callout or
@@ -119,13 +148,17 @@ pub mod callin;
 pub mod callout;
 pub mod config;
 pub mod digest;
+mod dispatch;
+pub mod framing;
 mod logs;
 pub mod media;
 pub mod message;
 mod refresh;
 pub mod sdp;
+mod tcp;
 pub mod transaction;
-mod transport;
+pub mod transport;
+mod udp;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -133,18 +166,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
-use tokio::sync::{Notify, mpsc};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{Notify, mpsc, watch};
 
 pub use config::SipConfig;
 use message::Message;
+use transport::{Peer, Transport};
 
 use crate::hub::Hub;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SipError {
-    #[error("sip.trunk {0:?} is not sip:HOST[:PORT]")]
+    #[error("sip.trunk {0:?} is not sip:HOST[:PORT][;transport=udp|tcp]")]
     TrunkUri(String),
     #[error("sip.trunk {0}: cannot resolve: {1}")]
     Resolve(String, String),
@@ -155,8 +189,8 @@ pub enum SipError {
 /// What a call task is told.
 #[derive(Debug)]
 pub(crate) enum Event {
-    /// A message of this call's dialog from the trunk.
-    Sip(Message),
+    /// A message of this call's dialog from the trunk, and where it came from.
+    Sip(Message, Peer),
     /// svc 501: the app's SDP offer with its candidates.
     Offer(String),
     /// svc 502.
@@ -189,32 +223,37 @@ struct Table {
 pub struct Gateway {
     config: SipConfig,
     socket: UdpSocket,
+    /// The TCP listener (same address as the socket) and connections.
+    tcp: tcp::Connections,
     local: SocketAddr,
     advertise: IpAddr,
-    trunk: SocketAddr,
+    /// Where callouts go, on the trunk URI's transport.
+    trunk: Peer,
     /// `host:port` of the trunk, for Request-URIs.
     trunk_host: String,
     table: Mutex<Table>,
     /// Remaining talk seconds per user (only with `balance_seconds`).
     balances: Mutex<HashMap<i64, i64>>,
-    stop: Notify,
-    /// Datagrams dropped as malformed.
+    /// Set once by [`Gateway::shutdown`]; the receive, accept and connection tasks watch it.
+    stop: watch::Sender<bool>,
+    /// Messages dropped as malformed, and TCP streams closed as unframeable.
     pub malformed: AtomicU64,
     /// Changes of the call table (a call starts or ends), for tests that wait for a condition.
     changed: Notify,
 }
 
 impl Gateway {
-    /// Binds the listen socket and resolves the trunk.
+    /// Binds the listen socket and TCP listener (same address and port) and resolves the trunk.
     pub async fn bind(config: SipConfig) -> Result<Arc<Gateway>, SipError> {
-        let (host, port) =
-            config::trunk_host_port(&config.trunk).ok_or_else(|| SipError::TrunkUri(config.trunk.clone()))?;
+        let bad_uri = || SipError::TrunkUri(config.trunk.clone());
+        let (host, port) = config::trunk_host_port(&config.trunk).ok_or_else(bad_uri)?;
+        let transport = config::trunk_transport(&config.trunk).ok_or_else(bad_uri)?;
         let trunk = tokio::net::lookup_host((host.as_str(), port))
             .await
             .map_err(|e| SipError::Resolve(config.trunk.clone(), e.to_string()))?
             .next()
             .ok_or_else(|| SipError::Resolve(config.trunk.clone(), "no address".into()))?;
-        let socket = UdpSocket::bind(config.listen).await.map_err(|e| SipError::Bind(config.listen, e))?;
+        let (socket, listener) = bind_both(config.listen).await?;
         let local = socket.local_addr().map_err(|e| SipError::Bind(config.listen, e))?;
         let advertise = config.advertise.unwrap_or(if local.ip().is_unspecified() {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
@@ -222,33 +261,52 @@ impl Gateway {
             local.ip()
         });
         let trunk_host = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-        tracing::info!(%local, %trunk, "SIP gateway listening");
+        let trunk = Peer { transport, addr: trunk };
+        tracing::info!(%local, %trunk, "SIP gateway listening (UDP and TCP)");
         Ok(Arc::new(Gateway {
             config,
             socket,
+            tcp: tcp::Connections::new(listener),
             local,
             advertise,
             trunk,
             trunk_host,
             table: Mutex::new(Table::default()),
             balances: Mutex::new(HashMap::new()),
-            stop: Notify::new(),
+            stop: watch::Sender::new(false),
             malformed: AtomicU64::new(0),
             changed: Notify::new(),
         }))
     }
 
-    /// Starts the receive task. It holds the hub weakly and ends with [`Gateway::shutdown`].
+    /// Starts the UDP receive task and the TCP accept task. They hold the hub weakly and end with
+    /// [`Gateway::shutdown`].
     pub fn run(self: &Arc<Gateway>, hub: Weak<Hub>) {
-        tokio::spawn(transport::receive(self.clone(), hub));
+        self.tcp.run(self, hub.clone());
+        tokio::spawn(udp::receive(self.clone(), hub));
     }
 
-    /// Stops the receive task; calls in progress end on their own timers.
+    /// Stops the receive and accept tasks and closes the TCP connections; calls in progress end on their own
+    /// timers.
     pub fn shutdown(&self) {
-        self.stop.notify_one();
+        self.stop.send_replace(true);
+        self.tcp.close_all();
     }
 
-    /// The bound UDP address.
+    /// Resolves once [`Gateway::shutdown`] has been called (at once if it has).
+    fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stop = self.stop.subscribe();
+        async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        }
+    }
+
+    /// Open TCP connections (accepted and opened).
+    pub fn tcp_connections(&self) -> usize {
+        self.tcp.count()
+    }
+
+    /// The bound address, the same for UDP and TCP.
     pub fn local_addr(&self) -> SocketAddr {
         self.local
     }
@@ -280,14 +338,23 @@ impl Gateway {
         Duration::from_millis(self.config.t1_ms.max(1))
     }
 
-    async fn send(&self, bytes: &[u8], to: SocketAddr) {
-        if let Err(error) = self.socket.send_to(bytes, to).await {
-            tracing::warn!(%to, %error, "SIP send failed");
-        }
+    async fn send_to_trunk(&self, message: &Message) {
+        self.send(&message.to_bytes(), &self.trunk).await;
     }
 
-    async fn send_to_trunk(&self, message: &Message) {
-        self.send(&message.to_bytes(), self.trunk).await;
+    /// `host:port` the gateway writes in Via and Contact.
+    fn local_hostport(&self) -> String {
+        SocketAddr::new(self.advertise, self.local.port()).to_string()
+    }
+
+    /// The Via of a request of ours on `transport` (RFC 3261 §18.1.1: it names the transport).
+    fn via(&self, transport: Transport, branch: &str) -> String {
+        format!("SIP/2.0/{} {};branch=z9hG4bK{branch};rport", transport.via_name(), self.local_hostport())
+    }
+
+    /// A Contact URI of user `user` reachable on `transport` (`;transport=tcp` on TCP).
+    fn contact_uri(&self, user: &str, transport: Transport) -> String {
+        format!("sip:{user}@{}{}", self.local_hostport(), transport.uri_param())
     }
 
     /// The talk seconds `user_id` has left, `None` when unlimited.
@@ -362,6 +429,25 @@ impl Gateway {
 
     fn note_malformed(&self) {
         self.malformed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Binds UDP and TCP on `listen`. With port 0 the TCP listener takes the port the OS gave the UDP socket, and the
+/// pair is tried again (a few times) if that port is taken for TCP.
+async fn bind_both(listen: SocketAddr) -> Result<(UdpSocket, TcpListener), SipError> {
+    let mut attempts = if listen.port() == 0 { 8 } else { 1 };
+    loop {
+        let socket = UdpSocket::bind(listen).await.map_err(|e| SipError::Bind(listen, e))?;
+        let local = socket.local_addr().map_err(|e| SipError::Bind(listen, e))?;
+        match TcpListener::bind(local).await {
+            Ok(listener) => return Ok((socket, listener)),
+            Err(error) => {
+                attempts -= 1;
+                if attempts == 0 {
+                    return Err(SipError::Bind(local, error));
+                }
+            }
+        }
     }
 }
 

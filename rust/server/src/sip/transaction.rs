@@ -1,4 +1,4 @@
-//! Client transactions over UDP (RFC 3261 §17.1): when to retransmit a request and when to give up.
+//! Client transactions (RFC 3261 §17.1): when to retransmit a request and when to give up.
 //!
 //! * INVITE: Timer A retransmits at T1, 2·T1, 4·T1… until a response arrives; Timer B gives up after 64·T1 without
 //!   any response. A provisional response stops both (the call then rings until a final response, a CANCEL or the
@@ -6,11 +6,17 @@
 //! * Others (CANCEL, BYE): Timer E retransmits at T1 doubling up to T2 (4 s), and at T2 once a provisional response
 //!   came; Timer F gives up after 64·T1.
 //!
-//! The transaction only keeps the clock; the call task owns the socket and sends what [`ClientTx::on_timer`] says.
+//! Over a reliable transport (TCP) nothing is retransmitted ([`ClientTx::on`]): Timer A and E are not set, Timer B
+//! and F still give up after 64·T1. A call-in's final response waiting for its ACK uses the same clock: Timer G
+//! retransmits it over UDP only, Timer H (64·T1) bounds the wait on both transports (§17.2.1).
+//!
+//! The transaction only keeps the clock; the call task sends what [`ClientTx::on_timer`] says.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::transport::Transport;
 
 /// RFC 3261 T2: the longest retransmission interval of a non-INVITE request.
 pub const T2: Duration = Duration::from_secs(4);
@@ -43,6 +49,14 @@ impl ClientTx {
         ClientTx { method, cseq, bytes, interval: t1, next_send: Some(now + t1), deadline: Some(now + t1 * 64) }
     }
 
+    /// The request went over `transport`: over a reliable one it is never retransmitted.
+    pub fn on(mut self, transport: Transport) -> ClientTx {
+        if transport.is_reliable() {
+            self.next_send = None;
+        }
+        self
+    }
+
     fn is_invite(&self) -> bool {
         self.method == "INVITE"
     }
@@ -57,7 +71,7 @@ impl ClientTx {
         if self.is_invite() {
             self.next_send = None;
             self.deadline = None;
-        } else {
+        } else if self.next_send.is_some() {
             self.interval = T2;
             self.next_send = Some(now + T2);
         }
@@ -124,6 +138,20 @@ mod tests {
         let (sends, timeout) = schedule(&mut tx, now);
         assert_eq!(&sends[..5], &[500, 1500, 3500, 7500, 11500]);
         assert_eq!(timeout, Some(32000));
+    }
+
+    #[test]
+    fn a_reliable_transport_has_no_retransmissions_but_the_time_outs() {
+        let now = Instant::now();
+        for method in ["INVITE", "BYE", "FINAL"] {
+            let mut tx = ClientTx::new(method, 1, Vec::new(), T1, now).on(Transport::Tcp);
+            assert_eq!(schedule(&mut tx, now), (vec![], Some(32000)), "{method}");
+        }
+        let mut tx = ClientTx::new("BYE", 2, Vec::new(), T1, now).on(Transport::Tcp);
+        tx.on_provisional(now);
+        assert_eq!(schedule(&mut tx, now), (vec![], Some(32000)), "a 1xx does not start Timer E");
+        let mut tx = ClientTx::new("BYE", 2, Vec::new(), T1, now).on(Transport::Udp);
+        assert_eq!(schedule(&mut tx, now).0.first(), Some(&500));
     }
 
     #[test]

@@ -1,80 +1,86 @@
-//! The UDP receive task: one datagram at a time, parsed and routed by Call-ID; stateless answers for what belongs
-//! to no call (481, 400, OPTIONS 200); a new INVITE is a call-in ([`super::callin`]). It never waits on a call task.
+//! Which transport a SIP message travels on, and to whom: the gateway speaks UDP and TCP (RFC 3261 §18) on the
+//! same listen address and port.
+//!
+//! A [`Peer`] is where a message came from and where its answer goes: a transport and the remote address. Over
+//! UDP that is the datagram's source. Over TCP the remote address names a connection of the gateway's table
+//! ([`super::tcp`]): a message received on a connection answers to that connection's address, so a response goes
+//! back on the connection its request came in on (§18.2.2). Sending to a TCP peer with no open connection opens
+//! one to that address, which is how callouts reach a `;transport=tcp` trunk and how a closed trunk connection is
+//! re-opened; an address the remote side only connected from (an ephemeral port) refuses, and the message is lost
+//! as a datagram would be: the transaction's Timer B/F then ends it.
+//!
+//! [`Gateway::send`] never waits on a connection: over TCP it queues the bytes for the connection's task.
 
+use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Weak};
 
-use super::message::{MAX_MESSAGE, Message, StartLine};
-use super::{Event, Gateway};
-use crate::hub::Hub;
+use super::Gateway;
 
-pub(super) async fn receive(gw: Arc<Gateway>, hub: Weak<Hub>) {
-    let mut buf = vec![0u8; MAX_MESSAGE + 1];
-    loop {
-        let got = tokio::select! {
-            _ = gw.stop.notified() => break,
-            got = gw.socket.recv_from(&mut buf) => got,
-        };
-        if hub.strong_count() == 0 {
-            break;
-        }
-        match got {
-            Ok((n, from)) => on_datagram(&gw, &hub, buf.get(..n).unwrap_or_default(), from).await,
-            // ICMP port unreachable and the like surface here on some systems; the socket stays usable.
-            Err(error) => tracing::debug!(%error, "SIP receive error"),
-        }
-    }
-    tracing::info!(local = %gw.local, "SIP gateway stopped");
+/// A SIP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
 }
 
-/// Handles one datagram from `from`.
-pub(super) async fn on_datagram(gw: &Arc<Gateway>, hub: &Weak<Hub>, bytes: &[u8], from: SocketAddr) {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return; // keep-alive
+impl Transport {
+    /// Whether the transport delivers reliably, so client transactions do not retransmit (RFC 3261 §17.1.1.2,
+    /// §17.1.2.2) and final responses are not retransmitted (§17.2.1).
+    pub fn is_reliable(self) -> bool {
+        self == Transport::Tcp
     }
-    let message = match Message::parse(bytes) {
-        Ok(m) => m,
-        Err(error) => {
-            gw.note_malformed();
-            tracing::debug!(%from, %error, "malformed SIP datagram dropped");
-            return;
+
+    /// The name in a Via header (`SIP/2.0/UDP`).
+    pub fn via_name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
         }
-    };
-    let method = match &message.start {
-        StartLine::Response { .. } => {
-            match message.call_id() {
-                Some(id) if gw.route_sip(id, Event::Sip(message.clone())) => {}
-                _ => tracing::debug!(%from, "SIP response for no call dropped"),
+    }
+
+    /// The URI parameter of a Contact on this transport (`;transport=tcp`), empty for UDP, the default.
+    pub fn uri_param(self) -> &'static str {
+        match self {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+        }
+    }
+}
+
+/// The other end of a message: its transport and address (for TCP, the connection's remote address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Peer {
+    pub transport: Transport,
+    pub addr: SocketAddr,
+}
+
+impl Peer {
+    pub fn udp(addr: SocketAddr) -> Peer {
+        Peer { transport: Transport::Udp, addr }
+    }
+
+    pub fn tcp(addr: SocketAddr) -> Peer {
+        Peer { transport: Transport::Tcp, addr }
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.transport.via_name().to_ascii_lowercase(), self.addr)
+    }
+}
+
+impl Gateway {
+    /// Sends `bytes` to `to` on its transport. Errors are logged, as a lost datagram would be: the transactions'
+    /// timers deal with what never arrives.
+    pub(super) async fn send(&self, bytes: &[u8], to: &Peer) {
+        match to.transport {
+            Transport::Udp => {
+                if let Err(error) = self.socket.send_to(bytes, to.addr).await {
+                    tracing::warn!(%to, %error, "SIP send failed");
+                }
             }
-            return;
+            Transport::Tcp => self.tcp.send(bytes, to.addr),
         }
-        StartLine::Request { method, .. } => method.clone(),
-    };
-    if !message.has_mandatory_headers() {
-        gw.note_malformed();
-        if message.header("Via").is_some() && method != "ACK" {
-            gw.send(&Message::response_to(&message, 400, "Bad Request", None).to_bytes(), from).await;
-        }
-        return;
     }
-    let call_id = message.call_id().unwrap_or_default().to_owned();
-    if gw.route_sip(&call_id, Event::Sip(message.clone())) {
-        return;
-    }
-    // An INVITE with a To tag belongs to a dialog; for no known one it gets 481 below.
-    if method == "INVITE" && message.tag("To").is_none() {
-        // Call-in: the lookups are short (config, one query); the call task takes over at once.
-        match hub.upgrade() {
-            Some(hub) => super::callin::incoming(gw, &hub, message, from).await,
-            None => return,
-        }
-        return;
-    }
-    let reply = match method.as_str() {
-        "ACK" => return,
-        "OPTIONS" => Message::response_to(&message, 200, "OK", Some(&super::token()))
-            .with("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"),
-        _ => Message::response_to(&message, 481, "Call/Transaction Does Not Exist", None),
-    };
-    gw.send(&reply.to_bytes(), from).await;
 }

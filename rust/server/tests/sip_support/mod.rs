@@ -17,11 +17,12 @@ use tokio::process::{Child, Command};
 /// How long a SIPp scenario may take before the test fails.
 pub const SIPP_DEADLINE: Duration = Duration::from_secs(20);
 
-/// A SIPp process playing the carrier (UAS) on 127.0.0.1.
+/// A SIPp process playing the carrier on 127.0.0.1, over UDP or (SIPp's `-t t1`: one TCP connection) TCP.
 pub struct Carrier {
     child: Child,
     pub port: u16,
     dir: tempfile::TempDir,
+    tcp: bool,
 }
 
 /// What SIPp reported after its scenario.
@@ -77,10 +78,25 @@ fn free_udp_port() -> u16 {
     socket.local_addr().expect("local addr").port()
 }
 
+fn free_tcp_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a TCP port");
+    listener.local_addr().expect("local addr").port()
+}
+
 impl Carrier {
     /// Starts `sipp` with scenario `tests/sip/NAME` for one call; `keys` become `-key K V` (`[K]` in the XML).
     pub fn start(scenario: &str, keys: &[(&str, &str)]) -> Carrier {
-        Carrier::spawn(scenario, keys, &[])
+        Carrier::spawn(scenario, keys, &[], false)
+    }
+
+    /// Like [`Carrier::start`], over TCP: SIPp listens on a TCP port and the trunk URI says `;transport=tcp`.
+    pub fn start_tcp(scenario: &str, keys: &[(&str, &str)]) -> Carrier {
+        Carrier::spawn(scenario, keys, &[], true)
+    }
+
+    /// Like [`Carrier::call`], over one TCP connection to the gateway.
+    pub fn call_tcp(scenario: &str, gateway: std::net::SocketAddr, service: &str) -> Carrier {
+        Carrier::spawn(scenario, &[], &[gateway.to_string(), "-s".into(), service.into()], true)
     }
 
     /// Starts `sipp` as the calling side: scenario `NAME` calls `service` (the called number) at `gateway`.
@@ -90,14 +106,15 @@ impl Carrier {
 
     /// Like [`Carrier::call`], with `keys` as in [`Carrier::start`].
     pub fn call_with(scenario: &str, gateway: std::net::SocketAddr, service: &str, keys: &[(&str, &str)]) -> Carrier {
-        Carrier::spawn(scenario, keys, &[gateway.to_string(), "-s".into(), service.into()])
+        Carrier::spawn(scenario, keys, &[gateway.to_string(), "-s".into(), service.into()], false)
     }
 
-    fn spawn(scenario: &str, keys: &[(&str, &str)], extra: &[String]) -> Carrier {
+    fn spawn(scenario: &str, keys: &[(&str, &str)], extra: &[String], tcp: bool) -> Carrier {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_udp_port();
+        let port = if tcp { free_tcp_port() } else { free_udp_port() };
         let mut cmd = Command::new("sipp");
         cmd.args(extra)
+            .args(["-t", if tcp { "t1" } else { "u1" }])
             .arg("-sf")
             .arg(scenario_path(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1", "-nostdin"])
@@ -116,12 +133,13 @@ impl Carrier {
             cmd.args(["-key", k, v]);
         }
         let child = cmd.spawn().expect("start sipp (Debian package sip-tester)");
-        Carrier { child, port, dir }
+        Carrier { child, port, dir, tcp }
     }
 
-    /// `sip:127.0.0.1:PORT`.
+    /// `sip:127.0.0.1:PORT`, with `;transport=tcp` for a TCP carrier.
     pub fn uri(&self) -> String {
-        format!("sip:127.0.0.1:{}", self.port)
+        let transport = if self.tcp { ";transport=tcp" } else { "" };
+        format!("sip:127.0.0.1:{}{transport}", self.port)
     }
 
     /// Waits for SIPp to finish its one call.
