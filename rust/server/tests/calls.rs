@@ -692,7 +692,8 @@ async fn paid_call_logs_list_only_my_entries(server: TestServer) {
     alice.send(Service::PAID_CALL_LOGS_GET, &json!({}));
     assert_eq!(alice.recv(Service::PAID_CALL_LOGS_GET).await.unwrap(), json!({"r": 1, "data": []}));
 
-    // Rows a PSTN gateway would write.
+    // Rows a PSTN gateway would write. They name recordings, but this server records nothing (no
+    // `[sip.recording]`), so it hands out no links (the SIP bridge tests follow real ones).
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut db = sqlx::AnyConnection::connect(&server.database).await.unwrap();
@@ -703,7 +704,7 @@ async fn paid_call_logs_list_only_my_entries(server: TestServer) {
     ];
     for (call_id, user_id, tags, record_time, call_type) in rows {
         sqlx::query(
-            "INSERT INTO paid_call_logs (call_id, user_id, from_number, to_number, tags, duration, record_time, url, \
+            "INSERT INTO paid_call_logs (call_id, user_id, from_number, to_number, tags, duration, record_time, recording, \
              call_type, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(call_id)
@@ -713,7 +714,7 @@ async fn paid_call_logs_list_only_my_entries(server: TestServer) {
         .bind(tags.map(str::to_owned))
         .bind(30_i64)
         .bind(record_time)
-        .bind(format!("https://rec.example.org/{call_id}.mp3"))
+        .bind(format!("{call_id}-{:032x}.wav", call_id))
         .bind(call_type)
         .bind(0_i64)
         .execute(&mut db)
@@ -727,7 +728,7 @@ async fn paid_call_logs_list_only_my_entries(server: TestServer) {
     let entry = |call_id: i64, tags: Value, record_time: i64, call_type: i64| {
         json!({
             "callId": call_id, "from": "0900", "to": "+84912345678", "tags": tags, "duration": 30,
-            "recordTime": record_time, "url": format!("https://rec.example.org/{call_id}.mp3"),
+            "recordTime": record_time, "url": "",
             "userId": alice.user_id, "callType": call_type, "status": 0,
         })
     };
