@@ -80,7 +80,10 @@ pub struct Report {
     pub cpu_percent_total: f64,
     /// The server runtime's threads alone.
     pub cpu_percent_threads: f64,
+    /// Time the server's threads waited for a CPU, summed over threads (% of the wall time).
+    pub wait_percent: f64,
     pub ends_cpu_percent: f64,
+    pub ends_wait_percent: f64,
     pub heard_app: f64,
     pub heard_carrier: f64,
     pub carrier_to_app: Latency,
@@ -95,6 +98,7 @@ struct EndsReport {
     carrier_to_app_us: Vec<u64>,
     app_to_carrier_us: Vec<u64>,
     cpu_percent: f64,
+    wait_percent: f64,
     heard_app: f64,
     heard_carrier: f64,
     missed: usize,
@@ -129,6 +133,18 @@ fn threads_cpu_secs(name: &str) -> f64 {
         total += field(14) + field(15);
     }
     total as f64 / ticks
+}
+
+/// Seconds this process's threads spent runnable but waiting for a CPU (the second field of
+/// `/proc/self/task/*/schedstat`, in nanoseconds): how much a loaded machine delayed them.
+fn run_queue_wait_secs() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+    let mut total = 0u64;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += stat.split_whitespace().nth(1).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    }
+    total as f64 / 1e9
 }
 
 /// The trunk: 200 to every INVITE (SDP: the carrier of the called number's index), 200 to BYE, nothing else.
@@ -294,7 +310,7 @@ pub async fn run(args: &Args) -> Result<Report, String> {
     let _ = tokio::time::timeout(WAIT, ends.child.wait()).await;
     drop(stop);
     let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-    let (cpu, threads_cpu, elapsed, r) = measured?;
+    let (cpu, threads_cpu, wait, elapsed, r) = measured?;
     let histogram = |samples: &[u64]| {
         let mut h = stats::latency();
         for &s in samples {
@@ -307,7 +323,9 @@ pub async fn run(args: &Args) -> Result<Report, String> {
         setup: histogram(&r.setup_us),
         cpu_percent_total: 100.0 * cpu / elapsed,
         cpu_percent_threads: 100.0 * threads_cpu / elapsed,
+        wait_percent: 100.0 * wait / elapsed,
         ends_cpu_percent: r.cpu_percent,
+        ends_wait_percent: r.wait_percent,
         heard_app: r.heard_app,
         heard_carrier: r.heard_carrier,
         carrier_to_app: histogram(&r.carrier_to_app_us),
@@ -316,17 +334,19 @@ pub async fn run(args: &Args) -> Result<Report, String> {
     })
 }
 
-/// The parent's part once the server runs: CPU over the steady state (process, server threads, wall seconds) and
-/// the ends' report.
-async fn measure(ends: &mut Ends, running: &Running, hello: &str) -> Result<(f64, f64, f64, EndsReport), String> {
+/// The parent's part once the server runs: CPU over the steady state (process, server threads, run-queue wait,
+/// wall seconds) and the ends' report.
+async fn measure(ends: &mut Ends, running: &Running, hello: &str) -> Result<(f64, f64, f64, f64, EndsReport), String> {
     ends.say(&format!("server {hello}")).await?;
     ends.expect("steady").await?;
     let process_before = stats::own_cpu_secs().unwrap_or(0.0);
     let threads_before = threads_cpu_secs(SERVER_THREAD);
+    let wait_before = run_queue_wait_secs();
     let wall = Instant::now();
     ends.expect("steady-end").await?;
     let process = stats::own_cpu_secs().unwrap_or(0.0) - process_before;
     let threads = threads_cpu_secs(SERVER_THREAD) - threads_before;
+    let wait = run_queue_wait_secs() - wait_before;
     let elapsed = wall.elapsed().as_secs_f64();
     let report = ends.expect("report").await?;
     let report: EndsReport = serde_json::from_str(&report).map_err(|e| format!("the ends' report: {e}"))?;
@@ -335,7 +355,7 @@ async fn measure(ends: &mut Ends, running: &Running, hello: &str) -> Result<(f64
     if !idle {
         return Err("calls still up after the hang-ups".into());
     }
-    Ok((process, threads, elapsed, report))
+    Ok((process, threads, wait, elapsed, report))
 }
 
 /// One protocol line to the parent.
@@ -413,10 +433,12 @@ pub async fn ends(args: &EndsArgs) -> Result<(), String> {
         .collect();
     say("steady");
     let cpu_before = stats::own_cpu_secs().unwrap_or(0.0);
+    let wait_before = run_queue_wait_secs();
     let wall = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.secs)).await;
     say("steady-end");
     let cpu = stats::own_cpu_secs().unwrap_or(0.0) - cpu_before;
+    let wait = run_queue_wait_secs() - wait_before;
     let elapsed = wall.elapsed().as_secs_f64();
     let (mut app_frames, mut app_tone, mut carrier_frames, mut carrier_tone) = (0u64, 0u64, 0u64, 0u64);
     for ((c, k), before) in calls.iter().zip(&carriers).zip(&frames_before) {
@@ -467,6 +489,7 @@ pub async fn ends(args: &EndsArgs) -> Result<(), String> {
         carrier_to_app_us,
         app_to_carrier_us,
         cpu_percent: 100.0 * cpu / elapsed,
+        wait_percent: 100.0 * wait / elapsed,
         heard_app: share(app_tone, app_frames),
         heard_carrier: share(carrier_tone, carrier_frames),
         missed,
@@ -508,6 +531,10 @@ pub fn print(r: &Report, args: &Args) {
     );
     t.row("of which the server runtime's threads (% of one core)", format!("{:.1} %", r.cpu_percent_threads));
     t.row("ends process CPU: app peers + RTP ends + UAS (% of one core)", format!("{:.1} %", r.ends_cpu_percent));
+    t.row(
+        "run-queue wait, summed over threads (% of wall time): server / ends",
+        format!("{:.1} % / {:.1} %", r.wait_percent, r.ends_wait_percent),
+    );
     t.row(
         "20 ms frames with the right tone: app / carrier",
         format!("{:.1} % / {:.1} %", r.heard_app, r.heard_carrier),
