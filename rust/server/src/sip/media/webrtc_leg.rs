@@ -6,11 +6,11 @@
 //! rewritten to name the public one. (webrtc-rs 0.21.1 has a NAT 1:1 setting, `with_nat_1to1_ips`, but stores it
 //! without using it.)
 //!
-//! webrtc-rs's default interceptors would add NACK (a generator tracking every received packet and a responder
-//! keeping every sent one, although nothing negotiates NACK for audio) and transport-wide congestion control
-//! feedback (the transport-cc header extension on every app packet and a feedback packet ten times a second, for a
-//! bandwidth estimate an audio stream at a fixed bitrate has no use for); the leg leaves both out, so each packet
-//! crosses fewer interceptors and the connection carries fewer RTCP packets.
+//! webrtc-rs's default interceptors would add NACK (which nothing negotiates for audio, so its generator and
+//! responder only look each packet's stream up and pass it on) and transport-wide congestion control feedback (the
+//! transport-cc header extension on every app packet and a feedback packet ten times a second, for a bandwidth
+//! estimate an audio stream at a fixed bitrate has no use for); the leg leaves both out, so each packet crosses
+//! fewer interceptors and the connection carries fewer RTCP packets.
 //!
 //! For a callout the leg takes the app's offer at once ([`WebrtcLeg::accept_offer`]) and answers it when the
 //! carrier answers ([`WebrtcLeg::answer`]); for a call-in it makes the offer
