@@ -59,9 +59,13 @@ enum Command {
     /// Free calls between two engines: setup time to ANSWERED and to the first remote video frame, end-to-end
     /// frame latency, CPU and memory of one call.
     Calls(CallsArgs),
-    /// The SIP gateway's media bridge: N concurrent callouts (WebRTC app ↔ server ↔ G.711 carrier) in one
-    /// process; the server's CPU per bridged call and the one-way audio latency each way.
+    /// The SIP gateway's media bridge: N concurrent callouts (WebRTC app ↔ server ↔ G.711 carrier), the server in
+    /// this process and the simulated ends in a child; the server's CPU per bridged call and the one-way audio
+    /// latency each way.
     SipBridge(SipBridgeArgs),
+    /// The simulated ends of `sip-bridge`, run by it as a child process (not for direct use).
+    #[command(hide = true)]
+    SipBridgeEnds(SipBridgeEndsArgs),
     /// The three with default sizes, then a summary.
     All(AllArgs),
 }
@@ -164,6 +168,22 @@ struct SipBridgeArgs {
     /// The gateway's least playout delay of the carrier's audio (`[sip] jitter_ms`; it adapts up to 120 ms).
     #[arg(long, default_value_t = 20)]
     jitter_ms: u64,
+    /// Pin the server (this process) to CPU 0 and the simulated ends to CPU 1.
+    #[arg(long)]
+    pin: bool,
+}
+
+#[derive(ClapArgs, Clone)]
+struct SipBridgeEndsArgs {
+    #[arg(long)]
+    calls: usize,
+    #[arg(long)]
+    secs: u64,
+    #[arg(long)]
+    rounds: usize,
+    /// Pin this process to this CPU.
+    #[arg(long)]
+    cpu: Option<usize>,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -223,6 +243,18 @@ impl FanoutArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Pinned before the runtime starts, so every thread of the process inherits the mask.
+    let cpu = match &cli.command {
+        Command::SipBridge(a) if a.pin => Some(0),
+        Command::SipBridgeEnds(a) => a.cpu,
+        _ => None,
+    };
+    if let Some(cpu) = cpu
+        && let Err(e) = sys::pin_to_cpu(cpu)
+    {
+        eprintln!("azstack-bench: cannot pin to CPU {cpu}: {e}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -274,6 +306,19 @@ fn header(cli: &Cli) {
 }
 
 async fn run(cli: Cli) -> bool {
+    if let Command::SipBridgeEnds(a) = &cli.command {
+        // A child of `sip-bridge`: its stdout carries the protocol lines only.
+        raise_fd_limit(4 * a.calls);
+        let args = sip_bridge::EndsArgs { calls: a.calls.max(1), secs: a.secs.max(1), rounds: a.rounds };
+        return match sip_bridge::ends(&args).await {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("sip-bridge ends: {e}");
+                sip_bridge::ends_failed(&e);
+                false
+            }
+        };
+    }
     header(&cli);
     match &cli.command {
         Command::Connections(a) => {
@@ -334,6 +379,7 @@ async fn run(cli: Cli) -> bool {
                 secs: a.secs.max(1),
                 rounds: a.rounds,
                 jitter_ms: a.jitter_ms,
+                pin: a.pin,
             };
             match sip_bridge::run(&args).await {
                 Ok(r) => {
@@ -347,6 +393,7 @@ async fn run(cli: Cli) -> bool {
             }
         }
         Command::All(a) => run_all(&cli, a).await,
+        Command::SipBridgeEnds(_) => false, // handled above
     }
 }
 

@@ -49,3 +49,25 @@ pub fn machine() -> String {
         .unwrap_or(0);
     format!("{cores} cores, {:.1} GiB RAM", mem_kb as f64 / 1024.0 / 1024.0)
 }
+
+/// Pins the calling thread, and so every thread it starts later, to CPU `cpu`.
+pub fn pin_to_cpu(cpu: usize) -> Result<(), String> {
+    // Not available_parallelism(): it counts the CPUs this process may use, one after a parent pinned it.
+    // SAFETY: sysconf has no preconditions.
+    let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    if cpu >= usize::try_from(online).unwrap_or(0) {
+        return Err(format!("this machine has {online} CPUs online"));
+    }
+    // SAFETY: cpu_set_t is plain data; CPU_ZERO/CPU_SET write only the set we own (cpu < CPU_SETSIZE), and
+    // sched_setaffinity reads it.
+    let result = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_ZERO(&mut set);
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if result != 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    Ok(())
+}

@@ -50,12 +50,14 @@
 //!
 //! # Media
 //!
-//! The carrier speaks G.711 over plain RTP at 8 kHz; the app speaks Opus at 48 kHz over DTLS-SRTP. The server's
-//! WebRTC leg ([`media::webrtc_leg`]) terminates the app's side (audio only, Opus payload type 111, one UDP socket
-//! on the advertised IP, host candidates only); the bridge task ([`media::bridge`]) transcodes: carrier RTP →
-//! adaptive jitter buffer (20–120 ms) → G.711 decode → 8 → 48 kHz → Opus → the leg's track, every 20 ms; the app's Opus RTP →
-//! decode → 48 → 8 kHz → G.711 → RTP to the carrier's SDP address, 20 ms per packet. RTP from any other address or
-//! with another payload type is ignored. The call's end, whichever side or timer causes it, stops the bridge and
+//! The carrier speaks G.711 over plain RTP at 8 kHz; the app speaks Opus (RTP clock 48 kHz) over DTLS-SRTP. The
+//! server's WebRTC leg ([`media::webrtc_leg`]) terminates the app's side (audio only, Opus payload type 111, one UDP
+//! socket on the advertised IP, host candidates only, RTCP reports but no NACK or congestion-control feedback); the
+//! bridge task ([`media::bridge`]) transcodes at 8 kHz throughout, libopus taking and giving the carrier's rate
+//! itself, so there is no resampler: carrier RTP → adaptive jitter buffer (20–120 ms) → G.711 decode → Opus → the
+//! leg's track, every 20 ms; the app's Opus RTP → decode → G.711 → RTP to the carrier's SDP address, 20 ms per
+//! packet. Beyond the jitter buffer, the only algorithmic delay is the Opus encoder's 6.5 ms look-ahead towards the
+//! app. RTP from any other address or with another payload type is ignored. The call's end, whichever side or timer causes it, stops the bridge and
 //! closes the peer connection; the RTP socket goes with the bridge task.
 //!
 //! # Recording

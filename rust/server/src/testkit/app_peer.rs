@@ -1,6 +1,7 @@
 //! A WebRTC app for the media tests and the bench: a webrtc-rs peer connection (the gateway's own
-//! [`WebrtcLeg`], audio only, Opus 48 kHz) that plays a sine tone into the call and measures what it hears with a
-//! [`ToneMeter`]. It signals like the engine does: a non-trickle offer or answer with its candidates inline.
+//! [`WebrtcLeg`], audio only, Opus) that plays a sine tone into the call and measures what it hears with a
+//! [`ToneMeter`]. It encodes and decodes at 8 kHz like the gateway (the tones are narrowband, and the bench runs
+//! many peers), so what it sends is narrowband Opus. It signals like the engine does: a non-trickle offer or answer with its candidates inline.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +13,8 @@ use rtc::media::Sample;
 use webrtc::media_stream::track_remote::TrackRemoteEvent;
 
 use super::tone_meter::ToneMeter;
-use crate::sip::media::opus_codec::{self, CLOCK_RATE, FRAME_48K};
+use crate::sip::media::PACKET;
+use crate::sip::media::opus_codec::{self, RATE};
 use crate::sip::media::tone::sine_from;
 use crate::sip::media::webrtc_leg::{LegEvent, WebrtcLeg};
 
@@ -34,7 +36,7 @@ impl AppPeer {
     /// A peer on `ip` that will send `send_hz` and listens for `listen_hz` against `other_hz`.
     pub async fn new(ip: IpAddr, send_hz: f64, listen_hz: f64, other_hz: f64) -> AppPeer {
         let (leg, mut events) = WebrtcLeg::open(ip).await.expect("a WebRTC peer");
-        let heard = Arc::new(ToneMeter::new(CLOCK_RATE, listen_hz, other_hz));
+        let heard = Arc::new(ToneMeter::new(RATE, listen_hz, other_hz));
         let meter = heard.clone();
         let receive = tokio::spawn(async move {
             while let Some(event) = events.recv().await {
@@ -42,9 +44,10 @@ impl AppPeer {
                 let meter = meter.clone();
                 tokio::spawn(async move {
                     let Ok(mut decoder) = opus_codec::Decoder::new() else { return };
+                    let mut pcm = Vec::new();
                     while let Some(event) = track.poll().await {
                         let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
-                        let mut pcm = Vec::new();
+                        pcm.clear();
                         if decoder.decode(&packet.payload, &mut pcm).is_ok() {
                             meter.feed(&pcm);
                         }
@@ -91,12 +94,11 @@ impl AppPeer {
             loop {
                 ticker.tick().await;
                 let tone = playing.load(Ordering::Relaxed);
-                let frame =
-                    if tone { sine_from(send_hz, CLOCK_RATE, position, FRAME_48K, 8000.0) } else { vec![0; FRAME_48K] };
-                position += FRAME_48K as u64;
+                let frame = if tone { sine_from(send_hz, RATE, position, PACKET, 8000.0) } else { vec![0; PACKET] };
+                position += PACKET as u64;
                 let Ok(data) = encoder.encode(&frame) else { continue };
                 let sample = Sample {
-                    data: Bytes::from(data),
+                    data: Bytes::copy_from_slice(data),
                     duration: Duration::from_millis(20),
                     ..Sample::new(Instant::now())
                 };

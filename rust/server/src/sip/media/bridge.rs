@@ -1,21 +1,22 @@
-//! The bridge task of one answered gateway call: audio between the server's WebRTC leg (Opus, 48 kHz) and the
-//! carrier's RTP (G.711, 8 kHz), both ways, in one tokio task that owns the call's RTP socket, the codecs and the
+//! The bridge task of one answered gateway call: audio between the server's WebRTC leg (Opus) and the carrier's
+//! RTP (G.711), both ways and all at 8 kHz, in one tokio task that owns the call's RTP socket, the codecs and the
 //! app's remote track.
 //!
 //! * **Carrier → app**, paced by a 20 ms ticker: RTP from the carrier's SDP address with its G.711 payload type
 //!   (anything else is ignored and counted) goes into the [`JitterBuffer`] (a packet that starts its priming also
 //!   realigns the ticker, so the playout delay is exactly the configured one); each tick takes 160 samples from it
-//!   (silence for a missing packet or while idle), upsamples them to 960 at 48 kHz, encodes one Opus frame and
-//!   writes it to the leg's local track (webrtc-rs packetises, encrypts and sends it).
+//!   (silence for a missing packet or while idle), encodes them as one Opus frame and writes it to the leg's local
+//!   track (webrtc-rs packetises, encrypts and sends it).
 //! * **App → carrier**, paced by the app's packets: each Opus RTP packet of the app's track is decoded (up to
-//!   three lost frames in a row are concealed by Opus, longer gaps advance the RTP timestamp), downsampled to
-//!   8 kHz, and every full 160 samples leave as one G.711 RTP packet (own SSRC, sequence and timestamp, 20 ms) to
+//!   three lost frames in a row are concealed by Opus, longer gaps advance the RTP timestamp) to 8 kHz, and every
+//!   full 160 samples leave as one G.711 RTP packet (own SSRC, sequence and timestamp, 20 ms) to
 //!   the carrier's address from the call's RTP socket.
 //! * **Recording** (with `[sip.recording]`): each tick's carrier frame and the app's decoded audio go to a
 //!   [`Recorder`], which writes both to a WAV file without ever making the bridge wait.
 //! * **The end**: the call task stops the bridge ([`Bridge::stop`]: the task is aborted, which drops the RTP socket,
-//!   the track and the recorder; the recording is completed and the peer connection closed). The bridge itself reports, once, when the carrier sent no RTP
-//!   for the inactivity limit or the WebRTC connection failed; the call then hangs up.
+//!   the track and the recorder; the recording is completed and the peer connection closed). The bridge itself
+//!   reports, once, when the carrier sent no RTP for the inactivity limit or the WebRTC connection failed; the call
+//!   then hangs up.
 //!
 //! Not done: RFC 4733 telephone-events (DTMF) are neither offered nor passed (a carrier's payload type 101 is
 //! ignored like any other unexpected payload); no RTCP is sent to or read from the carrier.
@@ -35,9 +36,8 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::g711::Law;
 use super::jitter::{JitterBuffer, Playout};
-use super::opus_codec::{self, FRAME_48K};
+use super::opus_codec;
 use super::recorder::Recorder;
-use super::resample::{Downsampler, Upsampler};
 use super::rtp;
 use super::webrtc_leg::{LegEvent, WebrtcLeg};
 use super::{MediaError, PACKET};
@@ -118,7 +118,6 @@ struct ToApp {
     law: Law,
     jitter: JitterBuffer,
     samples: Vec<i16>,
-    upsampler: Upsampler,
     encoder: opus_codec::Encoder,
 }
 
@@ -130,9 +129,9 @@ struct AppTrack {
 }
 
 impl AppTrack {
-    async fn write(&self, frame: Vec<u8>) {
+    async fn write(&self, frame: &[u8]) {
         let sample = Sample {
-            data: Bytes::from(frame),
+            data: Bytes::copy_from_slice(frame),
             duration: Duration::from_millis(20),
             ..Sample::new(Instant::now().into_std())
         };
@@ -143,8 +142,8 @@ impl AppTrack {
 }
 
 impl ToApp {
-    /// The next 20 ms for the app, encoded; `recorder` gets the same 20 ms at 8 kHz.
-    fn next_frame(&mut self, recorder: Option<&mut Recorder>) -> Result<Vec<u8>, MediaError> {
+    /// The next 20 ms for the app, encoded; `recorder` gets the same 20 ms.
+    fn next_frame(&mut self, recorder: Option<&mut Recorder>) -> Result<&[u8], MediaError> {
         while self.samples.len() < PACKET {
             match self.jitter.pop() {
                 Playout::Audio(payload) => self.law.decode(&payload, &mut self.samples),
@@ -156,10 +155,9 @@ impl ToApp {
         if let Some(recorder) = recorder {
             recorder.tick(&self.samples[..PACKET]);
         }
-        let mut wide = Vec::with_capacity(FRAME_48K);
-        self.upsampler.process(&self.samples[..PACKET], &mut wide);
+        let frame = self.encoder.encode(&self.samples[..PACKET]);
         self.samples.drain(..PACKET);
-        self.encoder.encode(&wide)
+        frame
     }
 }
 
@@ -168,8 +166,6 @@ struct ToCarrier {
     law: Law,
     payload_type: u8,
     decoder: opus_codec::Decoder,
-    downsampler: Downsampler,
-    wide: Vec<i16>,
     samples: Vec<i16>,
     stream: rtp::Stream,
     last_sequence: Option<u16>,
@@ -187,7 +183,6 @@ impl ToCarrier {
         if payload_type != self.payload_type || payload.is_empty() {
             return Vec::new();
         }
-        self.wide.clear();
         if let Some(last) = self.last_sequence {
             let ahead = sequence.wrapping_sub(last) as i16;
             if ahead <= 0 {
@@ -195,17 +190,16 @@ impl ToCarrier {
             }
             let lost = ahead.unsigned_abs() - 1;
             for _ in 0..lost.min(MAX_CONCEALED) {
-                let _ = self.decoder.conceal(&mut self.wide);
+                let _ = self.decoder.conceal(&mut self.samples);
             }
             if lost > MAX_CONCEALED {
                 self.stream.skip(u32::from(lost - MAX_CONCEALED) * PACKET as u32);
             }
         }
         self.last_sequence = Some(sequence);
-        if let Err(error) = self.decoder.decode(payload, &mut self.wide) {
+        if let Err(error) = self.decoder.decode(payload, &mut self.samples) {
             tracing::debug!(%error, "an Opus packet of the app was not decoded");
         }
-        self.downsampler.process(&self.wide, &mut self.samples);
         let mut out = Vec::new();
         while self.samples.len() >= PACKET {
             let mut bytes = Vec::with_capacity(PACKET);
@@ -249,7 +243,6 @@ async fn run(
         law: carrier.law,
         jitter: JitterBuffer::new(settings.jitter_packets, 16),
         samples: Vec::new(),
-        upsampler: Upsampler::default(),
         encoder,
     };
     let app_track = AppTrack { track, ssrc, payload_type };
@@ -257,8 +250,6 @@ async fn run(
         law: carrier.law,
         payload_type,
         decoder,
-        downsampler: Downsampler::default(),
-        wide: Vec::new(),
         samples: Vec::new(),
         stream: rtp::Stream::new(carrier.law.payload_type()),
         last_sequence: None,
@@ -355,8 +346,6 @@ mod tests {
             law: Law::Mu,
             payload_type: 111,
             decoder: opus_codec::Decoder::new().unwrap(),
-            downsampler: Downsampler::default(),
-            wide: Vec::new(),
             samples: Vec::new(),
             stream: rtp::Stream::new(0),
             last_sequence: None,
@@ -365,8 +354,8 @@ mod tests {
         let mut decoded = Vec::new();
         let mut timestamps = Vec::new();
         for i in 0..50u16 {
-            let frame = sine_from(1000.0, 48_000, u64::from(i) * 960, 960, 8000.0);
-            let opus = encoder.encode(&frame).unwrap();
+            let frame = sine_from(1000.0, 8000, u64::from(i) * PACKET as u64, PACKET, 8000.0);
+            let opus = encoder.encode(&frame).unwrap().to_vec();
             if i == 20 {
                 continue; // lost
             }

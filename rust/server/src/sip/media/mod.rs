@@ -1,14 +1,14 @@
-//! The media bridge of the SIP gateway: audio between the app's WebRTC (Opus/48000 over DTLS-SRTP) and the
-//! carrier's plain RTP (G.711 at 8 kHz), transcoded in the server.
+//! The media bridge of the SIP gateway: audio between the app's WebRTC (Opus over DTLS-SRTP, RTP clock 48 kHz) and
+//! the carrier's plain RTP (G.711 at 8 kHz), transcoded in the server at 8 kHz throughout.
 //!
 //! One idea per file:
 //!
 //! * [`g711`]: μ-law and A-law, encode and decode;
-//! * [`resample`]: 48 kHz ↔ 8 kHz with a polyphase FIR low-pass (no aliasing, no images);
 //! * [`rtp`]: RTP headers with the carrier, parse (never panics) and write, and an outgoing stream's counters;
 //! * [`jitter`]: the carrier's packets in order, played out after a fixed delay, with late, duplicate and
 //!   missing packets handled and bounded memory;
-//! * [`opus_codec`]: Opus frames for the WebRTC side;
+//! * [`opus_codec`]: Opus frames for the WebRTC side, encoded from and decoded to 8 kHz PCM (libopus
+//!   band-limits and converts rates itself, so there is no resampler);
 //! * [`webrtc_leg`]: the server's own peer connection per call (answer for a callout, offer for a call-in);
 //! * [`bridge`]: the per-call task that moves audio both ways and reports a dead carrier or failed connection;
 //! * [`recorder`]: both sides of a bridged call in a WAV file, written off the bridge's path;
@@ -22,7 +22,6 @@ pub mod g711;
 pub mod jitter;
 pub mod opus_codec;
 pub mod recorder;
-pub mod resample;
 pub mod rtp;
 pub mod tone;
 pub mod webrtc_leg;
