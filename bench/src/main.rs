@@ -171,6 +171,9 @@ struct SipBridgeArgs {
     /// Pin the server (this process) to CPU 0 and the simulated ends to CPU 1.
     #[arg(long)]
     pin: bool,
+    /// Record every call (`[sip.recording]` in a temporary directory).
+    #[arg(long)]
+    record: bool,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -380,6 +383,7 @@ async fn run(cli: Cli) -> bool {
                 rounds: a.rounds,
                 jitter_ms: a.jitter_ms,
                 pin: a.pin,
+                record: a.record,
             };
             match sip_bridge::run(&args).await {
                 Ok(r) => {

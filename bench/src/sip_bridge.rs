@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use azstack_protocol::Service;
 use azstack_server::config::Config;
 use azstack_server::sip::SipConfig;
+use azstack_server::sip::config::RecordingConfig;
 use azstack_server::sip::media::g711::Law;
 use azstack_server::sip::message::{Message, StartLine};
 use azstack_server::store::apps::AppRow;
@@ -64,6 +65,8 @@ pub struct Args {
     pub jitter_ms: u64,
     /// Server on CPU 0, ends on CPU 1 (the caller pinned this process already).
     pub pin: bool,
+    /// The server records every call.
+    pub record: bool,
 }
 
 /// The ends' side: what the hidden subcommand is told.
@@ -193,6 +196,7 @@ struct Running {
 fn start_server(
     trunk_uri: String,
     jitter_ms: u64,
+    record: Option<std::path::PathBuf>,
 ) -> Result<(Running, oneshot::Sender<()>, std::thread::JoinHandle<()>), String> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -214,6 +218,7 @@ fn start_server(
                 let mut sip = SipConfig::new(&trunk_uri, "127.0.0.1:0".parse().expect("a constant address"));
                 sip.advertise = Some("127.0.0.1".parse().expect("a constant address"));
                 sip.jitter_ms = jitter_ms;
+                sip.recording = record.map(RecordingConfig::in_dir);
                 config.sip = Some(sip);
             })
             .await;
@@ -301,7 +306,9 @@ impl Ends {
 pub async fn run(args: &Args) -> Result<Report, String> {
     let mut ends = Ends::spawn(args)?;
     let trunk_uri = ends.expect("trunk").await?;
-    let (running, stop, thread) = start_server(trunk_uri, args.jitter_ms)?;
+    let recordings = tempfile::tempdir().map_err(|e| format!("no directory for recordings: {e}"))?;
+    let record = args.record.then(|| recordings.path().to_owned());
+    let (running, stop, thread) = start_server(trunk_uri, args.jitter_ms, record)?;
     let hello = serde_json::to_string(&running.hello).map_err(|e| e.to_string())?;
     let measured = measure(&mut ends, &running, &hello).await;
     if measured.is_err() {
@@ -516,12 +523,13 @@ pub fn print(r: &Report, args: &Args) {
     };
     let mut t = Table::new(format!(
         "SIP media bridge on loopback, server and ends in two processes{}; {} concurrent callouts, {} s steady \
-         state, {} latency rounds, jitter_ms {}",
+         state, {} latency rounds, jitter_ms {}{}",
         if args.pin { " pinned to CPU 0 and CPU 1" } else { " sharing the cores" },
         args.calls,
         args.secs,
         args.rounds,
-        args.jitter_ms
+        args.jitter_ms,
+        if args.record { ", every call recorded" } else { "" }
     ));
     t.row("callout set-up 500 → 503 200 → answer applied p50 / p99 / max (ms)", lat(&r.setup));
     t.row("server process CPU, all calls (% of one core)", format!("{:.1} %", r.cpu_percent_total));
