@@ -259,6 +259,27 @@ impl Call {
     fn is_free(&self) -> bool {
         matches!(self.kind, CallKind::Free)
     }
+
+    /// A phone call (callout or call-in): audio only, no peer user, known to the server from the start; the
+    /// callee holds the server's `offer` until it answers.
+    fn phone(kind: CallKind, serial: u64, call_id: i64, status: i64, offer: Option<SessionDescription>) -> Call {
+        Call {
+            is_caller: matches!(kind, CallKind::Callout(_)),
+            kind,
+            serial,
+            call_id,
+            media_type: call::CALL_MEDIA_TYPE_AUDIO,
+            status,
+            peer: 0,
+            offer,
+            remote_candidates: Vec::new(),
+            media: None,
+            signalled: true,
+            audio_on: true,
+            video_on: false,
+            camera_back: false,
+        }
+    }
 }
 
 /// The engine's call state (one per [`Engine`]).

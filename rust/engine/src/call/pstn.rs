@@ -215,22 +215,13 @@ impl Engine {
             if !self.is_connected() {
                 return Err(ApiError::new(ErrorCode::SocketNotConnected, SEND_FAIL));
             }
-            *current = Some(Call {
-                kind: CallKind::Callout(Callout { to: options.to_phone_number.clone(), ended: Arc::clone(&ended) }),
+            *current = Some(Call::phone(
+                CallKind::Callout(Callout { to: options.to_phone_number.clone(), ended: Arc::clone(&ended) }),
                 serial,
                 call_id,
-                media_type: call::CALL_MEDIA_TYPE_AUDIO,
-                is_caller: true,
-                status: call::CALL_STATUS_CALLOUT_STATUS_CONNECTING,
-                peer: 0,
-                offer: None,
-                remote_candidates: Vec::new(),
-                media: None,
-                signalled: true,
-                audio_on: true,
-                video_on: false,
-                camera_back: false,
-            });
+                call::CALL_STATUS_CALLOUT_STATUS_CONNECTING,
+                None,
+            ));
         }
         let cancelled = || unexpected("Callout stopped before it started");
         let fail = |error: ApiError| {
@@ -408,27 +399,18 @@ impl Engine {
                 reply(call::CALL_STATUS_CALLIN_STATUS_BUSY);
                 return;
             }
-            *current = Some(Call {
-                kind: CallKind::Callin(Callin {
+            *current = Some(Call::phone(
+                CallKind::Callin(Callin {
                     call_type: start.call_type.clone(),
                     from: start.from.clone(),
                     to: start.to.clone(),
                     stop_tags: Some(None),
                 }),
-                serial: next_serial(),
-                call_id: start.call_id,
-                media_type: call::CALL_MEDIA_TYPE_AUDIO,
-                is_caller: false,
-                status: call::CALL_STATUS_CALLIN_STATUS_RINGING,
-                peer: 0,
-                offer: Some(SessionDescription { sdp_type: "offer".into(), sdp: start.sdp_candidate.clone() }),
-                remote_candidates: Vec::new(),
-                media: None,
-                signalled: true,
-                audio_on: true,
-                video_on: false,
-                camera_back: false,
-            });
+                next_serial(),
+                start.call_id,
+                call::CALL_STATUS_CALLIN_STATUS_RINGING,
+                Some(SessionDescription { sdp_type: "offer".into(), sdp: start.sdp_candidate.clone() }),
+            ));
             reply(call::CALL_STATUS_CALLIN_STATUS_RINGING);
         }
         self.emit(Event::CallinStart(CallinStart { from_phone_number: start.from, to_phone_number: start.to }));
