@@ -173,16 +173,7 @@ async fn answer_callin(bob: &mut TestClient, app: &AppPeer) -> Value {
     let offer = start["sdp_candidate"].as_str().unwrap();
     assert!(is_gateway_webrtc_sdp(offer), "{offer}");
     let answer = app.answer(offer).await;
-    let body = |code: i64, sdp: Option<&str>| {
-        let mut b = json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
-                           "phonenumber": start["to"], "code": code});
-        if let Some(sdp) = sdp {
-            b["sdp_candidate"] = json!(sdp);
-        }
-        b
-    };
-    bob.send(Service::CALLIN_STATUS_CHANGED, &body(183, None));
-    bob.send(Service::CALLIN_STATUS_CHANGED, &body(200, Some(&answer)));
+    answer_callin_with(bob, &start, &answer);
     start
 }
 

@@ -269,12 +269,7 @@ async fn a_call_in_200_never_acknowledged_ends_with_bye() {
     let gw = server.server.hub.sip.as_ref().expect("gateway").local_addr();
     carrier.send_to(invite.as_bytes(), gw).await.expect("send");
     let start = bob.recv(Service::CALLIN_START).await.expect("505");
-    let body = |code: i64| {
-        json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
-               "phonenumber": start["to"], "code": code, "sdp_candidate": APP_ANSWER})
-    };
-    bob.send(Service::CALLIN_STATUS_CHANGED, &body(183));
-    bob.send(Service::CALLIN_STATUS_CHANGED, &body(200));
+    answer_callin_with(&bob, &start, APP_ANSWER);
     let mut codes = Vec::new();
     let bye = loop {
         let (m, _) = recv_sip(&carrier).await;

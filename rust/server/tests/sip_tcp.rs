@@ -12,7 +12,6 @@ use azstack_protocol::Service;
 use azstack_server::sip::framing::{Frame, Framer};
 
 use azstack_server::sip::message::Message;
-use serde_json::json;
 use sip_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -297,12 +296,7 @@ async fn a_call_in_200_never_acknowledged_over_tcp_is_sent_once() {
     );
     conn.write(invite.as_bytes()).await;
     let start = bob.recv(Service::CALLIN_START).await.expect("505");
-    let body = |code: i64| {
-        json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
-               "phonenumber": start["to"], "code": code, "sdp_candidate": APP_ANSWER})
-    };
-    bob.send(Service::CALLIN_STATUS_CHANGED, &body(183));
-    bob.send(Service::CALLIN_STATUS_CHANGED, &body(200));
+    answer_callin_with(&bob, &start, APP_ANSWER);
     let mut codes = Vec::new();
     let bye = loop {
         let m = conn.message().await;

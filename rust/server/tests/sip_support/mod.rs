@@ -165,6 +165,20 @@ pub async fn server_for(trunk: &str, tweak: impl FnOnce(&mut SipConfig)) -> Test
     .await
 }
 
+/// Answers the call-in `start` (its 505) from `client`: 506 183, then 506 200 with `answer`.
+pub fn answer_callin_with(client: &TestClient, start: &Value, answer: &str) {
+    let body = |code: i64| {
+        let mut b = json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
+                           "phonenumber": start["to"], "code": code});
+        if code == 200 {
+            b["sdp_candidate"] = json!(answer);
+        }
+        b
+    };
+    client.send(Service::CALLIN_STATUS_CHANGED, &body(183));
+    client.send(Service::CALLIN_STATUS_CHANGED, &body(200));
+}
+
 /// 500 → 610 (expected `{status, chargingError}`) and, on success, 504.
 pub async fn start_callout(client: &mut TestClient, call_id: i64, to: &str) -> Value {
     client.send(Service::CALLOUT_START_SEND, &json!({"callId": call_id, "to": to, "tags": "t1"}));
