@@ -1,0 +1,1 @@
+//! Abuse: connections (connection lifecycle, bounded queues, login abuse).

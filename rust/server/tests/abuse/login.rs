@@ -1,0 +1,1 @@
+//! Abuse: login (connection lifecycle, bounded queues, login abuse).

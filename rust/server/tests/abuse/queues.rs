@@ -1,0 +1,1 @@
+//! Abuse: queues (connection lifecycle, bounded queues, login abuse).
