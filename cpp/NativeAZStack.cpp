@@ -4,10 +4,13 @@
 
 #include <cmath>
 #include <exception>
+#include <iterator>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "azstack-ffi/src/lib.rs.h"
 #include "azstack_ffi.h"
@@ -63,6 +66,9 @@ struct NativeAZStack::JsState : LongLivedObject {
 
   jsi::Function promiseConstructor;
   jsi::Function executor;
+  // The microtask that hands a turn's calls to the engines (see `call`), and whether it is queued.
+  std::optional<jsi::Function> flush;
+  bool flushQueued = false;
   std::optional<Pending> executorSlot;
   std::unordered_map<std::uint64_t, Pending> pending;  // calls in flight, by call id
   std::uint64_t nextCallId = 1;
@@ -76,38 +82,133 @@ NativeAZStack::JsState& NativeAZStack::jsState(jsi::Runtime& rt) {
   auto state = std::make_shared<JsState>(rt);
   LongLivedObjectCollection::get(rt).add(state);
   jsState_ = state;
+  inbox_ = std::make_shared<Inbox>(jsInvoker_, jsState_);
+  state->flush.emplace(jsi::Function::createFromHostFunction(
+      rt, jsi::PropNameID::forAscii(rt, "azstackFlush"), 0,
+      [weak = std::weak_ptr<JsState>(state)](jsi::Runtime&, const jsi::Value&, const jsi::Value*,
+                                             size_t) -> jsi::Value {
+        if (auto locked = weak.lock()) {
+          locked->flushQueued = false;
+        }
+        ffi::flush_calls();
+        return jsi::Value::undefined();
+      }));
   return *state;
 }
 
-// --- Rust → C++ callbacks (any thread) ----------------------------------------------------------------------------------
+// --- Rust → C++ → JS thread ---------------------------------------------------------------------------------------------
+
+// What Rust threads hand to the JS thread — call completions and engine events, in the order they happened — and the
+// one CallInvoker task that delivers them. Items posted while that task is pending join it: one hop to the JS thread
+// per batch, not per item, and a single queue keeps events and completions in order (an event emitted before a call
+// completed reaches the handler before the call's Promise settles).
+class Inbox final : public std::enable_shared_from_this<Inbox> {
+ public:
+  struct Item {
+    bool isEvent;
+    bool ok;             // completions: resolve (the envelope) or reject (a bridge failure)
+    std::uint64_t id;    // completions: the call id; events: the engine handle
+    std::string text;    // completions: the envelope or the failure; events: the delegate name
+    std::string errorJson;
+    std::string resultJson;
+  };
+
+  Inbox(std::shared_ptr<CallInvoker> invoker, std::weak_ptr<NativeAZStack::JsState> state)
+      : invoker_(std::move(invoker)), state_(std::move(state)) {}
+
+  // Any thread.
+  void post(Item&& item) noexcept {
+    try {
+      std::unique_lock<std::mutex> lock(mutex_);
+      items_.push_back(std::move(item));
+      if (scheduled_) {
+        return;
+      }
+      scheduled_ = true;
+      lock.unlock();
+      schedule();
+    } catch (const std::exception&) {
+      // Out of memory: nothing can be delivered any more (a Promise stays pending).
+    }
+  }
+
+ private:
+  void schedule() {
+    invoker_->invokeAsync([self = shared_from_this()](jsi::Runtime& rt) { self->drain(rt); });
+  }
+
+  // JS thread: delivers everything posted so far. If a delivery throws (an event handler), the items after it stay
+  // first in line for the next task, and the error propagates to the invoker as it did when each item was a task.
+  void drain(jsi::Runtime& rt) {
+    std::vector<Item> items;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      items.swap(items_);
+      scheduled_ = false;
+    }
+    size_t i = 0;
+    try {
+      for (; i < items.size(); i++) {
+        deliver(rt, items[i]);
+      }
+    } catch (...) {
+      bool reschedule = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        items_.insert(items_.begin(), std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                      std::make_move_iterator(items.end()));
+        reschedule = !items_.empty() && !scheduled_;
+        scheduled_ = scheduled_ || reschedule;
+      }
+      if (reschedule) {
+        schedule();
+      }
+      throw;
+    }
+  }
+
+  void deliver(jsi::Runtime& rt, Item& item) {
+    auto state = state_.lock();
+    if (!state) {
+      return;  // the runtime is being torn down
+    }
+    if (item.isEvent) {
+      if (!state->eventHandler) {
+        return;
+      }
+      // A handle of its own: the handler may replace itself (setEventHandler) while it runs.
+      jsi::Function handler = jsi::Value(rt, *state->eventHandler).asObject(rt).asFunction(rt);
+      state.reset();
+      handler.call(rt, jsi::Value(static_cast<double>(item.id)), jsi::String::createFromUtf8(rt, item.text),
+                   jsi::String::createFromUtf8(rt, item.errorJson), jsi::String::createFromUtf8(rt, item.resultJson));
+      return;
+    }
+    auto it = state->pending.find(item.id);
+    if (it == state->pending.end()) {
+      return;
+    }
+    NativeAZStack::JsState::Pending pending = std::move(it->second);
+    state->pending.erase(it);
+    state.reset();
+    if (item.ok) {
+      pending.resolve.call(rt, jsi::String::createFromUtf8(rt, item.text));
+    } else {
+      pending.reject.call(rt, jsi::JSError(rt, item.text).value());
+    }
+  }
+
+  std::shared_ptr<CallInvoker> invoker_;
+  std::weak_ptr<NativeAZStack::JsState> state_;
+  std::mutex mutex_;
+  std::vector<Item> items_;
+  bool scheduled_ = false;
+};
 
 namespace {
 
-// Settles a call on the JS thread.
-void settle(jsi::Runtime& rt, const std::weak_ptr<NativeAZStack::JsState>& weakState, std::uint64_t callId, bool ok,
-            const std::string& text) {
-  auto state = weakState.lock();
-  if (!state) {
-    return;  // the runtime is being torn down
-  }
-  auto it = state->pending.find(callId);
-  if (it == state->pending.end()) {
-    return;
-  }
-  NativeAZStack::JsState::Pending pending = std::move(it->second);
-  state->pending.erase(it);
-  if (ok) {
-    pending.resolve.call(rt, jsi::String::createFromUtf8(rt, text));
-  } else {
-    pending.reject.call(rt, jsi::JSError(rt, text).value());
-  }
-}
-
 class CallCompletion final : public ffi::Completion {
  public:
-  CallCompletion(std::shared_ptr<CallInvoker> invoker, std::weak_ptr<NativeAZStack::JsState> state,
-                 std::uint64_t callId)
-      : invoker_(std::move(invoker)), state_(std::move(state)), callId_(callId) {}
+  CallCompletion(std::shared_ptr<Inbox> inbox, std::uint64_t callId) : inbox_(std::move(inbox)), callId_(callId) {}
 
   // Rust dropped the call without completing it (its runtime stopped): the Promise still settles.
   ~CallCompletion() override {
@@ -129,17 +230,10 @@ class CallCompletion final : public ffi::Completion {
 
  private:
   void post(bool ok, std::string text) noexcept {
-    try {
-      invoker_->invokeAsync([state = state_, callId = callId_, ok, text = std::move(text)](jsi::Runtime& rt) {
-        settle(rt, state, callId, ok, text);
-      });
-    } catch (const std::exception&) {
-      // Out of memory while copying: nothing can be settled any more (the Promise stays pending).
-    }
+    inbox_->post(Inbox::Item{false, ok, callId_, std::move(text), {}, {}});
   }
 
-  std::shared_ptr<CallInvoker> invoker_;
-  std::weak_ptr<NativeAZStack::JsState> state_;
+  std::shared_ptr<Inbox> inbox_;
   std::uint64_t callId_;
   bool settled_ = false;
 };
@@ -148,27 +242,14 @@ class CallCompletion final : public ffi::Completion {
 
 class EventForwarder final : public ffi::EventSink {
  public:
-  EventForwarder(std::shared_ptr<CallInvoker> invoker, std::weak_ptr<NativeAZStack::JsState> state)
-      : invoker_(std::move(invoker)), state_(std::move(state)) {}
+  explicit EventForwarder(std::shared_ptr<Inbox> inbox) : inbox_(std::move(inbox)) {}
 
   void on_event(std::uint64_t handle, rust::Str name, rust::Str errorJson, rust::Str resultJson) const override {
-    invoker_->invokeAsync([state = state_, handle, name = std::string(name), errorJson = std::string(errorJson),
-                           resultJson = std::string(resultJson)](jsi::Runtime& rt) {
-      auto locked = state.lock();
-      if (!locked || !locked->eventHandler) {
-        return;
-      }
-      // A handle of its own: the handler may replace itself (setEventHandler) while it runs.
-      jsi::Function handler = jsi::Value(rt, *locked->eventHandler).asObject(rt).asFunction(rt);
-      locked.reset();
-      handler.call(rt, jsi::Value(static_cast<double>(handle)), jsi::String::createFromUtf8(rt, name),
-                   jsi::String::createFromUtf8(rt, errorJson), jsi::String::createFromUtf8(rt, resultJson));
-    });
+    inbox_->post(Inbox::Item{true, true, handle, std::string(name), std::string(errorJson), std::string(resultJson)});
   }
 
  private:
-  std::shared_ptr<CallInvoker> invoker_;
-  std::weak_ptr<NativeAZStack::JsState> state_;
+  std::shared_ptr<Inbox> inbox_;
 };
 
 // --- the module ---------------------------------------------------------------------------------------------------------
@@ -219,8 +300,19 @@ jsi::Value NativeAZStack::call(jsi::Runtime& rt, double handle, std::string meth
   state.pending.emplace(callId, std::move(*state.executorSlot));
   state.executorSlot.reset();
 
-  // Completes on a Rust thread (or at once, on this thread, if the handle is unknown): either way via the invoker.
-  ffi::call(toHandle(handle), methodStr, params, std::make_unique<CallCompletion>(jsInvoker_, jsState_, callId));
+  // Queued, not started: the engines get this turn's calls together when the flush microtask runs, right after the
+  // JavaScript that made them — so issuing a call costs no thread wake-up, and a burst of calls costs one. A runtime
+  // without microtasks gets each call handed over at once. Completes on the calls' thread (or at once, on this
+  // thread, if the handle is unknown): either way through the inbox.
+  ffi::call(toHandle(handle), methodStr, params, std::make_unique<CallCompletion>(inbox_, callId));
+  if (!state.flushQueued) {
+    try {
+      rt.queueMicrotask(*state.flush);
+      state.flushQueued = true;
+    } catch (const std::exception&) {
+      ffi::flush_calls();
+    }
+  }
   return promise;
 }
 
@@ -228,7 +320,7 @@ void NativeAZStack::setEventHandler(jsi::Runtime& rt, jsi::Function handler) {
   JsState& state = jsState(rt);
   state.eventHandler.emplace(std::move(handler));
   if (!sink_) {
-    sink_ = std::make_shared<EventForwarder>(jsInvoker_, jsState_);
+    sink_ = std::make_shared<EventForwarder>(inbox_);
     ffi::set_event_sink(sink_);
   }
 }

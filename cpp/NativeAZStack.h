@@ -3,11 +3,13 @@
 // Shared by Android, iOS and the Linux JSI host; nothing here is platform specific. It implements the spec that
 // @react-native/codegen generates from js/specs/NativeAZStack.ts (AZStackSpecJSI.h).
 //
-// Threads. The module's methods run on the JS thread. Rust completes calls and reports events on its own worker
-// threads; those callbacks only copy their strings and post a task to the CallInvoker, and the task touches JS values
-// on the JS thread. Every JS value the module keeps (the Promise constructor, pending calls' resolve/reject, the event
-// handler) lives in one LongLivedObject registered in the runtime's LongLivedObjectCollection, so clearing that
-// collection before the runtime is destroyed releases them all; tasks and Rust hold only weak references to it.
+// Threads. The module's methods run on the JS thread. `call` only queues the call in Rust and, once per turn of the
+// JS event loop (a microtask), wakes the engines' calls thread for everything queued in that turn. Rust completes
+// calls and reports events on its own threads; those callbacks only copy their strings into the module's inbox, which
+// posts one CallInvoker task per batch, and that task touches JS values on the JS thread. Every JS value the module
+// keeps (the Promise constructor, pending calls' resolve/reject, the flush microtask, the event handler) lives in one
+// LongLivedObject registered in the runtime's LongLivedObjectCollection, so clearing that collection before the
+// runtime is destroyed releases them all; tasks and Rust hold only weak references to it.
 #pragma once
 
 #include <AZStackSpecJSI.h>
@@ -22,6 +24,7 @@ namespace azstack {
 namespace jsi = facebook::jsi;
 
 class EventForwarder;
+class Inbox;
 
 class NativeAZStack : public facebook::react::NativeAZStackCxxSpec<NativeAZStack> {
  public:
@@ -52,6 +55,7 @@ class NativeAZStack : public facebook::react::NativeAZStackCxxSpec<NativeAZStack
   JsState& jsState(jsi::Runtime& rt);
 
   std::weak_ptr<JsState> jsState_;
+  std::shared_ptr<Inbox> inbox_;  // completions and events on their way to the JS thread
   std::shared_ptr<EventForwarder> sink_;
   std::unordered_set<std::uint64_t> handles_;
 };

@@ -116,7 +116,8 @@ Host::Host(double timeoutSeconds, bool production)
       production_(production),
       queue_(std::make_shared<TaskQueue>()),
       runtime_(makeJSCRuntime()),
-      invoker_(std::make_shared<HostCallInvoker>(queue_, *runtime_)) {
+      invoker_(std::make_shared<HostCallInvoker>(queue_, *runtime_)),
+      hops_(invoker_) {
   currentHost = this;
   JSGlobalContextRef ctx = contextOf(*runtime_);
   JSStringRef name = JSStringCreateWithUTF8CString("unhandledRejection");
@@ -260,6 +261,7 @@ void Host::installGlobals() {
                      return jsi::Value::undefined();
                    }));
   probes_.install(rt, host);
+  hops_.install(rt, host);
   processes_.install(rt, host);
   global.setProperty(rt, "host", host);
 
@@ -284,6 +286,7 @@ void Host::installTurboModules() {
 int Host::run(const std::string& source, const std::string& sourceURL) {
   guarded("in the script", [&] {
     runtime_->evaluateJavaScript(std::make_shared<jsi::StringBuffer>(source), sourceURL);
+    runtime_->drainMicrotasks();
   });
   loop();
   int code = timedOut_ ? 124 : failed_ ? (exitCode_.value_or(0) != 0 ? *exitCode_ : 1) : exitCode_.value_or(0);
@@ -301,23 +304,31 @@ void Host::loop() {
                    timers_.size(), module_ && module_->hasPendingWork() ? "yes" : "no");
       break;
     }
-    // Every task posted so far (completions, events), in order; then the timers that are due.
+    // Every task posted so far (completions, events), in order; then the timers that are due. After each, a microtask
+    // checkpoint for the microtasks queued through JSI (Runtime::queueMicrotask), as React Native's RuntimeScheduler
+    // does; JavaScriptCore runs its own Promise jobs when the task returns.
     std::deque<Task> tasks = queue_->takeAll();
     while (!tasks.empty() && !stopping()) {
       Task task = std::move(tasks.front());
       tasks.pop_front();
-      guarded("in a native callback", [&] { task(*runtime_); });
+      guarded("in a native callback", [&] {
+        task(*runtime_);
+        runtime_->drainMicrotasks();
+      });
     }
     tasks.clear();  // after a failure: the rest are dropped here, on the JS thread
     now = Clock::now();
     for (bool ran = true; ran && !stopping();) {
       ran = false;
-      guarded("in a timer", [&] { ran = timers_.runOneDue(*runtime_, now); });
+      guarded("in a timer", [&] {
+        ran = timers_.runOneDue(*runtime_, now);
+        runtime_->drainMicrotasks();
+      });
     }
     if (stopping()) {
       break;
     }
-    bool busy = !timers_.empty() || (module_ && module_->hasPendingWork());
+    bool busy = !timers_.empty() || hops_.pending() || (module_ && module_->hasPendingWork());
     std::optional<Clock::time_point> due = timers_.nextDue();
     Clock::time_point wakeAt = due && *due < deadline_ ? *due : deadline_;
     if (!queue_->waitUntil(busy ? wakeAt : Clock::now()) && !busy) {
@@ -337,6 +348,7 @@ void Host::teardown() {
     module_->invalidate();
   }
   // 2. Queued tasks and timers hold JS values (or weak references to them): drop them on this thread.
+  hops_.stop();
   queue_->close();
   timers_.clearAll();
   // 3. JS values kept by native code (pending calls, the event handler, callbacks) go before the runtime.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "EventLoop.h"
+#include "HopProbe.h"
 #include "MediaProbes.h"
 #include "Processes.h"
 
@@ -52,6 +53,7 @@ class Host {
   std::shared_ptr<TaskQueue> queue_;
   std::unique_ptr<jsi::Runtime> runtime_;
   std::shared_ptr<HostCallInvoker> invoker_;
+  HopProbe hops_;
   Timers timers_;
   std::shared_ptr<NativeAZStack> module_;
   MediaProbes probes_;

@@ -5,8 +5,10 @@
 //!
 //! * [`init`] starts the one tokio runtime (2 worker threads named `azstack-worker`) every engine runs on;
 //! * [`create`] builds an engine from the constructor options (JSON text) and returns its handle (> 0);
-//! * [`call`] runs an API method by its JavaScript name with its options (JSON text) and completes a C++
-//!   [`Completion`](bridge::Completion) with the envelope `{"error": ..., "result": ...}` from a worker thread;
+//! * [`call`] queues an API method by its JavaScript name with its options (JSON text) and [`flush_calls`] hands
+//!   the queued calls to the engines (the C++ module flushes once per turn of the JS event loop); each completes a
+//!   C++ [`Completion`](bridge::Completion) with the envelope `{"error": ..., "result": ...}` from the calls' thread
+//!   ([`calls`]);
 //! * [`set_event_sink`] installs the C++ object that receives every engine event as
 //!   `(handle, delegate name, error JSON, result JSON)`, also from a worker thread;
 //! * [`destroy`] removes an engine and shuts it down in the background; [`shutdown`] destroys every engine, waits for
@@ -68,6 +70,7 @@ mod bridge {
         fn init() -> Result<()>;
         fn create(config_json: &str) -> Result<u64>;
         fn call(handle: u64, method: &str, params_json: &str, completion: UniquePtr<Completion>);
+        fn flush_calls();
         fn set_event_sink(sink: SharedPtr<EventSink>);
         fn clear_event_sink(sink: &EventSink);
         fn destroy(handle: u64) -> bool;
@@ -98,6 +101,10 @@ mod bridge {
     }
 }
 
+mod calls;
+use calls::Calls;
+pub use calls::THREAD_NAME as CALLS_THREAD_NAME;
+
 mod platform;
 pub use platform::{pull_playout, push_camera_frame, push_microphone};
 
@@ -121,6 +128,8 @@ const BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(1);
 
 struct State {
     runtime: Option<Runtime>,
+    /// The calls' thread, started with the runtime.
+    calls: Option<Calls>,
     engines: BTreeMap<u64, Entry>,
 }
 
@@ -132,7 +141,7 @@ struct Entry {
     audio: Arc<AudioStats>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State { runtime: None, engines: BTreeMap::new() });
+static STATE: Mutex<State> = Mutex::new(State { runtime: None, calls: None, engines: BTreeMap::new() });
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 static OUTBOX: RwLock<Option<Arc<dyn Outbox>>> = RwLock::new(None);
 /// Engines destroyed whose `shutdown()` has not finished yet.
@@ -256,23 +265,30 @@ fn settle(call: impl Future<Output = Result<Value, ApiError>>) -> impl Future<Ou
 
 // --- the runtime ----------------------------------------------------------------------------------------------------
 
+/// The engines' runtime (and the calls' thread), started if they are not running.
 fn runtime_handle(state: &mut State) -> Result<Handle, String> {
-    if let Some(runtime) = &state.runtime {
+    if let (Some(runtime), Some(_)) = (&state.runtime, &state.calls) {
         return Ok(runtime.handle().clone());
     }
-    let runtime = Builder::new_multi_thread()
-        .worker_threads(WORKER_THREADS)
-        .thread_name(THREAD_NAME)
-        .thread_keep_alive(BLOCKING_KEEP_ALIVE)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the engine runtime: {e}"))?;
-    let handle = runtime.handle().clone();
-    state.runtime = Some(runtime);
+    if state.runtime.is_none() {
+        let runtime = Builder::new_multi_thread()
+            .worker_threads(WORKER_THREADS)
+            .thread_name(THREAD_NAME)
+            .thread_keep_alive(BLOCKING_KEEP_ALIVE)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the engine runtime: {e}"))?;
+        state.runtime = Some(runtime);
+    }
+    let handle = state.runtime.as_ref().map(|r| r.handle().clone()).ok_or("the engine runtime is stopped")?;
+    if state.calls.is_none() {
+        let calls = Calls::start(handle.clone()).map_err(|e| format!("cannot start the calls' thread: {e}"))?;
+        state.calls = Some(calls);
+    }
     Ok(handle)
 }
 
-/// Starts the engines' runtime if it is not running (idempotent). `create` also starts it; calling `init` first
+/// Starts the engines' runtime and the calls' thread if they are not running (idempotent). `create` also starts it; calling `init` first
 /// (when the module loads) keeps thread creation out of the first `create`.
 pub fn init() -> Result<(), String> {
     guarded_text(|| runtime_handle(&mut lock(&STATE)).map(drop))
@@ -304,46 +320,54 @@ pub fn create(config_json: &str) -> Result<u64, String> {
     })
 }
 
-/// Starts `method` on engine `handle`; `done(ok, text)` runs exactly once, on a worker thread unless the call could
-/// not start (then on the caller's thread). `ok` with the envelope, `!ok` with a bridge failure.
+/// Queues `method` on engine `handle`; `done(ok, text)` runs exactly once, on the calls' thread unless the call could
+/// not even be queued (then on the caller's thread, at once). `ok` with the envelope, `!ok` with a bridge failure. The
+/// call starts once [`flush_calls`] has run.
 fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(bool, &str) + Send + 'static) {
-    let prepared = guarded(|| {
-        let (engine, runtime) = {
-            let state = lock(&STATE);
-            let engine = state.engines.get(&handle).map(|entry| entry.engine.clone()).ok_or_else(|| {
-                Failure::Bridge(format!("NativeAZStack.call({method}): no engine with handle {handle} (destroyed?)"))
-            })?;
-            let runtime = state.runtime.as_ref().map(|r| r.handle().clone());
-            (engine, runtime.ok_or_else(|| Failure::Bridge("the engine runtime is stopped".to_owned()))?)
-        };
-        let params: Value = serde_json::from_str(params_json)
-            .map_err(|e| Failure::Bridge(format!("NativeAZStack.call({method}): the options are not JSON: {e}")))?;
-        Ok((engine, runtime, params))
+    // The caller's (the JS thread's) part: find the engine and queue the call, nothing more. Parsing the options and
+    // everything after happen on the calls' thread.
+    let mut done = Some(done);
+    let queued = guarded(|| {
+        let state = lock(&STATE);
+        let engine = state.engines.get(&handle).map(|entry| entry.engine.clone()).ok_or_else(|| {
+            Failure::Bridge(format!("NativeAZStack.call({method}): no engine with handle {handle} (destroyed?)"))
+        })?;
+        let calls = state.calls.as_ref().ok_or_else(|| Failure::Bridge("the engine runtime is stopped".to_owned()))?;
+        if let Some(done) = done.take() {
+            let (method, params_json) = (method.to_owned(), params_json.to_owned());
+            calls.queue(Box::new(move || run_call(engine, handle, method, params_json, done).boxed()));
+        }
+        Ok(())
     });
-    match prepared {
-        #[cfg(feature = "test-hooks")]
-        Ok((_, runtime, params)) if method.starts_with(test_hooks::PREFIX) => {
-            let method = method.to_owned();
-            runtime.spawn(async move {
-                let text = settle(Box::pin(test_hooks::run(handle, &method, params))).await;
-                done(true, &text);
-            });
+    if let (Err(failure), Some(done)) = (queued, done) {
+        match failure {
+            Failure::Bridge(message) => done(false, &message),
+            Failure::Panic(message) => done(true, &envelope(Err(internal_error(&message)))),
         }
-        Ok((engine, runtime, params)) => {
-            let method = method.to_owned();
-            runtime.spawn(async move {
-                // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it
-                // would make every task that large, and be copied on each spawn.
-                let text = settle(Box::pin(engine.dispatch(&method, params))).await;
-                done(true, &text);
-            });
-        }
-        Err(Failure::Bridge(message)) => done(false, &message),
-        Err(Failure::Panic(message)) => done(true, &envelope(Err(internal_error(&message)))),
     }
 }
 
-/// Runs `method` with its options (JSON text) on engine `handle` and completes `completion` with the result.
+/// One call on the calls' thread: parses the options, runs the method, completes.
+async fn run_call(engine: Engine, handle: u64, method: String, params_json: String, done: impl FnOnce(bool, &str)) {
+    let params: Value = match serde_json::from_str(&params_json) {
+        Ok(params) => params,
+        Err(e) => return done(false, &format!("NativeAZStack.call({method}): the options are not JSON: {e}")),
+    };
+    drop(params_json);
+    #[cfg(feature = "test-hooks")]
+    if method.starts_with(test_hooks::PREFIX) {
+        let text = settle(Box::pin(test_hooks::run(handle, &method, params))).await;
+        return done(true, &text);
+    }
+    #[cfg(not(feature = "test-hooks"))]
+    let _ = handle; // only the test hooks need it
+    // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it would make
+    // every call that large.
+    let text = settle(Box::pin(engine.dispatch(&method, params))).await;
+    done(true, &text);
+}
+
+/// Queues `method` with its options (JSON text) on engine `handle`, to complete `completion` with the result.
 pub fn call(handle: u64, method: &str, params_json: &str, completion: cxx::UniquePtr<bridge::Completion>) {
     let mut completion = completion;
     call_with(handle, method, params_json, move |ok, text| {
@@ -351,6 +375,14 @@ pub fn call(handle: u64, method: &str, params_json: &str, completion: cxx::Uniqu
             complete(completion, ok, text);
         }
     });
+}
+
+/// Hands the calls queued so far to the engines: wakes the calls' thread if it sleeps (no system call when it is
+/// awake). The C++ module calls it once per turn of the JS event loop, after that turn's calls.
+pub fn flush_calls() {
+    if let Some(calls) = &lock(&STATE).calls {
+        calls.flush();
+    }
 }
 
 fn complete(completion: Pin<&mut bridge::Completion>, ok: bool, text: &str) {
@@ -429,8 +461,8 @@ fn wait_for_shutdowns(deadline: Instant) -> bool {
 }
 
 /// Process teardown: destroys every engine, waits (up to `timeout_ms` in all) for their shutdowns, then stops the
-/// runtime and joins its threads. Returns whether everything finished in time. A later `create` starts afresh. Must
-/// not be called from an engine thread.
+/// calls' thread and the runtime and joins their threads. Returns whether everything finished in time. A later
+/// `create` starts afresh. Must not be called from an engine thread.
 pub fn shutdown(timeout_ms: u64) -> bool {
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
     let handles: Vec<u64> = lock(&STATE).engines.keys().copied().collect();
@@ -438,6 +470,11 @@ pub fn shutdown(timeout_ms: u64) -> bool {
         destroy(handle);
     }
     let drained = wait_for_shutdowns(deadline);
+    // The calls' thread before the runtime: calls still in flight are dropped inside the runtime's context.
+    let calls = lock(&STATE).calls.take();
+    if let Some(calls) = calls {
+        calls.stop();
+    }
     let runtime = lock(&STATE).runtime.take();
     if let Some(runtime) = runtime {
         let stopped = catch_unwind(AssertUnwindSafe(|| {

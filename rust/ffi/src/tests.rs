@@ -18,6 +18,7 @@ fn call_and_wait(handle: u64, method: &str, params_json: &str) -> (bool, Value) 
     call_with(handle, method, params_json, move |ok, text| {
         let _ = tx.send((ok, text.to_owned()));
     });
+    flush_calls();
     let (ok, text) = rx.recv_timeout(WAIT).expect("the call completes");
     let value = if ok { serde_json::from_str(&text).expect("the envelope is JSON") } else { Value::String(text) };
     (ok, value)
@@ -104,6 +105,7 @@ fn many_concurrent_calls_all_complete() {
             let _ = tx.send((i, ok));
         });
     }
+    flush_calls();
     let mut seen = vec![false; N];
     for _ in 0..N {
         let (i, ok) = rx.recv_timeout(WAIT).expect("every call completes");
