@@ -3,7 +3,8 @@
 //! The only FFI crate: a [`cxx`] bridge between the C++ TurboModule (`cpp/NativeAZStack.cpp`) and
 //! [`azstack_engine::Engine`]. The boundary is narrow and stable (ARCHITECTURE.md):
 //!
-//! * [`init`] starts the one tokio runtime (2 worker threads named `azstack-worker`) every engine runs on;
+//! * [`init`] starts the one tokio runtime (2 worker threads named `azstack-worker`) every engine runs on, and the
+//!   calls' thread (`azstack-calls`) that runs the API calls inside it;
 //! * [`create`] builds an engine from the constructor options (JSON text) and returns its handle (> 0);
 //! * [`call`] queues an API method by its JavaScript name with its options (JSON text) and [`flush_calls`] hands
 //!   the queued calls to the engines (the C++ module flushes once per turn of the JS event loop); each completes a
@@ -43,7 +44,7 @@ mod bridge {
     unsafe extern "C++" {
         include!("azstack_ffi.h");
 
-        /// One pending call's continuation (C++); completed at most once, from a worker thread.
+        /// One pending call's continuation (C++); completed at most once, from the calls' thread.
         type Completion;
         fn complete(self: Pin<&mut Completion>, ok: bool, text: &str) -> Result<()>;
 
@@ -522,7 +523,7 @@ mod test_hooks {
 
     pub async fn run(handle: u64, method: &str, params: Value) -> Result<Value, ApiError> {
         match method {
-            // {count, name, error, result}: `count` events `name(error, result)` from this worker thread, through the
+            // {count, name, error, result}: `count` events `name(error, result)` from this thread, through the
             // installed sink, exactly as the engine's events go (and dropped once the engine is destroyed).
             "__testEmitEvents" => {
                 let count = params["count"].as_u64().unwrap_or(1);
