@@ -3,13 +3,18 @@
 
 use std::time::{Duration, Instant};
 
-/// The threads of this process whose name starts with the runtime's.
-fn runtime_threads() -> usize {
+/// The threads of this process whose name starts with `prefix`.
+fn threads_named(prefix: &str) -> usize {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
     tasks
         .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .filter(|name| name.trim_end().starts_with(azstack_ffi::THREAD_NAME))
+        .filter(|name| name.trim_end().starts_with(prefix))
         .count()
+}
+
+/// The runtime's worker threads.
+fn runtime_threads() -> usize {
+    threads_named(azstack_ffi::THREAD_NAME)
 }
 
 #[test]
@@ -23,17 +28,20 @@ fn shutdown_stops_every_engine_and_thread() {
     let _b = azstack_ffi::create("{}").unwrap();
     assert_eq!(azstack_ffi::live_engines(), 2);
 
-    // Workers start lazily; wait (bounded) until they exist.
+    // Workers start lazily, and a thread names itself once it runs; wait (bounded) until they exist.
+    let calls_thread = || threads_named(azstack_ffi::CALLS_THREAD_NAME);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while runtime_threads() < 2 && Instant::now() < deadline {
+    while (runtime_threads() < 2 || calls_thread() < 1) && Instant::now() < deadline {
         std::thread::yield_now();
     }
     assert!(runtime_threads() >= 2);
+    assert_eq!(calls_thread(), 1, "one calls' thread");
 
     assert!(azstack_ffi::destroy(a));
     assert!(azstack_ffi::shutdown(5_000), "every shutdown finished in time");
     assert_eq!(azstack_ffi::live_engines(), 0);
     assert_eq!(runtime_threads(), 0, "shutdown joined the runtime's threads");
+    assert_eq!(calls_thread(), 0, "shutdown joined the calls' thread");
 
     // The bridge starts afresh.
     let c = azstack_ffi::create("{}").unwrap();
