@@ -22,7 +22,8 @@ pub fn raise() -> Option<u64> {
     if limit.rlim_cur == libc::RLIM_INFINITY {
         return None;
     }
-    Some(limit.rlim_cur as u64)
+    #[allow(clippy::useless_conversion)] // rlim_t is u64 on Linux, not everywhere
+    u64::try_from(limit.rlim_cur).ok()
 }
 
 #[cfg(not(unix))]
