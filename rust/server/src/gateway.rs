@@ -169,7 +169,9 @@ async fn run(
                         if !wait.is_zero() {
                             tokio::time::sleep(wait).await;
                         }
-                        handle_packet(&hub, &session, value).await;
+                        // Boxed: the handlers' state machine is large, and a task holds its future's whole size
+                        // for as long as the socket lives; boxed, it is allocated only while a packet is handled.
+                        Box::pin(handle_packet(&hub, &session, value)).await;
                     }
                     None => {
                         Metrics::inc(&hub.metrics.packets_rate_limited);
@@ -184,7 +186,7 @@ async fn run(
         }
     }
     hub.metrics.sockets_open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    handlers::connection::closed(&hub, &session, explicit_close).await;
+    Box::pin(handlers::connection::closed(&hub, &session, explicit_close)).await;
 }
 
 async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json::Value) {
