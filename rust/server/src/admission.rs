@@ -208,15 +208,38 @@ impl Admission {
     }
 }
 
-/// Runs the login-deadline sweeper until the server (its hub) is dropped.
+/// Runs the login-deadline sweeper until the server (its hub) is dropped. It also gives memory back: once the open
+/// connections have fallen to half their peak (and by at least [`TRIM_AFTER`]), glibc's malloc keeps the freed
+/// pages in its arenas unless asked, so it is asked (`malloc_trim`).
 pub fn spawn_sweeper(hub: Weak<crate::hub::Hub>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut peak = 0;
         loop {
             tick.tick().await;
             let Some(hub) = hub.upgrade() else { return };
             hub.admission.expire(&hub.metrics);
+            let open = hub.admission.open();
+            peak = peak.max(open);
+            if peak - open >= TRIM_AFTER && open <= peak / 2 {
+                trim();
+                peak = open;
+            }
         }
     });
 }
+
+/// Closed connections after which memory is handed back to the system.
+const TRIM_AFTER: usize = 1000;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim() {
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}

@@ -177,6 +177,9 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         .max_payload(max_payload as u64)
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload)
+        // Each socket keeps a read buffer of this size (socketioxide's default is 4 KiB); it grows for a larger
+        // frame. Packets are small: 1 KiB holds several.
+        .ws_read_buffer_size(1024)
         .transports([TransportType::Websocket])
         // An Engine.IO session must send its Socket.IO connect within the login deadline.
         .connect_timeout(Duration::from_secs(limits.login_timeout_secs.max(1)))
