@@ -197,7 +197,8 @@ async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
     while alive.load(Ordering::Relaxed) > 0 && closing.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    while server.metric("azstack_sockets_open").await.unwrap_or(0.0) > 0.0 && closing.elapsed() < Duration::from_secs(20)
+    while server.metric("azstack_sockets_open").await.unwrap_or(0.0) > 0.0
+        && closing.elapsed() < Duration::from_secs(20)
     {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
