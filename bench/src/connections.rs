@@ -41,6 +41,8 @@ pub struct Report {
     pub rss_before_kb: u64,
     pub rss_after_kb: u64,
     pub rss_end_kb: u64,
+    /// After every client closed and the server counted its sockets down to 0 (memory given back?).
+    pub rss_closed_kb: u64,
     pub rss_per_conn_kb: f64,
     pub bench_rss_kb: u64,
     pub hold_secs: f64,
@@ -195,6 +197,14 @@ async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
     while alive.load(Ordering::Relaxed) > 0 && closing.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    while server.metric("azstack_sockets_open").await.unwrap_or(0.0) > 0.0
+        && closing.elapsed() < Duration::from_secs(20)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The allocator returns freed pages after a short delay.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_closed_kb = server.rss_kb().unwrap_or(0);
     let rss_per_conn_kb = if held_after_login > 0 {
         rss_after_kb.saturating_sub(rss_before_kb) as f64 / held_after_login as f64
     } else {
@@ -216,6 +226,7 @@ async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
         rss_before_kb,
         rss_after_kb,
         rss_end_kb,
+        rss_closed_kb,
         rss_per_conn_kb,
         bench_rss_kb,
         hold_secs: hold_started.elapsed().as_secs_f64(),
@@ -263,6 +274,7 @@ pub fn print(r: &Report, args: &Args) {
         .row("server RSS before", format!("{} KiB", thousands(r.rss_before_kb as f64)))
         .row("server RSS with all held", format!("{} KiB", thousands(r.rss_after_kb as f64)))
         .row("server RSS at the end of the hold", format!("{} KiB", thousands(r.rss_end_kb as f64)))
+        .row("server RSS after every socket closed", format!("{} KiB", thousands(r.rss_closed_kb as f64)))
         .row("server RSS per held connection", format!("{:.1} KiB", r.rss_per_conn_kb))
         .row("bench process RSS (client side)", format!("{} KiB", thousands(r.bench_rss_kb as f64)));
     if let Some(e) = &r.first_error {

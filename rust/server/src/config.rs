@@ -29,6 +29,9 @@ pub struct Config {
     pub ice_servers: Vec<IceServer>,
     #[serde(default)]
     pub limits: Limits,
+    /// The admin listener (`[admin]`): `/metrics` and `/healthz`. Absent: `/metrics` is not served.
+    #[serde(default)]
+    pub admin: Option<AdminConfig>,
     /// Credential verifier per application id. Applications themselves live in the database
     /// (`azstack-server app create`).
     #[serde(default)]
@@ -54,6 +57,13 @@ pub struct IceServer {
     pub username: String,
     #[serde(default)]
     pub password: String,
+}
+
+/// `[admin]`: where `/metrics` is served, apart from the clients' listener.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    pub listen: SocketAddr,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,6 +103,32 @@ pub struct Limits {
     pub call_grace_secs: u64,
     /// A refused login's socket stays open this long so the client can read the 162 failure (D3).
     pub auth_failure_grace_ms: u64,
+
+    // --- Connections, queues and logins (server hardening) ---
+    /// A socket that has not logged in (no successful 162) this long after its TCP accept is closed.
+    pub login_timeout_secs: u64,
+    /// A client must send its whole HTTP request head (the WebSocket upgrade, `/healthz`) within this time.
+    pub http_header_timeout_secs: u64,
+    /// Sockets not logged in, over all addresses; beyond it the oldest is shed.
+    pub max_unauthenticated: usize,
+    /// Sockets not logged in from one IP address; beyond it new connections from that address are refused.
+    pub max_unauthenticated_per_ip: usize,
+    /// Open files kept free for logged-in users' logins and `/healthz`: when fewer remain, the oldest socket that
+    /// has not logged in is shed for each new connection.
+    pub fd_reserve: usize,
+    /// Packets waiting in one socket's inbound queue (beyond: dropped).
+    pub inbound_queue_packets: usize,
+    /// Bytes waiting in one socket's inbound queue (beyond: dropped).
+    pub inbound_queue_bytes: usize,
+    /// Packets waiting to be written to one socket; a session whose buffer is full is disconnected (slow consumer).
+    pub outbound_buffer_packets: usize,
+    /// Bytes written to one socket's buffers but not yet to the network; beyond, the session is disconnected.
+    pub outbound_buffer_bytes: usize,
+    /// Live sessions of one user; a new login beyond it disconnects the user's oldest session.
+    pub max_sessions_per_user: usize,
+    /// Token decryptions (RSA) running at once over the whole server; a login that cannot start one within
+    /// `login_timeout_secs` is refused.
+    pub max_concurrent_decrypts: usize,
 }
 
 impl Default for Limits {
@@ -105,6 +141,17 @@ impl Default for Limits {
             ring_timeout_secs: 45,
             call_grace_secs: 10,
             auth_failure_grace_ms: 5000,
+            login_timeout_secs: 10,
+            http_header_timeout_secs: 10,
+            max_unauthenticated: 8192,
+            max_unauthenticated_per_ip: 512,
+            fd_reserve: 64,
+            inbound_queue_packets: 1024,
+            inbound_queue_bytes: 1024 * 1024,
+            outbound_buffer_packets: 8192,
+            outbound_buffer_bytes: 4 * 1024 * 1024,
+            max_sessions_per_user: 10,
+            max_concurrent_decrypts: 4,
         }
     }
 }
@@ -129,6 +176,8 @@ impl Config {
             // answers makes every ICE gathering wait for its time-out. Host candidates connect local peers.
             ice_servers: Vec::new(),
             limits: Limits::default(),
+            // `/metrics` on loopback, an ephemeral port (printed at start).
+            admin: Some(AdminConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)) }),
             apps: Vec::new(),
             stickers: default_stickers(),
             sip: None,

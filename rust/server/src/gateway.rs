@@ -14,9 +14,13 @@
 //! faster than the limit is slowed down instead of silently losing a packet — the protocol has no "rate limited"
 //! reply, and a dropped request would only surface as the client's request timeout. A flood still cannot build up
 //! work: a packet that would start more than [`MAX_QUEUE_DELAY`] after it arrived is dropped and counted, as is
-//! everything beyond the queue's capacity.
+//! everything beyond the queue's capacity (`inbound_queue_packets` packets, `inbound_queue_bytes` bytes).
+//!
+//! Binary attachments are not part of the protocol: a packet announcing one closes the socket (socketioxide's parser
+//! is configured to accept none), as does a raw binary frame.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use azstack_protocol::{EVENT, Envelope, Service};
@@ -28,26 +32,24 @@ use socketioxide::socket::{DisconnectReason, Socket};
 use socketioxide_core::Value;
 use tokio::sync::mpsc;
 
+use crate::admission::Conn;
 use crate::handlers;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
-use crate::session::Session;
+use crate::session::{Outbound, Session};
 
 /// What a socket's queue carries.
 enum Inbound {
     Packet {
         value: serde_json::Value,
         received: Instant,
+        /// Its size as received, counted against `inbound_queue_bytes` while it waits.
+        bytes: usize,
     },
     /// The socket is gone. `explicit`: the client sent a Socket.IO disconnect (`41`) rather than losing the
     /// transport.
-    Closed {
-        explicit: bool,
-    },
+    Closed { explicit: bool },
 }
-
-/// Queue capacity per socket; a client that floods beyond it loses packets (and is rate-limited anyway).
-const QUEUE: usize = 1024;
 
 /// The longest a packet may wait in its socket's queue for the rate limit before it is dropped as part of a flood.
 pub const MAX_QUEUE_DELAY: Duration = Duration::from_secs(2);
@@ -56,17 +58,30 @@ pub const MAX_QUEUE_DELAY: Duration = Duration::from_secs(2);
 struct Enqueue {
     tx: mpsc::Sender<Inbound>,
     hub: Arc<Hub>,
+    /// Bytes of the packets waiting in the queue.
+    queued: Arc<AtomicUsize>,
 }
 
 impl MessageHandler<LocalAdapter, ()> for Enqueue {
     fn call(&self, s: Arc<Socket<LocalAdapter>>, mut v: Value, ack_id: Option<i64>) {
         Metrics::inc(&self.hub.metrics.packets_in);
+        let bytes = match &v {
+            Value::Str(text, _) => text.len(),
+            Value::Bytes(bytes) => bytes.len(),
+        };
+        if self.queued.load(Ordering::Relaxed) + bytes > self.hub.config.limits.inbound_queue_bytes {
+            Metrics::inc(&self.hub.metrics.inbound_queue_full);
+            tracing::debug!(sid = %s.id, "socket queue full (bytes); packet dropped");
+            return;
+        }
         let Ok(TryData(decoded)) = TryData::<serde_json::Value>::from_message_parts(&s, &mut v, &ack_id);
         match decoded {
             Ok(value) => {
-                if self.tx.try_send(Inbound::Packet { value, received: Instant::now() }).is_err() {
-                    Metrics::inc(&self.hub.metrics.packets_rate_limited);
-                    tracing::warn!(sid = %s.id, "socket queue full; packet dropped");
+                self.queued.fetch_add(bytes, Ordering::Relaxed);
+                if self.tx.try_send(Inbound::Packet { value, received: Instant::now(), bytes }).is_err() {
+                    self.queued.fetch_sub(bytes, Ordering::Relaxed);
+                    Metrics::inc(&self.hub.metrics.inbound_queue_full);
+                    tracing::debug!(sid = %s.id, "socket queue full; packet dropped");
                 }
             }
             Err(error) => {
@@ -95,18 +110,26 @@ pub fn attach(io: &SocketIo, hub: Arc<Hub>) {
 
 fn on_connect(hub: Arc<Hub>, socket: SocketRef) {
     Metrics::inc(&hub.metrics.sockets_open);
-    let session = Arc::new(Session::new(socket.clone(), hub.config.limits.burst));
-    let (tx, rx) = mpsc::channel(QUEUE);
-    socket.on(EVENT, Enqueue { tx: tx.clone(), hub: hub.clone() });
+    let limits = &hub.config.limits;
+    let conn = socket.req_parts().extensions.get::<Arc<Conn>>().cloned();
+    let out = Outbound::new(limits.outbound_buffer_bytes as u64, hub.metrics.slow_consumers.clone());
+    let session = Arc::new(Session::new(socket.clone(), limits.burst, conn, out));
+    let (tx, rx) = mpsc::channel(limits.inbound_queue_packets.max(1));
+    let queued = Arc::new(AtomicUsize::new(0));
+    socket.on(EVENT, Enqueue { tx: tx.clone(), hub: hub.clone(), queued: queued.clone() });
+    let metrics_hub = hub.clone();
     socket.on_disconnect(move |reason: DisconnectReason| {
         let tx = tx.clone();
+        if matches!(reason, DisconnectReason::PacketParsingError) {
+            Metrics::inc(&metrics_hub.metrics.protocol_errors);
+        }
         async move {
             let explicit =
                 matches!(reason, DisconnectReason::ClientNSDisconnect | DisconnectReason::ServerNSDisconnect);
             let _ = tx.send(Inbound::Closed { explicit }).await;
         }
     });
-    tokio::spawn(run(hub, session, socket, rx));
+    tokio::spawn(run(hub, session, socket, rx, queued));
 }
 
 /// socketioxide marks a socket connected only after it has written the CONNECT packet, and a client may answer that
@@ -126,12 +149,19 @@ async fn wait_connected(socket: &SocketRef) {
     }
 }
 
-async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mpsc::Receiver<Inbound>) {
+async fn run(
+    hub: Arc<Hub>,
+    session: Arc<Session>,
+    socket: SocketRef,
+    mut rx: mpsc::Receiver<Inbound>,
+    queued: Arc<AtomicUsize>,
+) {
     wait_connected(&socket).await;
     let mut explicit_close = false;
     while let Some(item) = rx.recv().await {
         match item {
-            Inbound::Packet { value, received } => {
+            Inbound::Packet { value, received, bytes } => {
+                queued.fetch_sub(bytes, Ordering::Relaxed);
                 let limits = &hub.config.limits;
                 let budget = MAX_QUEUE_DELAY.saturating_sub(received.elapsed());
                 match session.admit(limits.packets_per_sec, limits.burst, budget) {
@@ -139,7 +169,9 @@ async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mp
                         if !wait.is_zero() {
                             tokio::time::sleep(wait).await;
                         }
-                        handle_packet(&hub, &session, value).await;
+                        // Boxed: the handlers' state machine is large, and a task holds its future's whole size
+                        // for as long as the socket lives; boxed, it is allocated only while a packet is handled.
+                        Box::pin(handle_packet(&hub, &session, value)).await;
                     }
                     None => {
                         Metrics::inc(&hub.metrics.packets_rate_limited);
@@ -154,7 +186,7 @@ async fn run(hub: Arc<Hub>, session: Arc<Session>, socket: SocketRef, mut rx: mp
         }
     }
     hub.metrics.sockets_open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    handlers::connection::closed(&hub, &session, explicit_close).await;
+    Box::pin(handlers::connection::closed(&hub, &session, explicit_close)).await;
 }
 
 async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json::Value) {

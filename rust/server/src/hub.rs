@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use crate::admission::Admission;
 use crate::auth::App;
 use crate::calls::Calls;
 use crate::config::Config;
@@ -23,6 +24,10 @@ pub struct Hub {
     pub metrics: Metrics,
     /// For webhook verifiers.
     pub http: reqwest::Client,
+    /// The clients' connections until they log in (deadline, caps, shedding).
+    pub admission: Admission,
+    /// Token decryptions (RSA) running at once (`max_concurrent_decrypts`).
+    pub decrypts: tokio::sync::Semaphore,
 }
 
 impl Hub {

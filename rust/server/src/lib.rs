@@ -18,12 +18,15 @@
 //! [`testkit`] starts a server on 127.0.0.1 and drives it with a small raw Socket.IO client; the engine's tests use it
 //! too.
 
+pub mod admission;
 pub mod auth;
 pub mod calls;
 pub mod config;
+pub mod fdlimit;
 pub mod gateway;
 pub mod handlers;
 pub mod hub;
+pub mod listener;
 pub mod metrics;
 pub mod recordings;
 pub mod server;

@@ -160,6 +160,9 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
     let path = data.join("dev-app.json");
     std::fs::write(&path, format!("{info:#}\n")).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("listening on {url}");
+    if let Some(metrics) = server.metrics_url() {
+        println!("metrics on {metrics}");
+    }
     println!("application: {} (credentials in {})", app.id, path.display());
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
@@ -170,6 +173,9 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
 async fn serve(config: Config) -> Result<(), String> {
     let server = start(config).await.map_err(|e| e.to_string())?;
     println!("listening on {}", server.url());
+    if let Some(metrics) = server.metrics_url() {
+        println!("metrics on {metrics}");
+    }
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
     server.shutdown().await;

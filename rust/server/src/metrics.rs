@@ -1,6 +1,7 @@
 //! Counters exposed on `/metrics` in the Prometheus text format.
 
 use std::fmt::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]
@@ -16,6 +17,19 @@ pub struct Metrics {
     pub messages_stored: AtomicU64,
     pub messages_duplicate: AtomicU64,
     pub store_errors: AtomicU64,
+
+    // --- Connections, queues and logins (server hardening) ---
+    pub conns_refused_per_ip: AtomicU64,
+    pub conns_shed: AtomicU64,
+    pub login_timeouts: AtomicU64,
+    pub accept_errors: AtomicU64,
+    pub polling_refused: AtomicU64,
+    pub protocol_errors: AtomicU64,
+    pub inbound_queue_full: AtomicU64,
+    pub slow_consumers: Arc<AtomicU64>,
+    pub sessions_over_cap: AtomicU64,
+    pub auth_busy: AtomicU64,
+    pub auth_repeated: AtomicU64,
 }
 
 impl Metrics {
@@ -67,6 +81,50 @@ impl Metrics {
             get(&self.messages_duplicate),
         );
         line("azstack_store_errors_total", "counter", "Storage errors.", get(&self.store_errors));
+        let hardening: [(&str, &str, &AtomicU64); 11] = [
+            (
+                "azstack_connections_refused_per_ip_total",
+                "Connections refused: too many not logged in from their address.",
+                &self.conns_refused_per_ip,
+            ),
+            (
+                "azstack_connections_shed_total",
+                "Connections not logged in closed to make room (global cap, open-file reserve).",
+                &self.conns_shed,
+            ),
+            ("azstack_login_timeouts_total", "Connections closed for not logging in in time.", &self.login_timeouts),
+            ("azstack_accept_errors_total", "Failed accepts (descriptors exhausted, say).", &self.accept_errors),
+            ("azstack_polling_refused_total", "Engine.IO long-polling requests refused.", &self.polling_refused),
+            (
+                "azstack_protocol_errors_total",
+                "Sockets closed for an Engine.IO/Socket.IO protocol error (binary attachments, say).",
+                &self.protocol_errors,
+            ),
+            (
+                "azstack_inbound_queue_full_total",
+                "Packets dropped: the socket's inbound queue was full (packets or bytes).",
+                &self.inbound_queue_full,
+            ),
+            (
+                "azstack_slow_consumers_total",
+                "Sessions disconnected because their outbound buffer was full.",
+                &self.slow_consumers,
+            ),
+            (
+                "azstack_sessions_over_cap_total",
+                "Oldest sessions disconnected by a login beyond max_sessions_per_user.",
+                &self.sessions_over_cap,
+            ),
+            ("azstack_auth_busy_total", "Logins refused: no token decryption slot in time.", &self.auth_busy),
+            (
+                "azstack_auth_repeated_total",
+                "Second and later authenticate packets on one socket, ignored.",
+                &self.auth_repeated,
+            ),
+        ];
+        for (name, help, counter) in hardening {
+            line(name, "counter", help, get(counter));
+        }
         out
     }
 }

@@ -3,20 +3,22 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use socketioxide::SocketIo;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use socketioxide::{ParserConfig, SocketIo, TransportType};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
+use crate::admission::{Admission, Bounds};
 use crate::auth::{App, AppKey, Verifier};
 use crate::calls::Calls;
 use crate::config::Config;
 use crate::gateway;
 use crate::hub::Hub;
+use crate::listener::{self, Kind};
 use crate::metrics::Metrics;
 use crate::session::Registry;
 use crate::store::Store;
@@ -41,15 +43,14 @@ pub enum StartError {
     Recordings(#[from] crate::recordings::RecordingsError),
 }
 
-/// Most packets waiting to be written to one socket.
-const SOCKET_BUFFER: usize = 8192;
-
 /// A running server.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served (`[admin] listen`), when it is.
+    pub admin_addr: Option<SocketAddr>,
     pub hub: Arc<Hub>,
     io: SocketIo,
-    stop: Option<oneshot::Sender<()>>,
+    stop: CancellationToken,
     task: JoinHandle<()>,
 }
 
@@ -59,15 +60,18 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
+    /// `http://ADDR/metrics` on the admin listener, when there is one.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.admin_addr.map(|a| format!("http://{a}/metrics"))
+    }
+
     /// Stops accepting, closes every socket, waits for queued writes.
     pub async fn shutdown(mut self) {
         if let Some(sip) = &self.hub.sip {
             sip.shutdown();
         }
         self.io.close().await;
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop.cancel();
         let _ = (&mut self.task).await;
         self.hub.store.close().await;
     }
@@ -113,9 +117,17 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         tracing::warn!("development mode: every application accepts every login (accept-all verifier)");
     }
     let apps = load_apps(&store, &config).await?;
-    let listener =
-        TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let open_files = crate::fdlimit::raise();
+    let listener = listener::bind(config.listen).await?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let admin = match &config.admin {
+        Some(admin) => Some(listener::bind(admin.listen).await?),
+        None => None,
+    };
+    let admin_addr = match &admin {
+        Some(l) => Some(l.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?),
+        None => None,
+    };
     let mut config = config;
     config.listen = addr;
     let sip = match &config.sip {
@@ -127,7 +139,22 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         None => None,
     };
     let http = reqwest::Client::builder().build().map_err(|e| StartError::Http(e.to_string()))?;
-    let max_payload = config.limits.max_packet_bytes.saturating_mul(2).max(4096);
+    let limits = config.limits.clone();
+    // The largest Engine.IO message the protocol needs: a `WebPacket` whose body (a JSON string inside JSON) is at
+    // most `max_packet_bytes`, escaped at worst to twice its size, plus the envelope.
+    let max_payload = limits.max_packet_bytes.saturating_mul(2).max(4096);
+    let in_use = crate::fdlimit::in_use().unwrap_or(32);
+    let open_budget = match open_files {
+        Some(limit) => (limit as usize).saturating_sub(in_use + limits.fd_reserve).max(1),
+        None => usize::MAX,
+    };
+    tracing::info!(open_files = ?open_files, in_use, open_budget, "open-file limit");
+    let admission = Admission::new(Bounds {
+        login_timeout: Duration::from_secs(limits.login_timeout_secs),
+        max_unauthenticated: limits.max_unauthenticated.max(1),
+        max_per_ip: limits.max_unauthenticated_per_ip.max(1),
+        open_budget,
+    });
     let hub = Arc::new(Hub {
         config,
         store,
@@ -138,36 +165,53 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         recordings,
         metrics: Metrics::default(),
         http,
+        admission,
+        decrypts: tokio::sync::Semaphore::new(limits.max_concurrent_decrypts.max(1)),
     });
     let (layer, io) = SocketIo::builder()
-        // Packets queued per socket before an emit fails (and the packet is lost). socketioxide's default of 128 is
-        // exceeded by ordinary bursts: a commit acknowledging a pipelining client's messages, a busy group. The
-        // queue allocates as it fills, so a large bound costs nothing on idle sockets.
-        .max_buffer_size(SOCKET_BUFFER)
+        // Packets queued per socket before an emit fails (and the session is shed as a slow consumer).
+        // socketioxide's default of 128 is exceeded by ordinary bursts: a commit acknowledging a pipelining
+        // client's messages, a busy group. The queue allocates as it fills, so a large bound costs nothing on idle
+        // sockets; `outbound_buffer_bytes` bounds its bytes (session.rs).
+        .max_buffer_size(limits.outbound_buffer_packets.max(1))
         .max_payload(max_payload as u64)
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload)
+        // Each socket keeps a read buffer of this size (socketioxide's default is 4 KiB); it grows for a larger
+        // frame. Packets are small: 1 KiB holds several.
+        .ws_read_buffer_size(1024)
+        .transports([TransportType::Websocket])
+        // An Engine.IO session must send its Socket.IO connect within the login deadline.
+        .connect_timeout(Duration::from_secs(limits.login_timeout_secs.max(1)))
+        // No binary attachments in this protocol: a packet announcing one closes the socket.
+        .with_parser(
+            ParserConfig::common()
+                .max_incoming_binaries(0)
+                .max_incoming_binary_buf_size(0)
+                .packet_completion_timeout(Duration::from_secs(1)),
+        )
         .build_layer();
     gateway::attach(&io, hub.clone());
+    crate::admission::spawn_sweeper(Arc::downgrade(&hub));
     if let Some(sip) = &hub.sip {
         sip.run(Arc::downgrade(&hub));
     }
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
         .route("/recordings/{file}", get(crate::recordings::serve))
         .with_state(hub.clone())
         .layer(layer);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        });
-        if let Err(error) = serve.await {
-            tracing::error!(%error, "http server stopped");
-        }
-    });
-    Ok(RunningServer { addr, hub, io, stop: Some(stop), task })
+    let header_timeout = Duration::from_secs(limits.http_header_timeout_secs.max(1));
+    let stop = CancellationToken::new();
+    if let Some(admin) = admin {
+        let router = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/metrics", get(metrics))
+            .with_state(hub.clone());
+        tokio::spawn(listener::serve(admin, router, Kind::Admin, header_timeout, stop.clone()));
+    }
+    let task = tokio::spawn(listener::serve(listener, app, Kind::Clients(hub.clone()), header_timeout, stop.clone()));
+    Ok(RunningServer { addr, admin_addr, hub, io, stop, task })
 }
 
 /// `http://HOST:PORT` of this server as apps reach it: the public host and port, else the listen address.
@@ -182,5 +226,16 @@ fn http_base(config: &Config) -> String {
 }
 
 async fn metrics(State(hub): State<Arc<Hub>>) -> String {
-    hub.metrics.render(hub.sessions.session_count())
+    let mut text = hub.metrics.render(hub.sessions.session_count());
+    for (name, help, value) in [
+        ("azstack_connections_open", "TCP connections open on the clients' listener.", hub.admission.open()),
+        (
+            "azstack_connections_unauthenticated",
+            "Connections open that have not logged in.",
+            hub.admission.unauthenticated(),
+        ),
+    ] {
+        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+    }
+    text
 }

@@ -3,15 +3,24 @@
 //! A session is one authenticated socket. A user may have many (phone, tablet, web); every fan-out goes to all of
 //! them unless a rule says otherwise ("to my other sessions", "only to the requesting session"). The registry is an
 //! in-process map from user id to live sessions; sending never blocks (socketioxide queues per socket).
+//!
+//! **Slow consumers.** What is sent to a socket waits in socketioxide's buffer until the network takes it. A client
+//! that stops reading would let that buffer grow, so it is bounded twice: in packets (`outbound_buffer_packets`,
+//! socketioxide refuses the packet when full) and in bytes (`outbound_buffer_bytes`: the bytes handed to the
+//! socket, as framed on the wire, minus those its TCP stream has written). A session over either bound is
+//! disconnected at the TCP level and counted; it never gets more memory. A user has at most
+//! `max_sessions_per_user` sessions: a login beyond it disconnects the user's oldest one.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use azstack_protocol::{EVENT, Envelope, Service};
 use serde::Serialize;
 use socketioxide::extract::SocketRef;
+
+use crate::admission::Conn;
 
 /// Who an authenticated session belongs to.
 #[derive(Clone, Debug)]
@@ -33,6 +42,53 @@ pub struct Session {
     /// Last application state from svc 105 (1 background, 2 foreground); 2 until told otherwise.
     pub app_state: AtomicI64,
     bucket: Mutex<Bucket>,
+    /// The TCP connection under the socket (absent only for sockets not accepted by [`crate::listener`]).
+    pub conn: Option<Arc<Conn>>,
+    /// Set by the first svc 179: a socket gets one login attempt.
+    login_tried: AtomicBool,
+    out: Outbound,
+}
+
+/// The outbound bound of one session.
+pub struct Outbound {
+    /// Most bytes handed to the socket and not yet written to the network.
+    pub max_bytes: u64,
+    /// Counts the sessions disconnected as slow consumers (shared with the hub's metrics).
+    pub shed: Arc<AtomicU64>,
+    /// Bytes handed to the socket so far, as framed on the wire.
+    emitted: AtomicU64,
+    /// Already disconnected as a slow consumer.
+    slow: AtomicBool,
+}
+
+impl Outbound {
+    pub fn new(max_bytes: u64, shed: Arc<AtomicU64>) -> Outbound {
+        Outbound { max_bytes, shed, emitted: AtomicU64::new(0), slow: AtomicBool::new(false) }
+    }
+}
+
+/// The bytes one `WebPacket` event carrying `envelope` takes on a WebSocket: the frame header, the Engine.IO and
+/// Socket.IO type digits, `["WebPacket",` and `]` around the JSON envelope.
+pub fn wire_len(envelope: &Envelope) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, envelope);
+    let payload = count.0 + 2 + EVENT.len() as u64 + 5;
+    let header = match payload {
+        0..126 => 2,
+        126..65536 => 4,
+        _ => 10,
+    };
+    payload + header
 }
 
 struct Bucket {
@@ -43,14 +99,22 @@ struct Bucket {
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 impl Session {
-    pub fn new(socket: SocketRef, burst: u32) -> Session {
+    pub fn new(socket: SocketRef, burst: u32, conn: Option<Arc<Conn>>, out: Outbound) -> Session {
         Session {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             socket,
             identity: OnceLock::new(),
             app_state: AtomicI64::new(2),
             bucket: Mutex::new(Bucket { tokens: f64::from(burst), at: Instant::now() }),
+            conn,
+            login_tried: AtomicBool::new(false),
+            out,
         }
+    }
+
+    /// True for the socket's first svc 179 only.
+    pub fn first_login_attempt(&self) -> bool {
+        !self.login_tried.swap(true, Ordering::AcqRel)
     }
 
     /// The identity, once svc 162 has been sent.
@@ -69,8 +133,39 @@ impl Session {
     }
 
     pub fn send_envelope(&self, envelope: &Envelope) {
-        if let Err(error) = self.socket.emit(EVENT, envelope) {
-            tracing::debug!(session = self.id, %error, "emit failed");
+        self.send_sized(envelope, wire_len(envelope));
+    }
+
+    /// Sends `envelope`, whose [`wire_len`] is `wire`, unless the session is a slow consumer (then it is shed).
+    pub fn send_sized(&self, envelope: &Envelope, wire: u64) {
+        if self.out.slow.load(Ordering::Relaxed) {
+            return;
+        }
+        let emitted = self.out.emitted.fetch_add(wire, Ordering::Relaxed) + wire;
+        let backlog = self.conn.as_ref().map_or(0, |c| emitted.saturating_sub(c.written()));
+        if backlog > self.out.max_bytes {
+            self.shed_slow("outbound bytes");
+            return;
+        }
+        match self.socket.emit(EVENT, envelope) {
+            Ok(()) => {}
+            Err(socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull)) => {
+                self.shed_slow("outbound packets")
+            }
+            Err(error) => tracing::debug!(session = self.id, %error, "emit failed"),
+        }
+    }
+
+    /// The client does not read what it is sent: close its connection (its buffers go with it).
+    fn shed_slow(&self, bound: &str) {
+        if self.out.slow.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        self.out.shed.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(session = self.id, bound, "slow consumer disconnected");
+        match &self.conn {
+            Some(conn) => conn.kill(),
+            None => self.disconnect(),
         }
     }
 
@@ -99,8 +194,14 @@ impl Session {
     }
 
     /// Closes the socket.
+    /// Closes the socket (Socket.IO disconnect, then the Engine.IO close); when its buffer is too full to take the
+    /// disconnect packet, closes the TCP connection instead.
     pub fn disconnect(&self) {
-        let _ = self.socket.clone().disconnect();
+        if self.socket.clone().disconnect().is_err()
+            && let Some(conn) = &self.conn
+        {
+            conn.kill();
+        }
     }
 }
 
@@ -111,10 +212,14 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn add(&self, user_id: i64, session: Arc<Session>) {
-        if let Ok(mut map) = self.by_user.write() {
-            map.entry(user_id).or_default().push(session);
-        }
+    /// Registers a session; returns the user's oldest sessions that exceed `max_per_user` (removed here, for the
+    /// caller to disconnect).
+    pub fn add(&self, user_id: i64, session: Arc<Session>, max_per_user: usize) -> Vec<Arc<Session>> {
+        let Ok(mut map) = self.by_user.write() else { return Vec::new() };
+        let list = map.entry(user_id).or_default();
+        list.push(session);
+        let over = list.len().saturating_sub(max_per_user.max(1));
+        list.drain(..over).collect()
     }
 
     /// Removes the session; returns true when it was the user's last one.
@@ -151,17 +256,19 @@ impl Registry {
             return;
         }
         let envelope = Envelope::new(service, body);
+        let wire = wire_len(&envelope);
         for s in sessions.iter().filter(|s| Some(s.id) != except) {
-            s.send_envelope(&envelope);
+            s.send_sized(&envelope, wire);
         }
     }
 
     /// Sends to every session of every user in `users`, except the session `except`.
     pub fn send_to_users<T: Serialize + ?Sized>(&self, users: &[i64], except: Option<u64>, service: Service, body: &T) {
         let envelope = Envelope::new(service, body);
+        let wire = wire_len(&envelope);
         for user in users {
             for s in self.sessions(*user).iter().filter(|s| Some(s.id) != except) {
-                s.send_envelope(&envelope);
+                s.send_sized(&envelope, wire);
             }
         }
     }

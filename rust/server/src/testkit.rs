@@ -324,7 +324,8 @@ impl TestClient {
         self.recv_where_within(service, |_| true, within).await
     }
 
-    async fn recv_where_within(
+    /// As [`TestClient::recv_where`] with a custom deadline.
+    pub async fn recv_where_within(
         &mut self,
         service: Service,
         pred: impl Fn(&Value) -> bool,

@@ -223,7 +223,11 @@ async fn health_and_metrics_are_served_over_http() {
     let http = reqwest::Client::new();
     let health = http.get(format!("{}/healthz", server.url())).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let text = http.get(format!("{}/metrics", server.url())).send().await.unwrap().text().await.unwrap();
+    // `/metrics` is on the admin listener only (dev: loopback), not on the clients' one.
+    let public = http.get(format!("{}/metrics", server.url())).send().await.unwrap();
+    assert_eq!(public.status(), 404);
+    let metrics = server.server.metrics_url().expect("dev serves /metrics on the admin listener");
+    let text = http.get(metrics).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("azstack_sessions_authenticated 1"), "{text}");
     assert!(text.contains("azstack_auth_succeeded_total 1"), "{text}");
     server.shutdown().await;

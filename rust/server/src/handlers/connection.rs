@@ -30,9 +30,15 @@ pub fn discovery(hub: &Hub, session: &Session) {
 }
 
 /// svc 179: decrypt the token, verify the credentials, bind the session, reply 162.
+///
+/// A socket gets one attempt: a second 179 (after a success or a refusal) is ignored and counted, so one socket
+/// costs at most one decryption and one verifier call. A refusal answers 162 with the failure (D3), closes the
+/// Engine.IO session right after it, and closes the TCP connection after `auth_failure_grace_ms` if the client has
+/// not.
 pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope) {
-    if session.identity().is_some() {
-        tracing::info!(session = session.id, "second authenticate on one socket ignored");
+    if !session.first_login_attempt() {
+        Metrics::inc(&hub.metrics.auth_repeated);
+        tracing::debug!(session = session.id, "second authenticate on one socket ignored");
         return;
     }
     match check(hub, env).await {
@@ -58,7 +64,14 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
             if !session.bind(identity.clone()) {
                 return;
             }
-            hub.sessions.add(user_id, session.clone());
+            if let Some(conn) = &session.conn {
+                hub.admission.authenticated(conn);
+            }
+            for old in hub.sessions.add(user_id, session.clone(), hub.config.limits.max_sessions_per_user) {
+                Metrics::inc(&hub.metrics.sessions_over_cap);
+                tracing::info!(session = old.id, user_id, "oldest session dropped: too many sessions");
+                old.disconnect();
+            }
             Metrics::inc(&hub.metrics.auth_ok);
             session.send(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE, &reply);
             tracing::info!(session = session.id, user_id, "authenticated");
@@ -71,12 +84,14 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
                 Service::AUTHENTICATION_RECEIVE_AUTHENTICATE,
                 &AuthFailure { result_code: Some(result_code), r: Some(-1), message: Some(message) },
             );
-            let session = session.clone();
-            let grace = Duration::from_millis(hub.config.limits.auth_failure_grace_ms);
-            tokio::spawn(async move {
-                tokio::time::sleep(grace).await;
-                session.disconnect();
-            });
+            session.disconnect();
+            if let Some(conn) = session.conn.clone() {
+                let grace = Duration::from_millis(hub.config.limits.auth_failure_grace_ms);
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    conn.kill();
+                });
+            }
         }
     }
 }
@@ -93,7 +108,14 @@ mod code {
 async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
     let request: Authenticate = env.decode().map_err(|e| (code::MALFORMED, e.to_string()))?;
     let app = hub.app(&request.app_id).ok_or((code::UNKNOWN_APP, "Unknown application".to_owned()))?;
-    let plaintext = app.key.decrypt_token(&request.token).map_err(|e| (code::BAD_TOKEN, e.to_string()))?;
+    let wait = Duration::from_secs(hub.config.limits.login_timeout_secs);
+    let Ok(Ok(permit)) = tokio::time::timeout(wait, hub.decrypts.acquire()).await else {
+        Metrics::inc(&hub.metrics.auth_busy);
+        return Err((code::INTERNAL, "Server busy".to_owned()));
+    };
+    let plaintext = app.key.decrypt_token(&request.token).map_err(|e| (code::BAD_TOKEN, e.to_string()));
+    drop(permit);
+    let plaintext = plaintext?;
     let claims: TokenPlaintext =
         serde_json::from_str(&plaintext).map_err(|_| (code::BAD_TOKEN, "The token is not valid".to_owned()))?;
     if claims.az_stack_user_id.is_empty() {

@@ -12,4 +12,5 @@ mod logs;
 mod lookups;
 mod queues;
 mod small;
+mod support;
 mod tenancy;
