@@ -93,6 +93,20 @@ pub struct Limits {
     pub call_grace_secs: u64,
     /// A refused login's socket stays open this long so the client can read the 162 failure (D3).
     pub auth_failure_grace_ms: u64,
+
+    // Calls and logs (server hardening: the rules of what one user may start, and what one client may write to
+    // the log). A user has at most one outgoing free call ringing or answered: a rule, not a setting.
+    /// Free calls (186) ringing for one callee at once; further offers are refused as busy (188 status 600).
+    pub max_offers_per_callee: usize,
+    /// Call attempts (186 free call, 500 callout) one user may start per minute, with a burst of as many; beyond it
+    /// a 186 gets 188 status 400 and a 500 gets 610 402/−3.
+    pub call_attempts_per_min: u32,
+    /// A warning caused by clients (dropped packets, rejected requests) is logged at most once per this many
+    /// seconds per cause; the next line says how many were suppressed.
+    pub log_interval_secs: u64,
+    /// Untrusted strings (service names, ids, error texts quoting a client's input) are cut to this many bytes in
+    /// log lines.
+    pub log_field_bytes: usize,
 }
 
 impl Default for Limits {
@@ -105,6 +119,10 @@ impl Default for Limits {
             ring_timeout_secs: 45,
             call_grace_secs: 10,
             auth_failure_grace_ms: 5000,
+            max_offers_per_callee: 4,
+            call_attempts_per_min: 20,
+            log_interval_secs: 10,
+            log_field_bytes: 128,
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct Hub {
     /// Call recordings and their links, with `[sip.recording]`.
     pub recordings: Option<crate::recordings::Recordings>,
     pub metrics: Metrics,
+    /// Client-caused warnings, rate-limited per cause ([`crate::warn_limited!`]).
+    pub warnings: crate::warnings::Warnings,
     /// For webhook verifiers.
     pub http: reqwest::Client,
 }

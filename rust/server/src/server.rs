@@ -137,6 +137,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         sip,
         recordings,
         metrics: Metrics::default(),
+        warnings: Default::default(),
         http,
     });
     let (layer, io) = SocketIo::builder()

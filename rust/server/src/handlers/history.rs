@@ -207,7 +207,8 @@ async fn delete_conversation(hub: &Hub, session: &Session, me: &Identity, env: &
         );
     };
     let outcome = async {
-        let Some((conv, _)) = hub.store.visible_floor(me.user_id, &me.app_id, req.chat_type, req.chat_id).await? else {
+        let Some((conv, _)) = hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await?
+        else {
             return Ok(false);
         };
         let up_to = req.last_time_created.min(now_ms());
@@ -274,7 +275,7 @@ async fn message_list(
         session.send(service, &body);
     };
     let outcome = async {
-        let Some((conv, floor)) = hub.store.visible_floor(me.user_id, &me.app_id, chat_type, chat_id).await? else {
+        let Some((conv, floor)) = hub.store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await? else {
             return Ok(None);
         };
         let Some(offset) = offset(page) else { return Ok(Some((Vec::new(), 1))) };
@@ -405,7 +406,7 @@ async fn files(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> H
         let rows = match (req.chat_type, req.chat_id) {
             (None, None) => hub.store.all_files(me.user_id, &me.app_id, req.last_created, MAX_FILES).await?,
             (Some(chat_type), Some(chat_id)) => {
-                let Some((conv, floor)) = hub.store.visible_floor(me.user_id, &me.app_id, chat_type, chat_id).await?
+                let Some((conv, floor)) = hub.store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await?
                 else {
                     return Ok(None);
                 };

@@ -55,7 +55,7 @@ use sqlx::Row;
 
 use super::messages::ConvKey;
 use super::writer::{NewMessage, Stored};
-use super::{Result, Store};
+use super::{Result, Store, Tenant};
 
 /// A group event to record as a system message of the group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,13 +265,13 @@ impl Store {
             .await
     }
 
-    /// The gate of every read: the conversation `(chat_type, chat_id)` of user `me` in `app_id` and its floor, or
-    /// `None` when `me` may not see it (a peer outside the application or `me` itself; a group of another application
-    /// or one `me` is not a member of; an unknown chat type).
+    /// The gate of every read: the conversation `(chat_type, chat_id)` of user `me` in `tenant` and its floor, or
+    /// `None` when `me` may not see it (a peer outside the tenant or `me` itself; a group of another application or
+    /// one `me` is not a member of; an unknown chat type).
     pub async fn visible_floor(
         &self,
         me: i64,
-        app_id: &str,
+        tenant: Tenant<'_>,
         chat_type: i64,
         chat_id: i64,
     ) -> Result<Option<(ConvKey, i64)>> {
@@ -281,11 +281,12 @@ impl Store {
             }
             let row = sqlx::query(
                 "SELECT COALESCE((SELECT uc.deleted_up_to FROM user_conversations uc WHERE uc.owner_id = $1 AND \
-                 uc.peer_id = $2), 0) FROM users WHERE id = $2 AND app_id = $3",
+                 uc.peer_id = $2), 0) FROM users WHERE id = $2 AND app_id = $3 AND namespace = $4",
             )
             .bind(me)
             .bind(chat_id)
-            .bind(app_id)
+            .bind(tenant.app_id)
+            .bind(tenant.namespace)
             .fetch_optional(&self.pool)
             .await?;
             return row.map(|r| Ok((ConvKey::user(me, chat_id), r.try_get::<i64, _>(0)?))).transpose();
@@ -297,7 +298,7 @@ impl Store {
             )
             .bind(chat_id)
             .bind(me)
-            .bind(app_id)
+            .bind(tenant.app_id)
             .fetch_optional(&self.pool)
             .await?;
             return row
