@@ -117,16 +117,14 @@ async fn conversation_page(
     let (rows, done) = one_page(rows);
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        let conv = row.key(me.user_id);
         // A conversation whose every visible message I hid has nothing to show (and `lastMsg` is required).
-        let Some(last) = hub.store.last_visible_message(me.user_id, conv, row.floor).await? else { continue };
-        let unread = hub.store.unread_count(me.user_id, conv, row.floor).await?;
+        let Some(last) = &row.last else { continue };
         list.push(Conversation {
             chat_type: row.chat_type,
             chat_id: row.chat_id,
             modified: row.modified,
-            unread,
-            last_msg: last_msg(&last),
+            unread: row.unread,
+            last_msg: last_msg(last),
         });
     }
     Ok((list, done))
