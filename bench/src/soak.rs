@@ -8,7 +8,7 @@
 //!   (73/146). After the traffic stops the bench waits for the deliveries to settle; lost = sent × recipients −
 //!   delivered, which must be 0.
 //! * **churners**: log in, look one user up (164), log out, again and again (logins and logouts).
-//! * **callers**: a free call every 5 s (under the 20 attempts/minute default) to an always-online callee, which
+//! * **callers**: a free call every 5 s (under the 30 attempts/minute default) to an always-online callee, which
 //!   answers 180; the caller hangs up (700) a second later; the callee must see the 700.
 //! * **slow consumers** (members of the group, so traffic is pushed at them): read one frame per second, never
 //!   faster. A server that sheds slow consumers closes them; the bench counts those closes (and logs them in again).

@@ -120,7 +120,7 @@ impl Default for Limits {
             call_grace_secs: 10,
             auth_failure_grace_ms: 5000,
             max_offers_per_callee: 4,
-            call_attempts_per_min: 20,
+            call_attempts_per_min: 30,
             log_interval_secs: 10,
             log_field_bytes: 128,
         }
