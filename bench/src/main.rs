@@ -12,6 +12,7 @@ mod fanout;
 mod messages;
 mod server;
 mod sip_bridge;
+mod soak;
 mod stats;
 mod sys;
 mod traffic;
@@ -66,6 +67,9 @@ enum Command {
     /// The simulated ends of `sip-bridge`, run by it as a child process (not for direct use).
     #[command(hide = true)]
     SipBridgeEnds(SipBridgeEndsArgs),
+    /// Mixed traffic for M minutes (logins/logouts, 1:1 and group messages, calls, slow consumers, misbehaving
+    /// sockets) against `dev` with default limits: the server's RSS over time, messages lost, slow consumers shed.
+    Soak(SoakArgs),
     /// The three with default sizes, then a summary.
     All(AllArgs),
 }
@@ -83,6 +87,26 @@ struct ConnectionsArgs {
     /// Stop launching logins after this long.
     #[arg(long, default_value_t = 300)]
     time_limit_secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct SoakArgs {
+    #[arg(long, default_value_t = 10)]
+    minutes: u64,
+    /// Chatter pairs (1:1 texts every 250 ms each).
+    #[arg(long, default_value_t = 20)]
+    pairs: usize,
+    /// Chatters that are also in the group (a group text every 2 s each).
+    #[arg(long, default_value_t = 10)]
+    group: usize,
+    #[arg(long, default_value_t = 5)]
+    churners: usize,
+    #[arg(long, default_value_t = 5)]
+    callers: usize,
+    #[arg(long, default_value_t = 3)]
+    slow: usize,
+    #[arg(long, default_value_t = 3)]
+    misbehaving: usize,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -392,6 +416,28 @@ async fn run(cli: Cli) -> bool {
                 }
                 Err(e) => {
                     eprintln!("sip-bridge: {e}");
+                    false
+                }
+            }
+        }
+        Command::Soak(a) => {
+            let args = soak::Args {
+                minutes: a.minutes.max(1),
+                pairs: a.pairs.max(1),
+                group: a.group.max(2),
+                churners: a.churners,
+                callers: a.callers,
+                slow: a.slow,
+                misbehaving: a.misbehaving,
+            };
+            raise_fd_limit(4 * (args.pairs + args.churners + args.callers + args.slow + args.misbehaving) + 64);
+            match soak::run(&options(&cli, false, 0), &args).await {
+                Ok(r) => {
+                    soak::print(&r, &args);
+                    r.direct_lost == 0 && r.group_lost == 0
+                }
+                Err(e) => {
+                    eprintln!("soak: {e}");
                     false
                 }
             }

@@ -142,6 +142,12 @@ impl Server {
 
     /// A value from the server's `/metrics` page (on its admin listener).
     pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self.metrics_text().await?;
+        text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    }
+
+    /// The server's `/metrics` page (on its admin listener).
+    pub async fn metrics_text(&self) -> Option<String> {
         let addr = self.metrics_addr.clone()?;
         let fetch = async move {
             let mut stream = tokio::net::TcpStream::connect(&addr).await.ok()?;
@@ -151,8 +157,7 @@ impl Server {
             stream.read_to_string(&mut text).await.ok()?;
             Some(text)
         };
-        let text = tokio::time::timeout(Duration::from_secs(5), fetch).await.ok()??;
-        text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        tokio::time::timeout(Duration::from_secs(5), fetch).await.ok()?
     }
 
     /// The last lines of the server's log, for error messages.

@@ -129,6 +129,19 @@ pub struct Limits {
     /// Token decryptions (RSA) running at once over the whole server; a login that cannot start one within
     /// `login_timeout_secs` is refused.
     pub max_concurrent_decrypts: usize,
+    // Calls and logs (server hardening: the rules of what one user may start, and what one client may write to
+    // the log). A user has at most one outgoing free call ringing or answered: a rule, not a setting.
+    /// Free calls (186) ringing for one callee at once; further offers are refused as busy (188 status 600).
+    pub max_offers_per_callee: usize,
+    /// Call attempts (186 free call, 500 callout) one user may start per minute, with a burst of as many; beyond it
+    /// a 186 gets 188 status 400 and a 500 gets 610 402/−3.
+    pub call_attempts_per_min: u32,
+    /// A warning caused by clients (dropped packets, rejected requests) is logged at most once per this many
+    /// seconds per cause; the next line says how many were suppressed.
+    pub log_interval_secs: u64,
+    /// Untrusted strings (service names, ids, error texts quoting a client's input) are cut to this many bytes in
+    /// log lines.
+    pub log_field_bytes: usize,
 }
 
 impl Default for Limits {
@@ -152,6 +165,10 @@ impl Default for Limits {
             outbound_buffer_bytes: 4 * 1024 * 1024,
             max_sessions_per_user: 10,
             max_concurrent_decrypts: 4,
+            max_offers_per_callee: 4,
+            call_attempts_per_min: 30,
+            log_interval_secs: 10,
+            log_field_bytes: 128,
         }
     }
 }

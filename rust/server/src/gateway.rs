@@ -37,6 +37,7 @@ use crate::handlers;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::session::{Outbound, Session};
+use crate::warnings::clip;
 
 /// What a socket's queue carries.
 enum Inbound {
@@ -71,7 +72,7 @@ impl MessageHandler<LocalAdapter, ()> for Enqueue {
         };
         if self.queued.load(Ordering::Relaxed) + bytes > self.hub.config.limits.inbound_queue_bytes {
             Metrics::inc(&self.hub.metrics.inbound_queue_full);
-            tracing::debug!(sid = %s.id, "socket queue full (bytes); packet dropped");
+            crate::warn_limited!(self.hub, "socket queue full (bytes); packet dropped", sid = %s.id);
             return;
         }
         let Ok(TryData(decoded)) = TryData::<serde_json::Value>::from_message_parts(&s, &mut v, &ack_id);
@@ -81,12 +82,13 @@ impl MessageHandler<LocalAdapter, ()> for Enqueue {
                 if self.tx.try_send(Inbound::Packet { value, received: Instant::now(), bytes }).is_err() {
                     self.queued.fetch_sub(bytes, Ordering::Relaxed);
                     Metrics::inc(&self.hub.metrics.inbound_queue_full);
-                    tracing::debug!(sid = %s.id, "socket queue full; packet dropped");
+                    crate::warn_limited!(self.hub, "socket queue full; packet dropped", sid = %s.id);
                 }
             }
             Err(error) => {
                 Metrics::inc(&self.hub.metrics.packets_malformed);
-                tracing::warn!(sid = %s.id, %error, "undecodable WebPacket event dropped");
+                let error = clip(&error.to_string(), self.hub.config.limits.log_field_bytes).to_string();
+                crate::warn_limited!(self.hub, "undecodable WebPacket event dropped", sid = %s.id, %error);
             }
         }
     }
@@ -195,18 +197,19 @@ async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json
         Ok(e) => e,
         Err(error) => {
             Metrics::inc(&hub.metrics.packets_malformed);
-            tracing::warn!(session = session.id, %error, "malformed envelope dropped");
+            let error = clip(&error.to_string(), limits.log_field_bytes).to_string();
+            crate::warn_limited!(hub, "malformed envelope dropped", session = session.id, %error);
             return;
         }
     };
     if envelope.body.len() > limits.max_packet_bytes {
         Metrics::inc(&hub.metrics.packets_malformed);
-        tracing::warn!(session = session.id, size = envelope.body.len(), "oversized body dropped");
+        crate::warn_limited!(hub, "oversized body dropped", session = session.id, size = envelope.body.len());
         return;
     }
     let Ok(service) = envelope.service() else {
         Metrics::inc(&hub.metrics.packets_unknown_service);
-        tracing::info!(session = session.id, service = envelope.service, "unknown service ignored");
+        crate::warn_limited!(hub, "unknown service ignored", session = session.id, service = envelope.service);
         return;
     };
     match service {

@@ -22,6 +22,8 @@ pub struct Hub {
     /// Call recordings and their links, with `[sip.recording]`.
     pub recordings: Option<crate::recordings::Recordings>,
     pub metrics: Metrics,
+    /// Client-caused warnings, rate-limited per cause ([`crate::warn_limited!`]).
+    pub warnings: crate::warnings::Warnings,
     /// For webhook verifiers.
     pub http: reqwest::Client,
     /// The clients' connections until they log in (deadline, caps, shedding).

@@ -34,6 +34,7 @@ pub mod session;
 pub mod sip;
 pub mod store;
 pub mod testkit;
+pub mod warnings;
 
 pub use config::Config;
 pub use server::{RunningServer, StartError, create_app, start, start_with_store};

@@ -30,6 +30,11 @@ pub struct Metrics {
     pub sessions_over_cap: AtomicU64,
     pub auth_busy: AtomicU64,
     pub auth_repeated: AtomicU64,
+    // Calls and logs (server hardening).
+    pub calls_refused_caller_busy: AtomicU64,
+    pub calls_refused_callee_offers: AtomicU64,
+    pub calls_rate_limited: AtomicU64,
+    pub log_lines_suppressed: AtomicU64,
 }
 
 impl Metrics {
@@ -125,6 +130,30 @@ impl Metrics {
         for (name, help, counter) in hardening {
             line(name, "counter", help, get(counter));
         }
+        line(
+            "azstack_calls_refused_caller_busy_total",
+            "counter",
+            "Free calls refused because the caller already has an outgoing call.",
+            get(&self.calls_refused_caller_busy),
+        );
+        line(
+            "azstack_calls_refused_callee_offers_total",
+            "counter",
+            "Free calls refused because limits.max_offers_per_callee calls already ring for the callee.",
+            get(&self.calls_refused_callee_offers),
+        );
+        line(
+            "azstack_calls_rate_limited_total",
+            "counter",
+            "Call attempts (186, 500) refused by limits.call_attempts_per_min.",
+            get(&self.calls_rate_limited),
+        );
+        line(
+            "azstack_log_lines_suppressed_total",
+            "counter",
+            "Client-caused warnings not written to the log (limits.log_interval_secs).",
+            get(&self.log_lines_suppressed),
+        );
         out
     }
 }

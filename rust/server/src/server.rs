@@ -164,6 +164,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         sip,
         recordings,
         metrics: Metrics::default(),
+        warnings: Default::default(),
         http,
         admission,
         decrypts: tokio::sync::Semaphore::new(limits.max_concurrent_decrypts.max(1)),

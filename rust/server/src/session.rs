@@ -27,10 +27,23 @@ use crate::admission::Conn;
 pub struct Identity {
     pub user_id: i64,
     pub app_id: Arc<str>,
+    /// The namespace of the application the user logged in to (`""` for none): with `app_id`, the user's tenant.
+    pub namespace: Arc<str>,
     pub username: String,
     pub fullname: String,
     /// The client is the new engine (`sdkVersion` starts with `azstack-rs/`): it gets the D6 acks.
     pub is_engine: bool,
+}
+
+impl Identity {
+    pub fn tenant(&self) -> crate::store::Tenant<'_> {
+        crate::store::Tenant { app_id: &self.app_id, namespace: &self.namespace }
+    }
+
+    /// Both users are of the same application and namespace.
+    pub fn same_tenant(&self, other: &Identity) -> bool {
+        self.app_id == other.app_id && self.namespace == other.namespace
+    }
 }
 
 /// One connected socket.

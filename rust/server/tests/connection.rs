@@ -86,12 +86,13 @@ async fn hmac_verifier_accepts_good_credentials_and_refuses_bad() {
     config.apps = vec![AppConfig { id: app_id.clone(), verifier: Verifier::Hmac { secret: "s3cret".into() } }];
     let server = TestServer::start_on(config, None).await;
     let far = azstack_server::store::now_ms() / 1000 + 3600;
-    let good = Login { credentials: hmac_credentials("s3cret", &app_id, "carol", far), ..Login::engine("carol") };
+    let good = Login { credentials: hmac_credentials("s3cret", &app_id, "", "carol", far), ..Login::engine("carol") };
     let carol = TestClient::login(&server.url(), &server.app, &good).await.unwrap();
     assert!(carol.user_id > 0);
-    let wrong = Login { credentials: hmac_credentials("guess", &app_id, "carol", far), ..Login::engine("carol") };
+    let wrong = Login { credentials: hmac_credentials("guess", &app_id, "", "carol", far), ..Login::engine("carol") };
     assert!(matches!(TestClient::login(&server.url(), &server.app, &wrong).await, Err(ClientError::AuthFailed(_))));
-    let expired = Login { credentials: hmac_credentials("s3cret", &app_id, "carol", 1000), ..Login::engine("carol") };
+    let expired =
+        Login { credentials: hmac_credentials("s3cret", &app_id, "", "carol", 1000), ..Login::engine("carol") };
     assert!(matches!(TestClient::login(&server.url(), &server.app, &expired).await, Err(ClientError::AuthFailed(_))));
     server.shutdown().await;
 }

@@ -6,6 +6,7 @@
 
 use azstack_protocol::Service;
 use azstack_server::backend_tests;
+use azstack_server::store::Tenant;
 use azstack_server::testkit::{TestClient, TestServer};
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -690,7 +691,10 @@ async fn validation_and_scoping(server: TestServer) {
         assert_eq!(reply["r"], 1, "{service:?}: {reply}");
         assert!(reply.get("name").is_none() && reply.get("members").is_none(), "{service:?}: {reply}");
     }
-    assert_eq!(store.group("another-app", theirs).await.unwrap().map(|g| g.name), Some("elsewhere".to_owned()));
+    assert_eq!(
+        store.group(Tenant { app_id: "another-app", namespace: "" }, theirs).await.unwrap().map(|g| g.name),
+        Some("elsewhere".to_owned())
+    );
     assert_eq!(store.group_member_ids(theirs).await.unwrap(), vec![eve.id]);
     server.shutdown().await;
 }

@@ -226,7 +226,8 @@ enum Phase {
 
 struct Call {
     callee: i64,
-    app_id: Arc<str>,
+    /// The caller's identity: its tenant is the call's, and only sessions of that tenant take part.
+    caller_identity: Identity,
     /// The 186 as relayed (with `from`), for callee sessions that join while it rings.
     offer: Envelope,
     caller: Side,
@@ -445,18 +446,18 @@ fn server_status(call_id: i64, status: i64, from: i64, to: i64) -> Envelope {
     Envelope::new(Service::FREE_CALL_STATUS_CHANGED, &FreeCallStatusFromPeer { call_id, status, from, to: Some(to) })
 }
 
-/// The live sessions of `user` in application `app`.
-fn app_sessions(hub: &Hub, user: i64, app: &str) -> Vec<Arc<Session>> {
-    hub.sessions.sessions(user).into_iter().filter(|s| s.identity().is_some_and(|i| &*i.app_id == app)).collect()
+/// The live sessions of `user` in the tenant (application and namespace) of `me`.
+fn tenant_sessions(hub: &Hub, user: i64, me: &Identity) -> Vec<Arc<Session>> {
+    hub.sessions.sessions(user).into_iter().filter(|s| s.identity().is_some_and(|i| i.same_tenant(me))).collect()
 }
 
 /// 199 to the user's other sessions for the statuses that are mirrored.
-fn mirror(hub: &Hub, user: i64, app: &str, except: u64, call_id: i64, status: i64) {
+fn mirror(hub: &Hub, me: &Identity, except: u64, call_id: i64, status: i64) {
     if !is_mirrored(status) {
         return;
     }
     let env = Envelope::new(Service::FREE_CALL_STATUS_CHANGED_BY_ME, &FreeCallStatusByMe { call_id, status });
-    for s in app_sessions(hub, user, app).iter().filter(|s| s.id != except) {
+    for s in tenant_sessions(hub, me.user_id, me).iter().filter(|s| s.id != except) {
         s.send_envelope(&env);
     }
 }
@@ -499,7 +500,7 @@ impl FreeCalls {
         let raw: Map<String, Value> = env.decode()?;
         let key = CallKey { caller: me.user_id, call_id: req.call_id };
         let refuse = |status| session.send_envelope(&server_status(req.call_id, status, req.to, me.user_id));
-        let known = req.to != me.user_id && !hub.store.users_by_ids(&me.app_id, &[req.to]).await?.is_empty();
+        let known = req.to != me.user_id && hub.store.user_in_tenant(me.tenant(), req.to).await?;
         if !known {
             self.lock().early.remove(&key);
             tracing::info!(
@@ -512,11 +513,29 @@ impl FreeCalls {
             return Ok(());
         }
         let offer = relayed(Service::FREE_CALL_START, raw, me.user_id);
-        let reachable = app_sessions(hub, req.to, &me.app_id);
+        let reachable = tenant_sessions(hub, req.to, me);
         let mut st = self.lock();
         let early = st.early.remove(&key);
         if st.calls.contains_key(&key) {
             return Err(Reject::Refused("free call already started"));
+        }
+        // One outgoing call per user, and a bounded number ringing for one callee: an offer beyond either is refused
+        // as busy, so no flood of offers is held (or replayed at the callee's login).
+        let ringing_for_callee =
+            st.calls.values().filter(|c| c.callee == req.to && matches!(c.phase, Phase::Ringing(_))).count();
+        let refusal = if st.calls.keys().any(|k| k.caller == me.user_id) {
+            Some((&hub.metrics.calls_refused_caller_busy, "free call refused: the caller already has one"))
+        } else if ringing_for_callee >= hub.config.limits.max_offers_per_callee {
+            Some((&hub.metrics.calls_refused_callee_offers, "free call refused: too many offers ring for the callee"))
+        } else {
+            None
+        };
+        if let Some((counter, why)) = refusal {
+            drop(st);
+            crate::metrics::Metrics::inc(counter);
+            tracing::debug!(caller = me.user_id, call_id = req.call_id, to = req.to, why);
+            refuse(BUSY);
+            return Ok(());
         }
         let free: Vec<Arc<Session>> = reachable.iter().filter(|s| !st.engaged(s.id)).cloned().collect();
         if !reachable.is_empty() && free.is_empty() {
@@ -555,7 +574,7 @@ impl FreeCalls {
             key,
             Call {
                 callee: req.to,
-                app_id: me.app_id.clone(),
+                caller_identity: me.clone(),
                 offer,
                 caller: Side::Attached(session.clone()),
                 phase: Phase::Ringing(Ringing { legs, reported: false, caller_data, timer }),
@@ -633,7 +652,7 @@ impl FreeCalls {
             Role::Caller if is_terminal(req.status) => {
                 if let Some(mut call) = st.calls.remove(&key) {
                     call.send_to_callee(&out);
-                    mirror(hub, me.user_id, &me.app_id, session.id, req.call_id, req.status);
+                    mirror(hub, me, session.id, req.call_id, req.status);
                     tracing::info!(
                         caller = key.caller,
                         call_id = key.call_id,
@@ -657,7 +676,7 @@ impl FreeCalls {
         let mut st = self.lock();
         let mut resumed = None;
         for (key, call) in st.calls.iter_mut() {
-            if *call.app_id != *me.app_id {
+            if !call.caller_identity.same_tenant(me) {
                 continue;
             }
             let took = if key.caller == me.user_id {
@@ -682,11 +701,15 @@ impl FreeCalls {
                 "free call resumed by a new session"
             );
         } else {
+            // Only calls still ringing, at most one per caller (a caller has one outgoing call; this keeps it so).
+            let mut callers = std::collections::HashSet::new();
             for (key, call) in st.calls.iter_mut() {
-                if call.callee != me.user_id || *call.app_id != *me.app_id {
+                if call.callee != me.user_id || !call.caller_identity.same_tenant(me) {
                     continue;
                 }
-                if let Phase::Ringing(r) = &mut call.phase {
+                if let Phase::Ringing(r) = &mut call.phase
+                    && callers.insert(key.caller)
+                {
                     session.send_envelope(&call.offer);
                     for data in &r.caller_data {
                         session.send_envelope(data);
@@ -725,7 +748,7 @@ impl FreeCalls {
                 Lost::Ends { mirror: also } => {
                     st.calls.remove(&key);
                     if also {
-                        mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, STOP);
+                        mirror(hub, me, session.id, key.call_id, STOP);
                     }
                     tracing::info!(
                         caller = key.caller,
@@ -822,7 +845,7 @@ fn callee_status(
             // Only the answering session gets here (see `locate`); repeated 180/200 are ignored.
             if is_terminal(status) {
                 call.caller.deliver(out);
-                mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, status);
+                mirror(hub, me, session.id, key.call_id, status);
                 end = true;
             }
         }
@@ -854,12 +877,12 @@ fn callee_status(
                     if !r.legs[idx].live() {
                         return Err(Reject::Refused("answer from a callee session that was busy"));
                     }
-                    mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, status);
+                    mirror(hub, me, session.id, key.call_id, status);
                     answer = Some(idx);
                 }
                 REJECTED | NOT_ANSWERED | STOP => {
                     call.caller.deliver(out);
-                    mirror(hub, me.user_id, &me.app_id, session.id, key.call_id, status);
+                    mirror(hub, me, session.id, key.call_id, status);
                     end = true;
                 }
                 _ => return Err(Reject::Refused("free-call status a callee does not send")),

@@ -41,11 +41,19 @@
 //! **Refusals.** The caller gets a 188 at once, written as if the callee had sent it (`from` = the callee id the
 //! caller addressed), and no call is created, when:
 //!
-//! * the callee is the caller himself, is unknown, or belongs to another application: `status` 400 (not
+//! * the callee is the caller himself, is unknown, or belongs to another tenant (application or namespace): `status`
+//!   400 (not
 //!   available) — the original client shows "not answered" and clears the call;
 //! * every session of the callee is busy with another call (it is the caller session or the answering session of a
 //!   live call): `status` 600 (busy). Sessions that are merely ringing for another call do not count as busy: they
 //!   get the 186 and answer 600 themselves if their client is engaged, and BUSY aggregation applies.
+//!
+//! **Bounds.** A user has at most one outgoing call (ringing or answered): a 186 while another call of the same
+//! caller is live gets 188 `status` 600 (busy). At most `limits.max_offers_per_callee` calls ring for one callee at
+//! once; a further offer gets 600 too. A user starts at most `limits.call_attempts_per_min` calls (186 and 500
+//! together) per minute; beyond it a 186 gets 188 `status` 400 and a 500 gets 610 `{status: 402, chargingError: -3}`
+//! (busy). A session that authenticates rings only for calls still ringing, one per caller. So a flood of offers
+//! to an offline user is neither held nor replayed at its login.
 //!
 //! A repeated 186 for a live `(caller, callId)` is dropped. 187/188 from a session that is not a party of the call
 //! are dropped (a 187 for no call at all is taken as race 1 above).
@@ -67,22 +75,30 @@
 //! See [`pstn`]: with a SIP trunk, 500/501/502/506 go to the gateway ([`crate::sip`]); without one, 500 gets 610
 //! 402/−4 and 501/502/506 are dropped. 509 lists the requesting user's paid call logs.
 
+mod attempts;
 mod free;
 mod pstn;
 
 use std::sync::Arc;
 
+use azstack_protocol::bodies::calls::{CalloutInitial, CalloutStart, FreeCallStart, FreeCallStatusFromPeer};
+use azstack_protocol::constants::call::{
+    CALL_STATUS_CALLOUT_INITIAL_BUSY, CALL_STATUS_FREE_CALL_NOT_ANSWERED,
+    CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING,
+};
 use azstack_protocol::{Envelope, Service};
 use tokio::sync::futures::Notified;
 
 use crate::handlers::Handled;
 use crate::hub::Hub;
+use crate::metrics::Metrics;
 use crate::session::{Identity, Session};
 
 /// Call state (free-call signalling), shared by every session through the hub.
 #[derive(Default)]
 pub struct Calls {
     free: free::FreeCalls,
+    attempts: attempts::Attempts,
 }
 
 impl Calls {
@@ -124,10 +140,36 @@ pub async fn handle(
     service: Service,
     env: &Envelope,
 ) -> Handled {
+    let starts = service == Service::FREE_CALL_START || service == Service::CALLOUT_START_SEND;
+    if starts && !hub.calls.attempts.admit(me.user_id, hub.config.limits.call_attempts_per_min) {
+        Metrics::inc(&hub.metrics.calls_rate_limited);
+        return refuse_attempt(session, me, service, env);
+    }
     match service {
         Service::FREE_CALL_START => hub.calls.free.start(hub, session, me, env).await,
         Service::FREE_CALL_DATA => hub.calls.free.data(hub, session, me, env),
         Service::FREE_CALL_STATUS_CHANGED => hub.calls.free.status(hub, session, me, env),
         _ => pstn::handle(hub, session, me, service, env).await,
     }
+}
+
+/// A call attempt over `limits.call_attempts_per_min`: the refusal a client already understands (a free call "not
+/// answered", a callout "busy").
+fn refuse_attempt(session: &Session, me: &Identity, service: Service, env: &Envelope) -> Handled {
+    if service == Service::FREE_CALL_START {
+        let req: FreeCallStart = env.decode()?;
+        let status = CALL_STATUS_FREE_CALL_NOT_ANSWERED;
+        let body = FreeCallStatusFromPeer { call_id: req.call_id, status, from: req.to, to: Some(me.user_id) };
+        session.send(Service::FREE_CALL_STATUS_CHANGED, &body);
+    } else {
+        let req: CalloutStart = env.decode()?;
+        let body = CalloutInitial {
+            call_id: req.call_id,
+            status: CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING,
+            charging_error: Some(CALL_STATUS_CALLOUT_INITIAL_BUSY),
+        };
+        session.send(Service::CALLOUT_START_INITIAL, &body);
+    }
+    tracing::debug!(user = me.user_id, service = service.number(), "call attempt over the rate limit refused");
+    Ok(())
 }

@@ -38,7 +38,7 @@ pub fn discovery(hub: &Hub, session: &Session) {
 pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope) {
     if !session.first_login_attempt() {
         Metrics::inc(&hub.metrics.auth_repeated);
-        tracing::debug!(session = session.id, "second authenticate on one socket ignored");
+        crate::warn_limited!(hub, "second authenticate on one socket ignored", session = session.id);
         return;
     }
     match check(hub, env).await {
@@ -79,7 +79,8 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
         }
         Err((result_code, message)) => {
             Metrics::inc(&hub.metrics.auth_failed);
-            tracing::info!(session = session.id, %message, "authentication refused");
+            let why = crate::warnings::clip(&message, hub.config.limits.log_field_bytes);
+            tracing::info!(session = session.id, %why, "authentication refused");
             session.send(
                 Service::AUTHENTICATION_RECEIVE_AUTHENTICATE,
                 &AuthFailure { result_code: Some(result_code), r: Some(-1), message: Some(message) },
@@ -142,6 +143,7 @@ async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
     Ok(Identity {
         user_id: user.id,
         app_id: Arc::from(app.id.as_str()),
+        namespace: Arc::from(claims.namespace.as_str()),
         username: user.username,
         fullname: user.fullname,
         is_engine: request.sdk_version.starts_with(ENGINE_SDK_PREFIX),

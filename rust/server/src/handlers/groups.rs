@@ -15,7 +15,7 @@
 //!    the server's `created` (ms), so that after the reply everything the action fanned out has been sent.
 //!
 //! The rules (OQ-12..OQ-15): the creator is the admin and the first member, the other members are the requested ids
-//! that are users of the same application, without duplicates; only members invite, and each invited user gets a
+//! that are users of the same tenant (application and namespace), without duplicates; only members invite, and each invited user gets a
 //! result code (0 added, 1 already a member, 2 unknown user, 3 not allowed); only the admin kicks; an admin leaving
 //! a group that still has other members must name another member as `newAdmin`; the last member leaving deletes the
 //! group; only members rename; only the admin hands the admin role on, to a member; only public groups can be
@@ -25,7 +25,8 @@
 //!
 //! An action whose `(group, actor, msgId)` is already stored is a resend (PROTOCOL.md §6.2, D7): it is answered
 //! again from the stored system message, with its original `created`, and nothing is changed or pushed again. A
-//! resent 42 is recognised by a 143 message of the creator with the same `msgId`, name and type.
+//! resent 42 is recognised by a 143 message of the creator with the same `msgId`, name and type. A resent 44 is recognised
+//! only from a member: its reply says who is in the group now, which someone removed since must not learn.
 //!
 //! # Refusals
 //!
@@ -156,7 +157,7 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
 
 /// The ids among `ids` that are users of my application.
 async fn known_users(hub: &Hub, me: &Identity, ids: &[i64]) -> Result<HashSet<i64>, Reject> {
-    Ok(hub.store.users_by_ids(&me.app_id, ids).await?.into_iter().map(|u| u.id).collect())
+    Ok(hub.store.users_by_ids(me.tenant(), ids).await?.into_iter().map(|u| u.id).collect())
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ async fn create(hub: &Hub, session: &Session, me: &Identity, req: &CreateGroupRe
     let created = now_ms();
     let group = hub
         .store
-        .create_group(&me.app_id, req.group_type, &req.name, me.user_id, &members, req.msg_id, created)
+        .create_group(me.tenant(), req.group_type, &req.name, me.user_id, &members, req.msg_id, created)
         .await?;
     let push = GroupCreatedPush {
         group,
@@ -240,7 +241,7 @@ async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRe
     }
     let wanted = dedup(&req.members);
     let known = known_users(hub, me, &wanted).await?;
-    let Some(mut gtx) = hub.store.begin_group_action(&me.app_id, req.group).await? else {
+    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     let members = gtx.members().await?;
@@ -253,6 +254,18 @@ async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRe
             wire::INVITE_RESULT_NOT_ALLOWED
         }
     };
+    // Membership first: a resend is answered with who is in the group now, which a removed member must not learn.
+    if !members.contains(&me.user_id) {
+        gtx.rollback().await?;
+        let results: Vec<_> =
+            wanted.iter().map(|&user| InviteResult { user, r: wire::INVITE_RESULT_NOT_ALLOWED }).collect();
+        session.send(
+            service,
+            &json!({"r": REFUSED, "message": NOT_A_MEMBER, "group": req.group, "msgId": req.msg_id,
+                    "inviteResult": results}),
+        );
+        return Ok(());
+    }
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
         gtx.rollback().await?;
         let Some(SystemMessage::Invited { invited, .. }) = earlier.message else {
@@ -268,17 +281,6 @@ async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRe
         let reply =
             InviteGroupReply { r: 0, group: req.group, msg_id: req.msg_id, invite_result, created: earlier.created };
         session.send(service, &reply);
-        return Ok(());
-    }
-    if !members.contains(&me.user_id) {
-        gtx.rollback().await?;
-        let results: Vec<_> =
-            wanted.iter().map(|&user| InviteResult { user, r: wire::INVITE_RESULT_NOT_ALLOWED }).collect();
-        session.send(
-            service,
-            &json!({"r": REFUSED, "message": NOT_A_MEMBER, "group": req.group, "msgId": req.msg_id,
-                    "inviteResult": results}),
-        );
         return Ok(());
     }
     let created = now_ms();
@@ -321,7 +323,7 @@ async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRe
 async fn leave(hub: &Hub, session: &Session, me: &Identity, req: &LeaveGroupRequest) -> Handled {
     let service = Service::GROUP_LEAVE;
     let group_id = Some(req.group);
-    let Some(mut gtx) = hub.store.begin_group_action(&me.app_id, req.group).await? else {
+    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
@@ -410,7 +412,7 @@ async fn rename(hub: &Hub, session: &Session, me: &Identity, req: &RenameGroupRe
     if req.name.trim().is_empty() {
         return refuse(session, service, group_id, req.msg_id, "name cannot be empty");
     }
-    let Some(mut gtx) = hub.store.begin_group_action(&me.app_id, req.group).await? else {
+    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
@@ -451,7 +453,7 @@ async fn rename(hub: &Hub, session: &Session, me: &Identity, req: &RenameGroupRe
 async fn change_admin(hub: &Hub, session: &Session, me: &Identity, req: &ChangeAdminRequest) -> Handled {
     let service = Service::GROUP_CHANGE_ADMIN;
     let group_id = Some(req.group);
-    let Some(mut gtx) = hub.store.begin_group_action(&me.app_id, req.group).await? else {
+    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
@@ -508,7 +510,7 @@ async fn join_public(hub: &Hub, session: &Session, me: &Identity, req: &JoinPubl
     let group_id = Some(req.group);
     // A private group is as unknown as a missing one to someone outside it.
     const NO_PUBLIC_GROUP: &str = "no such public group";
-    let Some(mut gtx) = hub.store.begin_group_action(&me.app_id, req.group).await? else {
+    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, NO_PUBLIC_GROUP);
     };
     if gtx.group.kind != group_consts::GROUP_TYPE_PUBLIC {
@@ -570,7 +572,7 @@ async fn public_groups(hub: &Hub, session: &Session, me: &Identity) -> Handled {
     let fetch = i64::try_from(per_packet + 1).unwrap_or(i64::MAX);
     let mut after = 0;
     loop {
-        let mut page = hub.store.public_groups_page(&me.app_id, me.user_id, after, fetch).await?;
+        let mut page = hub.store.public_groups_page(me.tenant(), me.user_id, after, fetch).await?;
         let more = page.len() > per_packet;
         page.truncate(per_packet);
         after = page.last().map_or(after, |g| g.id);
@@ -605,7 +607,7 @@ fn details_error(req: &GroupDetailsRequest, message: &str) -> ErrorReply {
 /// 148: a group's details with its members; a private group only for its members (OQ-16).
 async fn details(hub: &Hub, session: &Session, me: &Identity, req: &GroupDetailsRequest) -> Handled {
     let service = Service::GROUP_GET_DETAILS;
-    let visible = match hub.store.group(&me.app_id, req.group).await? {
+    let visible = match hub.store.group(me.tenant(), req.group).await? {
         Some(g) if g.kind == group_consts::GROUP_TYPE_PUBLIC => Some(g),
         Some(g) if hub.store.is_group_member(g.id, me.user_id).await? => Some(g),
         _ => None,

@@ -117,16 +117,14 @@ async fn conversation_page(
     let (rows, done) = one_page(rows);
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        let conv = row.key(me.user_id);
         // A conversation whose every visible message I hid has nothing to show (and `lastMsg` is required).
-        let Some(last) = hub.store.last_visible_message(me.user_id, conv, row.floor).await? else { continue };
-        let unread = hub.store.unread_count(me.user_id, conv, row.floor).await?;
+        let Some(last) = &row.last else { continue };
         list.push(Conversation {
             chat_type: row.chat_type,
             chat_id: row.chat_id,
             modified: row.modified,
-            unread,
-            last_msg: last_msg(&last),
+            unread: row.unread,
+            last_msg: last_msg(last),
         });
     }
     Ok((list, done))
@@ -207,7 +205,8 @@ async fn delete_conversation(hub: &Hub, session: &Session, me: &Identity, env: &
         );
     };
     let outcome = async {
-        let Some((conv, _)) = hub.store.visible_floor(me.user_id, &me.app_id, req.chat_type, req.chat_id).await? else {
+        let Some((conv, _)) = hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await?
+        else {
             return Ok(false);
         };
         let up_to = req.last_time_created.min(now_ms());
@@ -274,7 +273,7 @@ async fn message_list(
         session.send(service, &body);
     };
     let outcome = async {
-        let Some((conv, floor)) = hub.store.visible_floor(me.user_id, &me.app_id, chat_type, chat_id).await? else {
+        let Some((conv, floor)) = hub.store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await? else {
             return Ok(None);
         };
         let Some(offset) = offset(page) else { return Ok(Some((Vec::new(), 1))) };
@@ -405,7 +404,7 @@ async fn files(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> H
         let rows = match (req.chat_type, req.chat_id) {
             (None, None) => hub.store.all_files(me.user_id, &me.app_id, req.last_created, MAX_FILES).await?,
             (Some(chat_type), Some(chat_id)) => {
-                let Some((conv, floor)) = hub.store.visible_floor(me.user_id, &me.app_id, chat_type, chat_id).await?
+                let Some((conv, floor)) = hub.store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await?
                 else {
                     return Ok(None);
                 };

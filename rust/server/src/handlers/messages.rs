@@ -85,6 +85,7 @@ use tokio::task::JoinHandle;
 
 use super::{Handled, Reject};
 use crate::hub::Hub;
+use crate::metrics::Metrics;
 use crate::session::{Identity, Session};
 use crate::store::messages::{ConvKey, is_content_kind};
 use crate::store::writer::{NewMessage, Pending};
@@ -166,16 +167,17 @@ fn content_problem(content: &Content) -> Option<&'static str> {
     }
 }
 
-/// Whether `peer` is another user of my application. An online peer is recognised from its sessions' identity
-/// without a query (user ids are global, so a session of `peer` always belongs to `peer`'s application).
+/// Whether `peer` is another user of my tenant (application and namespace). An online peer is recognised from its
+/// sessions' identity without a query (user ids are global, so a session of `peer` always belongs to `peer`'s
+/// tenant).
 async fn peer_in_my_app(hub: &Hub, me: &Identity, peer: i64) -> Result<bool, StoreError> {
     if peer == me.user_id {
         return Ok(false);
     }
     if let Some(identity) = hub.sessions.sessions(peer).first().and_then(|s| s.identity()) {
-        return Ok(identity.app_id == me.app_id);
+        return Ok(identity.same_tenant(me));
     }
-    hub.store.user_in_app(&me.app_id, peer).await
+    hub.store.user_in_tenant(me.tenant(), peer).await
 }
 
 /// The members of `group` if `me` is one of them (the group being in my application).
@@ -335,7 +337,10 @@ fn complete(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, reply: Reply,
         };
         match result {
             Ok((stored, delivery)) => {
-                if !stored.duplicate {
+                if stored.duplicate {
+                    Metrics::inc(&hub.metrics.messages_duplicate);
+                } else {
+                    Metrics::inc(&hub.metrics.messages_stored);
                     deliver(&hub, &session, me_id, stored.created, delivery);
                 }
                 reply.ack(&session, stored.created);
@@ -592,7 +597,7 @@ async fn group_delivered(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
     if req.msg_sender == me.user_id {
         return Err(Reject::Refused("delivered report about one's own message"));
     }
-    if hub.store.visible_floor(me.user_id, &me.app_id, chat::CHAT_TYPE_GROUP, req.group).await?.is_none() {
+    if hub.store.visible_floor(me.user_id, me.tenant(), chat::CHAT_TYPE_GROUP, req.group).await?.is_none() {
         return Err(Reject::Refused("delivered report in a group one is not a member of"));
     }
     let Some(m) = hub.store.find_message(ConvKey::group(req.group), req.msg_sender, req.msg_id).await? else {
@@ -650,7 +655,7 @@ async fn mark_seen(hub: &Hub, me: &Identity, req: &SeenReport) -> Result<(), Fai
     let conv = match req.chat_type {
         chat::CHAT_TYPE_USER => ConvKey::user(me.user_id, req.chat_id),
         chat::CHAT_TYPE_GROUP => {
-            if hub.store.visible_floor(me.user_id, &me.app_id, req.chat_type, req.chat_id).await?.is_none() {
+            if hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await?.is_none() {
                 return Err(Fail::Refused("not a member of this group"));
             }
             ConvKey::group(req.chat_id)
@@ -824,7 +829,7 @@ async fn delete(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> 
 }
 
 async fn hide(hub: &Hub, me: &Identity, req: &DeleteMessageRequest) -> Result<(), Fail> {
-    let Some((conv, _)) = hub.store.visible_floor(me.user_id, &me.app_id, req.chat_type, req.chat_id).await? else {
+    let Some((conv, _)) = hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await? else {
         return Err(Fail::Refused("no such conversation"));
     };
     let Some(m) = hub.store.find_message(conv, req.sender_id, req.msg_id).await? else {
@@ -846,8 +851,8 @@ fn user_typing(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
     // Ephemeral: only a peer that is online now can be told, and its sessions say which application it is in.
     let sessions = hub.sessions.sessions(req.to);
     let Some(peer) = sessions.first().and_then(|s| s.identity()) else { return Ok(()) };
-    if peer.app_id != me.app_id {
-        return Err(Reject::Refused("typing to a user of another application"));
+    if !peer.same_tenant(me) {
+        return Err(Reject::Refused("typing to a user of another tenant"));
     }
     hub.sessions.send_to_user(req.to, None, Service::MESSAGE_TYPING_WITH_USER, &UserTypingPush { from: me.user_id });
     Ok(())

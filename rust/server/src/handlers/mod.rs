@@ -38,9 +38,11 @@ impl Reject {
             Reject::Store(_) => Metrics::inc(&hub.metrics.store_errors),
             Reject::Refused(_) => Metrics::inc(&hub.metrics.packets_unknown_service),
         }
+        let error = crate::warnings::clip(&self.to_string(), hub.config.limits.log_field_bytes).to_string();
+        let service = service.number();
         match self {
-            Reject::Store(error) => tracing::error!(session, service = service.number(), %error, "packet failed"),
-            other => tracing::warn!(session, service = service.number(), error = %other, "packet rejected"),
+            Reject::Store(_) => crate::warn_limited!(hub, "packet failed in the store", session, service, %error),
+            _ => crate::warn_limited!(hub, "packet rejected", session, service, %error),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Users by id (164) and by azStackUserId (165) (PROTOCOL.md §3.28).
 //!
 //! The reply echoes `purpose` unchanged, carries `r: 1` and a single `done: 1` packet; unknown ids are left out
-//! (OQ-11). Lists longer than `limits.max_list` are refused with `r: 0` and a message, echoing `purpose`.
+//! (OQ-11), and so are users of other tenants (another namespace of the application). Each list is one SQL statement.
+//! Lists longer than `limits.max_list` are refused with `r: 0` and a message, echoing `purpose`.
 
 use std::sync::Arc;
 
@@ -27,13 +28,13 @@ pub async fn handle(
         if req.user_id_list.len() > max {
             return too_many(session, service, req.purpose, max);
         }
-        (req.purpose, hub.store.users_by_ids(&me.app_id, &req.user_id_list).await?)
+        (req.purpose, hub.store.users_by_ids(me.tenant(), &req.user_id_list).await?)
     } else {
         let req: UsersByUsernamesRequest = env.decode()?;
         if req.username_list.len() > max {
             return too_many(session, service, req.purpose, max);
         }
-        (req.purpose, hub.store.users_by_usernames(&me.app_id, &req.username_list).await?)
+        (req.purpose, hub.store.users_by_usernames(me.tenant(), &req.username_list).await?)
     };
     let user_info_list = users.iter().map(|u| info(hub, u)).collect();
     session.send(service, &UsersInfoReply { r: 1, purpose, done: 1, user_info_list });

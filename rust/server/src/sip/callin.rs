@@ -129,10 +129,13 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
     tokio::spawn(call.run(rx));
 }
 
+/// The user a `[sip.callin]` entry names: an azStackUserId of the default namespace (`""`), in the first application
+/// that has one.
 async fn find_user(hub: &Hub, username: &str) -> Option<i64> {
     let apps: Vec<String> = hub.apps.read().ok()?.keys().cloned().collect();
     for app in apps {
-        if let Ok(rows) = hub.store.users_by_usernames(&app, &[username.to_owned()]).await
+        let tenant = crate::store::Tenant { app_id: &app, namespace: "" };
+        if let Ok(rows) = hub.store.users_by_usernames(tenant, &[username.to_owned()]).await
             && let Some(row) = rows.first()
         {
             return Some(row.id);

@@ -31,7 +31,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::membership::GroupRow;
 use super::users::{UserRow, user_from};
-use super::{Result, Store};
+use super::{Result, Store, Tenant};
 
 /// `chat_type` of group conversations.
 const CHAT_GROUP: i64 = 2;
@@ -210,12 +210,12 @@ async fn insert_system_message(
 }
 
 impl Store {
-    /// Creates a group of `members` (the admin first, all already checked to be users of `app_id`) together with
-    /// its 143 system message, in one transaction. Returns the group id.
+    /// Creates a group of `tenant` of `members` (the admin first, all already checked to be users of `tenant`)
+    /// together with its 143 system message, in one transaction. Returns the group id.
     #[allow(clippy::too_many_arguments)]
     pub async fn create_group(
         &self,
-        app_id: &str,
+        tenant: Tenant<'_>,
         group_type: i64,
         name: &str,
         admin: i64,
@@ -225,7 +225,7 @@ impl Store {
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
         let group =
-            super::membership::insert_group_rows(&mut tx, app_id, group_type, name, admin, members, now).await?;
+            super::membership::insert_group_rows(&mut tx, tenant, group_type, name, admin, members, now).await?;
         let message = SystemMessage::Created {
             group_type,
             group,
@@ -271,17 +271,18 @@ impl Store {
         Ok(out)
     }
 
-    /// Opens the transaction of an action on group `group_id` of `app_id`, locking the group. `None` when there is
-    /// no such group.
-    pub async fn begin_group_action(&self, app_id: &str, group_id: i64) -> Result<Option<GroupTx>> {
+    /// Opens the transaction of an action on group `group_id` of `tenant`, locking the group. `None` when there is
+    /// no such group there.
+    pub async fn begin_group_action(&self, tenant: Tenant<'_>, group_id: i64) -> Result<Option<GroupTx>> {
         let mut tx = self.pool.begin().await?;
         // A write first: it takes the lock before anything is read (PostgreSQL row lock, SQLite write lock).
         let row = sqlx::query(
-            "UPDATE chat_groups SET modified = modified WHERE id = $1 AND app_id = $2 \
+            "UPDATE chat_groups SET modified = modified WHERE id = $1 AND app_id = $2 AND namespace = $3 \
              RETURNING id, app_id, type, name, admin_id, auto_join, created",
         )
         .bind(group_id)
-        .bind(app_id)
+        .bind(tenant.app_id)
+        .bind(tenant.namespace)
         .fetch_optional(&mut *tx)
         .await?;
         match row {
@@ -323,11 +324,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Up to `limit` public groups of `app_id` with an id above `after`, by id, with their member counts and
+    /// Up to `limit` public groups of `tenant` with an id above `after`, by id, with their member counts and
     /// whether `user_id` is one of the members (one page of the 198 directory).
     pub async fn public_groups_page(
         &self,
-        app_id: &str,
+        tenant: Tenant<'_>,
         user_id: i64,
         after: i64,
         limit: i64,
@@ -336,12 +337,14 @@ impl Store {
             "SELECT g.id, g.name, g.admin_id, g.auto_join, \
              CAST((SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.id) AS BIGINT), \
              CAST((SELECT COUNT(*) FROM group_members x WHERE x.group_id = g.id AND x.user_id = $2) AS BIGINT) \
-             FROM chat_groups g WHERE g.app_id = $1 AND g.type = 1 AND g.id > $3 ORDER BY g.id LIMIT $4",
+             FROM chat_groups g WHERE g.app_id = $1 AND g.namespace = $5 AND g.type = 1 AND g.id > $3 ORDER BY g.id \
+             LIMIT $4",
         )
-        .bind(app_id)
+        .bind(tenant.app_id)
         .bind(user_id)
         .bind(after)
         .bind(limit)
+        .bind(tenant.namespace)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

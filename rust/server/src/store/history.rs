@@ -55,7 +55,7 @@ use sqlx::Row;
 
 use super::messages::ConvKey;
 use super::writer::{NewMessage, Stored};
-use super::{Result, Store};
+use super::{Result, Store, Tenant};
 
 /// A group event to record as a system message of the group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,8 +170,8 @@ pub struct MessageRow {
     pub status: i64,
 }
 
-/// A conversation of a 170 page, before its last message and unread count are looked up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A conversation of a 170 page, with its last message and unread count.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConversationRow {
     pub chat_type: i64,
     /// The peer's user id or the group id.
@@ -179,16 +179,10 @@ pub struct ConversationRow {
     pub modified: i64,
     /// Messages created at or before this are not visible to the owner.
     pub floor: i64,
-}
-
-impl ConversationRow {
-    pub fn key(&self, me: i64) -> ConvKey {
-        if self.chat_type == chat::CHAT_TYPE_GROUP {
-            ConvKey::group(self.chat_id)
-        } else {
-            ConvKey::user(me, self.chat_id)
-        }
-    }
+    /// How many of its messages the owner has not read.
+    pub unread: i64,
+    /// Its newest message the owner can see; `None` when the owner hid every visible one.
+    pub last: Option<MessageRow>,
 }
 
 /// The selected columns of a [`MessageRow`], `$1` being the reader. See the module documentation for the status.
@@ -225,18 +219,23 @@ macro_rules! is_file {
 }
 
 fn message_from(r: &sqlx::any::AnyRow) -> Result<MessageRow> {
+    message_at(r, 0)
+}
+
+/// The [`message_columns!`] of a row that starts at column `at`.
+fn message_at(r: &sqlx::any::AnyRow, at: usize) -> Result<MessageRow> {
     Ok(MessageRow {
-        id: r.try_get(0)?,
-        chat_type: r.try_get(1)?,
-        conv_a: r.try_get(2)?,
-        sender_id: r.try_get(3)?,
-        receiver_id: r.try_get(4)?,
-        msg_id: r.try_get(5)?,
-        kind: r.try_get(6)?,
-        content: r.try_get(7)?,
-        created: r.try_get(8)?,
-        modified: r.try_get(9)?,
-        status: r.try_get(10)?,
+        id: r.try_get(at)?,
+        chat_type: r.try_get(at + 1)?,
+        conv_a: r.try_get(at + 2)?,
+        sender_id: r.try_get(at + 3)?,
+        receiver_id: r.try_get(at + 4)?,
+        msg_id: r.try_get(at + 5)?,
+        kind: r.try_get(at + 6)?,
+        content: r.try_get(at + 7)?,
+        created: r.try_get(at + 8)?,
+        modified: r.try_get(at + 9)?,
+        status: r.try_get(at + 10)?,
     })
 }
 
@@ -265,13 +264,13 @@ impl Store {
             .await
     }
 
-    /// The gate of every read: the conversation `(chat_type, chat_id)` of user `me` in `app_id` and its floor, or
-    /// `None` when `me` may not see it (a peer outside the application or `me` itself; a group of another application
-    /// or one `me` is not a member of; an unknown chat type).
+    /// The gate of every read: the conversation `(chat_type, chat_id)` of user `me` in `tenant` and its floor, or
+    /// `None` when `me` may not see it (a peer outside the tenant or `me` itself; a group of another application or
+    /// one `me` is not a member of; an unknown chat type).
     pub async fn visible_floor(
         &self,
         me: i64,
-        app_id: &str,
+        tenant: Tenant<'_>,
         chat_type: i64,
         chat_id: i64,
     ) -> Result<Option<(ConvKey, i64)>> {
@@ -281,11 +280,12 @@ impl Store {
             }
             let row = sqlx::query(
                 "SELECT COALESCE((SELECT uc.deleted_up_to FROM user_conversations uc WHERE uc.owner_id = $1 AND \
-                 uc.peer_id = $2), 0) FROM users WHERE id = $2 AND app_id = $3",
+                 uc.peer_id = $2), 0) FROM users WHERE id = $2 AND app_id = $3 AND namespace = $4",
             )
             .bind(me)
             .bind(chat_id)
-            .bind(app_id)
+            .bind(tenant.app_id)
+            .bind(tenant.namespace)
             .fetch_optional(&self.pool)
             .await?;
             return row.map(|r| Ok((ConvKey::user(me, chat_id), r.try_get::<i64, _>(0)?))).transpose();
@@ -297,7 +297,7 @@ impl Store {
             )
             .bind(chat_id)
             .bind(me)
-            .bind(app_id)
+            .bind(tenant.app_id)
             .fetch_optional(&self.pool)
             .await?;
             return row
@@ -326,7 +326,7 @@ impl Store {
 
     /// One page of `me`'s conversations (user chats and groups of `app_id`) whose last message is at or before
     /// `last_created`, newest first, leaving out those deleted (171) since their last message and those without
-    /// any message.
+    /// any message; each with its newest message `me` can see and its unread count, all in one statement.
     pub async fn conversations_page(
         &self,
         me: i64,
@@ -335,21 +335,36 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ConversationRow>> {
-        let rows = sqlx::query(
-            "SELECT c.t, c.chat_id, c.modified, c.floor FROM (\
-               SELECT CAST(1 AS BIGINT) AS t, uc.peer_id AS chat_id, uc.modified AS modified, \
-                      uc.deleted_up_to AS floor \
+        let rows = sqlx::query(concat!(
+            "SELECT p.t, p.chat_id, p.modified, p.floor, p.unread, ",
+            message_columns!(),
+            " FROM (SELECT c.t, c.chat_id, c.modified, c.floor, \
+               (SELECT m.id FROM messages m WHERE m.chat_type = c.t AND m.conv_a = c.a AND m.conv_b = c.b \
+                  AND m.created > c.floor AND ",
+            not_hidden!(),
+            " ORDER BY m.created DESC, m.id DESC LIMIT 1) AS last_id, \
+               CAST((SELECT COUNT(*) FROM messages m WHERE m.chat_type = c.t AND m.conv_a = c.a AND m.conv_b = c.b \
+                  AND m.created > c.floor AND ",
+            unread_by_me!(),
+            " AND ",
+            not_hidden!(),
+            ") AS BIGINT) AS unread FROM (\
+               SELECT CAST(1 AS BIGINT) AS t, uc.peer_id AS chat_id, \
+                      CASE WHEN uc.owner_id < uc.peer_id THEN uc.owner_id ELSE uc.peer_id END AS a, \
+                      CASE WHEN uc.owner_id < uc.peer_id THEN uc.peer_id ELSE uc.owner_id END AS b, \
+                      uc.modified AS modified, uc.deleted_up_to AS floor \
                  FROM user_conversations uc \
                 WHERE uc.owner_id = $1 AND uc.modified <= $2 AND uc.modified > uc.deleted_up_to \
                   AND uc.last_message_id <> 0 \
                UNION ALL \
-               SELECT CAST(2 AS BIGINT), g.id, g.modified, \
+               SELECT CAST(2 AS BIGINT), g.id, g.id, CAST(0 AS BIGINT), g.modified, \
                       CASE WHEN gm.deleted_up_to > gm.joined - 1 THEN gm.deleted_up_to ELSE gm.joined - 1 END \
                  FROM group_members gm JOIN chat_groups g ON g.id = gm.group_id \
                 WHERE gm.user_id = $1 AND g.app_id = $3 AND g.modified <= $2 AND g.modified > gm.deleted_up_to \
                   AND g.modified >= gm.joined AND g.last_message_id <> 0\
-             ) c ORDER BY c.modified DESC, c.t, c.chat_id LIMIT $4 OFFSET $5",
-        )
+             ) c ORDER BY c.modified DESC, c.t, c.chat_id LIMIT $4 OFFSET $5\
+             ) p LEFT JOIN messages m ON m.id = p.last_id ORDER BY p.modified DESC, p.t, p.chat_id"
+        ))
         .bind(me)
         .bind(last_created)
         .bind(app_id)
@@ -359,52 +374,17 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
+                let has_last = r.try_get::<Option<i64>, _>(5)?.is_some();
                 Ok(ConversationRow {
                     chat_type: r.try_get(0)?,
                     chat_id: r.try_get(1)?,
                     modified: r.try_get(2)?,
                     floor: r.try_get(3)?,
+                    unread: r.try_get(4)?,
+                    last: if has_last { Some(message_at(r, 5)?) } else { None },
                 })
             })
             .collect()
-    }
-
-    /// The newest message of `conv` that `me` can see.
-    pub async fn last_visible_message(&self, me: i64, conv: ConvKey, floor: i64) -> Result<Option<MessageRow>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            message_columns!(),
-            " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND ",
-            not_hidden!(),
-            " ORDER BY m.created DESC, m.id DESC LIMIT 1"
-        ))
-        .bind(me)
-        .bind(conv.chat_type)
-        .bind(conv.a)
-        .bind(conv.b)
-        .bind(floor)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(message_from).transpose()
-    }
-
-    /// How many messages of `conv` are unread by `me` (see the module documentation).
-    pub async fn unread_count(&self, me: i64, conv: ConvKey, floor: i64) -> Result<i64> {
-        let row = sqlx::query(concat!(
-            "SELECT COUNT(*) FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND \
-             m.created > $5 AND ",
-            unread_by_me!(),
-            " AND ",
-            not_hidden!()
-        ))
-        .bind(me)
-        .bind(conv.chat_type)
-        .bind(conv.a)
-        .bind(conv.b)
-        .bind(floor)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get(0)?)
     }
 
     /// One page of the unread messages of `conv` for `me`, newest first.

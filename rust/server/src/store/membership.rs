@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, Store, Tenant};
 
 /// A group row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +19,8 @@ pub struct GroupRow {
 }
 
 impl Store {
-    /// Inserts a group and its members (the admin included by the caller) in one transaction; returns its id.
+    /// Inserts a group of the default namespace of `app_id` and its members (the admin included by the caller) in one
+    /// transaction; returns its id.
     pub async fn insert_group(
         &self,
         app_id: &str,
@@ -30,18 +31,21 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let id = insert_group_rows(&mut tx, app_id, kind, name, admin_id, members, now).await?;
+        let tenant = Tenant { app_id, namespace: "" };
+        let id = insert_group_rows(&mut tx, tenant, kind, name, admin_id, members, now).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    /// The group, if it exists in `app_id`.
-    pub async fn group(&self, app_id: &str, group_id: i64) -> Result<Option<GroupRow>> {
+    /// The group, if it exists in `tenant`.
+    pub async fn group(&self, tenant: Tenant<'_>, group_id: i64) -> Result<Option<GroupRow>> {
         let row = sqlx::query(
-            "SELECT id, app_id, type, name, admin_id, auto_join, created FROM chat_groups WHERE id = $1 AND app_id = $2",
+            "SELECT id, app_id, type, name, admin_id, auto_join, created FROM chat_groups WHERE id = $1 AND app_id = $2 \
+             AND namespace = $3",
         )
         .bind(group_id)
-        .bind(app_id)
+        .bind(tenant.app_id)
+        .bind(tenant.namespace)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
@@ -81,7 +85,7 @@ impl Store {
 /// group-create transaction that also stores the creation's system message.
 pub(crate) async fn insert_group_rows(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    app_id: &str,
+    tenant: Tenant<'_>,
     kind: i64,
     name: &str,
     admin_id: i64,
@@ -89,14 +93,15 @@ pub(crate) async fn insert_group_rows(
     now: i64,
 ) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO chat_groups (app_id, type, name, admin_id, auto_join, created, modified, last_message_id) \
-             VALUES ($1, $2, $3, $4, 0, $5, $5, 0) RETURNING id",
+        "INSERT INTO chat_groups (app_id, type, name, admin_id, auto_join, created, modified, last_message_id, \
+         namespace) VALUES ($1, $2, $3, $4, 0, $5, $5, 0, $6) RETURNING id",
     )
-    .bind(app_id)
+    .bind(tenant.app_id)
     .bind(kind)
     .bind(name)
     .bind(admin_id)
     .bind(now)
+    .bind(tenant.namespace)
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get(0)?;

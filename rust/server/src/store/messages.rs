@@ -7,7 +7,7 @@
 //! A message is identified by `(conversation, senderId, msgId)` ([`ConvKey`] + sender + msgId), never by `msgId`
 //! alone: ids are per-client counters and collide across users. User ids and group ids are global row ids, so every
 //! lookup that starts from a client-supplied id is first scoped to the requester's application
-//! ([`Store::user_in_app`], [`Store::group_members_in_app`]).
+//! ([`Store::user_in_tenant`], [`Store::group_members_in_app`]).
 //!
 //! # Status
 //!
@@ -68,16 +68,6 @@ pub fn is_content_kind(kind: i64) -> bool {
 }
 
 impl Store {
-    /// Whether user `user_id` exists in application `app_id`.
-    pub async fn user_in_app(&self, app_id: &str, user_id: i64) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 FROM users WHERE id = $1 AND app_id = $2")
-            .bind(user_id)
-            .bind(app_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
-    }
-
     /// The members of group `group_id` if it belongs to `app_id` (empty if there is no such group there), in one
     /// round trip. Callers check membership with `contains` on the same list they fan out to.
     pub async fn group_members_in_app(&self, app_id: &str, group_id: i64) -> Result<Vec<i64>> {

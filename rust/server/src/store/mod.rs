@@ -55,13 +55,15 @@ fn migrator(backend: Backend) -> Migrator {
         Backend::Sqlite => [
             include_str!("../../migrations/sqlite/0001_initial.sql"),
             include_str!("../../migrations/sqlite/0002_paid_call_log_recording.sql"),
+            include_str!("../../migrations/sqlite/0003_group_namespace.sql"),
         ],
         Backend::Postgres => [
             include_str!("../../migrations/postgres/0001_initial.sql"),
             include_str!("../../migrations/postgres/0002_paid_call_log_recording.sql"),
+            include_str!("../../migrations/postgres/0003_group_namespace.sql"),
         ],
     };
-    let names = ["initial", "paid call log recording"];
+    let names = ["initial", "paid call log recording", "group namespace"];
     Migrator::with_migrations(
         (1..)
             .zip(names.into_iter().zip(sql))
@@ -135,6 +137,20 @@ impl Store {
         self.writer.flush().await;
         self.pool.close().await;
     }
+}
+
+/// A tenant: a namespace of an application. Users, groups and calls of different tenants never meet; every query
+/// that resolves a user or a group by id for a request is restricted to the requester's tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tenant<'a> {
+    pub app_id: &'a str,
+    pub namespace: &'a str,
+}
+
+/// `$first, $first+1, …` (`count` of them): the placeholders of an `IN (…)` list, so a lookup of many ids is one
+/// statement on both backends (the `Any` driver binds no arrays, so PostgreSQL's `= ANY($1)` is not available).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Milliseconds since the epoch, the protocol's time unit.

@@ -1,8 +1,10 @@
 //! Users: `(appId, namespace, azStackUserId)` → a stable numeric `userId` (§2.6, §11.1).
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 
-use super::{Result, Store, now_ms};
+use super::{Result, Store, Tenant, now_ms, placeholders};
 
 /// A user row. `last_visit` is in epoch seconds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,41 +72,70 @@ impl Store {
         user_from(&row)
     }
 
-    /// Users of `app_id` with these ids; unknown ids are left out.
-    pub async fn users_by_ids(&self, app_id: &str, ids: &[i64]) -> Result<Vec<UserRow>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(
-                "SELECT id, app_id, username, fullname, last_visit FROM users WHERE id = $1 AND app_id = $2",
-            )
-            .bind(id)
-            .bind(app_id)
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(row) = row {
-                out.push(user_from(&row)?);
-            }
+    /// Users of `tenant` with these ids, in the order asked (a repeated id is listed again); unknown ids and users of
+    /// other tenants are left out. One statement whatever the number of ids.
+    pub async fn users_by_ids(&self, tenant: Tenant<'_>, ids: &[i64]) -> Result<Vec<UserRow>> {
+        let mut unique = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let sql = format!(
+            "SELECT id, app_id, username, fullname, last_visit FROM users WHERE app_id = $1 AND namespace = $2 AND id \
+             IN ({})",
+            placeholders(3, unique.len())
+        );
+        // Only placeholders are spliced in; the values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.app_id).bind(tenant.namespace);
+        for id in &unique {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let user = user_from(row)?;
+            found.insert(user.id, user);
+        }
+        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
     }
 
-    /// Users of `app_id` with these azStackUserIds (any namespace); unknown names are left out.
-    pub async fn users_by_usernames(&self, app_id: &str, names: &[String]) -> Result<Vec<UserRow>> {
-        let mut out = Vec::with_capacity(names.len());
-        for name in names {
-            let rows = sqlx::query(
-                "SELECT id, app_id, username, fullname, last_visit FROM users WHERE username = $1 AND app_id = $2 \
-                 ORDER BY id",
-            )
-            .bind(name)
-            .bind(app_id)
-            .fetch_all(&self.pool)
-            .await?;
-            for row in &rows {
-                out.push(user_from(row)?);
-            }
+    /// Users of `tenant` with these azStackUserIds, in the order asked; unknown names are left out. One statement.
+    pub async fn users_by_usernames(&self, tenant: Tenant<'_>, names: &[String]) -> Result<Vec<UserRow>> {
+        let mut unique: Vec<&str> = names.iter().map(String::as_str).collect();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let sql = format!(
+            "SELECT id, app_id, username, fullname, last_visit FROM users WHERE app_id = $1 AND namespace = $2 AND \
+             username IN ({})",
+            placeholders(3, unique.len())
+        );
+        // Only placeholders are spliced in; the values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.app_id).bind(tenant.namespace);
+        for name in &unique {
+            query = query.bind(*name);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let user = user_from(row)?;
+            found.insert(user.username.clone(), user);
+        }
+        Ok(names.iter().filter_map(|name| found.get(name).cloned()).collect())
+    }
+
+    /// Whether user `user_id` exists in `tenant`.
+    pub async fn user_in_tenant(&self, tenant: Tenant<'_>, user_id: i64) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM users WHERE id = $1 AND app_id = $2 AND namespace = $3")
+            .bind(user_id)
+            .bind(tenant.app_id)
+            .bind(tenant.namespace)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Records that the user's last session ended now.
