@@ -171,6 +171,17 @@ export class AZStackCore {
     return this.request('disconnect', options, callback);
   }
 
+  /**
+   * Extension: tells the engine that the device's network changed (Wi-Fi ↔ cellular, airplane mode off, a VPN). The
+   * Android and iOS glue call it from `ConnectivityManager` / `NWPathMonitor`; apps may call it too. An open connection
+   * is checked at once: when no answer arrives within 3 s (or half of `livenessTimeout`, if shorter) it counts as lost (`onDisconnected`)
+   * and auto-reconnect, when enabled, tries again without waiting its interval; an auto-reconnect waiting for its next
+   * attempt tries now. It has no outcome and no return delegate.
+   */
+  networkChanged(): void {
+    void callEngine(this.handle, 'networkChanged', null);
+  }
+
   // --- free calls ---------------------------------------------------------------------------------------------------
 
   /** Calls a user (§3.5.1.1). Progress arrives on `onFreeCallStatusChanged`. Return delegate `onStartFreeCallReturn`. */

@@ -75,6 +75,13 @@ export interface AZStackCoreConfig {
    * instead of failing them at once with `ERR_SOCKET_NOT_CONNECTED`. Default false.
    */
   waitTimeoutOnDisconnect?: boolean;
+  /**
+   * Extension: milliseconds a connection may stay silent before it counts as lost (`onDisconnected`, pending requests
+   * fail, auto-reconnect starts). After half of it without traffic the engine sends a WebSocket ping, which any
+   * server answers; so a frozen server, a dropped route or a dead NAT mapping is noticed within this bound. A closed
+   * connection is noticed at once, whatever this is. Default 10000; at least 500.
+   */
+  livenessTimeout?: number;
 }
 
 /** The options of `connect` and `reconnect`. */

@@ -35,6 +35,8 @@ pub(crate) struct Inner {
     pub(crate) state: Mutex<ConnState>,
     /// Free calls and their media ([`crate::call`]).
     pub(crate) calls: crate::call::Calls,
+    /// Wakes an auto-reconnect loop waiting for its next attempt ([`Engine::network_changed`]).
+    pub(crate) network_changed: tokio::sync::Notify,
 }
 
 /// The connection state of PROTOCOL.md §9.1, plus what the engine needs to tell sockets apart.
@@ -62,6 +64,8 @@ pub(crate) struct ConnState {
     pub disconnect_waiter: Option<tokio::sync::oneshot::Sender<()>>,
     pub ping_task: Option<tokio::task::AbortHandle>,
     pub auto_task: Option<tokio::task::AbortHandle>,
+    /// Set by `networkChanged()` while its probe runs: a loss it finds is retried without the interval.
+    pub reconnect_now: bool,
 }
 
 impl Engine {
@@ -74,6 +78,7 @@ impl Engine {
                 requests: Arc::new(Requests::default()),
                 state: Mutex::new(ConnState::default()),
                 calls: crate::call::Calls::default(),
+                network_changed: tokio::sync::Notify::new(),
             }),
         }
     }

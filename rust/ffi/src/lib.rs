@@ -73,6 +73,7 @@ mod bridge {
         fn destroy(handle: u64) -> bool;
         fn shutdown(timeout_ms: u64) -> bool;
         fn live_engines() -> usize;
+        fn network_changed();
         fn echo(value: f64) -> f64;
 
         fn attach_frame_sink(stream_id: &str, sink: SharedPtr<FrameSink>) -> u64;
@@ -372,6 +373,21 @@ pub fn clear_event_sink(sink: &bridge::EventSink) {
         let previous = slot.take();
         drop(slot);
         drop(previous);
+    }
+}
+
+/// The device's network changed (Android's `ConnectivityManager` callback, iOS's `NWPathMonitor`): every engine
+/// checks its connection at once, as `networkChanged()` does for one.
+pub fn network_changed() {
+    let (engines, runtime) = {
+        let state = lock(&STATE);
+        let engines: Vec<Engine> = state.engines.values().map(|entry| entry.engine.clone()).collect();
+        (engines, state.runtime.as_ref().map(|r| r.handle().clone()))
+    };
+    let Some(runtime) = runtime else { return };
+    let _entered = runtime.enter();
+    for engine in engines {
+        engine.network_changed();
     }
 }
 
