@@ -6,7 +6,8 @@
 //! original hard-codes), `autoReconnectBackoff` (exponential backoff with jitter instead of the fixed interval),
 //! `waitTimeoutOnDisconnect` (keep the original behaviour of letting pending requests run into their timeout when
 //! the connection drops, instead of failing them at once, D9) and `livenessTimeout` (how long a silent connection
-//! counts as alive, see [`crate::transport`]).
+//! counts as alive, see [`crate::transport`]). A fifth, `storagePath`, turns on the engine's storage ([`crate::outbox`],
+//! [`crate::catch_up`]).
 
 use serde_json::Value;
 
@@ -79,6 +80,8 @@ pub struct Config {
     /// Extension: a connection from which nothing arrived for this long is lost (a WebSocket ping goes out after
     /// half of it). Bounds the detection of a silent loss.
     pub liveness_timeout: u64,
+    /// Extension: a directory the app owns, where the engine keeps its outbox and catch-up cursor (SQLite).
+    pub storage_path: Option<String>,
     /// Sent in svc 179 (`platformConstants`).
     pub platform: i64,
     /// Sent in svc 179 as `"<width>x<height>"`.
@@ -99,6 +102,7 @@ impl Default for Config {
             master_socket_uri: DEFAULT_MASTER_SOCKET_URI.to_owned(),
             wait_timeout_on_disconnect: false,
             liveness_timeout: DEFAULT_LIVENESS_TIMEOUT,
+            storage_path: None,
             platform: DEFAULT_PLATFORM,
             screen_size: "0x0".to_owned(),
         }
@@ -152,6 +156,9 @@ impl Config {
         }
         if let Some(v) = positive(options.get("livenessTimeout")) {
             config.liveness_timeout = v.max(MIN_LIVENESS_TIMEOUT);
+        }
+        if let Some(v) = options.get("storagePath").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            config.storage_path = Some(v.to_owned());
         }
         if let Some(v) = options.get("platform").and_then(Value::as_i64) {
             config.platform = v;

@@ -279,13 +279,18 @@ impl Engine {
             Ok(AuthenticateReply::Success(ok)) => {
                 let user =
                     AuthenticatedUser { user_id: ok.user_id, az_stack_user_id: ok.username, fullname: ok.fullname };
-                let mut state = self.state();
-                if state.generation != generation || state.socket.is_none() {
-                    return Err(kind.slave_connect_error().into());
+                {
+                    let mut state = self.state();
+                    if state.generation != generation || state.socket.is_none() {
+                        return Err(kind.slave_connect_error().into());
+                    }
+                    state.authenticated = true;
+                    state.user = Some(user.clone());
+                    state.ice_servers = ok.ice_server;
                 }
-                state.authenticated = true;
-                state.user = Some(user.clone());
-                state.ice_servers = ok.ice_server;
+                // What waited for a connection: the outbox, and what arrived while the engine was away.
+                self.flush_outbox();
+                self.catch_up();
                 Ok(user)
             }
             Ok(AuthenticateReply::Failure(failure)) => {

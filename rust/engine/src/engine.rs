@@ -37,6 +37,10 @@ pub(crate) struct Inner {
     pub(crate) calls: crate::call::Calls,
     /// Wakes an auto-reconnect loop waiting for its next attempt ([`Engine::network_changed`]).
     pub(crate) network_changed: tokio::sync::Notify,
+    /// The outbox's store, with `storagePath` ([`crate::outbox`]).
+    pub(crate) storage: crate::outbox::Storage,
+    /// The catch-up cursor and the messages reported ([`crate::catch_up`]).
+    pub(crate) sync: crate::catch_up::Sync,
 }
 
 /// The connection state of PROTOCOL.md §9.1, plus what the engine needs to tell sockets apart.
@@ -70,6 +74,7 @@ pub(crate) struct ConnState {
 
 impl Engine {
     pub fn new(config: Config, sink: Arc<dyn EventSink>) -> Engine {
+        let storage = crate::outbox::Storage::open(config.storage_path.as_deref());
         Engine {
             inner: Arc::new(Inner {
                 config: Mutex::new(config),
@@ -79,6 +84,8 @@ impl Engine {
                 state: Mutex::new(ConnState::default()),
                 calls: crate::call::Calls::default(),
                 network_changed: tokio::sync::Notify::new(),
+                storage,
+                sync: crate::catch_up::Sync::default(),
             }),
         }
     }
@@ -198,6 +205,7 @@ impl Engine {
             socket.close();
         }
         self.inner.requests.fail_all();
+        self.inner.storage.drop_waiters();
         self.end_call_on_shutdown().await;
     }
 }

@@ -57,6 +57,7 @@
 pub mod api;
 pub mod auth;
 pub mod call;
+pub mod catch_up;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
@@ -66,8 +67,10 @@ pub mod ids;
 pub mod mapping;
 pub mod media;
 pub mod model;
+pub mod outbox;
 pub mod requests;
 pub mod router;
+pub mod store;
 pub mod transport;
 pub mod validate;
 
