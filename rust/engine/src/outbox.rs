@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use azstack_protocol::constants::chat;
 use azstack_protocol::errors::{ApiError, ErrorCode};
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -139,6 +140,18 @@ impl Engine {
         o: NewMessageOptions,
         msg_id: i64,
     ) -> Result<Message, ApiError> {
+        self.enqueue(&store, &o, msg_id)?.await.unwrap_or_else(|_| {
+            Err(ApiError::new(ErrorCode::SocketNotConnected, "Cannot send new message data, new message fail"))
+        })
+    }
+
+    /// The synchronous half of [`Engine::queue_message`]: the message is in the outbox when this returns.
+    fn enqueue(
+        &self,
+        store: &Store,
+        o: &NewMessageOptions,
+        msg_id: i64,
+    ) -> Result<oneshot::Receiver<Result<Message, ApiError>>, ApiError> {
         let owner = self.owner();
         let queued = Message {
             status: chat::MESSAGE_STATUS_SENDING,
@@ -148,7 +161,7 @@ impl Engine {
         let (tx, rx) = oneshot::channel();
         self.storage().waiters().entry(msg_id).or_default().push(tx);
         match store.push(&owner, msg_id, &queued) {
-            Ok(true) => self.outbox_changed(&store, &owner),
+            Ok(true) => self.outbox_changed(store, &owner),
             Ok(false) => {} // the same msgId is already waiting: this call resolves on its ack too
             Err(e) => {
                 self.storage().waiters().remove(&msg_id);
@@ -159,9 +172,30 @@ impl Engine {
             }
         }
         self.flush_outbox();
-        rx.await.unwrap_or_else(|_| {
-            Err(ApiError::new(ErrorCode::SocketNotConnected, "Cannot send new message data, new message fail"))
-        })
+        Ok(rx)
+    }
+
+    /// Starts API method `method` the way the native bridge does, on the caller's thread: with a store, `newMessage`
+    /// is validated and written to the outbox before this returns (so a message whose call has returned survives the
+    /// process being killed); everything else, and the rest of the call, runs in the returned future.
+    pub fn begin(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, ApiError>> {
+        if method == "newMessage"
+            && let Some(store) = self.storage().store.clone()
+        {
+            let enqueued = NewMessageOptions::from_json(&params).and_then(|o| {
+                let generated = self.next_id();
+                self.enqueue(&store, &o, if o.msg_id != 0 { o.msg_id } else { generated })
+            });
+            return Box::pin(async move {
+                let ack = enqueued?.await.unwrap_or_else(|_| {
+                    Err(ApiError::new(ErrorCode::SocketNotConnected, "Cannot send new message data, new message fail"))
+                });
+                ack.map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+            });
+        }
+        let engine = self.clone();
+        let method = method.to_owned();
+        Box::pin(async move { engine.dispatch(&method, params).await })
     }
 
     /// Starts the flusher unless it runs (then it goes round once more). Does nothing without a store or a

@@ -244,3 +244,20 @@ async fn an_unusable_storage_path_is_an_error_and_the_engine_works_without_it() 
     assert_eq!(code, "ERR_UNEXPECTED_DATA");
     assert!(message.contains("cannot create the directory"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn begin_stores_a_message_before_it_returns() {
+    // What the native bridge calls on the JavaScript thread: the message is on disk when `newMessage` returns, even if
+    // its future never runs (the process is killed right after).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = Target { url: "http://127.0.0.1:9".into(), app_id: "app".into(), public_key: "key".into() };
+    let alice = Peer::new(&t, "alice", stored(&dir, json!({})));
+    let call = alice.engine.begin("newMessage", json!({"chatType": 1, "chatId": 2, "text": "x", "msgId": 5}));
+    drop(call);
+    alice.engine.shutdown().await;
+    let again = Peer::new(&t, "alice", stored(&dir, json!({})));
+    let list = again.ok("getOutbox", Value::Null).await;
+    assert_eq!((list["list"][0]["msgId"].clone(), list["list"][0]["text"].clone()), (json!(5), json!("x")));
+    let (code, _) = again.err("newMessage", json!({"chatType": 1})).await;
+    assert_eq!(code, "ERR_UNEXPECTED_SEND_DATA", "validation still comes first");
+}

@@ -331,11 +331,18 @@ fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(boo
             });
         }
         Ok((engine, runtime, params)) => {
-            let method = method.to_owned();
+            // `begin` does the call's synchronous part here (the outbox stores a message before `call` returns);
+            // its future is boxed: the size of the largest API method (kilobytes), not copied on each spawn.
+            let begun = catch_unwind(AssertUnwindSafe(|| {
+                let _entered = runtime.enter();
+                engine.begin(method, params)
+            }));
+            let call = match begun {
+                Ok(call) => call,
+                Err(panic) => return done(true, &envelope(Err(internal_error(&panic_message(&*panic))))),
+            };
             runtime.spawn(async move {
-                // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it
-                // would make every task that large, and be copied on each spawn.
-                let text = settle(Box::pin(engine.dispatch(&method, params))).await;
+                let text = settle(call).await;
                 done(true, &text);
             });
         }
