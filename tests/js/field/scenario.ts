@@ -91,7 +91,9 @@ export function scenario(body: () => Promise<void>): void {
   body().then(
     () => host.exit(0),
     (error: unknown) => {
-      console.log(`FAIL ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      // Indented: a JavaScriptCore stack line starts with `name@`, which the supervisor would take for an order.
+      const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+      console.log(`FAIL ${text.replace(/\n/g, '\n    ')}`);
       host.exit(1);
     },
   );
@@ -106,6 +108,14 @@ export function check(condition: unknown, what: string): asserts condition {
 
 /** `chatId`'s user chat as `core` sees it, oldest first. */
 export async function history(core: AZStackCore, chatId: number): Promise<{ msgId: number; text?: string }[]> {
-  const page = await core.getModifiedMessages({ page: 1, lastCreated: Date.now() + 60_000, chatType: 1, chatId });
-  return page.list.map((m) => ({ msgId: m.msgId, text: m.text })).reverse();
+  const list: { msgId: number; text?: string }[] = [];
+  const lastCreated = Date.now() + 60_000;
+  for (let page = 1; page <= 100; page++) {
+    const got = await core.getModifiedMessages({ page, lastCreated, chatType: 1, chatId });
+    list.push(...got.list.map((m) => ({ msgId: m.msgId, text: m.text })));
+    if (got.done === 1 || got.list.length === 0) {
+      break;
+    }
+  }
+  return list.reverse();
 }
