@@ -77,10 +77,8 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
     // Throughput: hand over while not connected, then connect and drain.
     let drain = tempfile::tempdir().map_err(|e| e.to_string())?;
     let (tx, mut events) = mpsc::unbounded_channel();
-    let offline = Engine::from_json(
-        &options(server, "bench-outbox-drain", Some(drain.path())),
-        Arc::new(ChannelSink(tx)),
-    );
+    let offline =
+        Engine::from_json(&options(server, "bench-outbox-drain", Some(drain.path())), Arc::new(ChannelSink(tx)));
     let t0 = Instant::now();
     let calls: Vec<_> = (0..args.count).map(|k| offline.begin("newMessage", message(k))).collect();
     let persisted_per_sec = args.count as f64 / t0.elapsed().as_secs_f64();
@@ -103,8 +101,14 @@ pub fn print(r: &Report, args: &Args) {
     let ms = |us: f64| format!("{:.3}", us / 1000.0);
     let q = |h: &Latency, p: f64| h.value_at_quantile(p) as f64;
     let mut t = Table::new(format!("outbox: {} sequential user texts each way, loopback (ms)", args.count));
-    t.row("newMessage→ack without storagePath p50 / p99", format!("{} / {}", ms(q(&r.plain, 0.5)), ms(q(&r.plain, 0.99))));
-    t.row("newMessage→ack with storagePath p50 / p99", format!("{} / {}", ms(q(&r.stored, 0.5)), ms(q(&r.stored, 0.99))));
+    t.row(
+        "newMessage→ack without storagePath p50 / p99",
+        format!("{} / {}", ms(q(&r.plain, 0.5)), ms(q(&r.plain, 0.99))),
+    );
+    t.row(
+        "newMessage→ack with storagePath p50 / p99",
+        format!("{} / {}", ms(q(&r.stored, 0.5)), ms(q(&r.stored, 0.99))),
+    );
     t.row("added by the outbox at p50", ms(q(&r.stored, 0.5) - q(&r.plain, 0.5)));
     t.row("messages persisted per second (offline)", format!("{:.0}", r.persisted_per_sec));
     t.row("messages flushed per second (connect → outbox empty)", format!("{:.0}", r.flushed_per_sec));

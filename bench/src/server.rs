@@ -58,7 +58,10 @@ pub struct Server {
 }
 
 /// Starts a server, runs `measure` against it and stops it, showing the end of its log when it died meanwhile.
-pub async fn around<T>(opts: &ServerOptions, measure: impl AsyncFnOnce(&Server) -> Result<T, String>) -> Result<T, String> {
+pub async fn around<T>(
+    opts: &ServerOptions,
+    measure: impl AsyncFnOnce(&Server) -> Result<T, String>,
+) -> Result<T, String> {
     let mut server = Server::start(opts).await?;
     let result = measure(&server).await;
     if result.is_err() && !server.alive() {
