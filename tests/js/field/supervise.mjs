@@ -12,7 +12,7 @@
 //   node tests/js/field/supervise.mjs [--runs N] [NAME...]
 //
 // Environment: AZSTACK_SERVER_BIN (the server binary), AZSTACK_JSI_HOST (the host binary), AZSTACK_ROOT (the
-// repository). `--runs N` repeats the kill and freeze scenarios and prints p50/max (bench/RESULTS.md).
+// repository), FIELD_LIVENESS (the silent-loss scenario's livenessTimeout, ms; 3000). `--runs N` repeats the kill and freeze scenarios and prints p50/max (bench/RESULTS.md).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -198,8 +198,10 @@ const SCENARIOS = {
     };
   },
   async 'silent-loss'() {
-    const t = await single('silent-loss');
-    return { 'SIGSTOP → onDisconnected (livenessTimeout 3 s)': bound('stop → onDisconnected', t.disconnected - t.stopped, 4500) };
+    const liveness = Number(process.env.FIELD_LIVENESS ?? 3000);
+    const t = await single('silent-loss', { FIELD_LIVENESS: String(liveness) });
+    const what = `SIGSTOP → onDisconnected (livenessTimeout ${liveness} ms)`;
+    return { [what]: bound('stop → onDisconnected', t.disconnected - t.stopped, liveness + 1500) };
   },
   async 'outbox-down'() {
     await withStorage((env) => single('outbox-down', env));
