@@ -23,7 +23,7 @@ Pod::Spec.new do |s|
   # found through HEADER_SEARCH_PATHS so it does not clash with the app's own codegen output).
   s.source_files         = "ios/*.{h,m,mm}", "cpp/*.{h,cpp}"
   s.private_header_files = "ios/*.h", "cpp/*.h"
-  s.frameworks           = "AVFoundation", "AudioToolbox", "CoreMedia", "CoreVideo", "Security"
+  s.frameworks           = "AVFoundation", "AudioToolbox", "CoreMedia", "CoreVideo", "Network", "Security"
   s.libraries            = "c++"
 
   ffi = "$(PODS_CONFIGURATION_BUILD_DIR)/azstack-ffi" # written by the script phase, per configuration and platform

@@ -2,13 +2,15 @@
 //
 // Registered through package.json `codegenConfig.ios.modules.NativeAZStack.className`: the app's codegen lists this
 // class in RCTModuleProviders, and the TurboModule manager asks it for the module on the JS thread with the JS
-// CallInvoker. Creating the module also installs the platform media devices the engine uses for calls.
+// CallInvoker. Creating the module also installs the platform media devices the engine uses for calls and starts the
+// network monitor.
 #import <Foundation/Foundation.h>
 #import <ReactCommon/RCTTurboModule.h>
 
 #include <memory>
 
 #import "AZStackMedia.h"
+#import "AZStackNetworkMonitor.h"
 #include "NativeAZStack.h"
 
 @interface AZStackModuleProvider : NSObject <RCTModuleProvider>
@@ -20,6 +22,7 @@
     (const facebook::react::ObjCTurboModule::InitParams &)params
 {
   AZStackInstallPlatformMedia();
+  AZStackStartNetworkMonitor();
   return std::make_shared<azstack::NativeAZStack>(params.jsInvoker);
 }
 

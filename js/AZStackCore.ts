@@ -30,6 +30,7 @@ import type {
   AZStackCoreConfig,
   AZStackError,
   Callback,
+  CancelOutboxMessageOptions,
   CallinOptions,
   CameraTypeResult,
   ChangeAdminGroupOptions,
@@ -67,6 +68,7 @@ import type {
   NoOptions,
   NotificationRegisterDeviceOptions,
   NotificationUnregisterDeviceOptions,
+  OutboxList,
   PaidCallLogList,
   ParsedNotification,
   ParseNotificationOptions,
@@ -143,6 +145,9 @@ export class AZStackCore {
       const delivered = outcome.error ? outcome : { error: null, result: withMediaStream(outcome.result) };
       callGuarded(delegate, delivered, `Delegates.${delegateName}`);
     });
+    if (typeof config?.storagePath === 'string' && config.storagePath !== '') {
+      this.reportUnusableStorage();
+    }
   }
 
   /**
@@ -169,6 +174,33 @@ export class AZStackCore {
   /** Disconnects; no automatic reconnection follows (§3.4.3). Return delegate `onDisconnectReturn`. */
   disconnect(options?: NoOptions, callback?: Callback<null>): Promise<null> {
     return this.request('disconnect', options, callback);
+  }
+
+  /**
+   * Extension: tells the engine that the device's network changed (Wi-Fi ↔ cellular, airplane mode off, a VPN). The
+   * Android and iOS glue call it from `ConnectivityManager` / `NWPathMonitor`; apps may call it too. An open connection
+   * is checked at once: when no answer arrives within 3 s (or half of `livenessTimeout`, if shorter) it counts as lost (`onDisconnected`)
+   * and auto-reconnect, when enabled, tries again without waiting its interval; an auto-reconnect waiting for its next
+   * attempt tries now. It has no outcome and no return delegate.
+   */
+  networkChanged(): void {
+    void callEngine(this.handle, 'networkChanged', null);
+  }
+
+  /**
+   * Extension (`storagePath`): the messages waiting in the persistent outbox, oldest first (status SENDING); an empty
+   * list without `storagePath`. Return delegate `onGetOutboxReturn`.
+   */
+  getOutbox(options?: NoOptions, callback?: Callback<OutboxList>): Promise<OutboxList> {
+    return this.request('getOutbox', options, callback);
+  }
+
+  /**
+   * Extension (`storagePath`): removes a waiting message from the outbox; its `newMessage` call fails. A message
+   * already on its way may still arrive. Return delegate `onCancelOutboxMessageReturn`.
+   */
+  cancelOutboxMessage(options: CancelOutboxMessageOptions, callback?: Callback<null>): Promise<null> {
+    return this.request('cancelOutboxMessage', options, callback);
   }
 
   // --- free calls ---------------------------------------------------------------------------------------------------
@@ -440,6 +472,19 @@ export class AZStackCore {
     });
     promise.catch(() => {});
     return promise;
+  }
+
+  /**
+   * A `storagePath` the engine could not use is reported at construction: `console.error` and `onOutboxChanged` with
+   * the error (after the constructor returned, so a delegate assigned right after `new` receives it).
+   */
+  private reportUnusableStorage(): void {
+    void callEngine(this.handle, 'getOutbox', null).then((outcome) => {
+      if (outcome.error) {
+        console.error(`AZStackCore: ${outcome.error.message}`);
+        callGuarded(this.Delegates.onOutboxChanged, outcome, 'Delegates.onOutboxChanged');
+      }
+    });
   }
 
   /** `connect`/`reconnect` options with the `masterSocketUri` property added, unless the options name one. */

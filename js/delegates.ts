@@ -29,6 +29,8 @@ import type {
   Message,
   MessagePage,
   MessageStatusChange,
+  OutboxChange,
+  OutboxList,
   PaidCallLog,
   PaidCallLogList,
   ParsedNotification,
@@ -83,6 +85,8 @@ export interface DelegateResults {
   onNotificationUnregisterDeviceReturn: EmptyResult;
   onNotificationParseReturn: ParsedNotification;
   onGetStickersListReturn: StickerPackList;
+  onGetOutboxReturn: OutboxList;
+  onCancelOutboxMessageReturn: null;
 
   // event delegates
   /** The connection dropped without `disconnect()`; `(null, null)`. */
@@ -113,6 +117,11 @@ export interface DelegateResults {
   onGroupRenamed: Message;
   onGroupAdminChanged: Message;
   onGroupPublicJoined: Message;
+  /**
+   * Extension (`storagePath`): the number of messages waiting in the outbox changed (`{pending}`), or the outbox
+   * cannot be used (the error; also right after construction when `storagePath` is unusable).
+   */
+  onOutboxChanged: OutboxChange;
 }
 
 /** The name of a delegate. */
@@ -150,6 +159,7 @@ const EVENT_DELEGATES: Record<EventDelegateName, true> = {
   onGroupRenamed: true,
   onGroupAdminChanged: true,
   onGroupPublicJoined: true,
+  onOutboxChanged: true,
 };
 
 /** Every delegate name: the return delegates of all methods, then the event delegates. */

@@ -55,6 +55,8 @@ export const RETURN_DELEGATE_OF_METHOD = {
   notificationUnregisterDevice: 'onNotificationUnregisterDeviceReturn',
   parseNotification: 'onNotificationParseReturn',
   getStickersList: 'onGetStickersListReturn',
+  getOutbox: 'onGetOutboxReturn',
+  cancelOutboxMessage: 'onCancelOutboxMessageReturn',
 } as const satisfies Record<string, DelegateName>;
 
 /** The name of an API method, as the engine's `dispatch` takes it. */

@@ -75,6 +75,25 @@ export interface AZStackCoreConfig {
    * instead of failing them at once with `ERR_SOCKET_NOT_CONNECTED`. Default false.
    */
   waitTimeoutOnDisconnect?: boolean;
+  /**
+   * Extension: milliseconds a connection may stay silent before it counts as lost (`onDisconnected`, pending requests
+   * fail, auto-reconnect starts). After half of it without traffic the engine sends a WebSocket ping, which any
+   * server answers; so a frozen server, a dropped route or a dead NAT mapping is noticed within this bound. A closed
+   * connection is noticed at once, whatever this is. Default 10000; at least 500.
+   */
+  livenessTimeout?: number;
+  /**
+   * Extension: a directory the app owns (created when missing) where the engine keeps an SQLite database: the
+   * persistent outbox and the catch-up cursor. With it, `newMessage` stores the message before anything goes out and
+   * does not fail for a missing connection: the message is sent, in order per chat, as soon as a connection is up —
+   * in this process or, after the app was killed, in the next one that connects the same `azStackUserId` with the
+   * same `storagePath` — and removed from the outbox only after the server's ack. The call resolves on that ack; a
+   * message whose call is gone reports it through `Delegates.onNewMessageReturn`. See `getOutbox`,
+   * `cancelOutboxMessage` and `Delegates.onOutboxChanged`. An unusable directory is reported (`console.error`,
+   * `onOutboxChanged` with the error) and the engine runs without storage. Without it the engine keeps nothing on
+   * disk and behaves as the original SDK.
+   */
+  storagePath?: string;
 }
 
 /** The options of `connect` and `reconnect`. */
@@ -824,4 +843,21 @@ export interface StickerPackList {
   done: number;
   /** The packs. */
   list: StickerPack[];
+}
+
+/** The options of `cancelOutboxMessage`. */
+export interface CancelOutboxMessageOptions {
+  /** The `msgId` of the waiting message to remove. */
+  msgId: number;
+}
+
+/** The result of `getOutbox`: the messages waiting to be sent, oldest first, each with status `MESSAGE_STATUS_SENDING`. */
+export interface OutboxList {
+  list: Message[];
+}
+
+/** What `onOutboxChanged` receives. */
+export interface OutboxChange {
+  /** How many messages wait in the outbox. */
+  pending: number;
 }

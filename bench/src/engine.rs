@@ -31,13 +31,7 @@ pub struct Report {
 }
 
 pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
-    let mut server = Server::start(opts).await?;
-    let result = measure(&server, args).await;
-    if result.is_err() && !server.alive() {
-        eprintln!("the server process has exited; log:\n{}", server.log_tail(15));
-    }
-    server.stop().await;
-    result
+    crate::server::around(opts, async |server| measure(server, args).await).await
 }
 
 fn options(server: &Server, user: &str) -> Value {

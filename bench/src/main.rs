@@ -10,6 +10,7 @@ mod connections;
 mod engine;
 mod fanout;
 mod messages;
+mod outbox;
 mod server;
 mod sip_bridge;
 mod soak;
@@ -57,6 +58,9 @@ enum Command {
     /// The Rust engine's newMessage→ack and send→peer latency, and the original SDK's transport (Node,
     /// socket.io-client 2.x) against the same server, as a ratio.
     Engine(EngineArgs),
+    /// The persistent outbox (`storagePath`): its added cost on newMessage→ack when connected, and how fast messages
+    /// handed over offline are persisted and then flushed.
+    Outbox(OutboxArgs),
     /// Free calls between two engines: setup time to ANSWERED and to the first remote video frame, end-to-end
     /// frame latency, CPU and memory of one call.
     Calls(CallsArgs),
@@ -160,6 +164,13 @@ struct EngineArgs {
     /// The Node.js executable for the original transport's run.
     #[arg(long, default_value = "node")]
     node: String,
+}
+
+#[derive(ClapArgs, Clone)]
+struct OutboxArgs {
+    /// Messages sent one after another with and without the outbox, and handed over offline.
+    #[arg(long, default_value_t = 2_000)]
+    count: u64,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -367,6 +378,19 @@ async fn run(cli: Cli) -> bool {
             let args = a.to_args();
             raise_fd_limit(2 * args.members);
             report_fanout(&cli, &args).await.is_some()
+        }
+        Command::Outbox(a) => {
+            let args = outbox::Args { count: a.count.max(1) };
+            match outbox::run(&options(&cli, true, 0), &args).await {
+                Ok(r) => {
+                    outbox::print(&r, &args);
+                    true
+                }
+                Err(e) => {
+                    eprintln!("outbox: {e}");
+                    false
+                }
+            }
         }
         Command::Engine(a) => {
             let args = engine::Args { count: a.count.max(1), node: a.node.clone() };

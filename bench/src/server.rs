@@ -59,6 +59,20 @@ pub struct Server {
     _dir: tempfile::TempDir,
 }
 
+/// Starts a server, runs `measure` against it and stops it, showing the end of its log when it died meanwhile.
+pub async fn around<T>(
+    opts: &ServerOptions,
+    measure: impl AsyncFnOnce(&Server) -> Result<T, String>,
+) -> Result<T, String> {
+    let mut server = Server::start(opts).await?;
+    let result = measure(&server).await;
+    if result.is_err() && !server.alive() {
+        eprintln!("the server process has exited; log:\n{}", server.log_tail(15));
+    }
+    server.stop().await;
+    result
+}
+
 impl Server {
     pub async fn start(opts: &ServerOptions) -> Result<Server, String> {
         if !opts.binary.is_file() {

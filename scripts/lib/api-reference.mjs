@@ -44,6 +44,11 @@ const allMethods = [...core.matchAll(methodPattern)].map((m) => ({
 // The API methods are the ones with a return delegate; anything else (the seed README's misnamed
 // `onGetUnreadMessagesReturn` alias) is listed apart.
 const methods = allMethods.filter((m) => returnDelegate[m.name]);
+// Public methods without options or outcome (`destroy()`, `networkChanged()`): a TSDoc block, then `name(): void {`.
+const plainMethods = [...core.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n\s+(\w+)\(\): void \{/g)].map((m) => ({
+  doc: cleanDoc(m[1]),
+  name: m[2],
+}));
 const aliases = allMethods.filter((m) => !returnDelegate[m.name]);
 
 const missing = Object.keys(returnDelegate).filter((name) => !methods.some((m) => m.name === name));
@@ -119,6 +124,20 @@ for (const m of aliases) {
   emit();
   emit(m.doc);
   emit();
+}
+if (plainMethods.length > 0) {
+  emit('## Methods without an outcome');
+  emit();
+  for (const m of plainMethods) {
+    emit(`### ${m.name}`);
+    emit();
+    emit(m.doc);
+    emit();
+    emit('```ts');
+    emit(`${m.name}(): void`);
+    emit('```');
+    emit();
+  }
 }
 emit('## Event delegates');
 emit();

@@ -182,6 +182,9 @@ void Host::installGlobals() {
                                       FILE* stream = error ? stderr : stdout;
                                       std::fwrite(text.data(), 1, text.size(), stream);
                                       std::fputc('\n', stream);
+                                      // Like Node: each line reaches a pipe or file when it is written, so a
+                                      // supervising process can react to it (stdio block-buffers otherwise).
+                                      std::fflush(stream);
                                     }
                                     return jsi::Value::undefined();
                                   }));

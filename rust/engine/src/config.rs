@@ -2,16 +2,23 @@
 //!
 //! The original applies numeric options only when they are truthy numbers and coerces every non-string field of
 //! `authenticatingData` to `""`; [`Config::from_json`] does the same, so a configuration never fails to load: a
-//! wrong value simply keeps its default. Three keys are extensions: `masterSocketUri` (the server URL, which the
-//! original hard-codes), `autoReconnectBackoff` (exponential backoff with jitter instead of the fixed interval) and
+//! wrong value simply keeps its default. Four keys are extensions: `masterSocketUri` (the server URL, which the
+//! original hard-codes), `autoReconnectBackoff` (exponential backoff with jitter instead of the fixed interval),
 //! `waitTimeoutOnDisconnect` (keep the original behaviour of letting pending requests run into their timeout when
-//! the connection drops, instead of failing them at once, D9).
+//! the connection drops, instead of failing them at once, D9) and `livenessTimeout` (how long a silent connection
+//! counts as alive, see [`crate::transport`]). A fifth, `storagePath`, turns on the engine's storage ([`crate::outbox`],
+//! [`crate::catch_up`]).
 
 use serde_json::Value;
 
 /// The URL the original core connects to (PROTOCOL.md §1.1). Kept as the default; every real deployment sets
 /// `masterSocketUri`.
 pub const DEFAULT_MASTER_SOCKET_URI: &str = "https://www.azhub.xyz:9199";
+
+/// `livenessTimeout` by default: a silent loss is noticed within 10 s.
+pub const DEFAULT_LIVENESS_TIMEOUT: u64 = 10_000;
+/// The smallest `livenessTimeout` taken: below it a slow but healthy link would be dropped.
+pub const MIN_LIVENESS_TIMEOUT: u64 = 500;
 
 /// `platform` sent in svc 179: 1 Android, 2 iOS, 3 web (`platformConstants`).
 #[cfg(target_os = "ios")]
@@ -70,6 +77,11 @@ pub struct Config {
     pub master_socket_uri: String,
     /// Extension: restore the original behaviour where a dropped connection leaves pending requests to time out.
     pub wait_timeout_on_disconnect: bool,
+    /// Extension: a connection from which nothing arrived for this long is lost (a WebSocket ping goes out after
+    /// half of it). Bounds the detection of a silent loss.
+    pub liveness_timeout: u64,
+    /// Extension: a directory the app owns, where the engine keeps its outbox and catch-up cursor (SQLite).
+    pub storage_path: Option<String>,
     /// Sent in svc 179 (`platformConstants`).
     pub platform: i64,
     /// Sent in svc 179 as `"<width>x<height>"`.
@@ -89,6 +101,8 @@ impl Default for Config {
             authenticating_data: AuthenticatingData::default(),
             master_socket_uri: DEFAULT_MASTER_SOCKET_URI.to_owned(),
             wait_timeout_on_disconnect: false,
+            liveness_timeout: DEFAULT_LIVENESS_TIMEOUT,
+            storage_path: None,
             platform: DEFAULT_PLATFORM,
             screen_size: "0x0".to_owned(),
         }
@@ -102,6 +116,11 @@ fn positive(value: Option<&Value>) -> Option<u64> {
 }
 
 impl Config {
+    /// The liveness bound of the sockets this configuration opens.
+    pub fn liveness(&self) -> crate::transport::Liveness {
+        crate::transport::Liveness(std::time::Duration::from_millis(self.liveness_timeout))
+    }
+
     /// Reads the constructor's options object. Never fails: a missing or ill-typed option keeps its default.
     pub fn from_json(options: &Value) -> Config {
         let mut config = Config::default();
@@ -134,6 +153,12 @@ impl Config {
         }
         if let Some(v) = options.get("waitTimeoutOnDisconnect").and_then(Value::as_bool) {
             config.wait_timeout_on_disconnect = v;
+        }
+        if let Some(v) = positive(options.get("livenessTimeout")) {
+            config.liveness_timeout = v.max(MIN_LIVENESS_TIMEOUT);
+        }
+        if let Some(v) = options.get("storagePath").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            config.storage_path = Some(v.to_owned());
         }
         if let Some(v) = options.get("platform").and_then(Value::as_i64) {
             config.platform = v;
@@ -175,5 +200,13 @@ mod tests {
         assert_eq!(c.authenticating_data.public_key, "");
         assert_eq!(c.authenticating_data.namespace, "");
         assert!(!c.authenticating_data.is_complete());
+    }
+
+    #[test]
+    fn liveness_timeout_has_a_floor() {
+        assert_eq!(Config::default().liveness_timeout, 10_000);
+        assert_eq!(Config::from_json(&json!({"livenessTimeout": 2500})).liveness_timeout, 2_500);
+        assert_eq!(Config::from_json(&json!({"livenessTimeout": 10})).liveness_timeout, MIN_LIVENESS_TIMEOUT);
+        assert_eq!(Config::from_json(&json!({"livenessTimeout": -1})).liveness_timeout, 10_000);
     }
 }

@@ -15,7 +15,10 @@
 //!   `ERR_UNEXPECTED_RECEIVED_DATA` with the server's message (D3);
 //! * requests go out only on an authenticated socket; before 162 they fail with their send-fail text instead of
 //!   being dropped by the server;
-//! * the auto-reconnect interval may grow exponentially with jitter (`autoReconnectBackoff`, off by default).
+//! * the auto-reconnect interval may grow exponentially with jitter (`autoReconnectBackoff`, off by default);
+//! * a silent connection is declared lost after `livenessTimeout` (see [`crate::transport`]), and
+//!   [`Engine::network_changed`] checks the connection at once and skips the wait before the next auto-reconnect
+//!   attempt: the platform calls it when the device's network changes.
 
 use std::time::Duration;
 
@@ -198,9 +201,7 @@ impl Engine {
 
         // 1. Discovery on the master socket.
         let address =
-            tokio::time::timeout_at(deadline, discover(&config.master_socket_uri, &data.az_stack_user_id, timeout))
-                .await
-                .map_err(|_| timeout_error())??;
+            tokio::time::timeout_at(deadline, discover(&config, timeout)).await.map_err(|_| timeout_error())??;
 
         // 2. The token (fails before any slave socket exists).
         let token = make_token(
@@ -214,8 +215,9 @@ impl Engine {
 
         // 3. The slave socket.
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let (socket, incoming) =
-            transport::connect(&config.master_socket_uri, remaining).await.map_err(|_| kind.slave_connect_error())?;
+        let (socket, incoming) = transport::connect(&config.master_socket_uri, remaining, config.liveness())
+            .await
+            .map_err(|_| kind.slave_connect_error())?;
         let (reply_tx, reply_rx) = oneshot::channel();
         let generation = {
             let mut state = self.state();
@@ -277,13 +279,18 @@ impl Engine {
             Ok(AuthenticateReply::Success(ok)) => {
                 let user =
                     AuthenticatedUser { user_id: ok.user_id, az_stack_user_id: ok.username, fullname: ok.fullname };
-                let mut state = self.state();
-                if state.generation != generation || state.socket.is_none() {
-                    return Err(kind.slave_connect_error().into());
+                {
+                    let mut state = self.state();
+                    if state.generation != generation || state.socket.is_none() {
+                        return Err(kind.slave_connect_error().into());
+                    }
+                    state.authenticated = true;
+                    state.user = Some(user.clone());
+                    state.ice_servers = ok.ice_server;
                 }
-                state.authenticated = true;
-                state.user = Some(user.clone());
-                state.ice_servers = ok.ice_server;
+                // What waited for a connection: the outbox, and what arrived while the engine was away.
+                self.flush_outbox();
+                self.catch_up();
                 Ok(user)
             }
             Ok(AuthenticateReply::Failure(failure)) => {
@@ -446,7 +453,13 @@ impl Engine {
             if tries == 0 {
                 self.emit(Event::AutoReconnectStart);
             }
-            tokio::time::sleep(reconnect_delay(&config, tries)).await;
+            let now = std::mem::take(&mut self.state().reconnect_now);
+            if !now {
+                tokio::select! {
+                    () = tokio::time::sleep(reconnect_delay(&config, tries)) => {}
+                    () = self.inner.network_changed.notified() => {}
+                }
+            }
             if self.state().shut_down {
                 return;
             }
@@ -464,6 +477,32 @@ impl Engine {
                 }
                 Err(AttemptError { error, retry: true }) => self.emit(Event::AutoReconnected(Err(error))),
             }
+        }
+    }
+
+    /// `networkChanged()` (extension): the device's network changed (the platform glue calls this from Android's
+    /// `ConnectivityManager` callback and iOS's `NWPathMonitor`; apps may too). An open connection is probed at once
+    /// (a WebSocket ping answered within half of `livenessTimeout`, at most 3 s, else it counts as lost and auto-reconnect, when
+    /// enabled, tries again without waiting its interval); an auto-reconnect loop waiting for its next attempt tries
+    /// now. Without a connection or auto-reconnect it does nothing.
+    pub fn network_changed(&self) {
+        let mut state = self.state();
+        if let Some(socket) = state.socket.as_ref() {
+            socket.probe();
+            state.reconnect_now = true;
+            let engine = self.clone();
+            let generation = state.generation;
+            let window = self.config().liveness().0;
+            // The skipped wait is for a loss this probe finds, not for one much later.
+            tokio::spawn(async move {
+                tokio::time::sleep(window).await;
+                let mut state = engine.state();
+                if state.generation == generation && state.socket.is_some() {
+                    state.reconnect_now = false;
+                }
+            });
+        } else if state.auto_reconnecting {
+            self.inner.network_changed.notify_one();
         }
     }
 
@@ -488,10 +527,11 @@ pub fn reconnect_delay(config: &crate::config::Config, tries: u64) -> Duration {
 }
 
 /// svc 29 on a throwaway socket: the server address, with the original's error texts (§2.1).
-async fn discover(server: &str, az_stack_user_id: &str, timeout: Duration) -> Result<ServerAddrReply, ApiError> {
+async fn discover(config: &crate::config::Config, timeout: Duration) -> Result<ServerAddrReply, ApiError> {
     let connect_error = || ApiError::new(ErrorCode::SocketConnect, "Cannot connect to master socket");
-    let (socket, mut incoming) = transport::connect(server, timeout).await.map_err(|_| connect_error())?;
-    let request = ServerAddrRequest { az_stack_user_id: Some(az_stack_user_id.to_owned()) };
+    let (socket, mut incoming) =
+        transport::connect(&config.master_socket_uri, timeout, config.liveness()).await.map_err(|_| connect_error())?;
+    let request = ServerAddrRequest { az_stack_user_id: Some(config.authenticating_data.az_stack_user_id.clone()) };
     if socket.send(&Envelope::new(Service::AUTHENTICATION_GET_SERVER_ADDR, &request)).is_err() {
         return Err(connect_error());
     }

@@ -69,6 +69,9 @@ pub const METHODS: &[&str] = &[
     "rejectCallin",
     "notAnsweredCallin",
     "stopCallin",
+    "networkChanged",
+    "getOutbox",
+    "cancelOutboxMessage",
 ];
 
 fn to_json<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
@@ -141,6 +144,12 @@ pub(crate) async fn dispatch(engine: &Engine, method: &str, params: Value) -> Re
         "rejectCallin" => null(engine.reject_callin(CallinOptions::from_json(p)?).await),
         "notAnsweredCallin" => null(engine.not_answered_callin(CallinOptions::from_json(p)?).await),
         "stopCallin" => null(engine.stop_callin().await),
+        "getOutbox" => to_json(engine.get_outbox()),
+        "cancelOutboxMessage" => null(engine.cancel_outbox_message(crate::outbox::cancel_options_from_json(p)?)),
+        "networkChanged" => {
+            engine.network_changed();
+            Ok(Value::Null)
+        }
         unknown => Err(ApiError::new(ErrorCode::UnexpectedSendData, format!("Unknown method {unknown}"))),
     }
 }

@@ -35,6 +35,12 @@ pub(crate) struct Inner {
     pub(crate) state: Mutex<ConnState>,
     /// Free calls and their media ([`crate::call`]).
     pub(crate) calls: crate::call::Calls,
+    /// Wakes an auto-reconnect loop waiting for its next attempt ([`Engine::network_changed`]).
+    pub(crate) network_changed: tokio::sync::Notify,
+    /// The outbox's store, with `storagePath` ([`crate::outbox`]).
+    pub(crate) storage: crate::outbox::Storage,
+    /// The catch-up cursor and the messages reported ([`crate::catch_up`]).
+    pub(crate) sync: crate::catch_up::Sync,
 }
 
 /// The connection state of PROTOCOL.md §9.1, plus what the engine needs to tell sockets apart.
@@ -62,10 +68,13 @@ pub(crate) struct ConnState {
     pub disconnect_waiter: Option<tokio::sync::oneshot::Sender<()>>,
     pub ping_task: Option<tokio::task::AbortHandle>,
     pub auto_task: Option<tokio::task::AbortHandle>,
+    /// Set by `networkChanged()` while its probe runs: a loss it finds is retried without the interval.
+    pub reconnect_now: bool,
 }
 
 impl Engine {
     pub fn new(config: Config, sink: Arc<dyn EventSink>) -> Engine {
+        let storage = crate::outbox::Storage::open(config.storage_path.as_deref());
         Engine {
             inner: Arc::new(Inner {
                 config: Mutex::new(config),
@@ -74,6 +83,9 @@ impl Engine {
                 requests: Arc::new(Requests::default()),
                 state: Mutex::new(ConnState::default()),
                 calls: crate::call::Calls::default(),
+                network_changed: tokio::sync::Notify::new(),
+                storage,
+                sync: crate::catch_up::Sync::default(),
             }),
         }
     }
@@ -193,6 +205,7 @@ impl Engine {
             socket.close();
         }
         self.inner.requests.fail_all();
+        self.inner.storage.drop_waiters();
         self.end_call_on_shutdown().await;
     }
 }

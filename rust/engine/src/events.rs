@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::call::{CallStatus, CallinStart, FreeCallStart, StreamArrived};
 use crate::model::{AuthenticatedUser, Message, MessageStatusChange, PaidCallLog, Typing};
+use crate::outbox::OutboxCount;
 
 /// One event, carrying the mapped result its delegate receives.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +64,10 @@ pub enum Event {
     CallinStatusChanged(CallStatus),
     /// `onCallinStatusChangedByMe`: 508 for the current call-in.
     CallinStatusChangedByMe(CallStatus),
+    /// `onOutboxChanged` (extension, `storagePath`): the number of messages waiting in the outbox, or why it failed.
+    OutboxChanged(Result<OutboxCount, ApiError>),
+    /// `onNewMessageReturn` from the outbox: the ack of a message whose `newMessage` call is gone (an earlier process).
+    NewMessageReturn(Result<Message, ApiError>),
 }
 
 impl Event {
@@ -93,6 +98,8 @@ impl Event {
             Event::CallinStart(_) => "onCallinStart",
             Event::CallinStatusChanged(_) => "onCallinStatusChanged",
             Event::CallinStatusChangedByMe(_) => "onCallinStatusChangedByMe",
+            Event::OutboxChanged(_) => "onOutboxChanged",
+            Event::NewMessageReturn(_) => "onNewMessageReturn",
         }
     }
 
@@ -127,6 +134,9 @@ impl Event {
             | Event::CallinStatusChangedByMe(s) => ok(s),
             Event::CallinStart(s) => ok(s),
             Event::LocalStreamArrived(s) | Event::RemoteStreamArrived(s) => ok(s),
+            Event::OutboxChanged(Ok(count)) => ok(count),
+            Event::NewMessageReturn(Ok(m)) => ok(m),
+            Event::OutboxChanged(Err(e)) | Event::NewMessageReturn(Err(e)) => err(e),
         }
     }
 }

@@ -6,8 +6,8 @@
 //! ## Layers, bottom up
 //!
 //! * [`transport`]: a small Engine.IO 4 / Socket.IO 5 client over `tokio-tungstenite` (TCP_NODELAY on). It reports
-//!   "connected" only after the namespace CONNECT is acknowledged, answers heartbeats, notices a silent peer, and
-//!   carries `WebPacket` envelopes in order.
+//!   "connected" only after the namespace CONNECT is acknowledged, answers heartbeats, notices a silent peer
+//!   within `livenessTimeout` (WebSocket pings), and carries `WebPacket` envelopes in order.
 //! * [`connection`]: the state machine of PROTOCOL.md §9 — discovery (29) on a first socket, authenticate (179) on a
 //!   second, the reply 162, the application ping, `disconnect`, and auto-reconnect with its delegates.
 //! * [`requests`]: the pending-request table of §8. A request is keyed by its uncall key and request key; replies are
@@ -21,6 +21,9 @@
 //!   signalling (186/187/188/199) goes to [`call`].
 //! * [`call`]: free calls (state machine, webrtc-rs peer connection, streams) over [`media`] (sources, sinks,
 //!   Opus/H.264, RTP loops).
+//! * [`outbox`], [`catch_up`] over [`store`] (extension, `storagePath`): the persistent outbox that sends what
+//!   `newMessage` was handed once a connection is up (also after a restart), and the catch-up that reports what
+//!   arrived while the engine was away, each message once.
 //! * [`dispatch`]: the JSON edge. `Engine::dispatch("newMessage", {...})` maps a JS method name and options object onto
 //!   the typed API and returns the result as JSON, so the FFI stays one narrow function.
 //!
@@ -57,6 +60,7 @@
 pub mod api;
 pub mod auth;
 pub mod call;
+pub mod catch_up;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
@@ -66,8 +70,10 @@ pub mod ids;
 pub mod mapping;
 pub mod media;
 pub mod model;
+pub mod outbox;
 pub mod requests;
 pub mod router;
+pub mod store;
 pub mod transport;
 pub mod validate;
 

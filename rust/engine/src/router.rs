@@ -114,16 +114,16 @@ impl Engine {
                 if let Some(p) = self.push::<UserTextIncoming>(&envelope) {
                     let me = self.my_id();
                     let m = mapping::base(USER, p.from, p.from, me, p.msg_id, p.time);
-                    self.emit(Event::HasNewMessage(mapping::with_content(
+                    self.report_new_message(mapping::with_content(
                         m,
                         &azstack_protocol::bodies::messages::Content::text(p.msg),
-                    )));
+                    ));
                 }
             }
             S::MESSAGE_HAS_NEW_WITH_GROUP => {
                 if let Some(p) = self.push::<GroupMessageIncoming>(&envelope) {
                     let m = mapping::base(GROUP, p.group, p.from, p.group, p.msg_id, p.created);
-                    self.emit(Event::HasNewMessage(mapping::with_content(m, &p.content)));
+                    self.report_new_message(mapping::with_content(m, &p.content));
                 }
             }
             S::MESSAGE_FROM_ME_WITH_USER => {
@@ -308,7 +308,7 @@ impl Engine {
             }),
         };
         if let Some(m) = message {
-            self.emit(Event::HasNewMessage(m));
+            self.report_new_message(m);
         }
     }
 

@@ -18,13 +18,23 @@
 //!
 //! A [`Socket`] is a cheap handle for sending; what arrives is read from the [`Incoming`] channel returned by
 //! [`connect`], which ends with exactly one [`Incoming::Closed`] carrying the reason.
+//!
+//! Liveness. A closed TCP connection, a WebSocket close or an Engine.IO/Socket.IO close ends the socket as soon as
+//! it is read. A *silent* loss (a frozen server, a dropped route, a sleeping NAT: no FIN, no RST) is caught by the
+//! [`Liveness`] bound: whenever nothing has arrived for half of it the socket sends a WebSocket ping (RFC 6455
+//! §5.5.2: every WebSocket endpoint answers a ping with a pong, without any Engine.IO or application involvement),
+//! and when nothing at all — packet, heartbeat or pong — has arrived for the whole bound the socket closes with
+//! [`CloseReason::PingTimeout`]. [`Socket::probe`] sends such a ping at once and shortens the wait for an answer to
+//! half the bound, at most 3 s (a network change: the old route may well be gone).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use azstack_protocol::{EVENT, Envelope};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Why a socket could not be opened.
@@ -49,7 +59,7 @@ pub enum CloseReason {
     ClientDisconnect,
     /// The server sent a Socket.IO disconnect or an Engine.IO close.
     ServerDisconnect,
-    /// No heartbeat within `pingInterval + pingTimeout`.
+    /// Nothing arrived within the [`Liveness`] bound (or `pingInterval + pingTimeout`, if shorter).
     PingTimeout,
     /// The WebSocket failed or ended.
     TransportError(String),
@@ -65,13 +75,35 @@ pub enum Incoming {
 
 enum Outgoing {
     Frame(String),
+    /// A WebSocket ping (a control frame; the peer's WebSocket layer answers it with a pong).
+    Ping,
     Close,
+}
+
+/// How long an open socket may stay silent before it counts as lost. Half of it without anything received sends a
+/// WebSocket ping; the whole of it closes the socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Liveness(pub Duration);
+
+/// The longest [`Socket::probe`] waits for an answer.
+const PROBE_WINDOW: Duration = Duration::from_secs(3);
+
+impl Liveness {
+    fn ping_after(self) -> Duration {
+        self.0 / 2
+    }
+
+    /// How long [`Socket::probe`] waits for an answer.
+    pub fn probe_window(self) -> Duration {
+        self.ping_after().min(PROBE_WINDOW)
+    }
 }
 
 /// Sending half of an open socket. Cloneable; sending after the socket closed fails.
 #[derive(Clone, Debug)]
 pub struct Socket {
     out: mpsc::UnboundedSender<Outgoing>,
+    probe: Arc<Notify>,
 }
 
 /// The socket is closed; nothing was sent.
@@ -90,6 +122,12 @@ impl Socket {
     /// [`CloseReason::ClientDisconnect`].
     pub fn close(&self) {
         let _ = self.out.send(Outgoing::Close);
+    }
+
+    /// Checks the connection now: sends a WebSocket ping and closes the socket with [`CloseReason::PingTimeout`]
+    /// unless something arrives within [`Liveness::probe_window`].
+    pub fn probe(&self) {
+        self.probe.notify_one();
     }
 
     /// Whether the socket is still open for sending.
@@ -134,9 +172,10 @@ pub fn websocket_url(server: &str) -> Result<String, ConnectError> {
 pub async fn connect(
     server: &str,
     timeout: Duration,
+    liveness: Liveness,
 ) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>), ConnectError> {
     let url = websocket_url(server)?;
-    tokio::time::timeout(timeout, open(url)).await.map_err(|_| ConnectError::Timeout)?
+    tokio::time::timeout(timeout, open(url, liveness)).await.map_err(|_| ConnectError::Timeout)?
 }
 
 #[derive(serde::Deserialize)]
@@ -146,7 +185,7 @@ struct OpenPacket {
     ping_timeout: u64,
 }
 
-async fn open(url: String) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>), ConnectError> {
+async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>), ConnectError> {
     let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
         .await
         .map_err(|e| ConnectError::WebSocket(e.to_string()))?;
@@ -190,23 +229,50 @@ async fn open(url: String) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>)
 
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
     let (in_tx, in_rx) = mpsc::unbounded_channel::<Incoming>();
-    let silence = Duration::from_millis(open.ping_interval + open.ping_timeout);
+    let silence = Duration::from_millis(open.ping_interval + open.ping_timeout).min(liveness.0);
     let pong = out_tx.clone();
+    let probe = Arc::new(Notify::new());
+    let probed = probe.clone();
 
-    // Reader: heartbeats, events, close. The only place that reports `Closed` (exactly once).
+    // Reader: heartbeats, liveness, events, close. The only place that reports `Closed` (exactly once).
     let (closed_by_us_tx, mut closed_by_us_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
+        let mut last_received = Instant::now();
+        let mut pinged = false;
+        // A probe is answered only by a pong: data already on its way when the route died proves nothing.
+        let mut probe_deadline: Option<Instant> = None;
         let reason = loop {
+            let deadline = (last_received + silence).min(probe_deadline.unwrap_or(Instant::now() + silence));
+            let ping_at = if pinged { deadline } else { last_received + liveness.ping_after() };
             let next = tokio::select! {
                 biased;
                 _ = &mut closed_by_us_rx => break CloseReason::ClientDisconnect,
-                next = tokio::time::timeout(silence, stream.next()) => next,
+                () = pong.closed() => break CloseReason::TransportError("the connection refused a write".into()),
+                next = stream.next() => next,
+                () = probed.notified() => {
+                    let _ = pong.send(Outgoing::Ping);
+                    pinged = true;
+                    probe_deadline.get_or_insert(Instant::now() + liveness.probe_window());
+                    continue;
+                }
+                () = tokio::time::sleep_until(ping_at.min(deadline)) => {
+                    if Instant::now() >= deadline {
+                        break CloseReason::PingTimeout;
+                    }
+                    let _ = pong.send(Outgoing::Ping);
+                    pinged = true;
+                    continue;
+                }
             };
+            last_received = Instant::now();
+            pinged = false;
+            if matches!(next, Some(Ok(Message::Pong(_)))) {
+                probe_deadline = None;
+            }
             let frame = match next {
-                Err(_) => break CloseReason::PingTimeout,
-                Ok(None) => break CloseReason::TransportError("connection closed".into()),
-                Ok(Some(Err(e))) => break CloseReason::TransportError(e.to_string()),
-                Ok(Some(Ok(frame))) => frame,
+                None => break CloseReason::TransportError("connection closed".into()),
+                Some(Err(e)) => break CloseReason::TransportError(e.to_string()),
+                Some(Ok(frame)) => frame,
             };
             match frame {
                 Message::Text(text) => {
@@ -241,6 +307,11 @@ async fn open(url: String) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>)
                         break;
                     }
                 }
+                Outgoing::Ping => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
                 Outgoing::Close => {
                     if let Some(tx) = closed_by_us.take() {
                         let _ = tx.send(());
@@ -254,7 +325,7 @@ async fn open(url: String) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>)
         out_rx.close();
     });
 
-    Ok((Socket { out: out_tx }, in_rx))
+    Ok((Socket { out: out_tx, probe }, in_rx))
 }
 
 #[cfg(test)]

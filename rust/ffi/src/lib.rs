@@ -77,6 +77,7 @@ mod bridge {
         fn destroy(handle: u64) -> bool;
         fn shutdown(timeout_ms: u64) -> bool;
         fn live_engines() -> usize;
+        fn network_changed();
         fn echo(value: f64) -> f64;
 
         fn attach_frame_sink(stream_id: &str, sink: SharedPtr<FrameSink>) -> u64;
@@ -144,6 +145,9 @@ struct Entry {
 
 static STATE: Mutex<State> = Mutex::new(State { runtime: None, calls: None, engines: BTreeMap::new() });
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+
+/// The method whose synchronous part (`Engine::begin`: the outbox stores the message) runs on the caller's thread.
+const OUTBOX_METHOD: &str = "newMessage";
 static OUTBOX: RwLock<Option<Arc<dyn Outbox>>> = RwLock::new(None);
 /// Engines destroyed whose `shutdown()` has not finished yet.
 static SHUTTING_DOWN: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
@@ -326,25 +330,44 @@ pub fn create(config_json: &str) -> Result<u64, String> {
 /// call starts once [`flush_calls`] has run.
 fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(bool, &str) + Send + 'static) {
     // The caller's (the JS thread's) part: find the engine and queue the call, nothing more. Parsing the options and
-    // everything after happen on the calls' thread.
-    let mut done = Some(done);
-    let queued = guarded(|| {
-        let state = lock(&STATE);
+    // everything after happen on the calls' thread — except for `newMessage`, whose synchronous part runs here.
+    let found = guarded(|| {
+        let mut state = lock(&STATE);
         let engine = state.engines.get(&handle).map(|entry| entry.engine.clone()).ok_or_else(|| {
             Failure::Bridge(format!("NativeAZStack.call({method}): no engine with handle {handle} (destroyed?)"))
         })?;
-        let calls = state.calls.as_ref().ok_or_else(|| Failure::Bridge("the engine runtime is stopped".to_owned()))?;
-        if let Some(done) = done.take() {
-            let (method, params_json) = (method.to_owned(), params_json.to_owned());
-            calls.queue(Box::new(move || run_call(engine, handle, method, params_json, done).boxed()));
-        }
-        Ok(())
+        let runtime = runtime_handle(&mut state).map_err(Failure::Bridge)?;
+        Ok((engine, runtime))
     });
-    if let (Err(failure), Some(done)) = (queued, done) {
-        match failure {
-            Failure::Bridge(message) => done(false, &message),
-            Failure::Panic(message) => done(true, &envelope(Err(internal_error(&message)))),
-        }
+    let (engine, runtime) = match found {
+        Ok(found) => found,
+        Err(Failure::Bridge(message)) => return done(false, &message),
+        Err(Failure::Panic(message)) => return done(true, &envelope(Err(internal_error(&message)))),
+    };
+    let job: calls::Job = if method == OUTBOX_METHOD {
+        // The outbox (`storagePath`) stores the message before `call` returns: `begin` validates and stores it here,
+        // and what is left (the send, the ack) runs on the calls' thread like any call.
+        let params: Value = match serde_json::from_str(params_json) {
+            Ok(params) => params,
+            Err(e) => return done(false, &format!("NativeAZStack.call({method}): the options are not JSON: {e}")),
+        };
+        let begun = catch_unwind(AssertUnwindSafe(|| {
+            let _entered = runtime.enter();
+            engine.begin(method, params)
+        }));
+        let call = match begun {
+            Ok(call) => call,
+            Err(panic) => return done(true, &envelope(Err(internal_error(&panic_message(&*panic))))),
+        };
+        Box::new(move || async move { done(true, &settle(call).await) }.boxed())
+    } else {
+        let (method, params_json) = (method.to_owned(), params_json.to_owned());
+        Box::new(move || run_call(engine, handle, method, params_json, done).boxed())
+    };
+    match lock(&STATE).calls.as_ref() {
+        Some(calls) => calls.queue(job),
+        // Stopped between the look-up and here: the dropped job's completion settles the call.
+        None => drop(job),
     }
 }
 
@@ -405,6 +428,21 @@ pub fn clear_event_sink(sink: &bridge::EventSink) {
         let previous = slot.take();
         drop(slot);
         drop(previous);
+    }
+}
+
+/// The device's network changed (Android's `ConnectivityManager` callback, iOS's `NWPathMonitor`): every engine
+/// checks its connection at once, as `networkChanged()` does for one.
+pub fn network_changed() {
+    let (engines, runtime) = {
+        let state = lock(&STATE);
+        let engines: Vec<Engine> = state.engines.values().map(|entry| entry.engine.clone()).collect();
+        (engines, state.runtime.as_ref().map(|r| r.handle().clone()))
+    };
+    let Some(runtime) = runtime else { return };
+    let _entered = runtime.enter();
+    for engine in engines {
+        engine.network_changed();
     }
 }
 

@@ -49,6 +49,8 @@ const SECTION_7_6_DELEGATES = [
   'onCallinStatusChangedByMe', 'onPaidCallLogReturn', 'onHasNewMessage', 'onMessageFromMe', 'onMessageStatusChanged',
   'onTyping', 'onGroupCreated', 'onGroupInvited', 'onGroupLeft', 'onGroupRenamed', 'onGroupAdminChanged',
   'onGroupPublicJoined', 'onAutoReconnectStart', 'onAutoReconnectedStop',
+  // extensions of the persistent outbox (storagePath)
+  'onGetOutboxReturn', 'onCancelOutboxMessageReturn', 'onOutboxChanged',
 ];
 
 test('the constructor hands the options to the engine as given', () => {
@@ -67,6 +69,13 @@ test('Delegates has a no-op for every delegate of §7.6 and nothing else', () =>
     const delegate = (core.Delegates as unknown as Record<string, unknown>)[name];
     assertEqual(typeof delegate, 'function', name);
   }
+});
+
+test('networkChanged() is one native call without options or outcome', () => {
+  answerWith('{"error":null,"result":null}');
+  const core = new AZStackCore();
+  assertEqual(core.networkChanged(), undefined, 'networkChanged()');
+  deepEqual(lastCall(), { handle: any.positiveInteger, method: 'networkChanged', paramsJson: 'null' });
 });
 
 test('the constant objects are instance properties', () => {

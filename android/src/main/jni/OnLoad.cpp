@@ -4,6 +4,7 @@
 //     manager looks for pure C++ modules (ReactCommon/CxxTurboModuleUtils.h). JavaScript's
 //     TurboModuleRegistry.getEnforcing('NativeAZStack') then gets it on the JS thread, with the JS CallInvoker.
 //  2. Registers the natives of the video view's renderer and of the media devices, and installs the PlatformMedia.
+//  3. Registers NetworkMonitor's native: the default network changed, so every engine checks its connection.
 #include <android/log.h>
 #include <jni.h>
 
@@ -17,6 +18,20 @@
 #include "JniSupport.h"
 #include "NativeAZStack.h"
 #include "VideoRenderer.h"
+#include "azstack-ffi/src/lib.rs.h"
+
+namespace {
+
+void nativeNetworkChanged(JNIEnv* /*env*/, jclass /*cls*/) { azstack::ffi::network_changed(); }
+
+bool registerNetworkMonitor(JNIEnv* env) {
+  static const JNINativeMethod methods[] = {
+      {"nativeNetworkChanged", "()V", reinterpret_cast<void*>(nativeNetworkChanged)},
+  };
+  return azstack::android::registerNatives(env, "com/azstack/reactnative/NetworkMonitor", methods, 1);
+}
+
+}  // namespace
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void* /*reserved*/) {
   JNIEnv* env = nullptr;
@@ -31,7 +46,8 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void* /*reserved*/) {
         return std::make_shared<azstack::NativeAZStack>(std::move(jsInvoker));
       });
 
-  if (!azstack::android::VideoRenderer::registerNatives(env) || !azstack::android::installAndroidMedia(env)) {
+  if (!azstack::android::VideoRenderer::registerNatives(env) || !azstack::android::installAndroidMedia(env) ||
+      !registerNetworkMonitor(env)) {
     __android_log_print(ANDROID_LOG_ERROR, "AZStack", "libazstack: registering natives failed");
     return JNI_ERR;
   }

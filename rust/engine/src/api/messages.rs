@@ -186,12 +186,21 @@ impl TypingOptions {
 }
 
 impl Engine {
-    /// Sends a message and resolves with it once the server acknowledged it (status SENT).
+    /// Sends a message and resolves with it once the server acknowledged it (status SENT). With `storagePath` the
+    /// message goes through the persistent outbox ([`crate::outbox`]).
     pub async fn new_message(&self, o: NewMessageOptions) -> Result<Message, ApiError> {
-        const SEND_FAIL: &str = "Cannot send new message data, new message fail";
-        const OP: &str = "new message";
         let generated = self.next_id();
         let msg_id = if o.msg_id != 0 { o.msg_id } else { generated };
+        match self.inner.storage.store() {
+            Some(store) => self.queue_message(store.clone(), o, msg_id).await,
+            None => self.send_message(&o, msg_id).await,
+        }
+    }
+
+    /// One `newMessage` packet and its ack.
+    pub(crate) async fn send_message(&self, o: &NewMessageOptions, msg_id: i64) -> Result<Message, ApiError> {
+        const SEND_FAIL: &str = "Cannot send new message data, new message fail";
+        const OP: &str = "new message";
         let key = msg_id.to_string();
         let to = o.chat_id;
         let mut pending = match (o.chat_type, &o.content) {

@@ -9,11 +9,14 @@ import com.azstack.reactnative.media.AZStackMedia
 /**
  * Gives the media devices the application context when the process starts (declared in the library manifest, merged
  * into the app's). The engine may open the microphone for a voice call before any view or JavaScript object has a
- * context to offer, so the devices cannot wait for one. Serves no data.
+ * context to offer, so the devices cannot wait for one. Also starts the [NetworkMonitor]. Serves no data.
  */
 internal class AZStackInitProvider : ContentProvider() {
   override fun onCreate(): Boolean {
-    context?.let { AZStackMedia.init(it) }
+    context?.let {
+      AZStackMedia.init(it)
+      NetworkMonitor.start(it)
+    }
     return true
   }
 
