@@ -15,7 +15,9 @@
 set -euo pipefail
 
 ROOT="${PODS_TARGET_SRCROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-WORKSPACE="${AZSTACK_CARGO_WORKSPACE:-$ROOT}"
+# A repository checkout builds in its own workspace; an installed package in the one scripts/pack-rust shipped.
+if [ -f "$ROOT/Cargo.toml" ]; then DEFAULT_WORKSPACE="$ROOT"; else DEFAULT_WORKSPACE="$ROOT/rust-src"; fi
+WORKSPACE="${AZSTACK_CARGO_WORKSPACE:-$DEFAULT_WORKSPACE}"
 XCFRAMEWORK="$ROOT/ios/AZStackFFI.xcframework"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$WORKSPACE/target}"
 export PATH="$HOME/.cargo/bin:$PATH"  # Xcode does not source the user's shell profile
