@@ -25,7 +25,7 @@ export const NATIVE_MODULE_MISSING =
   "azstack-react-native: the native module 'NativeAZStack' is not in this app's binary. The package needs React " +
   'Native 0.80 or later with the New Architecture, and a native build of the app after installing it ' +
   '(`npx react-native run-android` / `run-ios`, or an Expo development build: Expo Go cannot load it). In Jest, ' +
-  "mock the package: jest.mock('azstack-react-native', () => ({ ... })).";
+  "mock the package: jest.mock('azstack-react-native', () => require('azstack-react-native/jest')).";
 
 const NativeAZStack: Spec = NativeAZStackOrNull ?? nativeModuleMissing();
 

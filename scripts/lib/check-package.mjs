@@ -23,6 +23,7 @@ const REQUIRED = [
   'azstack-react-native.podspec',
   'lib/index.js',
   'lib/index.d.ts',
+  'jest/index.js',
   'js/index.ts',
   'js/specs/NativeAZStack.ts',
   'js/specs/AZStackVideoViewNativeComponent.ts',
