@@ -19,6 +19,7 @@ const publishing = process.argv.includes('--publish');
 const REQUIRED = [
   'package.json',
   'README.md',
+  'THIRD_PARTY_NOTICES.md',
   'react-native.config.js',
   'azstack-react-native.podspec',
   'lib/index.js',
