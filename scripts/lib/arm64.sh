@@ -30,8 +30,13 @@ arm64_setup() {
 }
 
 arm64_rust_tests() {
-  # The engine's integration tests start their server in process: it is cross-compiled and emulated too.
-  cargo test --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi
+  # The engine's integration tests start their server in process (cross-compiled and emulated too), except those that
+  # kill and restart a server process: they run the host's.
+  # The build stage's scope, so that in scripts/test this reuses that build (`-p azstack-server` alone would resolve
+  # other features and compile the server's dependencies again).
+  cargo build --locked --workspace --all-targets
+  AZSTACK_SERVER_BIN="$(azstack_target_dir)/debug/azstack-server" \
+    cargo test --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi
 }
 
 # arm64_cpp: compiles and links the C++ for aarch64 into $TARGET_DIR/arm64-cpp.
