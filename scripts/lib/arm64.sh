@@ -31,12 +31,18 @@ arm64_setup() {
 
 arm64_rust_tests() {
   # The engine's integration tests start their server in process (cross-compiled and emulated too), except those that
-  # kill and restart a server process: they run the host's.
-  # The build stage's scope, so that in scripts/test this reuses that build (`-p azstack-server` alone would resolve
-  # other features and compile the server's dependencies again).
+  # kill and restart a server process: they run the host's. The build stage's scope, so that in scripts/test this
+  # reuses that build (`-p azstack-server` alone would resolve other features and compile its dependencies again).
   cargo build --locked --workspace --all-targets
-  AZSTACK_SERVER_BIN="$(azstack_target_dir)/debug/azstack-server" \
+  # One build for the tests and for arm64_cpp's static library (--all-targets: the same features either way).
+  cargo build --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi --all-targets
+  export AZSTACK_SERVER_BIN="$(azstack_target_dir)/debug/azstack-server"
+  if command -v cargo-nextest >/dev/null 2>&1; then
+    # Every test binary at once: most of their time under emulation is waiting (reconnect timers, ringing calls).
+    cargo nextest run --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi --no-fail-fast
+  else
     cargo test --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi
+  fi
 }
 
 # arm64_cpp: compiles and links the C++ for aarch64 into $TARGET_DIR/arm64-cpp.
@@ -48,8 +54,7 @@ arm64_cpp() {
   rc="$rn/ReactCommon"
   jni_include=$(dirname "$(find /usr/lib/jvm -path '*/include/jni.h' -print -quit)")
   [[ -f $jni_include/jni.h ]] || die "arm64: no jni.h under /usr/lib/jvm (openjdk-17-jdk-headless)"
-  # The engine as the TurboModule links it (no test hooks), and the cxx-generated headers.
-  cargo build --locked --target "$ARM64_TRIPLE" -p azstack-ffi
+  # The engine's static library and the cxx-generated headers, from arm64_rust_tests' build.
   ffi_lib="$target_dir/$ARM64_TRIPLE/debug/libazstack_ffi.a"
   ffi_generated="$target_dir/cxxbridge"
   [[ -f $ffi_lib && -f $ffi_generated/azstack-ffi/src/lib.rs.h ]] || die "arm64: azstack-ffi's library or header missing"
@@ -65,8 +70,11 @@ arm64_cpp() {
   for source in "$AZSTACK_ROOT"/cpp/*.cpp; do
     aarch64-linux-gnu-g++ "${common[@]}" "${ours[@]}" "${rn_includes[@]}" "$source" -o "$out/ours/$(basename "$source").o"
   done
+  # -Wno-write-strings: OpenJDK's jni.h declares JNINativeMethod's name and signature `char *`, the NDK's `const char *`;
+  # the glue's string literals are right for the NDK.
   for source in "$AZSTACK_ROOT"/android/src/main/jni/*.cpp; do
-    aarch64-linux-gnu-g++ "${common[@]}" "${ours[@]}" "${rn_includes[@]}" -isystem "$AZSTACK_ROOT/tests/arm64/ndk-stubs" \
+    aarch64-linux-gnu-g++ "${common[@]}" "${ours[@]}" -Wno-write-strings "${rn_includes[@]}" \
+      -isystem "$AZSTACK_ROOT/tests/arm64/ndk-stubs" \
       -isystem "$jni_include" -isystem "$jni_include/linux" "$source" -o "$out/jni/$(basename "$source").o"
   done
   for source in jsi/jsi/jsi.cpp react/nativemodule/core/ReactCommon/TurboModule.cpp \
