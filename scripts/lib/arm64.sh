@@ -37,12 +37,9 @@ arm64_rust_tests() {
   # One build for the tests and for arm64_cpp's static library (--all-targets: the same features either way).
   cargo build --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi --all-targets
   export AZSTACK_SERVER_BIN="$(azstack_target_dir)/debug/azstack-server"
-  if command -v cargo-nextest >/dev/null 2>&1; then
-    # Every test binary at once: most of their time under emulation is waiting (reconnect timers, ringing calls).
-    cargo nextest run --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi --no-fail-fast
-  else
-    cargo test --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi
-  fi
+  # One test binary at a time: emulation is CPU-bound, and the tests that bound a request's time (400 ms) need the
+  # emulated engine to get its share of the two cores.
+  cargo test --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi
 }
 
 # arm64_cpp: compiles and links the C++ for aarch64 into $TARGET_DIR/arm64-cpp.
@@ -70,10 +67,12 @@ arm64_cpp() {
   for source in "$AZSTACK_ROOT"/cpp/*.cpp; do
     aarch64-linux-gnu-g++ "${common[@]}" "${ours[@]}" "${rn_includes[@]}" "$source" -o "$out/ours/$(basename "$source").o"
   done
-  # -Wno-write-strings: OpenJDK's jni.h declares JNINativeMethod's name and signature `char *`, the NDK's `const char *`;
-  # the glue's string literals are right for the NDK.
+  # OpenJDK's jni.h (the NDK's is not to be had here) differs from the NDK's in two signatures the glue uses:
+  # JNINativeMethod's name and signature are `char *` (NDK: `const char *`) and AttachCurrentThread takes `void **` (NDK:
+  # `JNIEnv **`). -fpermissive turns those two into warnings, so these files are compiled without -Werror; any other
+  # diagnostic that is an error stays one.
   for source in "$AZSTACK_ROOT"/android/src/main/jni/*.cpp; do
-    aarch64-linux-gnu-g++ "${common[@]}" "${ours[@]}" -Wno-write-strings "${rn_includes[@]}" \
+    aarch64-linux-gnu-g++ "${common[@]}" "${ours[@]}" -Wno-error -fpermissive -Wno-write-strings "${rn_includes[@]}" \
       -isystem "$AZSTACK_ROOT/tests/arm64/ndk-stubs" \
       -isystem "$jni_include" -isystem "$jni_include/linux" "$source" -o "$out/jni/$(basename "$source").o"
   done
