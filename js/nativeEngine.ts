@@ -7,7 +7,7 @@
  * their `AZStackCore` instances) until `stopListening`: an engine keeps its connection and keeps producing events
  * until it is destroyed, so an instance the application dropped without `destroy()` still receives them.
  */
-import NativeAZStack from './specs/NativeAZStack';
+import NativeAZStackOrNull, { type Spec } from './specs/NativeAZStack';
 import { errorCodes } from './constants';
 import type { AZStackError } from './types';
 
@@ -19,6 +19,19 @@ export interface Outcome {
 
 /** Receives one engine's events: the delegate name and its outcome. */
 export type EngineListener = (delegateName: string, outcome: Outcome) => void;
+
+/** What an app sees on import when its binary has no NativeAZStack. */
+export const NATIVE_MODULE_MISSING =
+  "azstack-react-native: the native module 'NativeAZStack' is not in this app's binary. The package needs React " +
+  'Native 0.80 or later with the New Architecture, and a native build of the app after installing it ' +
+  '(`npx react-native run-android` / `run-ios`, or an Expo development build: Expo Go cannot load it). In Jest, ' +
+  "mock the package: jest.mock('azstack-react-native', () => require('azstack-react-native/jest')).";
+
+const NativeAZStack: Spec = NativeAZStackOrNull ?? nativeModuleMissing();
+
+function nativeModuleMissing(): never {
+  throw new Error(NATIVE_MODULE_MISSING);
+}
 
 const listeners = new Map<number, EngineListener>();
 let handlerInstalled = false;

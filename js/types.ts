@@ -59,7 +59,11 @@ export interface AZStackCoreConfig {
   autoReconnectLimitTries?: number;
   /** Milliseconds between automatic reconnection attempts. Default 5000. */
   autoReconnectIntervalTime?: number;
-  /** A `logLevelConstants` value: `'NONE'` (default), `'ERROR'`, `'INFO'` or `'DEBUG'`. */
+  /**
+   * A `logLevelConstants` value: `'NONE'` (default), `'ERROR'`, `'INFO'` or `'DEBUG'`. The engine's log lines (prefixed
+   * `AZStack Log:`) go to logcat on Android (tag `AZStack`), to the unified log on iOS (Xcode's console shows them) and
+   * to standard error on the Linux host; the process logs at the most verbose level any instance asked for.
+   */
   logLevel?: string;
   /** The user to authenticate as; `connect` and `reconnect` may also pass it. */
   authenticatingData?: AuthenticatingData;

@@ -15,7 +15,9 @@
 set -euo pipefail
 
 ROOT="${PODS_TARGET_SRCROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-WORKSPACE="${AZSTACK_CARGO_WORKSPACE:-$ROOT}"
+# A repository checkout builds in its own workspace; an installed package in the one scripts/pack-rust shipped.
+if [ -f "$ROOT/Cargo.toml" ]; then DEFAULT_WORKSPACE="$ROOT"; else DEFAULT_WORKSPACE="$ROOT/rust-src"; fi
+WORKSPACE="${AZSTACK_CARGO_WORKSPACE:-$DEFAULT_WORKSPACE}"
 XCFRAMEWORK="$ROOT/ios/AZStackFFI.xcframework"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$WORKSPACE/target}"
 export PATH="$HOME/.cargo/bin:$PATH"  # Xcode does not source the user's shell profile
@@ -30,13 +32,24 @@ cargo_build() {  # cargo_build <rust target>...
          "(see docs/native-builds.md)" >&2
     exit 1
   fi
+  local tool missing=""
+  for tool in cargo rustup cmake; do
+    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+  done
+  if [ -n "$missing" ]; then
+    echo "error: azstack-react-native: building the engine from source needs:$missing (looked in ~/.cargo/bin and" \
+         "PATH). Install Rust with rustup, then \`rustup target add $*\`, and CMake (the Opus build uses it)," \
+         "e.g. \`brew install cmake\`. Or use a package that ships ios/AZStackFFI.xcframework." \
+         "See docs/native-builds.md." >&2
+    exit 1
+  fi
   local target
   for target in "$@"; do
-    (cd "$WORKSPACE" && cargo build --locked --release -p azstack-ffi --target "$target")
+    (cd "$WORKSPACE" && cargo build --locked --profile mobile -p azstack-ffi --target "$target")
   done
 }
 
-lib_of() { echo "$CARGO_TARGET_DIR/$1/release/libazstack_ffi.a"; }
+lib_of() { echo "$CARGO_TARGET_DIR/$1/mobile/libazstack_ffi.a"; }
 
 copy_headers() {  # copy_headers <include dir>
   mkdir -p "$1/rust" "$1/azstack-ffi/src"

@@ -29,4 +29,6 @@ export interface Spec extends TurboModule {
   echo(value: number): number;
 }
 
-export default TurboModuleRegistry.getEnforcing<Spec>('NativeAZStack');
+// `get`, not `getEnforcing`: when the app binary lacks the module (Expo Go, a JS-only test runner, an app not rebuilt
+// after install) `nativeEngine.ts` throws an error that says what to do instead of React Native's invariant.
+export default TurboModuleRegistry.get<Spec>('NativeAZStack');

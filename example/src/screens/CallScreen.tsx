@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Pressable, StyleSheet, Text, View } from 'react-native';
 import { AZStackVideoView, callConstants, type AZStackMediaStream, type CallStatus } from 'azstack-react-native';
 import { showError } from '../errors';
+import { ensureCallPermissions } from '../permissions';
 import { useNavigation } from '../navigation';
 import { useSession } from '../session';
 import { useDelegate } from '../useDelegate';
@@ -64,10 +65,17 @@ export function CallScreen({ peerId, title, incoming }: Props) {
         core.notAnswerFreeCall({}, navigation.pop);
       }, RING_TIMEOUT_MS);
     } else {
-      core.startFreeCall({ mediaType: CALL_MEDIA_TYPE_VIDEO, toUserId: peerId }).catch((error: unknown) => {
-        showError('Cannot call', error);
-        navigation.pop();
-      });
+      ensureCallPermissions()
+        .then((granted) => {
+          if (!granted) {
+            throw new Error('The camera and microphone permissions are needed for a video call.');
+          }
+          return core.startFreeCall({ mediaType: CALL_MEDIA_TYPE_VIDEO, toUserId: peerId });
+        })
+        .catch((error: unknown) => {
+          showError('Cannot call', error);
+          navigation.pop();
+        });
     }
     return () => {
       if (ringTimer.current) {
@@ -92,9 +100,13 @@ export function CallScreen({ peerId, title, incoming }: Props) {
   useDelegate(core, 'onLocalStreamArrived', (error, result) => !error && setLocalStream(result?.stream ?? null));
   useDelegate(core, 'onRemoteStreamArrived', (error, result) => !error && setRemoteStream(result?.stream ?? null));
 
-  const answer = () => {
+  const answer = async () => {
     if (ringTimer.current) {
       clearTimeout(ringTimer.current);
+    }
+    if (!(await ensureCallPermissions())) {
+      core.rejectFreeCall({}, navigation.pop);
+      return;
     }
     core.answerFreeCall({}, (error) => {
       if (error) {

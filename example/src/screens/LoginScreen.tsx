@@ -11,6 +11,7 @@ export function LoginScreen({ onLoggedIn }: { onLoggedIn: (session: Session) => 
   const [azStackUserId, setAzStackUserId] = useState('');
   const [fullname, setFullname] = useState('');
   const [connecting, setConnecting] = useState(false);
+  const [server, setServer] = useState(SERVER);
 
   const logIn = () => {
     const core = new AZStackCore({
@@ -20,10 +21,10 @@ export function LoginScreen({ onLoggedIn }: { onLoggedIn: (session: Session) => 
       autoReconnectLimitTries: 0,
       autoReconnectIntervalTime: 5000,
       logLevel: 'NONE',
-      masterSocketUri: SERVER.masterSocketUri,
+      masterSocketUri: server.masterSocketUri.trim(),
       authenticatingData: {
-        appId: SERVER.appId,
-        publicKey: SERVER.publicKey,
+        appId: server.appId.trim(),
+        publicKey: server.publicKey.trim(),
         azStackUserId: azStackUserId.trim(),
         userCredentials: '',
         fullname: fullname.trim() || azStackUserId.trim(),
@@ -53,6 +54,29 @@ export function LoginScreen({ onLoggedIn }: { onLoggedIn: (session: Session) => 
         onChangeText={setAzStackUserId}
       />
       <TextInput style={common.input} placeholder="Your name" value={fullname} onChangeText={setFullname} />
+      <Text>Server</Text>
+      <TextInput
+        style={common.input}
+        placeholder="Server URL (masterSocketUri)"
+        autoCapitalize="none"
+        keyboardType="url"
+        value={server.masterSocketUri}
+        onChangeText={(masterSocketUri) => setServer({ ...server, masterSocketUri })}
+      />
+      <TextInput
+        style={common.input}
+        placeholder="Application id (appId)"
+        autoCapitalize="none"
+        value={server.appId}
+        onChangeText={(appId) => setServer({ ...server, appId })}
+      />
+      <TextInput
+        style={common.input}
+        placeholder="Public key (base64)"
+        autoCapitalize="none"
+        value={server.publicKey}
+        onChangeText={(publicKey) => setServer({ ...server, publicKey })}
+      />
       <Pressable
         style={common.button}
         disabled={connecting || azStackUserId.trim() === ''}

@@ -83,6 +83,8 @@ async fn audio_call_media_both_ways_mute_and_remote_hang_up() {
     loud_audio(&alice, 25).await;
     loud_audio(&bob, 25).await;
     assert!(alice.audio.snapshot().level > 0.1);
+    // Media flows without mDNS: no call opened a multicast DNS socket (iOS needs an entitlement for one).
+    assert_eq!(sockets_of_this_process_on_udp_port(5353), 0);
 
     // Audio-only: no streams, no video controls.
     assert!(alice.peer.buffered("onLocalStreamArrived").is_empty());
@@ -421,4 +423,27 @@ async fn disconnect_ends_the_call_on_both_sides() {
     alice.released().await;
     bob.released().await;
     assert!(alice.peer.buffered("onFreeCallStatusChanged").iter().all(|s| s["status"] != 700));
+}
+
+/// How many UDP sockets this process has bound to local `port` (its sockets' inodes in /proc/self/fd, their addresses
+/// in /proc/net/udp and udp6).
+fn sockets_of_this_process_on_udp_port(port: u16) -> usize {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|link| link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_owned))
+        .collect();
+    let port_hex = format!(":{port:04X}");
+    ["/proc/net/udp", "/proc/net/udp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| table.lines().skip(1).map(str::to_owned).collect::<Vec<_>>())
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(1).is_some_and(|local| local.ends_with(&port_hex))
+                && fields.get(9).is_some_and(|i| inodes.contains(*i))
+        })
+        .count()
 }

@@ -107,6 +107,7 @@ mod calls;
 use calls::Calls;
 pub use calls::THREAD_NAME as CALLS_THREAD_NAME;
 
+mod logging;
 mod platform;
 pub use platform::{pull_playout, push_camera_frame, push_microphone};
 
@@ -307,6 +308,7 @@ pub fn create(config_json: &str) -> Result<u64, String> {
     guarded_text(|| {
         let options: Value =
             serde_json::from_str(config_json).map_err(|e| format!("create: the options are not JSON: {e}"))?;
+        logging::apply(options.get("logLevel").and_then(Value::as_str).unwrap_or("NONE"));
         let runtime = runtime_handle(&mut lock(&STATE))?;
         let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
         let alive = Arc::new(AtomicBool::new(true));

@@ -43,7 +43,7 @@ export const fakeNativeAZStack = {
 };
 
 export const TurboModuleRegistry = {
-  getEnforcing(name: string): typeof fakeNativeAZStack {
+  get(name: string): typeof fakeNativeAZStack {
     if (name !== 'NativeAZStack') {
       throw new Error(`unexpected TurboModule ${name}`);
     }

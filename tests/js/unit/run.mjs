@@ -35,4 +35,30 @@ globalThis.host = {
   },
 };
 
+// An app binary without the native module (Expo Go, Jest without a mock): importing the package throws an error
+// that says what to do, not React Native's invariant.
+const withoutModule = await build({
+  stdin: { contents: "import { AZStackCore } from 'azstack-react-native'; globalThis.imported = AZStackCore;", resolveDir: here },
+  bundle: true,
+  write: false,
+  format: 'iife',
+  platform: 'neutral',
+  alias: {
+    'azstack-react-native': path.join(root, 'js', 'index.ts'),
+    'react-native': path.join(here, 'reactNativeWithoutModule.ts'),
+  },
+  logLevel: 'warning',
+});
+let importError;
+try {
+  new Function(withoutModule.outputFiles[0].text)();
+} catch (error) {
+  importError = error;
+}
+if (!(importError instanceof Error) || !/native module 'NativeAZStack' is not in this app's binary.*Expo Go/s.test(importError.message)) {
+  console.log(`FAIL importing without the native module: expected the explanatory error, got ${importError}`);
+  process.exit(1);
+}
+console.log('ok - importing without the native module throws the explanatory error');
+
 new Function(bundle.outputFiles[0].text)();

@@ -22,6 +22,7 @@ use std::time::Instant;
 use azstack_protocol::Service;
 use azstack_protocol::bodies::calls::{CallData, FreeCallData, IceCandidate, SessionDescription};
 use azstack_protocol::constants::call;
+use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::Registry;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
@@ -37,7 +38,7 @@ use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCBundlePolicy, RTCConfigurationBuilder,
     RTCIceCandidateInit, RTCIceGatheringState, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
-    RTCSessionDescription,
+    RTCSessionDescription, SettingEngineBuilder,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -236,7 +237,13 @@ impl CallMedia {
             .with_bundle_policy(RTCBundlePolicy::Balanced)
             .build();
         let (cmds, rx) = mpsc::unbounded_channel();
+        // No mDNS: webrtc-rs's default (query-only) opens a multicast socket on port 5353 for every call, which fails the
+        // call where multicast is not allowed (iOS without the multicast entitlement) and shows iOS's Local Network
+        // prompt. Host candidates use IP addresses; `.local` candidates from browsers are dropped (STUN/TURN candidates
+        // still connect such a peer).
+        let settings = SettingEngineBuilder::new().with_multicast_dns_mode(MulticastDnsMode::Disabled).build();
         let pc = PeerConnectionBuilder::new()
+            .with_setting_engine(settings)
             .with_configuration(config)
             .with_media_engine(media_engine)
             .with_interceptor_registry(registry)
