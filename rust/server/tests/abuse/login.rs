@@ -48,7 +48,10 @@ async fn a_failed_login_then_a_good_one() {
     // Longer than the grace period of the refusal: the good session must not be closed by it.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     fresh.barrier().await;
-    assert_eq!(server.metric("azstack_auth_repeated_total").await, 1);
+    // The second authenticate on the refused socket is ignored and counted, unless the close after the 162 failure
+    // came first and it was never read.
+    let repeated = server.metric("azstack_auth_repeated_total").await;
+    assert!(repeated <= 1, "{repeated} repeated logins counted for one socket");
 }
 
 /// Many sockets each trying one bad login at once, with one decryption at a time: the server keeps serving the
