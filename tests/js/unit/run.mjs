@@ -8,18 +8,24 @@ import path from 'node:path';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 
-const bundle = await build({
-  entryPoints: [path.join(here, 'AZStackCore.test.ts')],
-  bundle: true,
-  write: false,
-  format: 'iife',
-  platform: 'neutral',
-  alias: {
-    'azstack-react-native': path.join(root, 'js', 'index.ts'),
-    'react-native': path.join(here, 'fakeReactNative.ts'),
-  },
-  logLevel: 'warning',
-});
+/** Bundles `entry` (build options) with 'azstack-react-native' as the package's sources and 'react-native' as `reactNative`. */
+async function bundleWith(entry, reactNative) {
+  const result = await build({
+    ...entry,
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'neutral',
+    alias: {
+      'azstack-react-native': path.join(root, 'js', 'index.ts'),
+      'react-native': path.join(here, reactNative),
+    },
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].text;
+}
+
+const bundle = await bundleWith({ entryPoints: [path.join(here, 'AZStackCore.test.ts')] }, 'fakeReactNative.ts');
 
 let unhandled = 0;
 process.on('unhandledRejection', (reason) => {
@@ -37,21 +43,13 @@ globalThis.host = {
 
 // An app binary without the native module (Expo Go, Jest without a mock): importing the package throws an error
 // that says what to do, not React Native's invariant.
-const withoutModule = await build({
-  stdin: { contents: "import { AZStackCore } from 'azstack-react-native'; globalThis.imported = AZStackCore;", resolveDir: here },
-  bundle: true,
-  write: false,
-  format: 'iife',
-  platform: 'neutral',
-  alias: {
-    'azstack-react-native': path.join(root, 'js', 'index.ts'),
-    'react-native': path.join(here, 'reactNativeWithoutModule.ts'),
-  },
-  logLevel: 'warning',
-});
+const withoutModule = await bundleWith(
+  { stdin: { contents: "import { AZStackCore } from 'azstack-react-native'; globalThis.imported = AZStackCore;", resolveDir: here } },
+  'reactNativeWithoutModule.ts',
+);
 let importError;
 try {
-  new Function(withoutModule.outputFiles[0].text)();
+  new Function(withoutModule)();
 } catch (error) {
   importError = error;
 }
@@ -61,4 +59,4 @@ if (!(importError instanceof Error) || !/native module 'NativeAZStack' is not in
 }
 console.log('ok - importing without the native module throws the explanatory error');
 
-new Function(bundle.outputFiles[0].text)();
+new Function(bundle)();
