@@ -86,7 +86,7 @@ impl Metrics {
             get(&self.messages_duplicate),
         );
         line("azstack_store_errors_total", "counter", "Storage errors.", get(&self.store_errors));
-        let hardening: [(&str, &str, &AtomicU64); 11] = [
+        let hardening: [(&str, &str, &AtomicU64); 15] = [
             (
                 "azstack_connections_refused_per_ip_total",
                 "Connections refused: too many not logged in from their address.",
@@ -126,34 +126,30 @@ impl Metrics {
                 "Second and later authenticate packets on one socket, ignored.",
                 &self.auth_repeated,
             ),
+            (
+                "azstack_calls_refused_caller_busy_total",
+                "Free calls refused because the caller already has an outgoing call.",
+                &self.calls_refused_caller_busy,
+            ),
+            (
+                "azstack_calls_refused_callee_offers_total",
+                "Free calls refused because limits.max_offers_per_callee calls already ring for the callee.",
+                &self.calls_refused_callee_offers,
+            ),
+            (
+                "azstack_calls_rate_limited_total",
+                "Call attempts (186, 500) refused by limits.call_attempts_per_min.",
+                &self.calls_rate_limited,
+            ),
+            (
+                "azstack_log_lines_suppressed_total",
+                "Client-caused warnings not written to the log (limits.log_interval_secs).",
+                &self.log_lines_suppressed,
+            ),
         ];
         for (name, help, counter) in hardening {
             line(name, "counter", help, get(counter));
         }
-        line(
-            "azstack_calls_refused_caller_busy_total",
-            "counter",
-            "Free calls refused because the caller already has an outgoing call.",
-            get(&self.calls_refused_caller_busy),
-        );
-        line(
-            "azstack_calls_refused_callee_offers_total",
-            "counter",
-            "Free calls refused because limits.max_offers_per_callee calls already ring for the callee.",
-            get(&self.calls_refused_callee_offers),
-        );
-        line(
-            "azstack_calls_rate_limited_total",
-            "counter",
-            "Call attempts (186, 500) refused by limits.call_attempts_per_min.",
-            get(&self.calls_rate_limited),
-        );
-        line(
-            "azstack_log_lines_suppressed_total",
-            "counter",
-            "Client-caused warnings not written to the log (limits.log_interval_secs).",
-            get(&self.log_lines_suppressed),
-        );
         out
     }
 }
