@@ -75,56 +75,51 @@ impl Store {
     /// Users of `tenant` with these ids, in the order asked (a repeated id is listed again); unknown ids and users of
     /// other tenants are left out. One statement whatever the number of ids.
     pub async fn users_by_ids(&self, tenant: Tenant<'_>, ids: &[i64]) -> Result<Vec<UserRow>> {
-        let mut unique = ids.to_vec();
-        unique.sort_unstable();
-        unique.dedup();
-        if unique.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id, app_id, username, fullname, last_visit FROM users WHERE app_id = $1 AND namespace = $2 AND id \
-             IN ({})",
-            placeholders(3, unique.len())
-        );
-        // Only placeholders are spliced in; the values are bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.app_id).bind(tenant.namespace);
-        for id in &unique {
-            query = query.bind(*id);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let mut found = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let user = user_from(row)?;
-            found.insert(user.id, user);
-        }
+        let found = self.users_where_in(tenant, "id", ids.to_vec(), |user| user.id).await?;
         Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
     }
 
     /// Users of `tenant` with these azStackUserIds, in the order asked; unknown names are left out. One statement.
     pub async fn users_by_usernames(&self, tenant: Tenant<'_>, names: &[String]) -> Result<Vec<UserRow>> {
-        let mut unique: Vec<&str> = names.iter().map(String::as_str).collect();
-        unique.sort_unstable();
-        unique.dedup();
-        if unique.is_empty() {
-            return Ok(Vec::new());
+        let found = self.users_where_in(tenant, "username", names.to_vec(), |user| user.username.clone()).await?;
+        Ok(names.iter().filter_map(|name| found.get(name).cloned()).collect())
+    }
+
+    /// The users of `tenant` whose `column` is one of `values`, by `key`: one statement whatever their number (sqlx's
+    /// `Any` driver binds no arrays, so the values are bound one placeholder each).
+    async fn users_where_in<V, K>(
+        &self,
+        tenant: Tenant<'_>,
+        column: &str,
+        mut values: Vec<V>,
+        key: impl Fn(&UserRow) -> K,
+    ) -> Result<HashMap<K, UserRow>>
+    where
+        V: Ord + Send + for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+        K: std::hash::Hash + Eq,
+    {
+        values.sort_unstable();
+        values.dedup();
+        if values.is_empty() {
+            return Ok(HashMap::new());
         }
         let sql = format!(
             "SELECT id, app_id, username, fullname, last_visit FROM users WHERE app_id = $1 AND namespace = $2 AND \
-             username IN ({})",
-            placeholders(3, unique.len())
+             {column} IN ({})",
+            placeholders(3, values.len())
         );
-        // Only placeholders are spliced in; the values are bound.
+        // Only the column name (ours) and placeholders are spliced in; the values are bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.app_id).bind(tenant.namespace);
-        for name in &unique {
-            query = query.bind(*name);
+        for value in values {
+            query = query.bind(value);
         }
         let rows = query.fetch_all(&self.pool).await?;
         let mut found = HashMap::with_capacity(rows.len());
         for row in &rows {
             let user = user_from(row)?;
-            found.insert(user.username.clone(), user);
+            found.insert(key(&user), user);
         }
-        Ok(names.iter().filter_map(|name| found.get(name).cloned()).collect())
+        Ok(found)
     }
 
     /// Whether user `user_id` exists in `tenant`.
