@@ -381,29 +381,11 @@ async fn run(cli: Cli) -> bool {
         }
         Command::Outbox(a) => {
             let args = outbox::Args { count: a.count.max(1) };
-            match outbox::run(&options(&cli, true, 0), &args).await {
-                Ok(r) => {
-                    outbox::print(&r, &args);
-                    true
-                }
-                Err(e) => {
-                    eprintln!("outbox: {e}");
-                    false
-                }
-            }
+            printed("outbox", outbox::run(&options(&cli, true, 0), &args).await, |r| outbox::print(r, &args)).is_some()
         }
         Command::Engine(a) => {
             let args = engine::Args { count: a.count.max(1), node: a.node.clone() };
-            match engine::run(&options(&cli, true, 0), &args).await {
-                Ok(r) => {
-                    engine::print(&r, &args);
-                    true
-                }
-                Err(e) => {
-                    eprintln!("engine: {e}");
-                    false
-                }
-            }
+            printed("engine", engine::run(&options(&cli, true, 0), &args).await, |r| engine::print(r, &args)).is_some()
         }
         Command::Calls(a) => {
             let args = calls::Args {
@@ -413,16 +395,7 @@ async fn run(cli: Cli) -> bool {
                 fps: a.fps.max(1),
                 secs: a.secs.max(1),
             };
-            match calls::run(&options(&cli, false, 0), &args).await {
-                Ok(r) => {
-                    calls::print(&r, &args);
-                    true
-                }
-                Err(e) => {
-                    eprintln!("calls: {e}");
-                    false
-                }
-            }
+            printed("calls", calls::run(&options(&cli, false, 0), &args).await, |r| calls::print(r, &args)).is_some()
         }
         Command::SipBridge(a) => {
             let args = sip_bridge::Args {
@@ -433,16 +406,7 @@ async fn run(cli: Cli) -> bool {
                 pin: a.pin,
                 record: a.record,
             };
-            match sip_bridge::run(&args).await {
-                Ok(r) => {
-                    sip_bridge::print(&r, &args);
-                    true
-                }
-                Err(e) => {
-                    eprintln!("sip-bridge: {e}");
-                    false
-                }
-            }
+            printed("sip-bridge", sip_bridge::run(&args).await, |r| sip_bridge::print(r, &args)).is_some()
         }
         Command::Soak(a) => {
             let args = soak::Args {
@@ -455,59 +419,39 @@ async fn run(cli: Cli) -> bool {
                 misbehaving: a.misbehaving,
             };
             raise_fd_limit(4 * (args.pairs + args.churners + args.callers + args.slow + args.misbehaving) + 64);
-            match soak::run(&options(&cli, false, 0), &args).await {
-                Ok(r) => {
-                    soak::print(&r, &args);
-                    r.direct_lost == 0 && r.group_lost == 0
-                }
-                Err(e) => {
-                    eprintln!("soak: {e}");
-                    false
-                }
-            }
+            printed("soak", soak::run(&options(&cli, false, 0), &args).await, |r| soak::print(r, &args))
+                .is_some_and(|r| r.direct_lost == 0 && r.group_lost == 0)
         }
         Command::All(a) => run_all(&cli, a).await,
         Command::SipBridgeEnds(_) => false, // handled above
     }
 }
 
-async fn report_connections(cli: &Cli, args: &connections::Args) -> Option<connections::Report> {
-    match connections::run(&options(cli, false, 0), args).await {
-        Ok(r) => {
-            connections::print(&r, args);
-            (r.failed == 0 && !r.timed_out).then_some(r)
+/// A bench's outcome: its report printed (and returned), or its error on stderr, named `name`.
+fn printed<R>(name: &str, outcome: Result<R, String>, print: impl FnOnce(&R)) -> Option<R> {
+    match outcome {
+        Ok(report) => {
+            print(&report);
+            Some(report)
         }
         Err(e) => {
-            eprintln!("connections: {e}");
+            eprintln!("{name}: {e}");
             None
         }
     }
+}
+
+async fn report_connections(cli: &Cli, args: &connections::Args) -> Option<connections::Report> {
+    printed("connections", connections::run(&options(cli, false, 0), args).await, |r| connections::print(r, args))
+        .filter(|r| r.failed == 0 && !r.timed_out)
 }
 
 async fn report_messages(cli: &Cli, args: &messages::Args) -> Option<messages::Report> {
-    match messages::run(&options(cli, true, 0), args).await {
-        Ok(r) => {
-            messages::print(&r, args);
-            Some(r)
-        }
-        Err(e) => {
-            eprintln!("messages: {e}");
-            None
-        }
-    }
+    printed("messages", messages::run(&options(cli, true, 0), args).await, |r| messages::print(r, args))
 }
 
 async fn report_fanout(cli: &Cli, args: &fanout::Args) -> Option<fanout::Report> {
-    match fanout::run(&options(cli, true, args.members), args).await {
-        Ok(r) => {
-            fanout::print(&r, args);
-            Some(r)
-        }
-        Err(e) => {
-            eprintln!("fanout: {e}");
-            None
-        }
-    }
+    printed("fanout", fanout::run(&options(cli, true, args.members), args).await, |r| fanout::print(r, args))
 }
 
 async fn run_all(cli: &Cli, a: &AllArgs) -> bool {
