@@ -20,17 +20,11 @@ rm -rf "$out" && mkdir -p "$out"
 cargo build --locked --profile mobile --target "$ARM64_TRIPLE" -p azstack-ffi
 ffi_lib="$target_dir/$ARM64_TRIPLE/mobile/libazstack_ffi.a"
 
-rn=$(node -p "require('path').dirname(require.resolve('react-native/package.json'))")
-rc="$rn/ReactCommon"
+arm64_react_native
 flags=(-std=c++20 -Os -fPIC -ffunction-sections -fdata-sections -DREACT_NATIVE_PRODUCTION -w
-  -I cpp -I rust/ffi/include -isystem cpp/generated -isystem "$target_dir/cxxbridge"
-  -isystem "$rc" -isystem "$rc/jsi" -isystem "$rc/callinvoker" -isystem "$rc/react/nativemodule/core"
-  -isystem "$rc/runtimeexecutor" -isystem cpp/linux-host/stub)
+  -I cpp -I rust/ffi/include -isystem cpp/generated -isystem "$target_dir/cxxbridge" "${ARM64_RN_INCLUDES[@]}")
 objects=()
-for source in cpp/*.cpp "$rc/jsi/jsi/jsi.cpp" "$rc/react/nativemodule/core/ReactCommon/TurboModule.cpp" \
-  "$rc/react/nativemodule/core/ReactCommon/TurboModuleBinding.cpp" \
-  "$rc/react/nativemodule/core/ReactCommon/TurboModuleWithJSIBindings.cpp" "$rc/react/utils/jsi-utils.cpp" \
-  "$rc/react/bridging/LongLivedObject.cpp"; do
+for source in cpp/*.cpp "${ARM64_RN_SOURCES[@]}"; do
   object="$out/$(basename "$source").o"
   aarch64-linux-gnu-g++ "${flags[@]}" -c "$source" -o "$object"
   objects+=("$object")

@@ -42,13 +42,25 @@ arm64_rust_tests() {
   cargo test --locked --target "$ARM64_TRIPLE" -p azstack-engine -p azstack-ffi
 }
 
+# arm64_react_native: React Native's C++ that the TurboModule links (as the Linux host compiles it) from the
+# react-native package the app resolves — ARM64_RN_SOURCES, and ARM64_RN_INCLUDES for it and for cpp/.
+arm64_react_native() {
+  local rc
+  rc="$(node -p "require('path').dirname(require.resolve('react-native/package.json'))")/ReactCommon"
+  ARM64_RN_SOURCES=("$rc/jsi/jsi/jsi.cpp" "$rc/react/nativemodule/core/ReactCommon/TurboModule.cpp"
+    "$rc/react/nativemodule/core/ReactCommon/TurboModuleBinding.cpp"
+    "$rc/react/nativemodule/core/ReactCommon/TurboModuleWithJSIBindings.cpp" "$rc/react/utils/jsi-utils.cpp"
+    "$rc/react/bridging/LongLivedObject.cpp")
+  ARM64_RN_INCLUDES=(-isystem "$rc" -isystem "$rc/jsi" -isystem "$rc/callinvoker" -isystem "$rc/react/nativemodule/core"
+    -isystem "$rc/runtimeexecutor" -isystem "$AZSTACK_ROOT/cpp/linux-host/stub")
+}
+
 # arm64_cpp: compiles and links the C++ for aarch64 into $TARGET_DIR/arm64-cpp.
 arm64_cpp() {
-  local target_dir out rn rc jni_include ffi_lib ffi_generated
+  local target_dir out jni_include ffi_lib ffi_generated
   target_dir=$(azstack_target_dir)
   out="$target_dir/arm64-cpp"
-  rn=$(node -p "require('path').dirname(require.resolve('react-native/package.json'))")
-  rc="$rn/ReactCommon"
+  arm64_react_native
   jni_include=$(dirname "$(find /usr/lib/jvm -path '*/include/jni.h' -print -quit)")
   [[ -f $jni_include/jni.h ]] || die "arm64: no jni.h under /usr/lib/jvm (openjdk-17-jdk-headless)"
   # The engine's static library and the cxx-generated headers, from arm64_rust_tests' build.
@@ -59,8 +71,7 @@ arm64_cpp() {
   rm -rf "$out"
   mkdir -p "$out/ours" "$out/jni" "$out/rn"
   local common=(-std=c++20 -fPIC -DREACT_NATIVE_PRODUCTION -c)
-  local rn_includes=(-isystem "$rc" -isystem "$rc/jsi" -isystem "$rc/callinvoker" -isystem "$rc/react/nativemodule/core"
-    -isystem "$rc/runtimeexecutor" -isystem "$AZSTACK_ROOT/cpp/linux-host/stub")
+  local rn_includes=("${ARM64_RN_INCLUDES[@]}")
   local ours=(-Wall -Wextra -Werror -Wno-non-virtual-dtor -I "$AZSTACK_ROOT/cpp" -I "$AZSTACK_ROOT/rust/ffi/include"
     -isystem "$AZSTACK_ROOT/cpp/generated" -isystem "$ffi_generated")
   local source
@@ -76,11 +87,8 @@ arm64_cpp() {
       -isystem "$AZSTACK_ROOT/tests/arm64/ndk-stubs" \
       -isystem "$jni_include" -isystem "$jni_include/linux" "$source" -o "$out/jni/$(basename "$source").o"
   done
-  for source in jsi/jsi/jsi.cpp react/nativemodule/core/ReactCommon/TurboModule.cpp \
-    react/nativemodule/core/ReactCommon/TurboModuleBinding.cpp \
-    react/nativemodule/core/ReactCommon/TurboModuleWithJSIBindings.cpp react/utils/jsi-utils.cpp \
-    react/bridging/LongLivedObject.cpp; do
-    aarch64-linux-gnu-g++ "${common[@]}" -w "${rn_includes[@]}" "$rc/$source" -o "$out/rn/$(basename "$source").o"
+  for source in "${ARM64_RN_SOURCES[@]}"; do
+    aarch64-linux-gnu-g++ "${common[@]}" -w "${rn_includes[@]}" "$source" -o "$out/rn/$(basename "$source").o"
   done
   # What Android links into libazstack.so, less the JNI glue (it needs the NDK's liblog and libandroid): nothing may
   # stay undefined.
