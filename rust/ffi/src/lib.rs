@@ -331,53 +331,76 @@ pub fn create(config_json: &str) -> Result<u64, String> {
 /// not even be queued (then on the caller's thread, at once). `ok` with the envelope, `!ok` with a bridge failure. The
 /// call starts once [`flush_calls`] has run.
 fn call_with(handle: u64, method: &str, params_json: &str, done: impl FnOnce(bool, &str) + Send + 'static) {
-    // The caller's (the JS thread's) part: find the engine and queue the call, nothing more. Parsing the options and
-    // everything after happen on the calls' thread — except for `newMessage`, whose synchronous part runs here.
+    // The caller's (the JS thread's) part: find the engine and queue the call, nothing more, under one look-up.
+    // Parsing the options and everything after happen on the calls' thread — except for `newMessage`, whose
+    // synchronous part runs here (`begin_outbox_call`).
+    let mut done = Some(done);
     let found = guarded(|| {
-        let mut state = lock(&STATE);
+        let state = lock(&STATE);
         let engine = state.engines.get(&handle).map(|entry| entry.engine.clone()).ok_or_else(|| {
             Failure::Bridge(format!("NativeAZStack.call({method}): no engine with handle {handle} (destroyed?)"))
         })?;
-        let runtime = runtime_handle(&mut state).map_err(Failure::Bridge)?;
-        Ok((engine, runtime))
+        let stopped = || Failure::Bridge("the engine runtime is stopped".to_owned());
+        if method == OUTBOX_METHOD {
+            let runtime = state.runtime.as_ref().map(|r| r.handle().clone()).ok_or_else(stopped)?;
+            return Ok(Some((engine, runtime)));
+        }
+        let calls = state.calls.as_ref().ok_or_else(stopped)?;
+        if let Some(done) = done.take() {
+            let (method, params_json) = (method.to_owned(), params_json.to_owned());
+            calls.queue(Box::new(move || run_call(engine, handle, method, params_json, done).boxed()));
+        }
+        Ok(None)
     });
-    let (engine, runtime) = match found {
-        Ok(found) => found,
-        Err(Failure::Bridge(message)) => return done(false, &message),
-        Err(Failure::Panic(message)) => return done(true, &envelope(Err(internal_error(&message)))),
+    let Some(done) = done else { return };
+    match found {
+        Ok(Some((engine, runtime))) => begin_outbox_call(&engine, &runtime, method, params_json, done),
+        Ok(None) => {}
+        Err(Failure::Bridge(message)) => done(false, &message),
+        Err(Failure::Panic(message)) => done(true, &envelope(Err(internal_error(&message)))),
+    }
+}
+
+/// `newMessage`: the outbox (`storagePath`) stores the message before `call` returns, so `begin` validates and
+/// stores it here, on the caller's thread; what is left (the send, the ack) runs on the calls' thread like any call.
+fn begin_outbox_call(
+    engine: &Engine,
+    runtime: &Handle,
+    method: &str,
+    params_json: &str,
+    done: impl FnOnce(bool, &str) + Send + 'static,
+) {
+    let params = match call_options(method, params_json) {
+        Ok(params) => params,
+        Err(message) => return done(false, &message),
     };
-    let job: calls::Job = if method == OUTBOX_METHOD {
-        // The outbox (`storagePath`) stores the message before `call` returns: `begin` validates and stores it here,
-        // and what is left (the send, the ack) runs on the calls' thread like any call.
-        let params: Value = match serde_json::from_str(params_json) {
-            Ok(params) => params,
-            Err(e) => return done(false, &format!("NativeAZStack.call({method}): the options are not JSON: {e}")),
-        };
-        let begun = catch_unwind(AssertUnwindSafe(|| {
-            let _entered = runtime.enter();
-            engine.begin(method, params)
-        }));
-        let call = match begun {
-            Ok(call) => call,
-            Err(panic) => return done(true, &envelope(Err(internal_error(&panic_message(&*panic))))),
-        };
-        Box::new(move || async move { done(true, &settle(call).await) }.boxed())
-    } else {
-        let (method, params_json) = (method.to_owned(), params_json.to_owned());
-        Box::new(move || run_call(engine, handle, method, params_json, done).boxed())
+    let begun = catch_unwind(AssertUnwindSafe(|| {
+        let _entered = runtime.enter();
+        engine.begin(method, params)
+    }));
+    let call = match begun {
+        Ok(call) => call,
+        Err(panic) => return done(true, &envelope(Err(internal_error(&panic_message(&*panic))))),
     };
+    let job: calls::Job = Box::new(move || async move { done(true, &settle(call).await) }.boxed());
     match lock(&STATE).calls.as_ref() {
         Some(calls) => calls.queue(job),
-        // Stopped between the look-up and here: the dropped job's completion settles the call.
+        // Stopped since the look-up: the dropped job's completion settles the call.
         None => drop(job),
     }
 }
 
+/// A call's options, parsed; a bridge failure (the Promise rejects) when they are not JSON text.
+fn call_options(method: &str, params_json: &str) -> Result<Value, String> {
+    serde_json::from_str(params_json)
+        .map_err(|e| format!("NativeAZStack.call({method}): the options are not JSON: {e}"))
+}
+
 /// One call on the calls' thread: parses the options, runs the method, completes.
 async fn run_call(engine: Engine, handle: u64, method: String, params_json: String, done: impl FnOnce(bool, &str)) {
-    let params: Value = match serde_json::from_str(&params_json) {
+    let params = match call_options(&method, &params_json) {
         Ok(params) => params,
-        Err(e) => return done(false, &format!("NativeAZStack.call({method}): the options are not JSON: {e}")),
+        Err(message) => return done(false, &message),
     };
     drop(params_json);
     #[cfg(feature = "test-hooks")]
