@@ -31,14 +31,14 @@ use std::time::{Duration, Instant};
 
 use azstack_protocol::Service;
 use azstack_server::config::Config;
-use azstack_server::sip::SipConfig;
-use azstack_server::sip::config::RecordingConfig;
-use azstack_server::sip::media::g711::Law;
-use azstack_server::sip::message::{Message, StartLine};
 use azstack_server::store::apps::AppRow;
-use azstack_server::testkit::app_peer::AppPeer;
-use azstack_server::testkit::rtp_carrier::RtpCarrier;
 use azstack_server::testkit::{Login, TestClient, TestServer};
+use azstack_sip::SipConfig;
+use azstack_sip::config::RecordingConfig;
+use azstack_sip::media::g711::Law;
+use azstack_sip::message::{Message, StartLine};
+use azstack_sip::testing::app_peer::AppPeer;
+use azstack_sip::testing::rtp_carrier::RtpCarrier;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
@@ -189,7 +189,7 @@ async fn trunk(socket: UdpSocket, carriers: Vec<SocketAddr>) {
 /// What the server thread hands back.
 struct Running {
     hello: Hello,
-    gateway: Arc<azstack_server::sip::Gateway>,
+    gateway: Arc<azstack_sip::Gateway>,
 }
 
 /// Starts the server on its own runtime and thread; dropping the returned sender stops it.

@@ -1,15 +1,12 @@
-//! The SIP gateway's parse entry point (`azstack_server::sip::message`), fed arbitrary datagrams. It must never
-//! panic, and whatever it accepts must serialise into something it accepts again with the same meaning.
+//! The SIP gateway's parse entry point (`azstack_sip::message`), fed arbitrary datagrams. It must never panic, and
+//! whatever it accepts must serialise into something it accepts again with the same meaning.
 //!
-//! The module is compiled in directly (it only needs std and thiserror), so this target does not build the whole
-//! server with sanitizers.
+//! `azstack-sip` is built without its `gateway` feature (the parser and the framing only: std and thiserror), so
+//! this target does not build the media stack with sanitizers.
 #![no_main]
 
+use azstack_sip::message;
 use libfuzzer_sys::fuzz_target;
-
-#[path = "../../rust/server/src/sip/message.rs"]
-#[allow(dead_code)]
-mod message;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(m) = message::Message::parse(data) else { return };

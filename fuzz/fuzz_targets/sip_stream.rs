@@ -1,18 +1,13 @@
-//! The SIP gateway's TCP stream framing (`azstack_server::sip::framing`), fed an arbitrary byte stream in
+//! The SIP gateway's TCP stream framing (`azstack_sip::framing`), fed an arbitrary byte stream in
 //! arbitrary pieces. It must never panic; the frames must not depend on how the stream was split; and no frame may
 //! exceed the cap.
 //!
-//! The first byte of the input seeds the split points; the rest is the stream. Like the `sip` target, the module
-//! is compiled in directly (it only needs std and thiserror).
+//! The first byte of the input seeds the split points; the rest is the stream. Like the `sip` target, it builds
+//! `azstack-sip` without its `gateway` feature.
 #![no_main]
 
+use azstack_sip::framing::{Frame, FrameError, Framer, MAX_STREAM_MESSAGE};
 use libfuzzer_sys::fuzz_target;
-
-#[path = "../../rust/server/src/sip/framing.rs"]
-#[allow(dead_code)]
-mod framing;
-
-use framing::{Frame, FrameError, Framer, MAX_STREAM_MESSAGE};
 
 /// Frames `stream` fed in pieces of the given sizes (cycled), up to the first error.
 fn frames(stream: &[u8], pieces: &[usize]) -> (Vec<Frame>, Option<FrameError>) {

@@ -15,6 +15,7 @@ pub mod bodies;
 pub mod constants;
 pub mod envelope;
 pub mod errors;
+pub mod media;
 pub mod service;
 
 pub use envelope::{DecodeError, EVENT, Envelope};

@@ -42,7 +42,7 @@ pub struct Config {
     /// The SIP gateway (`[sip]`): callouts through a trunk and call-ins from it, with the media bridge. Absent: 500
     /// gets 610 402/−4 (D13).
     #[serde(default)]
-    pub sip: Option<crate::sip::SipConfig>,
+    pub sip: Option<azstack_sip::SipConfig>,
 }
 
 fn default_listen() -> SocketAddr {

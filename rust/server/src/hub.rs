@@ -18,9 +18,9 @@ pub struct Hub {
     pub apps: RwLock<HashMap<String, Arc<App>>>,
     pub calls: Calls,
     /// The SIP gateway, when a trunk is configured (D13).
-    pub sip: Option<Arc<crate::sip::Gateway>>,
+    pub sip: Option<Arc<azstack_sip::Gateway>>,
     /// Call recordings and their links, with `[sip.recording]`.
-    pub recordings: Option<crate::recordings::Recordings>,
+    pub recordings: Option<Arc<crate::recordings::Recordings>>,
     pub metrics: Metrics,
     /// Client-caused warnings, rate-limited per cause ([`crate::warn_limited!`]).
     pub warnings: crate::warnings::Warnings,

@@ -31,7 +31,7 @@ pub mod metrics;
 pub mod recordings;
 pub mod server;
 pub mod session;
-pub mod sip;
+pub mod sip_host;
 pub mod store;
 pub mod testkit;
 pub mod warnings;

@@ -4,10 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use azstack_server::sip::SipConfig;
-use azstack_server::sip::config::RecordingConfig;
 use azstack_server::store::Store;
 use azstack_server::{Config, create_app, start};
+use azstack_sip::{RecordingConfig, SipConfig};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -1,7 +1,7 @@
 //! Recorded phone calls over HTTP: the signed, expiring links that paid call logs carry as `recordUrl`, and the
 //! `GET /recordings/{file}` route that serves them.
 //!
-//! A recorded call ([`crate::sip::media::recorder`]) leaves a WAV file named `CALLID-TOKEN.wav` in the recording
+//! A recorded call (`azstack_sip::media::recorder`) leaves a WAV file named `CALLID-TOKEN.wav` in the recording
 //! directory, where TOKEN is 128 random bits, and its log row stores that name. The name is never handed out
 //! alone: whenever a log reaches an app (the 601 push, the 509 list) the name becomes a link
 //! `BASE/recordings/NAME?expires=E&sig=S`, where E is a Unix time `link_secs` ahead and S is the base64url
@@ -32,8 +32,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-use crate::hub::Hub;
-use crate::sip::config::RecordingConfig;
+use azstack_sip::RecordingConfig;
 
 /// The link key's file in the recording directory.
 const KEY_FILE: &str = ".link-key";
@@ -112,6 +111,11 @@ impl Recordings {
     }
 }
 
+/// The link to recording `name` (see [`Recordings::link`]), `""` when calls are not recorded.
+pub fn link(recordings: Option<&Recordings>, name: &str, now: SystemTime) -> String {
+    recordings.map_or_else(String::new, |r| r.link(name, now))
+}
+
 /// Why a link is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkError {
@@ -170,11 +174,11 @@ pub struct LinkQuery {
 
 /// `GET /recordings/{file}?expires=E&sig=S`.
 pub async fn serve(
-    State(hub): State<Arc<Hub>>,
+    State(recordings): State<Option<Arc<Recordings>>>,
     UrlPath(name): UrlPath<String>,
     query: Result<Query<LinkQuery>, QueryRejection>,
 ) -> Response {
-    let Some(recordings) = hub.recordings.as_ref() else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(recordings) = recordings else { return StatusCode::NOT_FOUND.into_response() };
     let Ok(Query(query)) = query else { return (StatusCode::FORBIDDEN, "no link signature").into_response() };
     let path = match recordings.check(&name, query.expires, &query.sig, SystemTime::now()) {
         Ok(path) => path,

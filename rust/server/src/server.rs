@@ -38,7 +38,7 @@ pub enum StartError {
     #[error("http client: {0}")]
     Http(String),
     #[error("SIP gateway: {0}")]
-    Sip(#[from] crate::sip::SipError),
+    Sip(#[from] azstack_sip::SipError),
     #[error("call recordings: {0}")]
     Recordings(#[from] crate::recordings::RecordingsError),
 }
@@ -49,6 +49,8 @@ pub struct RunningServer {
     /// Where `/metrics` is served (`[admin] listen`), when it is.
     pub admin_addr: Option<SocketAddr>,
     pub hub: Arc<Hub>,
+    /// The SIP gateway's host ([`crate::sip_host`]), which the gateway holds weakly.
+    _sip_host: Option<Arc<dyn azstack_sip::Host>>,
     io: SocketIo,
     stop: CancellationToken,
     task: JoinHandle<()>,
@@ -131,11 +133,11 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
     let mut config = config;
     config.listen = addr;
     let sip = match &config.sip {
-        Some(sip) => Some(crate::sip::Gateway::bind(sip.clone()).await?),
+        Some(sip) => Some(azstack_sip::Gateway::bind(sip.clone()).await?),
         None => None,
     };
     let recordings = match config.sip.as_ref().and_then(|s| s.recording.as_ref()) {
-        Some(recording) => Some(crate::recordings::Recordings::open(recording, http_base(&config))?),
+        Some(recording) => Some(Arc::new(crate::recordings::Recordings::open(recording, http_base(&config))?)),
         None => None,
     };
     let http = reqwest::Client::builder().build().map_err(|e| StartError::Http(e.to_string()))?;
@@ -194,13 +196,17 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         .build_layer();
     gateway::attach(&io, hub.clone());
     crate::admission::spawn_sweeper(Arc::downgrade(&hub));
-    if let Some(sip) = &hub.sip {
-        sip.run(Arc::downgrade(&hub));
-    }
+    let sip_host = hub.sip.as_ref().map(|sip| {
+        let balance = sip.config().balance_seconds;
+        let host: Arc<dyn azstack_sip::Host> = Arc::new(crate::sip_host::SipHost::new(Arc::downgrade(&hub), balance));
+        sip.run(&host);
+        host
+    });
+    let recordings = Router::new().route("/recordings/{file}", get(crate::recordings::serve));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/recordings/{file}", get(crate::recordings::serve))
         .with_state(hub.clone())
+        .merge(recordings.with_state(hub.recordings.clone()))
         .layer(layer);
     let header_timeout = Duration::from_secs(limits.http_header_timeout_secs.max(1));
     let stop = CancellationToken::new();
@@ -212,7 +218,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         tokio::spawn(listener::serve(admin, router, Kind::Admin, header_timeout, stop.clone()));
     }
     let task = tokio::spawn(listener::serve(listener, app, Kind::Clients(hub.clone()), header_timeout, stop.clone()));
-    Ok(RunningServer { addr, admin_addr, hub, io, stop, task })
+    Ok(RunningServer { addr, admin_addr, hub, _sip_host: sip_host, io, stop, task })
 }
 
 /// `http://HOST:PORT` of this server as apps reach it: the public host and port, else the listen address.

@@ -8,13 +8,7 @@
 //!
 //! [`backend_tests!`](crate::backend_tests) turns one async scenario into a SQLite test and a PostgreSQL test.
 //!
-//! For the SIP gateway's media: [`app_peer::AppPeer`] is a WebRTC app that plays and hears tones,
-//! [`rtp_carrier::RtpCarrier`] the carrier's RTP end doing the same, both measuring with a
-//! [`tone_meter::ToneMeter`].
-
-pub mod app_peer;
-pub mod rtp_carrier;
-pub mod tone_meter;
+//! The SIP gateway's media helpers (a WebRTC app peer, an RTP carrier, tone meters) are `azstack_sip::testing`.
 
 use std::collections::VecDeque;
 use std::time::Duration;

@@ -11,12 +11,12 @@ mod sip_support;
 use std::time::Duration;
 
 use azstack_protocol::Service;
-use azstack_server::sip::config::RecordingConfig;
-use azstack_server::sip::media::g711::Law;
-use azstack_server::sip::media::tone::goertzel;
-use azstack_server::testkit::app_peer::AppPeer;
-use azstack_server::testkit::rtp_carrier::RtpCarrier;
 use azstack_server::testkit::{TestClient, TestServer};
+use azstack_sip::config::RecordingConfig;
+use azstack_sip::media::g711::Law;
+use azstack_sip::testing::app_peer::AppPeer;
+use azstack_sip::testing::rtp_carrier::RtpCarrier;
+use azstack_sip::testing::tone::goertzel;
 use serde_json::{Value, json};
 use sip_support::*;
 

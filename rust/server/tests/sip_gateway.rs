@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use azstack_protocol::Service;
-use azstack_server::sip::message::Message;
+use azstack_sip::message::Message;
 use serde_json::json;
 use sip_support::*;
 use tokio::net::UdpSocket;
@@ -310,13 +310,12 @@ async fn a_retransmitted_200_is_acked_again_and_reported_once() {
     assert_eq!(answered["code"], 200);
     assert!(is_gateway_webrtc_sdp(answered["sdp_candidate"].as_str().unwrap_or_default()), "{answered}");
     // The carrier hangs up.
-    let bye =
-        Message::request("BYE", invite.header("Contact").map(azstack_server::sip::message::uri_of).unwrap_or("sip:gw"))
-            .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bKtb", trunk.local_addr().expect("addr")))
-            .with("From", format!("{};tag=trunk1", invite.header("To").unwrap_or_default()))
-            .with("To", invite.header("From").unwrap_or_default())
-            .with("Call-ID", invite.call_id().unwrap_or_default())
-            .with("CSeq", "1 BYE");
+    let bye = Message::request("BYE", invite.header("Contact").map(azstack_sip::message::uri_of).unwrap_or("sip:gw"))
+        .with("Via", format!("SIP/2.0/UDP {};branch=z9hG4bKtb", trunk.local_addr().expect("addr")))
+        .with("From", format!("{};tag=trunk1", invite.header("To").unwrap_or_default()))
+        .with("To", invite.header("From").unwrap_or_default())
+        .with("Call-ID", invite.call_id().unwrap_or_default())
+        .with("CSeq", "1 BYE");
     trunk.send_to(&bye.to_bytes(), gw).await.expect("send");
     let (bye_ok, _) = recv_sip(&trunk).await;
     assert_eq!(bye_ok.code(), Some(200));

@@ -9,9 +9,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use azstack_protocol::Service;
-use azstack_server::sip::framing::{Frame, Framer};
+use azstack_sip::framing::{Frame, Framer};
 
-use azstack_server::sip::message::Message;
+use azstack_sip::message::Message;
 use sip_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -83,9 +83,7 @@ fn options(cseq: u32) -> String {
     )
 }
 
-async fn gateway_server(
-    tweak: impl FnOnce(&mut azstack_server::sip::SipConfig),
-) -> azstack_server::testkit::TestServer {
+async fn gateway_server(tweak: impl FnOnce(&mut azstack_sip::SipConfig)) -> azstack_server::testkit::TestServer {
     server_for("sip:127.0.0.1:9", tweak).await
 }
 

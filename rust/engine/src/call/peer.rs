@@ -22,11 +22,12 @@ use std::time::Instant;
 use azstack_protocol::Service;
 use azstack_protocol::bodies::calls::{CallData, FreeCallData, IceCandidate, SessionDescription};
 use azstack_protocol::constants::call;
+use azstack_protocol::media::opus;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::Registry;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
-use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_H264, MIME_TYPE_OPUS, MediaEngine};
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_H264, MediaEngine};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
@@ -131,10 +132,10 @@ impl PeerConnectionEventHandler for Handler {
 
 fn opus_codec() -> RTCRtpCodec {
     RTCRtpCodec {
-        mime_type: MIME_TYPE_OPUS.to_owned(),
-        clock_rate: 48_000,
-        channels: 2,
-        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        mime_type: opus::MIME_TYPE.to_owned(),
+        clock_rate: opus::CLOCK_RATE,
+        channels: opus::SDP_CHANNELS,
+        sdp_fmtp_line: opus::FMTP.to_owned(),
         rtcp_feedback: vec![],
     }
 }
@@ -225,7 +226,7 @@ impl CallMedia {
         let counters = Arc::clone(&calls.counters);
         let video_call = call.media_type == call::CALL_MEDIA_TYPE_VIDEO;
         let mut media_engine = MediaEngine::default();
-        let audio_params = RTCRtpCodecParameters { rtp_codec: opus_codec(), payload_type: 111 };
+        let audio_params = RTCRtpCodecParameters { rtp_codec: opus_codec(), payload_type: opus::PAYLOAD_TYPE };
         media_engine.register_codec(audio_params, RtpCodecKind::Audio).map_err(|e| e.to_string())?;
         if video_call {
             let video_params = RTCRtpCodecParameters { rtp_codec: h264_codec(), payload_type: 102 };
@@ -528,7 +529,7 @@ impl Actor {
             let out = TrackOut {
                 track: Arc::clone(&media.audio_track),
                 ssrc,
-                payload_type: Self::payload_type(&media.audio_sender, 111).await,
+                payload_type: Self::payload_type(&media.audio_sender, opus::PAYLOAD_TYPE).await,
             };
             let task =
                 rtp::send_audio(out, Arc::clone(&media.sources.audio), Arc::clone(&media.audio_enabled), encoder);

@@ -72,7 +72,7 @@
 //!
 //! # Paid calls
 //!
-//! See [`pstn`]: with a SIP trunk, 500/501/502/506 go to the gateway ([`crate::sip`]); without one, 500 gets 610
+//! See [`pstn`]: with a SIP trunk, 500/501/502/506 go to the gateway ([`azstack_sip`]); without one, 500 gets 610
 //! 402/−4 and 501/502/506 are dropped. 509 lists the requesting user's paid call logs.
 
 mod attempts;

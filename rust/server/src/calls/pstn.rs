@@ -1,6 +1,6 @@
 //! Paid calls: callout (500–504, 610), call-in (505/506/508) and the paid call logs (509).
 //!
-//! D13: callout and call-in are served by the SIP gateway ([`crate::sip`]) when a SIP trunk is configured; then
+//! D13: callout and call-in are served by the SIP gateway ([`azstack_sip`]) when a SIP trunk is configured; then
 //! 500/501/502 go to it. Without a trunk this file is the whole PSTN side and deliberately small:
 //!
 //! * **500** (start a callout) is answered with **610** `{callId, status: 402, chargingError: -4}` (OQ-22), which
@@ -19,18 +19,17 @@ use std::sync::Arc;
 
 use azstack_protocol::bodies::ErrorReply;
 use azstack_protocol::bodies::calls::{
-    CallinStatus, CalloutData, CalloutInitial, CalloutStart, CalloutStop, PaidCallLogItem, PaidCallLogsReply,
+    CallinStatus, CalloutData, CalloutInitial, CalloutStart, CalloutStop, PaidCallLogsReply,
 };
 use azstack_protocol::constants::call::{
     CALL_STATUS_CALLOUT_INITIAL_NOT_ENOUGH_BALANCE, CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING,
 };
 use azstack_protocol::{Envelope, Service};
-use sqlx::Row;
+use azstack_sip::callout::Caller;
 
 use crate::handlers::{Handled, Reject};
 use crate::hub::Hub;
 use crate::session::{Identity, Session};
-use crate::store::StoreError;
 
 /// Most log entries returned by one 509 (the protocol has no paging; the newest are kept).
 const MAX_LOGS: i64 = 1000;
@@ -46,7 +45,12 @@ pub(super) async fn handle(
         Service::CALLOUT_START_SEND => {
             let req: CalloutStart = env.decode()?;
             match &hub.sip {
-                Some(gw) => crate::sip::callout::start(gw, hub, session, me, req),
+                Some(gw) => {
+                    let caller = Caller { user_id: me.user_id, username: me.username.clone(), session_id: session.id };
+                    if !gw.start_callout(caller, req) {
+                        tracing::warn!(user = me.user_id, "callout dropped: the SIP gateway is not running");
+                    }
+                }
                 None => no_gateway_callout(session, me, &req),
             }
             Ok(())
@@ -95,8 +99,13 @@ fn no_gateway_callout(session: &Session, me: &Identity, req: &CalloutStart) {
 
 /// 509: my paid call logs.
 async fn paid_call_logs(hub: &Hub, session: &Session, me: &Identity) -> Handled {
-    match load_logs(hub, me.user_id).await {
-        Ok(data) => {
+    match hub.store.paid_call_logs(me.user_id, MAX_LOGS).await {
+        Ok(mut data) => {
+            let now = std::time::SystemTime::now();
+            for item in &mut data {
+                let recording = item.url.take().unwrap_or_default();
+                item.url = Some(crate::recordings::link(hub.recordings.as_deref(), &recording, now));
+            }
             session.send(Service::PAID_CALL_LOGS_GET, &PaidCallLogsReply { r: 1, data });
             Ok(())
         }
@@ -112,33 +121,4 @@ async fn paid_call_logs(hub: &Hub, session: &Session, me: &Identity) -> Handled 
             Err(Reject::Store(error))
         }
     }
-}
-
-async fn load_logs(hub: &Hub, user_id: i64) -> Result<Vec<PaidCallLogItem>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT call_id, from_number, to_number, tags, duration, record_time, recording, call_type, status FROM paid_call_logs \
-         WHERE user_id = $1 ORDER BY record_time DESC, id DESC LIMIT $2",
-    )
-    .bind(user_id)
-    .bind(MAX_LOGS)
-    .fetch_all(&hub.store.pool)
-    .await?;
-    let now = std::time::SystemTime::now();
-    rows.iter()
-        .map(|r| {
-            let recording: String = r.try_get(6)?;
-            Ok(PaidCallLogItem {
-                call_id: r.try_get(0)?,
-                from: r.try_get(1)?,
-                to: r.try_get(2)?,
-                tags: Some(r.try_get::<Option<String>, _>(3)?),
-                duration: r.try_get(4)?,
-                record_time: r.try_get(5)?,
-                url: Some(hub.recordings.as_ref().map_or_else(String::new, |rec| rec.link(&recording, now))),
-                user_id,
-                call_type: r.try_get(7)?,
-                status: r.try_get(8)?,
-            })
-        })
-        .collect()
 }

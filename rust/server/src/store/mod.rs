@@ -9,6 +9,7 @@
 //! receipts) is rare enough to run directly on the pool.
 
 pub mod apps;
+pub mod call_logs;
 pub mod devices;
 pub mod groups;
 pub mod history;

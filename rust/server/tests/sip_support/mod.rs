@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use azstack_protocol::Service;
 use azstack_server::config::Config;
-use azstack_server::sip::SipConfig;
 use azstack_server::testkit::{TestClient, TestServer};
+use azstack_sip::SipConfig;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 

@@ -13,10 +13,10 @@ use rtc::media::Sample;
 use webrtc::media_stream::track_remote::TrackRemoteEvent;
 
 use super::tone_meter::ToneMeter;
-use crate::sip::media::PACKET;
-use crate::sip::media::opus_codec::{self, RATE};
-use crate::sip::media::tone::sine_from;
-use crate::sip::media::webrtc_leg::{LegEvent, WebrtcLeg};
+use crate::media::PACKET;
+use crate::media::opus_codec::{self, RATE};
+use crate::media::webrtc_leg::{LegEvent, WebrtcLeg};
+use crate::testing::tone::sine_from;
 
 const GATHERING: Duration = Duration::from_secs(5);
 

@@ -29,7 +29,6 @@ use tokio::time::Instant;
 use super::framing::{Frame, Framer};
 use super::transport::Peer;
 use super::{Gateway, dispatch};
-use crate::hub::Hub;
 
 /// Most connections at once (accepted and opened).
 pub const MAX_CONNECTIONS: usize = 256;
@@ -50,7 +49,7 @@ pub(super) struct Connections {
     /// Taken by [`accept`] when the gateway runs.
     listener: Mutex<Option<TcpListener>>,
     /// Set when the gateway runs: what a connection task the gateway opens needs.
-    running: OnceLock<(Weak<Gateway>, Weak<Hub>)>,
+    running: OnceLock<Weak<Gateway>>,
 }
 
 impl Connections {
@@ -64,11 +63,11 @@ impl Connections {
     }
 
     /// Starts the accept task.
-    pub(super) fn run(&self, gw: &Arc<Gateway>, hub: Weak<Hub>) {
-        let _ = self.running.set((Arc::downgrade(gw), hub.clone()));
+    pub(super) fn run(&self, gw: &Arc<Gateway>) {
+        let _ = self.running.set(Arc::downgrade(gw));
         let listener = self.listener.lock().ok().and_then(|mut l| l.take());
         if let Some(listener) = listener {
-            tokio::spawn(accept(gw.clone(), hub, listener));
+            tokio::spawn(accept(gw.clone(), listener));
         }
     }
 
@@ -98,7 +97,7 @@ impl Connections {
                 Err(TrySendError::Closed(_)) => {}
             }
         }
-        let Some((gw, hub)) = self.running.get().and_then(|(gw, hub)| Some((gw.upgrade()?, hub.clone()))) else {
+        let Some(gw) = self.running.get().and_then(Weak::upgrade) else {
             return;
         };
         if *gw.stop.borrow() || table.len() >= MAX_CONNECTIONS {
@@ -109,12 +108,12 @@ impl Connections {
         let _ = queue.try_send(bytes.to_vec());
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         table.insert(to, Handle { id, queue });
-        tokio::spawn(connection(gw, hub, to, id, None, rx));
+        tokio::spawn(connection(gw, to, id, None, rx));
     }
 
     /// Takes an accepted connection into the table (replacing an older one from the same address, which goes on
     /// reading until it closes).
-    fn adopt(&self, gw: &Arc<Gateway>, hub: &Weak<Hub>, stream: TcpStream, from: SocketAddr) {
+    fn adopt(&self, gw: &Arc<Gateway>, stream: TcpStream, from: SocketAddr) {
         let Ok(mut table) = self.table.lock() else { return };
         if table.len() >= MAX_CONNECTIONS {
             tracing::warn!(%from, "SIP over TCP: too many connections; refused");
@@ -123,7 +122,7 @@ impl Connections {
         let (queue, rx) = mpsc::channel(QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         table.insert(from, Handle { id, queue });
-        tokio::spawn(connection(gw.clone(), hub.clone(), from, id, Some(stream), rx));
+        tokio::spawn(connection(gw.clone(), from, id, Some(stream), rx));
     }
 
     /// Removes connection `id` of `addr` (not a newer one).
@@ -137,17 +136,17 @@ impl Connections {
 }
 
 /// Accepts connections until the gateway stops.
-async fn accept(gw: Arc<Gateway>, hub: Weak<Hub>, listener: TcpListener) {
+async fn accept(gw: Arc<Gateway>, listener: TcpListener) {
     loop {
         let got = tokio::select! {
             _ = gw.stopped() => break,
             got = listener.accept() => got,
         };
-        if hub.strong_count() == 0 {
+        if gw.host_gone() {
             break;
         }
         match got {
-            Ok((stream, from)) => gw.tcp.adopt(&gw, &hub, stream, from),
+            Ok((stream, from)) => gw.tcp.adopt(&gw, stream, from),
             Err(error) => {
                 // Out of file descriptors and the like: pause instead of spinning.
                 tracing::warn!(%error, "SIP over TCP: accept failed");
@@ -160,7 +159,6 @@ async fn accept(gw: Arc<Gateway>, hub: Weak<Hub>, listener: TcpListener) {
 /// One connection's task: `stream` when accepted, else it connects to `addr` first.
 async fn connection(
     gw: Arc<Gateway>,
-    hub: Weak<Hub>,
     addr: SocketAddr,
     id: u64,
     stream: Option<TcpStream>,
@@ -179,7 +177,7 @@ async fn connection(
         Ok(mut stream) => {
             let _ = stream.set_nodelay(true);
             tracing::debug!(%addr, "SIP over TCP: connection open");
-            let why = serve(&gw, &hub, &mut stream, addr, &mut queue, patience).await;
+            let why = serve(&gw, &mut stream, addr, &mut queue, patience).await;
             tracing::debug!(%addr, why, "SIP over TCP: connection closed");
         }
         Err(error) => tracing::warn!(%addr, %error, "SIP over TCP: cannot connect; queued messages dropped"),
@@ -190,7 +188,6 @@ async fn connection(
 /// Reads and writes `stream` until it closes; returns why it did.
 async fn serve(
     gw: &Arc<Gateway>,
-    hub: &Weak<Hub>,
     stream: &mut TcpStream,
     addr: SocketAddr,
     queue: &mut mpsc::Receiver<Vec<u8>>,
@@ -218,7 +215,7 @@ async fn serve(
                     Ok(n) => n,
                     Err(_) => return "read error",
                 };
-                if hub.strong_count() == 0 {
+                if gw.host_gone() {
                     return "server gone";
                 }
                 framer.push(buf.get(..n).unwrap_or_default());
@@ -226,7 +223,7 @@ async fn serve(
                     match framer.next_frame() {
                         Ok(Some(Frame::Message(bytes))) => {
                             partial_since = None;
-                            dispatch::on_message(gw, hub, &bytes, peer).await;
+                            dispatch::on_message(gw, &bytes, peer).await;
                         }
                         Ok(Some(Frame::Ping)) => {
                             // RFC 5626 §4.4.1: a double-CRLF ping is answered with one CRLF.

@@ -17,10 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use azstack_protocol::Service;
 use azstack_protocol::bodies::IntOrString;
 use azstack_protocol::bodies::calls::{
-    CallinStart, CallinStatus, CallinStatusByMe, CallinStatusPush, PaidCallLogEntry,
+    CallinStart, CallinStatus, CallinStatusByMe, CallinStatusPush, PaidCallLogEntry, PaidCallLogPush,
 };
 use azstack_protocol::constants::call as c;
 use tokio::sync::mpsc;
@@ -32,8 +31,8 @@ use super::message::{Message, uri_of};
 use super::sdp::CarrierMedia;
 use super::transaction::{ClientTx, TxTimer};
 use super::transport::Peer;
-use super::{AppLeg, Event, Gateway, logs, refresh, sdp, token};
-use crate::hub::Hub;
+use super::{AppLeg, Event, Gateway, refresh, sdp, token};
+use crate::host::{Host, ToApp};
 
 /// `callType` of 505, echoed back by the client (OQ-23): the paid-call-log value for call-in.
 const CALL_TYPE: i64 = c::CALL_PAID_LOG_CALL_TYPE_CALLIN;
@@ -42,7 +41,7 @@ static NEXT_CALL_ID: AtomicI64 = AtomicI64::new(0);
 
 /// A fresh server-chosen call-in `callId`: epoch milliseconds, made strictly increasing.
 fn new_call_id() -> i64 {
-    let now = crate::store::now_ms();
+    let now = crate::now_ms();
     let prev = NEXT_CALL_ID.fetch_max(now, Ordering::Relaxed);
     if prev >= now { NEXT_CALL_ID.fetch_add(1, Ordering::Relaxed) + 1 } else { now }
 }
@@ -56,7 +55,7 @@ fn user_part(uri: &str) -> Option<&str> {
 
 /// An INVITE for no known dialog: ring the user of the called number, or refuse (403 when it does not come from
 /// the trunk's address, 404 for a number no user answers, 480 when the user has no session).
-pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message, from: Peer) {
+pub(super) async fn incoming(gw: &Arc<Gateway>, host: &Arc<dyn Host>, invite: Message, from: Peer) {
     let uri = match &invite.start {
         super::message::StartLine::Request { uri, .. } => uri.clone(),
         super::message::StartLine::Response { .. } => return,
@@ -73,11 +72,11 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
     let Some(username) = gw.config.callin.get(&number).cloned() else {
         return refuse(404, "Not Found").await;
     };
-    let Some(user_id) = find_user(hub, &username).await else {
+    let Some(user_id) = host.find_user(&username).await else {
         tracing::warn!(%number, %username, "call-in for a user who never logged in");
         return refuse(404, "Not Found").await;
     };
-    let offered: HashSet<u64> = hub.sessions.sessions(user_id).iter().map(|s| s.id).collect();
+    let offered: HashSet<u64> = host.sessions(user_id).into_iter().collect();
     if offered.is_empty() {
         // No push service yet (OQ-24): nobody can answer.
         return refuse(480, "Temporarily Unavailable").await;
@@ -98,7 +97,7 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
     let caller = invite.header("From").map(uri_of).and_then(user_part).unwrap_or("anonymous").to_owned();
     let call = Callin {
         gw: gw.clone(),
-        hub: hub.clone(),
+        host: host.clone(),
         user_id,
         call_id,
         sip_call_id,
@@ -123,30 +122,15 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, hub: &Arc<Hub>, invite: Message,
         own_events,
         media: None,
         ended: false,
-        started_ms: crate::store::now_ms(),
+        started_ms: crate::now_ms(),
         linger_until: None,
     };
     tokio::spawn(call.run(rx));
 }
 
-/// The user a `[sip.callin]` entry names: an azStackUserId of the default namespace (`""`), in the first application
-/// that has one.
-async fn find_user(hub: &Hub, username: &str) -> Option<i64> {
-    let apps: Vec<String> = hub.apps.read().ok()?.keys().cloned().collect();
-    for app in apps {
-        let tenant = crate::store::Tenant { app_id: &app, namespace: "" };
-        if let Ok(rows) = hub.store.users_by_usernames(tenant, &[username.to_owned()]).await
-            && let Some(row) = rows.first()
-        {
-            return Some(row.id);
-        }
-    }
-    None
-}
-
 struct Callin {
     gw: Arc<Gateway>,
-    hub: Arc<Hub>,
+    host: Arc<dyn Host>,
     user_id: i64,
     call_id: i64,
     sip_call_id: String,
@@ -232,18 +216,14 @@ impl Callin {
                 return;
             }
         };
-        self.hub.sessions.send_to_user(
-            self.user_id,
-            None,
-            Service::CALLIN_START,
-            &CallinStart {
-                call_id: self.call_id,
-                call_type: IntOrString::Int(CALL_TYPE),
-                from: self.caller.clone(),
-                to: self.number.clone(),
-                sdp_candidate: offer,
-            },
-        );
+        let start = CallinStart {
+            call_id: self.call_id,
+            call_type: IntOrString::Int(CALL_TYPE),
+            from: self.caller.clone(),
+            to: self.number.clone(),
+            sdp_candidate: offer,
+        };
+        self.host.to_user(self.user_id, None, ToApp::CallinStart(start));
         tracing::info!(call_id = self.call_id, user = self.user_id, number = %self.number, caller = %self.caller, "call-in ringing");
     }
 
@@ -381,9 +361,9 @@ impl Callin {
             c::CALL_STATUS_CALLIN_STATUS_BUSY => {
                 self.busy.insert(session_id);
                 self.ringing.remove(&session_id);
-                let sessions = self.hub.sessions.sessions(self.user_id);
-                let mut offered = sessions.iter().filter(|s| self.offered.contains(&s.id));
-                if self.ringing.is_empty() && offered.all(|s| self.busy.contains(&s.id)) {
+                let sessions = self.host.sessions(self.user_id);
+                let mut offered = sessions.iter().filter(|s| self.offered.contains(s));
+                if self.ringing.is_empty() && offered.all(|s| self.busy.contains(s)) {
                     self.final_response(486, "Busy Here").await;
                     self.end(1, Notice::Nobody).await;
                 }
@@ -421,9 +401,9 @@ impl Callin {
             None => {
                 self.ringing.remove(&session_id);
                 self.busy.remove(&session_id);
-                let live = self.hub.sessions.sessions(self.user_id);
-                let mut left = live.iter().filter(|s| self.offered.contains(&s.id));
-                if self.ringing.is_empty() && left.all(|s| self.busy.contains(&s.id)) {
+                let live = self.host.sessions(self.user_id);
+                let mut left = live.iter().filter(|s| self.offered.contains(s));
+                if self.ringing.is_empty() && left.all(|s| self.busy.contains(s)) {
                     self.final_response(480, "Temporarily Unavailable").await;
                     self.end(2, Notice::Everyone(c::CALL_STATUS_CALLIN_STATUS_RINGING_STOP)).await;
                 }
@@ -443,7 +423,7 @@ impl Callin {
         let port = self.media.as_ref().map_or(0, CallMedia::rtp_port);
         let started = match (applied, self.media.as_mut()) {
             (Ok(()), Some(media)) => {
-                let recording = self.hub.recordings.as_ref().map(|r| r.new_recording(self.call_id));
+                let recording = self.host.new_recording(self.call_id);
                 media.start_bridge(&self.gw, self.carrier, self.own_events.clone(), recording)
             }
             (Err(error), _) => {
@@ -539,32 +519,26 @@ impl Callin {
             call_type: CALL_TYPE,
             status: log_status,
         };
-        let stored = logs::store(&self.hub, &entry).await;
+        let stored = self.host.store_call_log(&entry).await;
         match notice {
             Notice::Nobody => {}
             // 506 from the network side to every session of the user.
-            Notice::Everyone(code) => self.hub.sessions.send_to_user(
-                self.user_id,
-                None,
-                Service::CALLIN_STATUS_CHANGED,
-                &CallinStatusPush { call_id: self.call_id, code },
-            ),
+            Notice::Everyone(code) => {
+                let push = CallinStatusPush { call_id: self.call_id, code };
+                self.host.to_user(self.user_id, None, ToApp::CallinStatus(push));
+            }
             Notice::Others(session_id, code) => self.mirror(session_id, code),
         }
         self.release_media().await;
         if stored {
-            logs::push(&self.hub, entry);
+            self.host.to_user(self.user_id, None, ToApp::CallLog(PaidCallLogPush { data: entry }));
         }
     }
 
     /// 508 to the user's sessions other than `session_id`.
     fn mirror(&self, session_id: u64, code: i64) {
-        self.hub.sessions.send_to_user(
-            self.user_id,
-            Some(session_id),
-            Service::CALLIN_STATUS_CHANGED_BY_ME,
-            &CallinStatusByMe { call_id: self.call_id, code },
-        );
+        let by_me = CallinStatusByMe { call_id: self.call_id, code };
+        self.host.to_user(self.user_id, Some(session_id), ToApp::CallinStatusByMe(by_me));
     }
 }
 

@@ -1,13 +1,12 @@
-//! One callout: the app's 500/501/502 on one side, an INVITE dialog with the trunk on the other (module docs of
-//! [`super`] describe the flow). [`start`] runs the checks and spawns the call task; the task owns all the call's
-//! state, so nothing here is shared but the routing table.
+//! One callout: the app's 500/501/502 on one side, an INVITE dialog with the trunk on the other (the crate's docs
+//! describe the flow). [`Gateway::start_callout`] runs the checks and spawns the call task; the task owns all the
+//! call's state, so nothing here is shared but the routing table.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use azstack_protocol::Service;
 use azstack_protocol::bodies::calls::{
-    CalloutInitial, CalloutStart, CalloutStartDone, CalloutStatus, PaidCallLogEntry,
+    CalloutInitial, CalloutStart, CalloutStartDone, CalloutStatus, PaidCallLogEntry, PaidCallLogPush,
 };
 use azstack_protocol::constants::call as c;
 use tokio::sync::mpsc;
@@ -18,50 +17,56 @@ use super::media::bridge::BridgeEnd;
 use super::message::{Message, uri_of};
 use super::transaction::{ClientTx, TxTimer};
 use super::transport::Peer;
-use super::{AppLeg, Event, Gateway, logs, refresh, sdp, token};
-use crate::hub::Hub;
-use crate::session::{Identity, Session};
+use super::{AppLeg, Event, Gateway, config, refresh, sdp, token};
+use crate::host::{Host, ToApp};
+
+/// Who started a callout: the user (its id and azStackUserId) and the session that sent 500.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub username: String,
+    pub session_id: u64,
+}
 
 /// svc 500 with a gateway: checks, 610, 504, and the call task waiting for the offer.
-pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, req: CalloutStart) {
+fn start(gw: &Arc<Gateway>, host: &Arc<dyn Host>, me: Caller, req: CalloutStart) {
     let initial = |status, charging_error| {
-        session.send(
-            Service::CALLOUT_START_INITIAL,
-            &CalloutInitial { call_id: req.call_id, status, charging_error: Some(charging_error) },
-        );
+        let body = CalloutInitial { call_id: req.call_id, status, charging_error: Some(charging_error) };
+        host.to_session(me.user_id, me.session_id, ToApp::CalloutInitial(body));
     };
     let charging = c::CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_CHARGING;
-    if !super::config::valid_number(&req.to) || !gw.config.destination_allowed(&req.to) {
+    if !config::valid_number(&req.to) || !gw.config.destination_allowed(&req.to) {
         tracing::info!(user = me.user_id, call_id = req.call_id, "callout refused: destination not valid or allowed");
         return initial(charging, c::CALL_STATUS_CALLOUT_INITIAL_INVALID_TO_NUMBER);
     }
-    if req.from.as_deref().is_some_and(|f| !super::config::valid_number(f)) {
+    if req.from.as_deref().is_some_and(|f| !config::valid_number(f)) {
         return initial(
             c::CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_ERROR_FROM_NUMBER,
             c::CALL_STATUS_CALLOUT_INITIAL_INVALID_FROM_NUMBER,
         );
     }
-    if gw.balance(me.user_id).is_some_and(|left| left <= 0) {
+    if host.balance(me.user_id).is_some_and(|left| left <= 0) {
         tracing::info!(user = me.user_id, call_id = req.call_id, "callout refused: no balance left");
         return initial(charging, c::CALL_STATUS_CALLOUT_INITIAL_NOT_ENOUGH_BALANCE);
     }
     let sip_call_id = format!("{}@azstack", token());
     let (tx, rx) = mpsc::unbounded_channel();
     let own_events = tx.downgrade();
-    let leg = AppLeg { sip_call_id: sip_call_id.clone(), session_id: session.id };
+    let leg = AppLeg { sip_call_id: sip_call_id.clone(), session_id: me.session_id };
     if !gw.register(me.user_id, req.call_id, leg, tx) {
         tracing::warn!(user = me.user_id, call_id = req.call_id, "repeated 500 for a live callout dropped");
         return;
     }
     initial(c::CALL_STATUS_FROM_SERVER_CALLOUT_INITIAL_SUCCESS, 0);
-    session.send(Service::CALLOUT_START_DONE, &CalloutStartDone { call_id: req.call_id });
+    let done = CalloutStartDone { call_id: req.call_id };
+    host.to_session(me.user_id, me.session_id, ToApp::CalloutStartDone(done));
     let from_user = req.from.clone().unwrap_or_else(|| me.user_id.to_string());
     let call = Call {
         gw: gw.clone(),
-        hub: hub.clone(),
-        session: session.clone(),
+        host: host.clone(),
+        session_id: me.session_id,
         user_id: me.user_id,
-        from_number: req.from.clone().unwrap_or_else(|| me.username.clone()),
+        from_number: req.from.clone().unwrap_or(me.username),
         from_user,
         req,
         sip_call_id,
@@ -84,7 +89,7 @@ pub fn start(gw: &Arc<Gateway>, hub: &Arc<Hub>, session: &Arc<Session>, me: &Ide
         balance_deadline: None,
         balance_at_answer: None,
         answered_at: None,
-        started_ms: crate::store::now_ms(),
+        started_ms: crate::now_ms(),
         linger_until: None,
     };
     tokio::spawn(call.run(rx));
@@ -137,8 +142,9 @@ pub fn final_code(sip: u16) -> i64 {
 
 struct Call {
     gw: Arc<Gateway>,
-    hub: Arc<Hub>,
-    session: Arc<Session>,
+    host: Arc<dyn Host>,
+    /// The session that started the call: it gets 503.
+    session_id: u64,
     user_id: i64,
     /// The log's `from`: the caller id given in 500, else the user's azStackUserId.
     from_number: String,
@@ -451,7 +457,7 @@ impl Call {
                 self.phase = Phase::Confirmed;
                 let now = Instant::now();
                 self.answered_at = Some(now);
-                if let Some(left) = self.gw.balance(self.user_id) {
+                if let Some(left) = self.host.balance(self.user_id) {
                     self.balance_at_answer = Some(left);
                     self.balance_deadline = Some(now + Duration::from_secs(u64::try_from(left).unwrap_or(0)));
                 }
@@ -502,7 +508,7 @@ impl Call {
         self.carrier = Some(carrier);
         let media = self.media.as_mut().ok_or("no WebRTC leg")?;
         let answer = media.leg.answer(GATHERING_DEADLINE).await.map_err(|e| e.to_string())?;
-        let recording = self.hub.recordings.as_ref().map(|r| r.new_recording(self.req.call_id));
+        let recording = self.host.new_recording(self.req.call_id);
         if !media.start_bridge(&self.gw, carrier, self.own_events.clone(), recording) {
             return Err("the bridge was already started".into());
         }
@@ -537,7 +543,7 @@ impl Call {
             i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)
         });
         let duration = self.balance_at_answer.map_or(duration, |left| duration.min(left));
-        self.gw.charge(self.user_id, duration);
+        self.host.charge(self.user_id, duration);
         let entry = PaidCallLogEntry {
             call_id: self.req.call_id,
             from: self.from_number.clone(),
@@ -550,21 +556,19 @@ impl Call {
             call_type: c::CALL_PAID_LOG_CALL_TYPE_CALLOUT,
             status: outcome.log_status,
         };
-        let stored = logs::store(&self.hub, &entry).await;
+        let stored = self.host.store_call_log(&entry).await;
         if let Some(code) = outcome.code {
             self.send_status(code, None);
         }
         self.release_media().await;
         if stored {
-            logs::push(&self.hub, entry);
+            self.host.to_user(self.user_id, None, ToApp::CallLog(PaidCallLogPush { data: entry }));
         }
     }
 
     fn send_status(&self, code: i64, sdp_candidate: Option<String>) {
-        self.session.send(
-            Service::CALLOUT_DATA_STATUS_CHANGED,
-            &CalloutStatus { call_id: self.req.call_id, code, sdp_candidate },
-        );
+        let status = CalloutStatus { call_id: self.req.call_id, code, sdp_candidate };
+        self.host.to_session(self.user_id, self.session_id, ToApp::CalloutStatus(status));
     }
 
     fn request_uri(&self) -> String {
@@ -653,8 +657,16 @@ pub(super) async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The app side of the gateway for `crate::calls`: 501 and 502 for a callout of `user_id`.
+/// The app side of a callout: 500, 501 and 502 of `user_id`.
 impl Gateway {
+    /// svc 500 from `caller`: 610 (and 504 when the checks pass) through the host given to [`Gateway::run`];
+    /// false (nothing sent) when the gateway is not running.
+    pub fn start_callout(self: &Arc<Gateway>, caller: Caller, req: CalloutStart) -> bool {
+        let Some(host) = self.host() else { return false };
+        start(self, &host, caller, req);
+        true
+    }
+
     /// svc 501; false when no such callout exists.
     pub fn callout_offer(&self, user_id: i64, call_id: i64, sdp_candidate: String) -> bool {
         self.route_app(user_id, call_id, Event::Offer(sdp_candidate))

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
 use super::tone_meter::ToneMeter;
-use crate::sip::media::g711::Law;
-use crate::sip::media::tone::sine_from;
-use crate::sip::media::{PACKET, rtp};
+use crate::media::g711::Law;
+use crate::media::{PACKET, rtp};
+use crate::testing::tone::sine_from;
 
 pub struct RtpCarrier {
     /// Where the carrier's RTP comes from and goes to (for its SDP).

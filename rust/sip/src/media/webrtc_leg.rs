@@ -1,5 +1,5 @@
-//! The server's WebRTC leg of a gateway call: one webrtc-rs peer connection, audio only, Opus/48000/2 with
-//! payload type 111, RTCP sender and receiver reports as its only interceptors, no ICE servers (the server is reachable at its
+//! The server's WebRTC leg of a gateway call: one webrtc-rs peer connection, audio only, Opus as
+//! `azstack_protocol::media::opus` defines it for both ends (48000/2, payload type 111), RTCP sender and receiver reports as its only interceptors, no ICE servers (the server is reachable at its
 //! advertised address: host candidates only), non-trickle: the description handed out is the one after ICE
 //! gathering completed, with its `a=candidate` lines. Its one UDP socket binds the advertised address, or — behind
 //! a 1:1 NAT (a cloud host's private address mapped to a public one) — a local address, its candidates then
@@ -22,10 +22,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use azstack_protocol::media::opus;
 use rtc::interceptor::Registry;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
-use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MediaEngine};
+use rtc::peer_connection::configuration::media_engine::MediaEngine;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
@@ -41,8 +42,8 @@ use webrtc::rtp_transceiver::RtpSender;
 
 use super::MediaError;
 
-/// The payload type the leg registers Opus with (the engine's and browsers' usual one).
-pub const OPUS_PAYLOAD_TYPE: u8 = 111;
+/// The payload type the leg registers Opus with (the engine's, from the same constant).
+pub const OPUS_PAYLOAD_TYPE: u8 = opus::PAYLOAD_TYPE;
 
 /// What the leg tells the bridge.
 pub enum LegEvent {
@@ -85,10 +86,10 @@ impl PeerConnectionEventHandler for Handler {
 
 fn opus_codec() -> RTCRtpCodec {
     RTCRtpCodec {
-        mime_type: MIME_TYPE_OPUS.to_owned(),
-        clock_rate: 48_000,
-        channels: 2,
-        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        mime_type: opus::MIME_TYPE.to_owned(),
+        clock_rate: opus::CLOCK_RATE,
+        channels: opus::SDP_CHANNELS,
+        sdp_fmtp_line: opus::FMTP.to_owned(),
         rtcp_feedback: vec![],
     }
 }

@@ -3,15 +3,14 @@
 //! request to where it came from); what belongs to no call gets a stateless answer (481, 400, OPTIONS 200); a new
 //! INVITE is a call-in ([`super::callin`]). It never waits on a call task.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use super::message::{Message, StartLine};
 use super::transport::Peer;
 use super::{Event, Gateway};
-use crate::hub::Hub;
 
 /// Handles one message (a datagram, or a message framed on a stream) from `from`.
-pub(super) async fn on_message(gw: &Arc<Gateway>, hub: &Weak<Hub>, bytes: &[u8], from: Peer) {
+pub(super) async fn on_message(gw: &Arc<Gateway>, bytes: &[u8], from: Peer) {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return; // keep-alive
     }
@@ -47,8 +46,8 @@ pub(super) async fn on_message(gw: &Arc<Gateway>, hub: &Weak<Hub>, bytes: &[u8],
     // An INVITE with a To tag belongs to a dialog; for no known one it gets 481 below.
     if method == "INVITE" && message.tag("To").is_none() {
         // Call-in: the lookups are short (config, one query); the call task takes over at once.
-        match hub.upgrade() {
-            Some(hub) => super::callin::incoming(gw, &hub, message, from).await,
+        match gw.host() {
+            Some(host) => super::callin::incoming(gw, &host, message, from).await,
             None => return,
         }
         return;

@@ -11,10 +11,9 @@
 //!   band-limits and converts rates itself, so there is no resampler);
 //! * [`webrtc_leg`]: the server's own peer connection per call (answer for a callout, offer for a call-in);
 //! * [`bridge`]: the per-call task that moves audio both ways and reports a dead carrier or failed connection;
-//! * [`recorder`]: both sides of a bridged call in a WAV file, written off the bridge's path;
-//! * [`tone`]: sine and Goertzel, for tests and the bench.
+//! * [`recorder`]: both sides of a bridged call in a WAV file, written off the bridge's path.
 //!
-//! The call tasks ([`super::callout`], [`super::callin`]) own the leg and the bridge; the module docs of
+//! The call tasks ([`crate::callout`], [`crate::callin`]) own the leg and the bridge; the module docs of
 //! [`super`] describe when each is made and torn down.
 
 pub mod bridge;
@@ -23,11 +22,11 @@ pub mod jitter;
 pub mod opus_codec;
 pub mod recorder;
 pub mod rtp;
-pub mod tone;
 pub mod webrtc_leg;
 
-/// Samples in one 20 ms G.711 packet (8 kHz).
-pub const PACKET: usize = 160;
+/// Samples in one 20 ms packet at 8 kHz: a G.711 packet, and the frame the Opus side encodes (the one frame
+/// duration both call ends use, `azstack_protocol::media::opus::FRAME_MS`).
+pub const PACKET: usize = (8 * azstack_protocol::media::opus::FRAME_MS) as usize;
 
 /// Why a media piece could not be made or used.
 #[derive(Debug, thiserror::Error)]

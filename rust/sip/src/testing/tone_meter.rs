@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use crate::sip::media::tone::{goertzel, rms};
+use crate::testing::tone::{goertzel, rms};
 
 pub struct ToneMeter {
     rate: u32,

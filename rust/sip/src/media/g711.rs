@@ -113,7 +113,7 @@ pub fn alaw_to_linear(byte: u8) -> i16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::media::tone;
+    use crate::testing::tone;
 
     #[test]
     fn silence_and_extremes() {

@@ -36,7 +36,7 @@ pub(super) fn answer(request: &Message, carrier: &CarrierMedia, local_sdp: &str,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::media::g711::Law;
+    use crate::media::g711::Law;
 
     fn request(method: &str, body: &str) -> Message {
         let mut m = Message::request(method, "sip:gw@127.0.0.1:5060")

@@ -1,4 +1,4 @@
-//! Test signals for the bridge's tests and bench: a sine generator and the Goertzel detector (the power of one
+//! Test signals for the bridge's tests and the bench: a sine generator and the Goertzel detector (the power of one
 //! frequency in a block of samples). Nothing in the call path uses them.
 
 use std::f64::consts::TAU;

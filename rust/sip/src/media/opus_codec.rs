@@ -14,7 +14,7 @@ use super::{MediaError, PACKET};
 /// The rate at the codec's API: the carrier's.
 pub const RATE: u32 = 8000;
 /// The Opus RTP clock (RFC 7587: always 48 kHz).
-pub const CLOCK_RATE: u32 = 48_000;
+pub const CLOCK_RATE: u32 = azstack_protocol::media::opus::CLOCK_RATE;
 /// The encoder's bitrate, in bit/s. libopus's default depends on the API rate (11 kb/s at 8 kHz, 51 kb/s at
 /// 48 kHz); 24 kb/s is twice what RFC 7587 §3.1.1 suggests for narrowband speech, where SILK's quality has levelled
 /// off, and half the 64 kb/s of the G.711 it comes from.
@@ -84,7 +84,7 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::media::tone::{goertzel, sine_from};
+    use crate::testing::tone::{goertzel, sine_from};
 
     #[test]
     fn a_narrowband_tone_survives() {

@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn trunk_transports() {
-        use crate::sip::transport::Transport;
+        use crate::transport::Transport;
         assert_eq!(trunk_transport("sip:127.0.0.1:5070"), Some(Transport::Udp));
         assert_eq!(trunk_transport("sip:127.0.0.1:5070;transport=udp"), Some(Transport::Udp));
         assert_eq!(trunk_transport("sip:127.0.0.1:5070;transport=tcp"), Some(Transport::Tcp));

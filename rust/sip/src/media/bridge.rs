@@ -325,7 +325,7 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::media::tone::{goertzel, sine_from};
+    use crate::testing::tone::{goertzel, sine_from};
 
     #[test]
     fn only_the_carriers_g711_rtp_is_accepted() {

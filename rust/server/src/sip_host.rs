@@ -1,0 +1,105 @@
+//! The server's side of the SIP gateway ([`azstack_sip`]): [`SipHost`] implements its [`Host`] trait over the
+//! server's sessions (app packets to a session or a user), store (the user a call-in number names, paid call
+//! logs) and recordings (a new recording's file, a log's link), and keeps the users' talk-second balances
+//! (`[sip] balance_seconds`, in memory). `crate::server` makes one and hands it to [`Gateway::run`]; the SIP
+//! packets from the apps reach the gateway through `crate::calls`.
+//!
+//! [`Gateway::run`]: azstack_sip::Gateway::run
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, Weak};
+
+use azstack_protocol::bodies::calls::PaidCallLogEntry;
+use azstack_sip::{Host, ToApp};
+
+use crate::hub::Hub;
+use crate::store::Tenant;
+
+/// The gateway's view of the server. It holds the hub weakly (the hub holds the gateway): once the server is gone
+/// every call does nothing.
+pub struct SipHost {
+    hub: Weak<Hub>,
+    /// Talk seconds each user starts with; `None`: unlimited.
+    initial_balance: Option<u64>,
+    /// Remaining talk seconds per user (only with a balance).
+    balances: Mutex<HashMap<i64, i64>>,
+}
+
+impl SipHost {
+    pub fn new(hub: Weak<Hub>, initial_balance: Option<u64>) -> SipHost {
+        SipHost { hub, initial_balance, balances: Mutex::new(HashMap::new()) }
+    }
+}
+
+#[async_trait::async_trait]
+impl Host for SipHost {
+    fn to_session(&self, user_id: i64, session_id: u64, packet: ToApp) {
+        let Some(hub) = self.hub.upgrade() else { return };
+        if let Some(session) = hub.sessions.sessions(user_id).into_iter().find(|s| s.id == session_id) {
+            session.send(packet.service(), &packet);
+        }
+    }
+
+    fn to_user(&self, user_id: i64, except: Option<u64>, mut packet: ToApp) {
+        let Some(hub) = self.hub.upgrade() else { return };
+        if let ToApp::CallLog(push) = &mut packet {
+            let recording = push.data.url_record.take().unwrap_or_default();
+            let link = crate::recordings::link(hub.recordings.as_deref(), &recording, std::time::SystemTime::now());
+            push.data.url_record = Some(link);
+        }
+        hub.sessions.send_to_user(user_id, except, packet.service(), &packet);
+    }
+
+    fn sessions(&self, user_id: i64) -> Vec<u64> {
+        let Some(hub) = self.hub.upgrade() else { return Vec::new() };
+        hub.sessions.sessions(user_id).iter().map(|s| s.id).collect()
+    }
+
+    /// An azStackUserId of the default namespace (`""`), in the first application that has one.
+    async fn find_user(&self, username: &str) -> Option<i64> {
+        let hub = self.hub.upgrade()?;
+        let apps: Vec<String> = hub.apps.read().ok()?.keys().cloned().collect();
+        for app in apps {
+            let tenant = Tenant { app_id: &app, namespace: "" };
+            if let Ok(rows) = hub.store.users_by_usernames(tenant, &[username.to_owned()]).await
+                && let Some(row) = rows.first()
+            {
+                return Some(row.id);
+            }
+        }
+        None
+    }
+
+    async fn store_call_log(&self, entry: &PaidCallLogEntry) -> bool {
+        let Some(hub) = self.hub.upgrade() else { return false };
+        match hub.store.insert_paid_call_log(entry).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(call_id = entry.call_id, %error, "paid call log not stored");
+                false
+            }
+        }
+    }
+
+    fn balance(&self, user_id: i64) -> Option<i64> {
+        let initial = i64::try_from(self.initial_balance?).unwrap_or(i64::MAX);
+        let Ok(mut map) = self.balances.lock() else { return Some(0) };
+        Some(*map.entry(user_id).or_insert(initial))
+    }
+
+    fn charge(&self, user_id: i64, seconds: i64) {
+        if self.initial_balance.is_none() {
+            return;
+        }
+        if let Ok(mut map) = self.balances.lock()
+            && let Some(left) = map.get_mut(&user_id)
+        {
+            *left = left.saturating_sub(seconds).max(0);
+        }
+    }
+
+    fn new_recording(&self, call_id: i64) -> Option<(String, PathBuf)> {
+        self.hub.upgrade()?.recordings.as_ref().map(|r| r.new_recording(call_id))
+    }
+}
