@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azstack_engine::media::synthetic::{AudioStats, SyntheticDevices};
-use azstack_server::sip::media::g711::Law;
 use azstack_server::testkit::TestServer;
-use azstack_server::testkit::rtp_carrier::RtpCarrier;
+use azstack_sip::media::g711::Law;
+use azstack_sip::testing::rtp_carrier::RtpCarrier;
 use common::{DEADLINE, Peer, Target};
 use serde_json::{Value, json};
 use sip_support::{Carrier, server_for};

@@ -7,7 +7,8 @@
 //! and a body that is JSON text inside a string. [`Service`] lists every service number; [`bodies`] has one typed
 //! struct per request, reply and push body, with the exact wire field names (which differ between services for the
 //! same idea: `msgId` vs `id`, `time` vs `created`, `group` vs `groupId` — see PROTOCOL.md Appendix B);
-//! [`constants`] holds the public constants with the seed README's values, and [`errors`] the error codes.
+//! [`constants`] holds the public constants with the seed README's values, [`errors`] the error codes, and
+//! [`media`] the audio codec parameters both ends of a call register (Opus).
 //!
 //! Numbers stay JSON numbers end to end: the original client compares them with `===`.
 

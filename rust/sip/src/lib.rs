@@ -18,7 +18,7 @@
 //! [`config`], and the codecs, RTP and jitter buffer of [`media`] — are unit-tested here. Without the default
 //! `gateway` feature the crate is only [`message`] and [`framing`] (std and thiserror), which is what the fuzz
 //! targets build. The `testing` feature adds the tone generators and meters, a WebRTC app peer and an RTP carrier
-//! for the server's tests and the bench ([`testing`]).
+//! for the server's tests and the bench (`testing`).
 //!
 //! # What it does
 //!

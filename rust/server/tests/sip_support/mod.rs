@@ -194,7 +194,7 @@ pub async fn start_callout(client: &mut TestClient, call_id: i64, to: &str) -> V
 /// A WebRTC offer as the app sends it in 501 (SDP with appended candidate lines): well-formed (ICE credentials,
 /// DTLS fingerprint, Opus), so the gateway's WebRTC leg answers it, but its one candidate (port 9) never answers,
 /// so no media flows. For tests of the signalling; the media tests use a real peer
-/// ([`azstack_server::testkit::app_peer`]).
+/// ([`azstack_sip::testing::app_peer`]).
 pub const APP_OFFER: &str = "v=0\r\no=- 4215775240449105457 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
     a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:Rw2q\r\n\
     a=ice-pwd:4Zl1fWqvS0Yq8vX2pQ7dJ3kT\r\n\

@@ -13,6 +13,10 @@
 //! zero sizes, appends the frames, and when the bridge ends (the channel closes) writes the real sizes, syncs the
 //! file and renames it to `NAME`. So a file under its final name is always complete, and a crash leaves only a
 //! `.part` behind. A write error ends the recording and removes the partial file; the call goes on.
+//!
+//! Not `hound`: its `WavWriter` writes through blocking `std::io::Write + Seek`, so each recorded call would hold a
+//! blocking thread for its whole length; the writer here is an async task, and the canonical 44-byte header
+//! ([`wav_header`], written twice) is all of the format it needs.
 
 use std::collections::VecDeque;
 use std::io::SeekFrom;

@@ -1,6 +1,11 @@
 //! RTP packets with the carrier (RFC 3550 §5.1): parsing that accepts any byte string without panicking (CSRC list,
 //! header extension and padding are skipped over), and the plain 12-byte header the bridge sends with its own SSRC,
 //! sequence number and timestamp.
+//!
+//! Not webrtc-rs's `rtc::rtp` (rtc-rtp 0.21.1, already in the tree): its `Packet::unmarshal` copies the payload,
+//! CSRCs and extension elements into new buffers for every packet, and its `Header::unmarshal` stops reading a
+//! one-byte extension block at the reserved id 15, so the payload it leaves then starts inside the block; the
+//! bridge needs the fixed header and the payload's bounds, found here without allocating.
 
 /// The fixed header fields the bridge uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
