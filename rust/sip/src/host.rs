@@ -76,3 +76,35 @@ pub trait Host: Send + Sync + 'static {
     /// recorder writes.
     fn new_recording(&self, call_id: i64) -> Option<(String, PathBuf)>;
 }
+
+#[cfg(test)]
+mod tests {
+    use azstack_protocol::bodies::calls::{CalloutStatus, PaidCallLogEntry};
+
+    use super::*;
+
+    /// A packet goes out as its body alone, with its own service number.
+    #[test]
+    fn a_packet_is_its_body() {
+        let status = CalloutStatus { call_id: 7, code: 183, sdp_candidate: None };
+        let packet = ToApp::CalloutStatus(status.clone());
+        assert_eq!(serde_json::to_value(&packet).unwrap(), serde_json::to_value(&status).unwrap());
+        assert_eq!(packet.service(), Service::CALLOUT_DATA_STATUS_CHANGED);
+        let entry = PaidCallLogEntry {
+            call_id: 7,
+            from: "alice".into(),
+            to: "+84900000000".into(),
+            tags: Some(None),
+            duration: 3,
+            record_time: 1,
+            url_record: Some(String::new()),
+            az_user_id: 2,
+            call_type: 1,
+            status: 0,
+        };
+        let push = PaidCallLogPush { data: entry };
+        let packet = ToApp::CallLog(push.clone());
+        assert_eq!(serde_json::to_value(&packet).unwrap(), serde_json::to_value(&push).unwrap());
+        assert_eq!(packet.service(), Service::PAID_CALL_LOG_RETURN);
+    }
+}
