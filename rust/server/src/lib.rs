@@ -10,6 +10,10 @@
 //! packet to its area's module, which validates it, stores what must last in the [`store`] and fans out to the
 //! [`session::Registry`] (every session of every recipient, with the exceptions of PROTOCOL.md §11.3).
 //!
+//! ## Phone calls
+//! The SIP gateway is its own crate, `azstack_sip`; [`sip_host`] is the server's side of it (its `Host` trait over
+//! the sessions, the store and the recordings), and `calls` hands it the apps' callout and call-in packets.
+//!
 //! ## Storage
 //! One sqlx code path runs on SQLite (embedded default) and PostgreSQL. Chat messages are committed in groups by a
 //! single writer task, and acknowledged only after their commit.
