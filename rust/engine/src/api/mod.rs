@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod extensions;
 pub mod groups;
 pub mod messages;
+pub mod outbox;
 pub mod users;
 
 use azstack_protocol::Envelope;
