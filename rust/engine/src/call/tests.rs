@@ -1,6 +1,6 @@
 //! The call state machine without a server: packets are routed into an engine by hand and what it would send is
 //! not sent (no connection), so these tests cover the incoming side, status handling, validation and the
-//! toggles' preconditions. Calls through a real server are in `tests/calls.rs`.
+//! toggles' preconditions. Calls through a real server are in `tests/it/calls.rs`.
 
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 //! call-in outcomes as the app sees them — results, errors, delegates, paid call logs — and every call resource
 //! released at the end (PROTOCOL.md §3.9–§3.14, §3.18, §4.4, §5.4, §5.5).
 
-mod common;
-#[path = "../../server/tests/sip_support/mod.rs"]
+use crate::common;
+#[path = "../../../server/tests/sip_support/mod.rs"]
 mod sip_support;
 
 use std::sync::Arc;

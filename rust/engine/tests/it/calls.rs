@@ -2,7 +2,7 @@
 //! sides for every outcome, media both ways (frames with readable counters, audio chunks), toggles seen by the
 //! peer, and every call resource released at the end (PROTOCOL.md §3.4–§3.8, §3.15–§3.17, §4.4, §5).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
