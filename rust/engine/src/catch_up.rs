@@ -147,8 +147,10 @@ impl CatchUp {
         let me = self.my_id();
         let mut chats = Vec::new();
         'pages: for page in 1..=MAX_PAGES {
-            let Ok(conversations) =
-                self.conversations().get_modified_conversations(ConversationsOptions { page, last_created: now_ms() + FUTURE }).await
+            let Ok(conversations) = self
+                .conversations()
+                .get_modified_conversations(ConversationsOptions { page, last_created: now_ms() + FUTURE })
+                .await
             else {
                 return;
             };

@@ -9,12 +9,10 @@ use azstack_protocol::errors::ApiError;
 use serde::Serialize;
 use serde_json::Value;
 
-
 use crate::model::{
     AuthenticatedUser, CallStatus, CallinStart, FreeCallStart, Message, MessageStatusChange, OutboxCount, PaidCallLog,
     StreamArrived, Typing,
 };
-
 
 /// One event, carrying the mapped result its delegate receives.
 #[derive(Clone, Debug, PartialEq)]

@@ -78,10 +78,10 @@ pub mod store;
 pub mod transport;
 pub mod validate;
 
+pub use api::outbox;
 pub use azstack_protocol::errors::{ApiError, ErrorCode};
 pub use config::{AuthenticatingData, Config};
 pub use engine::{Engine, connection, dispatch, router};
-pub use api::outbox;
 pub use events::{ChannelSink, DELEGATES, Event, EventSink, NoEvents};
 
 /// The `sdkVersion` this engine sends (D6: the prefix tells the server it may send the extension acks).

@@ -7,7 +7,8 @@
 //! and a body that is JSON text inside a string. [`Service`] lists every service number; [`bodies`] has one typed
 //! struct per request, reply and push body, with the exact wire field names (which differ between services for the
 //! same idea: `msgId` vs `id`, `time` vs `created`, `group` vs `groupId` — see PROTOCOL.md Appendix B);
-//! [`constants`] holds the public constants with the seed README's values, and [`errors`] the error codes.
+//! [`constants`] holds the public constants with the seed README's values, [`errors`] the error codes, and
+//! [`framing`] the Engine.IO / Socket.IO text frames that carry the event.
 //!
 //! Numbers stay JSON numbers end to end: the original client compares them with `===`.
 
@@ -15,6 +16,7 @@ pub mod bodies;
 pub mod constants;
 pub mod envelope;
 pub mod errors;
+pub mod framing;
 pub mod service;
 
 pub use envelope::{DecodeError, EVENT, Envelope};

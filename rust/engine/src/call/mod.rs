@@ -74,9 +74,9 @@ pub use self::resources::{LiveResources, live_resources};
 pub(crate) use self::streams::StreamSinks;
 use crate::core::{Core, area_handle};
 use crate::events::Event;
-pub use crate::model::{CallStatus, FreeCallStart, StreamArrived, StreamRef};
 use crate::media::synthetic::SyntheticDevices;
 use crate::media::{AudioSink, MediaDevices, VideoSink};
+pub use crate::model::{CallStatus, FreeCallStart, StreamArrived, StreamRef};
 use crate::validate::{self, Kind, Rule};
 
 /// `toggleAudioState` result.

@@ -43,8 +43,8 @@ use webrtc::peer_connection::{
 use webrtc::rtp_transceiver::RtpSender;
 
 use super::resources::{Counters, Held, Kind, spawn_counted};
-use super::{StreamArrived, StreamSinks};
 use super::{Calls, WeakCalls};
+use super::{StreamArrived, StreamSinks};
 use crate::events::Event;
 use crate::media::rtp::{self, TrackOut};
 use crate::media::{AudioSource, VideoSource, codec};

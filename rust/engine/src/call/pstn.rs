@@ -45,9 +45,9 @@ use azstack_protocol::{Envelope, Service};
 use serde_json::Value;
 use tokio::sync::Notify;
 
+use super::Calls;
 use super::peer::Cmd;
 use super::{Call, CallKind, CallStatus, decode, next_serial, teardown, teardown_later, unexpected, webrtc_error};
-use super::Calls;
 use crate::events::Event;
 pub use crate::model::CallinStart;
 use crate::requests::{DEFAULT_KEY, Uncall};
@@ -97,8 +97,6 @@ impl CallinOptions {
         Ok(CallinOptions { tags: params.get("tags").and_then(Value::as_str).map(str::to_owned) })
     }
 }
-
-
 
 /// A callout's own state.
 pub(super) struct Callout {

@@ -29,10 +29,10 @@ use azstack_protocol::{Envelope, Service};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::Engine;
 use crate::auth::make_token;
 use crate::config::AuthenticatingData;
 use crate::core::Phase;
-use super::Engine;
 use crate::events::Event;
 use crate::model::AuthenticatedUser;
 use crate::requests::{DEFAULT_KEY, Uncall};

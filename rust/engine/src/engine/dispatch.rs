@@ -13,6 +13,7 @@ use azstack_protocol::errors::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Engine;
 use crate::api::conversations::{
     ConversationsOptions, DeleteConversationOptions, ModifiedFilesOptions, ModifiedMessagesOptions,
     UnreadMessagesOptions,
@@ -21,11 +22,10 @@ use crate::api::extensions::{self, RegisterDeviceOptions};
 use crate::api::groups::{
     self, ChangeAdminOptions, CreateGroupOptions, InviteGroupOptions, LeaveGroupOptions, RenameGroupOptions,
 };
-use crate::api::outbox;
 use crate::api::messages::{DeleteMessageOptions, MessageStatusOptions, NewMessageOptions, TypingOptions};
+use crate::api::outbox;
 use crate::api::users::UsersOptions;
 use crate::call::{self, CallinOptions, StartCalloutOptions, StartFreeCallOptions};
-use super::Engine;
 
 fn to_json<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
     result.map(|v| serde_json::to_value(v).unwrap_or(Value::Null))

@@ -37,7 +37,9 @@ impl Side {
     async fn login(server: &TestServer, name: &str) -> Side {
         let peer = Peer::login(&Target::of(server), name).await;
         let audio = AudioStats::new();
-        peer.engine.calls().set_media_devices(Arc::new(SyntheticDevices::new(320, 240, 30).with_audio_output(audio.clone())));
+        peer.engine
+            .calls()
+            .set_media_devices(Arc::new(SyntheticDevices::new(320, 240, 30).with_audio_output(audio.clone())));
         peer.engine.calls().set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
         Side { peer, audio }
     }
