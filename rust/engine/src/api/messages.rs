@@ -192,7 +192,7 @@ area_handle! {
 
 impl Messages {
     /// Sends a message and resolves with it once the server acknowledged it (status SENT). With `storagePath` the
-    /// message goes through the persistent outbox ([`crate::outbox`]).
+    /// message goes through the persistent outbox ([`super::outbox`]).
     pub async fn new_message(&self, o: NewMessageOptions) -> Result<Message, ApiError> {
         let generated = self.next_id();
         let msg_id = if o.msg_id != 0 { o.msg_id } else { generated };

@@ -125,7 +125,7 @@ impl Messages {
         })
     }
 
-    /// The synchronous half of [`Engine::queue_message`]: the message is in the outbox when this returns.
+    /// The synchronous half of [`Messages::queue_message`]: the message is in the outbox when this returns.
     fn enqueue(
         &self,
         store: &Store,

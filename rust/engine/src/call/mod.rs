@@ -19,7 +19,7 @@
 //! Terminal statuses (188 400/600/603/700/unknown, 199 anything but 100/180) clear the call and tear its media down;
 //! so do `stopFreeCall`, `rejectFreeCall`, `notAnswerFreeCall`, `disconnect()`, `shutdown()` and a lost connection.
 //! Teardown aborts the actor and media tasks, stops the sources, closes the peer connection and forgets the
-//! streams; [`live_resources`] / [`Engine::call_resources`] count what is still held. Event texts are the
+//! streams; [`live_resources`] / [`Calls::call_resources`] count what is still held. Event texts are the
 //! original's: `Free call status changed to <state>[ by me][, free call end]`.
 //!
 //! Engine choices where the original is silent or buggy (PROTOCOL.md Appendix A):
@@ -42,9 +42,9 @@
 //!
 //! Video calls fire `onLocalStreamArrived` once the camera is open and the connection built, and
 //! `onRemoteStreamArrived` when the first remote track arrives, each with `{stream: {id}}`. The id names an entry of
-//! the engine's stream registry: [`Engine::attach_video_sink`] attaches a renderer (the C++ frame registry, a test's
+//! the engine's stream registry: [`Calls::attach_video_sink`] attaches a renderer (the C++ frame registry, a test's
 //! [`crate::media::synthetic::VideoStats`]) to the frames of that stream. Remote audio goes to
-//! [`MediaDevices::audio_output`] and to sinks attached with [`Engine::attach_audio_sink`].
+//! [`MediaDevices::audio_output`] and to sinks attached with [`Calls::attach_audio_sink`].
 
 pub mod peer;
 pub mod pstn;
@@ -380,7 +380,7 @@ impl Calls {
         streams::attach_video_sink(stream_id, sink)
     }
 
-    /// Detaches a renderer attached with [`Engine::attach_video_sink`]. Returns whether it was attached.
+    /// Detaches a renderer attached with [`Calls::attach_video_sink`]. Returns whether it was attached.
     pub fn detach_video_sink(&self, stream_id: &str, sink: &Arc<dyn VideoSink>) -> bool {
         streams::detach_video_sink(stream_id, sink)
     }
@@ -718,7 +718,7 @@ impl Calls {
         }
     }
 
-    /// Ends the call `serial` here, if it is still the current one, and tells the other side ([`Engine::send_stop`]);
+    /// Ends the call `serial` here, if it is still the current one, and tells the other side ([`Calls::send_stop`]);
     /// returns what ended it.
     fn end_here(&self, serial: u64) -> Option<Call> {
         let call = self.call_state().take(serial)?;
