@@ -160,8 +160,8 @@ async fn login(server: &Server, user: &str, devices: Arc<dyn MediaDevices>) -> R
     });
     let engine = Engine::from_json(&options, Arc::new(ChannelSink(tx)));
     let me = engine.dispatch("connect", Value::Null).await.map_err(|e| format!("{user} connect: {e}"))?;
-    engine.set_media_devices(devices);
-    engine.set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
+    engine.calls().set_media_devices(devices);
+    engine.calls().set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
     Ok(End { engine, events, user_id: me["userId"].as_i64().ok_or("no userId")? })
 }
 
@@ -194,7 +194,7 @@ async fn one_call(
     for (end, sink) in [(caller, caller_sink), (callee, callee_sink)] {
         let id =
             stream_id(&end.next("onRemoteStreamArrived", |e| stream_id(e).is_some()).await?).ok_or("no stream id")?;
-        end.engine.attach_video_sink(&id, sink.clone());
+        end.engine.calls().attach_video_sink(&id, sink.clone());
         let mut rx = sink.first.subscribe();
         let first = tokio::time::timeout(Duration::from_secs(20), rx.wait_for(Option::is_some))
             .await
@@ -211,6 +211,7 @@ async fn hang_up(caller: &mut End, callee: &mut End) -> Result<(), String> {
     callee.next("STOP", |e| matches!(e, Event::FreeCallStatusChanged(s) if s.status == 700)).await?;
     for end in [&*caller, &*callee] {
         end.engine
+            .calls()
             .wait_call_resources_released(Duration::from_secs(10))
             .await
             .map_err(|left| format!("call resources not released: {left:?}"))?;

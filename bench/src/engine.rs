@@ -55,6 +55,7 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
     for i in 0..args.count {
         let t0 = Instant::now();
         let sent = sender
+            .messages()
             .new_message(azstack_engine::api::messages::NewMessageOptions {
                 chat_type: 1,
                 chat_id: to,
@@ -77,6 +78,7 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
     for i in 0..args.count {
         let t0 = Instant::now();
         sender
+            .users()
             .get_users_information(azstack_engine::api::users::UsersOptions::ByIds(vec![to]))
             .await
             .map_err(|e| format!("getUsersInformation {i}: {e}"))?;

@@ -22,8 +22,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use azstack_protocol::constants::chat;
 
-use crate::api::conversations::{ConversationsOptions, ModifiedMessagesOptions};
-use crate::engine::Engine;
+use crate::api::conversations::{Conversations, ConversationsOptions, ModifiedMessagesOptions};
+use crate::api::outbox::Storage;
+use crate::core::area_handle;
 use crate::events::Event;
 use crate::ids::now_ms;
 use crate::model::Message;
@@ -63,15 +64,24 @@ impl Sync {
     }
 }
 
-impl Engine {
+area_handle! {
+    /// The catch-up and the "reported once" memory of `onHasNewMessage`.
+    CatchUp { storage: std::sync::Arc<Storage>, sync: std::sync::Arc<Sync> }
+}
+
+impl CatchUp {
     fn sync(&self) -> &Sync {
-        &self.inner.sync
+        &self.sync
+    }
+
+    fn conversations(&self) -> Conversations {
+        Conversations { core: self.core.clone() }
     }
 
     /// The cursor: in memory, else the store's.
     fn cursor(&self) -> Option<i64> {
         let memory = self.sync().state().cursor;
-        let stored = self.inner.storage.store().and_then(|s| s.cursor(&self.owner()).ok().flatten());
+        let stored = self.storage.store().and_then(|s| s.cursor(&self.owner()).ok().flatten());
         memory.max(stored)
     }
 
@@ -84,7 +94,7 @@ impl Engine {
             state.cursor = Some(created);
             state.reported.retain(|_, at| *at >= created - MARGIN);
         }
-        if let Some(store) = self.inner.storage.store()
+        if let Some(store) = self.storage.store()
             && let Err(e) = store.advance_cursor(&self.owner(), created, created - MARGIN)
         {
             tracing::warn!("catch-up cursor not saved: {e}");
@@ -98,7 +108,7 @@ impl Engine {
             let mut state = self.sync().state();
             state.reported.insert(key.clone(), m.created).is_none()
         };
-        let first = match self.inner.storage.store() {
+        let first = match self.storage.store() {
             Some(store) => store.mark_seen(&self.owner(), &key, m.created).unwrap_or(first) && first,
             None => first,
         };
@@ -111,7 +121,7 @@ impl Engine {
 
     /// After an authentication: catch up from the cursor, or set it when there is none. Runs in the background, one
     /// at a time.
-    pub(crate) fn catch_up(&self) {
+    pub(crate) fn start(&self) {
         let cursor = self.cursor();
         {
             let mut state = self.sync().state();
@@ -137,8 +147,10 @@ impl Engine {
         let me = self.my_id();
         let mut chats = Vec::new();
         'pages: for page in 1..=MAX_PAGES {
-            let Ok(conversations) =
-                self.get_modified_conversations(ConversationsOptions { page, last_created: now_ms() + FUTURE }).await
+            let Ok(conversations) = self
+                .conversations()
+                .get_modified_conversations(ConversationsOptions { page, last_created: now_ms() + FUTURE })
+                .await
             else {
                 return;
             };
@@ -157,7 +169,7 @@ impl Engine {
         for (chat_type, chat_id) in chats {
             'messages: for page in 1..=MAX_PAGES {
                 let options = ModifiedMessagesOptions { page, last_created: now_ms() + FUTURE, chat_type, chat_id };
-                let Ok(messages) = self.get_modified_messages(options).await else { return };
+                let Ok(messages) = self.conversations().get_modified_messages(options).await else { return };
                 for m in &messages.list {
                     if m.created <= from {
                         break 'messages;

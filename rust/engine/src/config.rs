@@ -6,7 +6,7 @@
 //! original hard-codes), `autoReconnectBackoff` (exponential backoff with jitter instead of the fixed interval),
 //! `waitTimeoutOnDisconnect` (keep the original behaviour of letting pending requests run into their timeout when
 //! the connection drops, instead of failing them at once, D9) and `livenessTimeout` (how long a silent connection
-//! counts as alive, see [`crate::transport`]). A fifth, `storagePath`, turns on the engine's storage ([`crate::outbox`],
+//! counts as alive, see [`crate::transport`]). A fifth, `storagePath`, turns on the engine's storage ([`crate::api::outbox`],
 //! [`crate::catch_up`]).
 
 use serde_json::Value;

@@ -9,9 +9,10 @@ use azstack_protocol::errors::ApiError;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::call::{CallStatus, CallinStart, FreeCallStart, StreamArrived};
-use crate::model::{AuthenticatedUser, Message, MessageStatusChange, PaidCallLog, Typing};
-use crate::outbox::OutboxCount;
+use crate::model::{
+    AuthenticatedUser, CallStatus, CallinStart, FreeCallStart, Message, MessageStatusChange, OutboxCount, PaidCallLog,
+    StreamArrived, Typing,
+};
 
 /// One event, carrying the mapped result its delegate receives.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,39 +71,54 @@ pub enum Event {
     NewMessageReturn(Result<Message, ApiError>),
 }
 
-impl Event {
-    /// The name of the `Delegates` entry this event fires.
-    pub fn delegate(&self) -> &'static str {
-        match self {
-            Event::Disconnected => "onDisconnected",
-            Event::AutoReconnectStart => "onAutoReconnectStart",
-            Event::AutoReconnected(_) => "onAutoReconnected",
-            Event::AutoReconnectStop(_) => "onAutoReconnectedStop",
-            Event::HasNewMessage(_) => "onHasNewMessage",
-            Event::MessageFromMe(_) => "onMessageFromMe",
-            Event::MessageStatusChanged(_) => "onMessageStatusChanged",
-            Event::Typing(_) => "onTyping",
-            Event::GroupCreated(_) => "onGroupCreated",
-            Event::GroupInvited(_) => "onGroupInvited",
-            Event::GroupLeft(_) => "onGroupLeft",
-            Event::GroupRenamed(_) => "onGroupRenamed",
-            Event::GroupAdminChanged(_) => "onGroupAdminChanged",
-            Event::GroupPublicJoined(_) => "onGroupPublicJoined",
-            Event::PaidCallLog(_) => "onPaidCallLogReturn",
-            Event::FreeCallStart(_) => "onFreeCallStart",
-            Event::FreeCallStatusChanged(_) => "onFreeCallStatusChanged",
-            Event::FreeCallStatusChangedByMe(_) => "onFreeCallStatusChangedByMe",
-            Event::LocalStreamArrived(_) => "onLocalStreamArrived",
-            Event::RemoteStreamArrived(_) => "onRemoteStreamArrived",
-            Event::CalloutStatusChanged(_) => "onCalloutStatusChanged",
-            Event::CallinStart(_) => "onCallinStart",
-            Event::CallinStatusChanged(_) => "onCallinStatusChanged",
-            Event::CallinStatusChangedByMe(_) => "onCallinStatusChangedByMe",
-            Event::OutboxChanged(_) => "onOutboxChanged",
-            Event::NewMessageReturn(_) => "onNewMessageReturn",
-        }
-    }
+/// Each event's `Delegates` entry, written once: [`DELEGATES`] (the names, for the check against the JavaScript
+/// package) and [`Event::delegate`] both come from it.
+macro_rules! delegates {
+    ($($variant:ident $(($wild:tt))? => $name:literal,)*) => {
+        /// The delegate names the engine's events fire, in [`Event`]'s order.
+        pub const DELEGATES: &[&str] = &[$($name),*];
 
+        impl Event {
+            /// The name of the `Delegates` entry this event fires.
+            pub fn delegate(&self) -> &'static str {
+                match self {
+                    $(Event::$variant $(($wild))? => $name,)*
+                }
+            }
+        }
+    };
+}
+
+delegates! {
+    Disconnected => "onDisconnected",
+    AutoReconnectStart => "onAutoReconnectStart",
+    AutoReconnected(_) => "onAutoReconnected",
+    AutoReconnectStop(_) => "onAutoReconnectedStop",
+    HasNewMessage(_) => "onHasNewMessage",
+    MessageFromMe(_) => "onMessageFromMe",
+    MessageStatusChanged(_) => "onMessageStatusChanged",
+    Typing(_) => "onTyping",
+    GroupCreated(_) => "onGroupCreated",
+    GroupInvited(_) => "onGroupInvited",
+    GroupLeft(_) => "onGroupLeft",
+    GroupRenamed(_) => "onGroupRenamed",
+    GroupAdminChanged(_) => "onGroupAdminChanged",
+    GroupPublicJoined(_) => "onGroupPublicJoined",
+    PaidCallLog(_) => "onPaidCallLogReturn",
+    FreeCallStart(_) => "onFreeCallStart",
+    FreeCallStatusChanged(_) => "onFreeCallStatusChanged",
+    FreeCallStatusChangedByMe(_) => "onFreeCallStatusChangedByMe",
+    LocalStreamArrived(_) => "onLocalStreamArrived",
+    RemoteStreamArrived(_) => "onRemoteStreamArrived",
+    CalloutStatusChanged(_) => "onCalloutStatusChanged",
+    CallinStart(_) => "onCallinStart",
+    CallinStatusChanged(_) => "onCallinStatusChanged",
+    CallinStatusChangedByMe(_) => "onCallinStatusChangedByMe",
+    OutboxChanged(_) => "onOutboxChanged",
+    NewMessageReturn(_) => "onNewMessageReturn",
+}
+
+impl Event {
     /// The delegate's arguments `(error, result)` as JSON; the absent one is `null`.
     pub fn payload(&self) -> (Value, Value) {
         fn ok<T: Serialize>(v: &T) -> (Value, Value) {

@@ -8,26 +8,30 @@
 //! * [`transport`]: a small Engine.IO 4 / Socket.IO 5 client over `tokio-tungstenite` (TCP_NODELAY on). It reports
 //!   "connected" only after the namespace CONNECT is acknowledged, answers heartbeats, notices a silent peer
 //!   within `livenessTimeout` (WebSocket pings), and carries `WebPacket` envelopes in order.
-//! * [`connection`]: the state machine of PROTOCOL.md §9 — discovery (29) on a first socket, authenticate (179) on a
-//!   second, the reply 162, the application ping, `disconnect`, and auto-reconnect with its delegates.
+//! * [`core`]: what every area shares — the configuration, the event sink, the request table, the connection's
+//!   [`core::Phase`] and slave socket — and the two primitives [`core::Core::send`] and [`core::Core::request`]. It
+//!   uses no area.
 //! * [`requests`]: the pending-request table of §8. A request is keyed by its uncall key and request key; replies are
 //!   routed to it by service number and echoed key; multi-packet replies are gathered in arrival order; requests fail
 //!   at once when the connection drops (D9) and after `requestTimeout`. Two calls with the same key do not overwrite
 //!   each other (the original's Q14): the second waits until the first has settled, then goes out.
-//! * [`api`]: one module per area (conversations, messages, users, groups, paid call logs, extensions). Each method
-//!   validates its options with the original's rules and texts ([`validate`]), builds the wire body with
-//!   `azstack-protocol`'s types, waits for the reply and maps it to the API result ([`model`]).
-//! * [`router`]: turns every packet that is not a reply into an [`Event`] for the [`EventSink`]; free-call
-//!   signalling (186/187/188/199) goes to [`call`].
-//! * [`call`]: free calls (state machine, webrtc-rs peer connection, streams) over [`media`] (sources, sinks,
-//!   Opus/H.264, RTP loops).
-//! * [`outbox`], [`catch_up`] over [`store`] (extension, `storagePath`): the persistent outbox that sends what
-//!   `newMessage` was handed once a connection is up (also after a restart), and the catch-up that reports what
-//!   arrived while the engine was away, each message once.
-//! * [`dispatch`]: the JSON edge. `Engine::dispatch("newMessage", {...})` maps a JS method name and options object onto
-//!   the typed API and returns the result as JSON, so the FFI stays one narrow function.
+//! * [`api`]: one module and one handle per area (conversations, messages with the [`outbox`], users, groups, paid
+//!   call logs, extensions). Each method validates its options with the original's rules and texts ([`validate`]),
+//!   builds the wire body with `azstack-protocol`'s types, waits for the reply and maps it to the API result
+//!   ([`model`], which also holds every event payload).
+//! * [`call`]: free calls and phone calls (state machine, webrtc-rs peer connection, streams) over [`media`]
+//!   (sources, sinks, Opus/H.264, RTP loops).
+//! * [`catch_up`] over [`store`] (extension, `storagePath`): the catch-up that reports what arrived while the engine
+//!   was away, each message once; the outbox that sends what `newMessage` was handed is part of the messages area.
+//! * [`engine`], the top: the [`Engine`] handle owns the core and the areas' state and hands out the area handles
+//!   (`engine.messages()`, `engine.groups()`, `engine.calls()`, …). Its [`connection`] is the state machine of
+//!   PROTOCOL.md §9 — discovery (29) on a first socket, authenticate (179) on a second, the reply 162, the
+//!   application ping, `disconnect`, and auto-reconnect with its delegates; its [`router`] turns every packet that is
+//!   not a reply into an [`Event`] for the [`EventSink`] or hands it to its area; its [`dispatch`] is the JSON edge:
+//!   `Engine::dispatch("newMessage", {...})` maps a JS method name and options object onto the typed API and returns
+//!   the result as JSON, so the FFI stays one narrow function.
 //!
-//! The typed API is the [`Engine`]'s methods; it is what Rust callers and tests use.
+//! No module uses one above it (`node scripts/lib/check-modules.mjs rust/engine/src` checks it).
 //!
 //! ## Example
 //!
@@ -62,25 +66,23 @@ pub mod auth;
 pub mod call;
 pub mod catch_up;
 pub mod config;
-pub mod connection;
-pub mod dispatch;
+pub mod core;
 pub mod engine;
 pub mod events;
 pub mod ids;
 pub mod mapping;
 pub mod media;
 pub mod model;
-pub mod outbox;
 pub mod requests;
-pub mod router;
 pub mod store;
 pub mod transport;
 pub mod validate;
 
+pub use api::outbox;
 pub use azstack_protocol::errors::{ApiError, ErrorCode};
 pub use config::{AuthenticatingData, Config};
-pub use engine::Engine;
-pub use events::{ChannelSink, Event, EventSink, NoEvents};
+pub use engine::{Engine, connection, dispatch, router};
+pub use events::{ChannelSink, DELEGATES, Event, EventSink, NoEvents};
 
 /// The `sdkVersion` this engine sends (D6: the prefix tells the server it may send the extension acks).
 pub const SDK_VERSION: &str = concat!("azstack-rs/", env!("CARGO_PKG_VERSION"));

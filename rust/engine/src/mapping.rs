@@ -22,17 +22,19 @@ pub const GROUP: i64 = chat::CHAT_TYPE_GROUP;
 
 /// List `serviceType` values (§6.5).
 mod service_type {
-    pub const USER_TEXT: i64 = 5;
-    pub const USER_STICKER: i64 = 104;
-    pub const USER_LOCATION: i64 = 113;
-    pub const USER_FILE: i64 = 121;
-    pub const GROUP_MESSAGE: i64 = 146;
-    pub const GROUP_CREATED: i64 = 143;
-    pub const GROUP_INVITED: i64 = 144;
-    pub const GROUP_LEFT: i64 = 145;
-    pub const GROUP_RENAMED: i64 = 152;
-    pub const GROUP_ADMIN_CHANGED: i64 = 160;
-    pub const GROUP_PUBLIC_JOINED: i64 = 197;
+    use azstack_protocol::Service;
+
+    pub const USER_TEXT: i64 = Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT as i64;
+    pub const USER_STICKER: i64 = Service::MESSAGE_WITH_USER_TYPE_STICKER as i64;
+    pub const USER_LOCATION: i64 = Service::MESSAGE_WITH_USER_TYPE_LOCATION as i64;
+    pub const USER_FILE: i64 = Service::MESSAGE_WITH_USER_TYPE_FILE as i64;
+    pub const GROUP_MESSAGE: i64 = Service::MESSAGE_HAS_NEW_WITH_GROUP as i64;
+    pub const GROUP_CREATED: i64 = Service::ON_GROUP_CREATED as i64;
+    pub const GROUP_INVITED: i64 = Service::ON_GROUP_INVITED as i64;
+    pub const GROUP_LEFT: i64 = Service::ON_GROUP_LEFT as i64;
+    pub const GROUP_RENAMED: i64 = Service::ON_GROUP_RENAMED as i64;
+    pub const GROUP_ADMIN_CHANGED: i64 = Service::ON_GROUP_ADMIN_CHANGED as i64;
+    pub const GROUP_PUBLIC_JOINED: i64 = Service::GROUP_JOIN_PUBLIC as i64;
 }
 
 pub fn sticker(s: &StickerContent) -> Sticker {

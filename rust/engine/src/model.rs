@@ -410,3 +410,57 @@ pub struct ParsedNotification {
     #[serde(rename = "type")]
     pub notification_type: i64,
 }
+
+/// `onFreeCallStart` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FreeCallStart {
+    pub media_type: i64,
+    pub from_user_id: i64,
+    pub to_user_id: i64,
+}
+
+/// `onFreeCallStatusChanged` / `onFreeCallStatusChangedByMe` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CallStatus {
+    pub status: i64,
+    pub message: String,
+}
+
+/// `{id}` of a stream; the JS layer wraps it so `toURL()` returns the id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreamRef {
+    pub id: String,
+}
+
+/// `onLocalStreamArrived` / `onRemoteStreamArrived` result: `{stream: {id}}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreamArrived {
+    pub stream: StreamRef,
+}
+
+impl StreamArrived {
+    pub fn new(id: &str) -> StreamArrived {
+        StreamArrived { stream: StreamRef { id: id.to_owned() } }
+    }
+}
+
+/// `onCallinStart` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallinStart {
+    pub from_phone_number: String,
+    pub to_phone_number: String,
+}
+
+/// `getOutbox()`'s result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outbox {
+    pub list: Vec<serde_json::Value>,
+}
+
+/// `onOutboxChanged`'s result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutboxCount {
+    pub pending: usize,
+}

@@ -30,9 +30,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use azstack_protocol::{EVENT, Envelope};
+use azstack_protocol::Envelope;
+use azstack_protocol::framing::{self, Frame};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -114,7 +114,7 @@ pub struct NotConnected;
 impl Socket {
     /// Queues one `WebPacket` event. Frames leave in the order they were queued.
     pub fn send(&self, envelope: &Envelope) -> Result<(), NotConnected> {
-        let frame = encode_event(envelope);
+        let frame = framing::event(envelope);
         self.out.send(Outgoing::Frame(frame)).map_err(|_| NotConnected)
     }
 
@@ -134,22 +134,6 @@ impl Socket {
     pub fn is_open(&self) -> bool {
         !self.out.is_closed()
     }
-}
-
-/// `42["WebPacket",{"service":N,"body":"..."}]`.
-pub fn encode_event(envelope: &Envelope) -> String {
-    let array = serde_json::to_string(&(EVENT, envelope)).unwrap_or_else(|_| format!("[\"{EVENT}\"]"));
-    format!("42{array}")
-}
-
-/// Reads a `42[...]` payload (without the `42`) carrying a `WebPacket`; `None` for any other event or bad JSON.
-pub fn decode_event(payload: &str) -> Option<Envelope> {
-    // A namespace other than "/" would appear as "/nsp,[...]"; we only join "/".
-    let Ok(Value::Array(mut items)) = serde_json::from_str::<Value>(payload) else { return None };
-    if items.len() < 2 || items.first().and_then(Value::as_str) != Some(EVENT) {
-        return None;
-    }
-    Envelope::from_value(items.swap_remove(1)).ok()
 }
 
 /// The WebSocket URL for a server URL: `http(s)://host:port[/]` or `ws(s)://host:port[/]`.
@@ -195,7 +179,7 @@ async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::Unbounde
     let open: OpenPacket = loop {
         match stream.next().await {
             Some(Ok(Message::Text(text))) => {
-                let Some(json) = text.as_str().strip_prefix('0') else {
+                let Frame::Open(json) = framing::parse(text.as_str()) else {
                     return Err(ConnectError::Handshake(format!("expected an open packet, got {:?}", text.as_str())));
                 };
                 break serde_json::from_str(json).map_err(|e| ConnectError::Handshake(e.to_string()))?;
@@ -206,19 +190,20 @@ async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::Unbounde
             None => return Err(ConnectError::Handshake("closed during the handshake".into())),
         }
     };
-    sink.send(Message::text("40")).await.map_err(|e| ConnectError::WebSocket(e.to_string()))?;
+    sink.send(Message::text(framing::CONNECT)).await.map_err(|e| ConnectError::WebSocket(e.to_string()))?;
     loop {
         match stream.next().await {
             Some(Ok(Message::Text(text))) => {
                 let text = text.as_str();
-                if text.starts_with("40") {
-                    break;
-                } else if let Some(reason) = text.strip_prefix("44") {
-                    return Err(ConnectError::Refused(reason.to_owned()));
-                } else if text == "2" {
-                    sink.send(Message::text("3")).await.map_err(|e| ConnectError::WebSocket(e.to_string()))?;
-                } else {
-                    return Err(ConnectError::Handshake(format!("unexpected packet {text:?} before CONNECT ack")));
+                match framing::parse(text) {
+                    Frame::Connect(_) => break,
+                    Frame::ConnectError(reason) => return Err(ConnectError::Refused(reason.to_owned())),
+                    Frame::Ping => {
+                        sink.send(Message::text(framing::PONG))
+                            .await
+                            .map_err(|e| ConnectError::WebSocket(e.to_string()))?;
+                    }
+                    _ => return Err(ConnectError::Handshake(format!("unexpected packet {text:?} before CONNECT ack"))),
                 }
             }
             Some(Ok(_)) => continue,
@@ -277,17 +262,18 @@ async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::Unbounde
             match frame {
                 Message::Text(text) => {
                     let text = text.as_str();
-                    if text == "2" {
-                        let _ = pong.send(Outgoing::Frame("3".into()));
-                    } else if let Some(payload) = text.strip_prefix("42") {
-                        match decode_event(payload) {
+                    match framing::parse(text) {
+                        Frame::Ping => {
+                            let _ = pong.send(Outgoing::Frame(framing::PONG.into()));
+                        }
+                        Frame::Event(array) => match framing::decode_event(array) {
                             Some(env) => {
                                 let _ = in_tx.send(Incoming::Packet(env));
                             }
                             None => tracing::debug!(frame = text, "ignored an event that is not a WebPacket"),
-                        }
-                    } else if text.starts_with("41") || text == "1" {
-                        break CloseReason::ServerDisconnect;
+                        },
+                        Frame::Disconnect | Frame::Close => break CloseReason::ServerDisconnect,
+                        _ => {}
                     }
                 }
                 Message::Close(_) => break CloseReason::ServerDisconnect,
@@ -316,7 +302,7 @@ async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::Unbounde
                     if let Some(tx) = closed_by_us.take() {
                         let _ = tx.send(());
                     }
-                    let _ = sink.send(Message::text("41")).await;
+                    let _ = sink.send(Message::text(framing::DISCONNECT)).await;
                     let _ = sink.close().await;
                     break;
                 }
@@ -331,7 +317,6 @@ async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::Unbounde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use azstack_protocol::Service;
 
     #[test]
     fn urls() {
@@ -347,16 +332,5 @@ mod tests {
         assert!(websocket_url("ftp://h").is_err());
         assert!(websocket_url("h:1").is_err());
         assert!(websocket_url("http://").is_err());
-    }
-
-    #[test]
-    fn event_frames_round_trip() {
-        let env = Envelope::new(Service::PING, &serde_json::json!({}));
-        let frame = encode_event(&env);
-        assert_eq!(frame, r#"42["WebPacket",{"service":1,"body":"{}"}]"#);
-        assert_eq!(decode_event(&frame[2..]), Some(env));
-        assert_eq!(decode_event(r#"["Other",{}]"#), None);
-        assert_eq!(decode_event("not json"), None);
-        assert_eq!(decode_event(r#"["WebPacket"]"#), None);
     }
 }

@@ -321,7 +321,7 @@ pub fn create(config_json: &str) -> Result<u64, String> {
         let audio = AudioStats::new();
         let devices = platform::devices()
             .unwrap_or_else(|| Arc::new(SyntheticDevices::default().with_audio_output(audio.clone())));
-        engine.set_media_devices(devices);
+        engine.calls().set_media_devices(devices);
         lock(&STATE).engines.insert(handle, Entry { engine, alive, audio });
         Ok(handle)
     })

@@ -8,7 +8,8 @@
 //! struct per request, reply and push body, with the exact wire field names (which differ between services for the
 //! same idea: `msgId` vs `id`, `time` vs `created`, `group` vs `groupId` — see PROTOCOL.md Appendix B);
 //! [`constants`] holds the public constants with the seed README's values, [`errors`] the error codes, and
-//! [`media`] the audio codec parameters both ends of a call register (Opus).
+//! [`framing`] the Engine.IO / Socket.IO text frames that carry the event, and [`media`] the audio codec parameters
+//! both ends of a call register (Opus).
 //!
 //! Numbers stay JSON numbers end to end: the original client compares them with `===`.
 
@@ -16,6 +17,7 @@ pub mod bodies;
 pub mod constants;
 pub mod envelope;
 pub mod errors;
+pub mod framing;
 pub mod media;
 pub mod service;
 

@@ -13,7 +13,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use azstack_protocol::{EVENT, Envelope, Service};
+use azstack_protocol::framing::{self, Frame};
+use azstack_protocol::{Envelope, Service};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -201,31 +202,30 @@ impl TestClient {
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(text) = msg else { continue };
                 let text = text.as_str();
-                if text.starts_with('0') && !text.starts_with("0{") {
-                    continue;
-                }
-                if text.starts_with("0{") {
-                    let _ = pong.send(Message::text("40"));
-                } else if text == "2" {
-                    let _ = pong.send(Message::text("3"));
-                } else if text.starts_with("40") {
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Ok(()));
+                match framing::parse(text) {
+                    Frame::Open(_) => {
+                        let _ = pong.send(Message::text(framing::CONNECT));
                     }
-                } else if text.starts_with("44") {
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Err(text.to_owned()));
+                    Frame::Ping => {
+                        let _ = pong.send(Message::text(framing::PONG));
                     }
-                } else if let Some(payload) = text.strip_prefix("42") {
-                    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(payload) else { continue };
-                    if items.first().and_then(Value::as_str) != Some(EVENT) {
-                        continue;
+                    Frame::Connect(_) => {
+                        if let Some(r) = ready.take() {
+                            let _ = r.send(Ok(()));
+                        }
                     }
-                    if let Some(env) = items.get(1).cloned().and_then(|v| Envelope::from_value(v).ok()) {
-                        let _ = in_tx.send(env);
+                    Frame::ConnectError(_) => {
+                        if let Some(r) = ready.take() {
+                            let _ = r.send(Err(text.to_owned()));
+                        }
                     }
-                } else if text.starts_with("41") || text == "1" {
-                    break;
+                    Frame::Event(array) => {
+                        if let Some(env) = framing::decode_event(array) {
+                            let _ = in_tx.send(env);
+                        }
+                    }
+                    Frame::Disconnect | Frame::Close => break,
+                    Frame::Pong | Frame::Ack(_) | Frame::Other(_) => {}
                 }
             }
         });
@@ -295,7 +295,7 @@ impl TestClient {
 
     /// Sends a `WebPacket` event whose argument is `arg` verbatim (for malformed-input tests).
     pub fn send_event(&self, arg: &Value) {
-        self.send_frame(&format!("42{}", json!([EVENT, arg])));
+        self.send_frame(&framing::event_with(arg));
     }
 
     /// Sends a raw Engine.IO text frame.
@@ -370,7 +370,7 @@ impl TestClient {
 
     /// Sends a Socket.IO disconnect and closes the socket.
     pub fn close(&self) {
-        let _ = self.out.send(Message::text("41"));
+        let _ = self.out.send(Message::text(framing::DISCONNECT));
         let _ = self.out.send(Message::Close(None));
     }
 

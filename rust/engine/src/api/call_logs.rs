@@ -7,12 +7,17 @@ use azstack_protocol::errors::{ApiError, ErrorCode};
 use serde_json::Value;
 
 use super::server_error;
-use crate::engine::Engine;
+use crate::core::area_handle;
 use crate::mapping;
 use crate::model::PaidCallLogList;
 use crate::requests::{DEFAULT_KEY, Uncall};
 
-impl Engine {
+area_handle! {
+    /// Paid call logs: `engine.call_logs()`.
+    CallLogs {  }
+}
+
+impl CallLogs {
     pub async fn get_paid_call_logs(&self) -> Result<PaidCallLogList, ApiError> {
         const OP: &str = "get paid call logs";
         let mut pending = self

@@ -11,7 +11,7 @@ use azstack_protocol::errors::ApiError;
 use serde_json::Value;
 
 use super::{decode_reply, gather};
-use crate::engine::Engine;
+use crate::core::area_handle;
 use crate::ids::now_ms;
 use crate::mapping;
 use crate::model::{Conversation, ConversationPage, DeletedConversation, FileList, MessagePage};
@@ -135,7 +135,12 @@ fn message_page(reply: MessageListReply) -> MessagePage {
     MessagePage { chat_type: reply.chat_type, chat_id: reply.chat_id, done: reply.done, page: reply.page, list }
 }
 
-impl Engine {
+area_handle! {
+    /// Conversations, history and files: `engine.conversations()`.
+    Conversations {  }
+}
+
+impl Conversations {
     pub async fn get_modified_conversations(&self, o: ConversationsOptions) -> Result<ConversationPage, ApiError> {
         let op = "get modified conversations";
         let body = ConversationsRequest { page: o.page, last_created: o.last_created };

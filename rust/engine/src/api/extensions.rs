@@ -11,7 +11,7 @@ use azstack_protocol::errors::{ApiError, ErrorCode};
 use serde_json::Value;
 
 use super::decode_reply;
-use crate::engine::Engine;
+use crate::core::area_handle;
 use crate::model::{ParsedNotification, StickerPack, StickerPackList, StickerUrls};
 use crate::requests::{DEFAULT_KEY, Uncall};
 use crate::validate::{self, Kind, Rule};
@@ -98,7 +98,12 @@ pub fn parse_notification(params: &Value) -> Result<ParsedNotification, ApiError
     Ok(ParsedNotification { app_id: validate::string(n, "appId"), notification_type })
 }
 
-impl Engine {
+area_handle! {
+    /// Application state, push notifications and stickers: `engine.extensions()`.
+    Extensions {  }
+}
+
+impl Extensions {
     pub async fn change_application_state(&self, state: i64) -> Result<(), ApiError> {
         let mut pending = self
             .request(

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::conversations::id_rule;
 use super::{decode_reply, gather};
-use crate::engine::Engine;
+use crate::core::area_handle;
 use crate::events::Event;
 use crate::ids::random_request_number;
 use crate::mapping;
@@ -145,7 +145,12 @@ pub fn group_type_from_json(params: &Value) -> Result<i64, ApiError> {
     Ok(validate::int(o, "groupType"))
 }
 
-impl Engine {
+area_handle! {
+    /// Groups: `engine.groups()`.
+    Groups {  }
+}
+
+impl Groups {
     pub async fn create_group(&self, o: CreateGroupOptions) -> Result<GroupCreated, ApiError> {
         let body = CreateGroupRequest {
             msg_id: self.next_id(),

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::conversations::{chat_type_rule, id_rule};
 use super::{decode_reply, server_error};
-use crate::engine::Engine;
+use crate::core::area_handle;
 use crate::ids::now_ms;
 use crate::mapping::{self, GROUP, USER};
 use crate::model::Message;
@@ -185,13 +185,18 @@ impl TypingOptions {
     }
 }
 
-impl Engine {
+area_handle! {
+    /// Messages, and the persistent outbox that sends them with `storagePath` ([`super::outbox`]): `engine.messages()`.
+    Messages { storage: std::sync::Arc<super::outbox::Storage> }
+}
+
+impl Messages {
     /// Sends a message and resolves with it once the server acknowledged it (status SENT). With `storagePath` the
-    /// message goes through the persistent outbox ([`crate::outbox`]).
+    /// message goes through the persistent outbox ([`super::outbox`]).
     pub async fn new_message(&self, o: NewMessageOptions) -> Result<Message, ApiError> {
         let generated = self.next_id();
         let msg_id = if o.msg_id != 0 { o.msg_id } else { generated };
-        match self.inner.storage.store() {
+        match self.storage.store() {
             Some(store) => self.queue_message(store.clone(), o, msg_id).await,
             None => self.send_message(&o, msg_id).await,
         }

@@ -1,15 +1,19 @@
-//! The typed API, one module per area of the seed README.
+//! The typed API, one module and one handle per area of the seed README (`engine.conversations()`,
+//! `engine.messages()`, `engine.users()`, `engine.groups()`, `engine.call_logs()`, `engine.extensions()`); the
+//! persistent outbox is part of the messages area.
 //!
 //! Every method has an options struct with a `from_json` constructor that applies the original's validation
 //! ([`crate::validate`]) and texts; [`crate::dispatch`] uses those for JSON callers, Rust callers build the structs
-//! directly. A method sends its packet through [`Engine::request`](crate::Engine), reads the reply from the request
-//! table and maps it to a [`crate::model`] result with the exact field names of PROTOCOL.md §3.
+//! directly. A handle derefs to the shared [`Core`](crate::core::Core): a method sends its packet through
+//! [`Core::request`](crate::core::Core::request), reads the reply from the request table and maps it to a
+//! [`crate::model`] result with the exact field names of PROTOCOL.md §3.
 
 pub mod call_logs;
 pub mod conversations;
 pub mod extensions;
 pub mod groups;
 pub mod messages;
+pub mod outbox;
 pub mod users;
 
 use azstack_protocol::Envelope;

@@ -7,7 +7,7 @@ use azstack_protocol::errors::ApiError;
 use serde_json::Value;
 
 use super::gather;
-use crate::engine::Engine;
+use crate::core::area_handle;
 use crate::ids::random_request_number;
 use crate::model::{UserInfo, UserList};
 use crate::requests::Uncall;
@@ -40,7 +40,12 @@ impl UsersOptions {
     }
 }
 
-impl Engine {
+area_handle! {
+    /// Users: `engine.users()`.
+    Users {  }
+}
+
+impl Users {
     /// Gathers every 164/165 packet for my `purpose` until `done` is 1, earlier packets first.
     pub async fn get_users_information(&self, o: UsersOptions) -> Result<UserList, ApiError> {
         const SEND_FAIL: &str = "Cannot send get users information data, get users information fail";

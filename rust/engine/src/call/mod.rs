@@ -19,7 +19,7 @@
 //! Terminal statuses (188 400/600/603/700/unknown, 199 anything but 100/180) clear the call and tear its media down;
 //! so do `stopFreeCall`, `rejectFreeCall`, `notAnswerFreeCall`, `disconnect()`, `shutdown()` and a lost connection.
 //! Teardown aborts the actor and media tasks, stops the sources, closes the peer connection and forgets the
-//! streams; [`live_resources`] / [`Engine::call_resources`] count what is still held. Event texts are the
+//! streams; [`live_resources`] / [`Calls::call_resources`] count what is still held. Event texts are the
 //! original's: `Free call status changed to <state>[ by me][, free call end]`.
 //!
 //! Engine choices where the original is silent or buggy (PROTOCOL.md Appendix A):
@@ -42,9 +42,9 @@
 //!
 //! Video calls fire `onLocalStreamArrived` once the camera is open and the connection built, and
 //! `onRemoteStreamArrived` when the first remote track arrives, each with `{stream: {id}}`. The id names an entry of
-//! the engine's stream registry: [`Engine::attach_video_sink`] attaches a renderer (the C++ frame registry, a test's
+//! the engine's stream registry: [`Calls::attach_video_sink`] attaches a renderer (the C++ frame registry, a test's
 //! [`crate::media::synthetic::VideoStats`]) to the frames of that stream. Remote audio goes to
-//! [`MediaDevices::audio_output`] and to sinks attached with [`Engine::attach_audio_sink`].
+//! [`MediaDevices::audio_output`] and to sinks attached with [`Calls::attach_audio_sink`].
 
 pub mod peer;
 pub mod pstn;
@@ -72,45 +72,12 @@ pub use self::pstn::{CallinOptions, CallinStart, StartCalloutOptions};
 use self::resources::Counters;
 pub use self::resources::{LiveResources, live_resources};
 pub(crate) use self::streams::StreamSinks;
-use crate::engine::Engine;
+use crate::core::{Core, area_handle};
 use crate::events::Event;
 use crate::media::synthetic::SyntheticDevices;
 use crate::media::{AudioSink, MediaDevices, VideoSink};
+pub use crate::model::{CallStatus, FreeCallStart, StreamArrived, StreamRef};
 use crate::validate::{self, Kind, Rule};
-
-/// `onFreeCallStart` result.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FreeCallStart {
-    pub media_type: i64,
-    pub from_user_id: i64,
-    pub to_user_id: i64,
-}
-
-/// `onFreeCallStatusChanged` / `onFreeCallStatusChangedByMe` result.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CallStatus {
-    pub status: i64,
-    pub message: String,
-}
-
-/// `{id}` of a stream; the JS layer wraps it so `toURL()` returns the id.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StreamRef {
-    pub id: String,
-}
-
-/// `onLocalStreamArrived` / `onRemoteStreamArrived` result: `{stream: {id}}`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StreamArrived {
-    pub stream: StreamRef,
-}
-
-impl StreamArrived {
-    pub fn new(id: &str) -> StreamArrived {
-        StreamArrived { stream: StreamRef { id: id.to_owned() } }
-    }
-}
 
 /// `toggleAudioState` result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -283,7 +250,7 @@ impl Call {
 }
 
 /// The engine's call state (one per [`Engine`]).
-pub struct Calls {
+pub(crate) struct CallState {
     current: Mutex<Option<Call>>,
     devices: Mutex<Arc<dyn MediaDevices>>,
     udp_addrs: Mutex<Vec<String>>,
@@ -299,9 +266,9 @@ fn next_serial() -> u64 {
     NEXT_SERIAL.fetch_add(1, Ordering::Relaxed)
 }
 
-impl Default for Calls {
+impl Default for CallState {
     fn default() -> Self {
-        Calls {
+        CallState {
             current: Mutex::new(None),
             devices: Mutex::new(Arc::new(SyntheticDevices::default())),
             udp_addrs: Mutex::new(vec!["0.0.0.0:0".to_owned()]),
@@ -311,7 +278,7 @@ impl Default for Calls {
     }
 }
 
-impl Calls {
+impl CallState {
     fn lock(&self) -> MutexGuard<'_, Option<Call>> {
         self.current.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -346,7 +313,7 @@ impl Calls {
 }
 
 /// Releases a call's media in the background (from a context that cannot wait).
-fn teardown_later(engine: &Engine, call: Call) {
+fn teardown_later(engine: &Calls, call: Call) {
     if let Some(media) = call.media {
         let engine = engine.clone();
         match tokio::runtime::Handle::try_current() {
@@ -358,26 +325,52 @@ fn teardown_later(engine: &Engine, call: Call) {
     }
 }
 
-async fn teardown(engine: &Engine, call: Call) {
+async fn teardown(engine: &Calls, call: Call) {
     if let Some(media) = call.media {
         media.close(engine).await;
     }
 }
 
-impl Engine {
-    fn calls(&self) -> &Calls {
-        &self.inner.calls
+area_handle! {
+    /// Free calls and phone calls: `engine.call_state()`. Holds the one current call and the media devices.
+    Calls { calls: Arc<CallState> }
+}
+
+/// A handle that does not keep the engine alive (a call's background tasks hold one).
+#[derive(Clone)]
+pub(crate) struct WeakCalls {
+    core: std::sync::Weak<Core>,
+    calls: std::sync::Weak<CallState>,
+}
+
+impl WeakCalls {
+    pub(crate) fn upgrade(&self) -> Option<Calls> {
+        Some(Calls { core: self.core.upgrade()?, calls: self.calls.upgrade()? })
+    }
+}
+
+impl Calls {
+    pub(crate) fn new(core: Arc<Core>) -> Calls {
+        Calls { core, calls: Arc::default() }
+    }
+
+    fn call_state(&self) -> &CallState {
+        &self.calls
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakCalls {
+        WeakCalls { core: Arc::downgrade(&self.core), calls: Arc::downgrade(&self.calls) }
     }
 
     /// Replaces the capture devices and audio output used by calls started or answered from now on.
     pub fn set_media_devices(&self, devices: Arc<dyn MediaDevices>) {
-        *self.calls().devices.lock().unwrap_or_else(|p| p.into_inner()) = devices;
+        *self.call_state().devices.lock().unwrap_or_else(|p| p.into_inner()) = devices;
     }
 
     /// The local UDP addresses peer connections bind (default `0.0.0.0:0`: every interface, any port). Tests on one
     /// machine use `127.0.0.1:0`.
     pub fn set_call_udp_addrs(&self, addrs: Vec<String>) {
-        *self.calls().udp_addrs.lock().unwrap_or_else(|p| p.into_inner()) = addrs;
+        *self.call_state().udp_addrs.lock().unwrap_or_else(|p| p.into_inner()) = addrs;
     }
 
     /// Attaches a renderer to the video of stream `stream_id` (from `onLocalStreamArrived` /
@@ -387,7 +380,7 @@ impl Engine {
         streams::attach_video_sink(stream_id, sink)
     }
 
-    /// Detaches a renderer attached with [`Engine::attach_video_sink`]. Returns whether it was attached.
+    /// Detaches a renderer attached with [`Calls::attach_video_sink`]. Returns whether it was attached.
     pub fn detach_video_sink(&self, stream_id: &str, sink: &Arc<dyn VideoSink>) -> bool {
         streams::detach_video_sink(stream_id, sink)
     }
@@ -399,12 +392,12 @@ impl Engine {
 
     /// The ids of this engine's streams (local and remote).
     pub fn stream_ids(&self) -> Vec<String> {
-        self.calls().stream_ids().iter().cloned().collect()
+        self.call_state().stream_ids().iter().cloned().collect()
     }
 
     /// The current call, if any.
     pub fn current_call(&self) -> Option<CallInfo> {
-        self.calls().lock().as_ref().map(|c| CallInfo {
+        self.call_state().lock().as_ref().map(|c| CallInfo {
             call_id: c.call_id,
             media_type: c.media_type,
             is_caller: c.is_caller,
@@ -416,16 +409,16 @@ impl Engine {
 
     /// Call resources this engine holds now.
     pub fn call_resources(&self) -> LiveResources {
-        self.calls().counters.snapshot()
+        self.call_state().counters.snapshot()
     }
 
     /// Waits until this engine holds no call resources, at most `within`; what is left otherwise.
     pub async fn wait_call_resources_released(&self, within: Duration) -> Result<(), LiveResources> {
-        self.calls().counters.wait_zero(within).await
+        self.call_state().counters.wait_zero(within).await
     }
 
     fn open_sources(&self, media_type: i64) -> Result<Sources, ApiError> {
-        let devices = self.calls().devices();
+        let devices = self.call_state().devices();
         let media_error = |e: crate::media::MediaError| {
             tracing::warn!(error = %e, "could not open the capture devices");
             webrtc_error("Cannot get user media")
@@ -446,7 +439,7 @@ impl Engine {
     }
 
     async fn build_media(&self, call: CallRef, sources: Sources) -> Result<Arc<CallMedia>, ApiError> {
-        let addrs = self.calls().udp_addrs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let addrs = self.call_state().udp_addrs.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let (audio, video) = (Arc::clone(&sources.audio), sources.video.clone());
         CallMedia::build(self, call, sources, addrs).await.map_err(|e| {
             tracing::warn!(error = e, "could not build the peer connection");
@@ -470,7 +463,7 @@ impl Engine {
         let serial = next_serial();
         let call_id = self.next_id();
         let reference = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             if current.is_some() {
                 return Err(unexpected("Cannot start free call when currently on call"));
             }
@@ -499,12 +492,12 @@ impl Engine {
         };
         let cancelled = || unexpected("Free call stopped before it started");
         let fail = |error: ApiError| {
-            self.calls().take(serial);
+            self.call_state().take(serial);
             error
         };
         let sources = self.open_sources(options.media_type).map_err(fail)?;
         let media = self.build_media(reference, sources).await.map_err(fail)?;
-        if !self.calls().is_current(serial) {
+        if !self.call_state().is_current(serial) {
             media.close(self).await;
             return Err(cancelled());
         }
@@ -513,14 +506,14 @@ impl Engine {
             Ok(offer) => offer,
             Err(e) => {
                 tracing::warn!(error = e, "could not create the offer");
-                self.calls().take(serial);
+                self.call_state().take(serial);
                 media.close(self).await;
                 return Err(webrtc_error("Cannot init connection"));
             }
         };
         let body = FreeCallStartBody { call_id, media_type: options.media_type, to: options.to_user_id, sdp: offer };
         let sent = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             match current.as_mut() {
                 Some(call) if call.serial == serial => match self.send(Service::FREE_CALL_START, &body, SEND_FAIL) {
                     Ok(()) => {
@@ -546,7 +539,7 @@ impl Engine {
     /// `stopFreeCall()` (§3.5).
     pub async fn stop_free_call(&self) -> Result<(), ApiError> {
         let call = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let Some(call) = current.as_ref().filter(|c| c.is_free()) else {
                 return Err(unexpected("Cannot stop free call when not currently on free call"));
             };
@@ -591,7 +584,7 @@ impl Engine {
     /// 188/`status` to the peer of the ringing call, then clears it (reject, not answer).
     async fn end_incoming(&self, verb: &str, status: i64, send_fail: &str) -> Result<(), ApiError> {
         let call = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             Self::check_incoming(current.as_ref(), verb)?;
             if let Some(call) = current.as_ref() {
                 let body = FreeCallStatus { call_id: call.call_id, to: call.peer, status };
@@ -630,7 +623,7 @@ impl Engine {
     pub async fn answer_free_call(&self) -> Result<(), ApiError> {
         const SEND_FAIL: &str = "Cannot send answer free call data, answer free call fail";
         let (reference, offer) = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             Self::check_incoming(current.as_ref(), "answer")?;
             let Some(call) = current.as_mut() else {
                 return Err(unexpected("Cannot answer free call when not currently on free call"));
@@ -643,7 +636,7 @@ impl Engine {
         let gone = || unexpected("Cannot answer free call when not currently on free call");
         let sources = self.open_sources(reference.media_type).map_err(|e| self.abandon(serial, e))?;
         let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
-        if !self.calls().is_current(serial) {
+        if !self.call_state().is_current(serial) {
             media.close(self).await;
             return Err(gone());
         }
@@ -662,7 +655,7 @@ impl Engine {
             }
         };
         let result = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             match current.as_mut() {
                 Some(call) if call.serial == serial => {
                     let status = FreeCallStatus {
@@ -725,10 +718,10 @@ impl Engine {
         }
     }
 
-    /// Ends the call `serial` here, if it is still the current one, and tells the other side ([`Engine::send_stop`]);
+    /// Ends the call `serial` here, if it is still the current one, and tells the other side ([`Calls::send_stop`]);
     /// returns what ended it.
     fn end_here(&self, serial: u64) -> Option<Call> {
-        let call = self.calls().take(serial)?;
+        let call = self.call_state().take(serial)?;
         if self.send_stop(&call, "").is_err() {
             tracing::debug!(call_id = call.call_id, "the hang-up was not sent: not connected");
         }
@@ -753,7 +746,7 @@ impl Engine {
 
     /// The connection closed (`lost`: not by `disconnect()`). Ends the call; see the module docs.
     pub(crate) fn end_call_on_connection_closed(&self, lost: bool) {
-        let Some(call) = self.calls().lock().take() else { return };
+        let Some(call) = self.call_state().lock().take() else { return };
         if lost {
             self.emit(stop_event(&call));
         }
@@ -762,7 +755,7 @@ impl Engine {
 
     /// Ends the call without telling anyone (engine shutdown).
     pub(crate) async fn end_call_on_shutdown(&self) {
-        let call = self.calls().lock().take();
+        let call = self.call_state().lock().take();
         if let Some(call) = call {
             teardown(self, call).await;
         }
@@ -770,7 +763,7 @@ impl Engine {
 
     /// `toggleAudioState({state?})` (§3.15).
     pub fn toggle_audio_state(&self, state: Option<i64>) -> Result<AudioState, ApiError> {
-        let mut current = self.calls().lock();
+        let mut current = self.call_state().lock();
         let Some(call) = current.as_mut() else {
             return Err(unexpected("Cannot toggle audio state when not currently on call"));
         };
@@ -787,7 +780,7 @@ impl Engine {
 
     /// `toggleVideoState({state?})` (§3.16).
     pub fn toggle_video_state(&self, state: Option<i64>) -> Result<VideoState, ApiError> {
-        let mut current = self.calls().lock();
+        let mut current = self.call_state().lock();
         let Some(call) = current.as_mut() else {
             return Err(unexpected("Cannot toggle video state when not currently on call"));
         };
@@ -810,7 +803,7 @@ impl Engine {
 
     /// `switchCameraType()` (§3.17).
     pub fn switch_camera_type(&self) -> Result<CameraType, ApiError> {
-        let mut current = self.calls().lock();
+        let mut current = self.call_state().lock();
         let Some(call) = current.as_mut() else {
             return Err(unexpected("Cannot switch camera type when not currently on call"));
         };
@@ -869,7 +862,7 @@ impl Engine {
             }
         };
         {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             if current.is_some() {
                 reply(call::CALL_STATUS_FREE_CALL_BUSY);
                 return;
@@ -903,7 +896,7 @@ impl Engine {
     fn on_free_call_data(&self, envelope: &Envelope) {
         let Some(p) = decode::<FreeCallDataFromPeer>(envelope) else { return };
         let data = p.body;
-        let mut current = self.calls().lock();
+        let mut current = self.call_state().lock();
         let Some(call) = current.as_mut().filter(|c| c.is_free() && c.call_id == data.call_id) else {
             tracing::debug!(call_id = data.call_id, "ignored free call data for another call");
             return;
@@ -924,7 +917,7 @@ impl Engine {
     /// 188 (`by_me` false) and 199 (`by_me` true) for the current call.
     fn on_status(&self, call_id: i64, status: i64, by_me: bool) {
         let (event, ended) = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let Some(call) = current.as_mut().filter(|c| c.is_free() && c.call_id == call_id) else {
                 tracing::debug!(call_id, status, "ignored a free call status for another call");
                 return;

@@ -44,8 +44,8 @@ use webrtc::peer_connection::{
 use webrtc::rtp_transceiver::RtpSender;
 
 use super::resources::{Counters, Held, Kind, spawn_counted};
+use super::{Calls, WeakCalls};
 use super::{StreamArrived, StreamSinks};
-use crate::engine::{Engine, Inner};
 use crate::events::Event;
 use crate::media::rtp::{self, TrackOut};
 use crate::media::{AudioSource, VideoSource, codec};
@@ -152,7 +152,7 @@ fn h264_codec() -> RTCRtpCodec {
 }
 
 /// The ICE servers of svc 162 as webrtc-rs wants them; entries whose URL does not parse are skipped (logged).
-fn ice_servers(engine: &Engine) -> Vec<RTCIceServer> {
+fn ice_servers(engine: &Calls) -> Vec<RTCIceServer> {
     engine
         .ice_servers()
         .into_iter()
@@ -217,12 +217,12 @@ fn from_rtc_description(d: &RTCSessionDescription) -> SessionDescription {
 impl CallMedia {
     /// Builds the peer connection and tracks of a call and starts its actor. `Err` means `Cannot init connection`.
     pub(crate) async fn build(
-        engine: &Engine,
+        engine: &Calls,
         call: CallRef,
         sources: Sources,
         udp_addrs: Vec<String>,
     ) -> Result<Arc<CallMedia>, String> {
-        let calls = &engine.inner.calls;
+        let calls = engine.call_state();
         let counters = Arc::clone(&calls.counters);
         let video_call = call.media_type == call::CALL_MEDIA_TYPE_VIDEO;
         let mut media_engine = MediaEngine::default();
@@ -306,7 +306,7 @@ impl CallMedia {
             closed: AtomicBool::new(false),
         });
         let actor = Actor {
-            engine: Arc::downgrade(&engine.inner),
+            engine: engine.downgrade(),
             media: Arc::downgrade(&media),
             counters: Arc::clone(&counters),
             call,
@@ -362,7 +362,7 @@ impl CallMedia {
     }
 
     /// Releases everything. Idempotent.
-    pub(crate) async fn close(&self, engine: &Engine) {
+    pub(crate) async fn close(&self, engine: &Calls) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -377,7 +377,7 @@ impl CallMedia {
         if let Err(e) = self.pc.close().await {
             tracing::debug!(error = %e, "closing the peer connection");
         }
-        let calls = &engine.inner.calls;
+        let calls = engine.call_state();
         if let Some((id, _)) = &self.local_stream {
             calls.forget_stream(id);
         }
@@ -388,7 +388,7 @@ impl CallMedia {
 
 /// The per-call signalling actor (see the module docs).
 struct Actor {
-    engine: Weak<Inner>,
+    engine: WeakCalls,
     media: Weak<CallMedia>,
     counters: Arc<Counters>,
     call: CallRef,
@@ -414,8 +414,8 @@ fn candidate_init(c: &IceCandidate) -> RTCIceCandidateInit {
 }
 
 impl Actor {
-    fn engine(&self) -> Option<Engine> {
-        self.engine.upgrade().map(|inner| Engine { inner })
+    fn engine(&self) -> Option<Calls> {
+        self.engine.upgrade()
     }
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Cmd>) {
@@ -578,7 +578,7 @@ impl Actor {
         if self.call.media_type == call::CALL_MEDIA_TYPE_VIDEO && !self.remote_announced {
             self.remote_announced = true;
             if let Some(engine) = self.engine()
-                && engine.inner.calls.is_current(self.call.serial)
+                && engine.call_state().is_current(self.call.serial)
             {
                 engine.emit(Event::RemoteStreamArrived(StreamArrived::new(&media.remote_stream.0)));
             }

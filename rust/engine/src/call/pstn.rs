@@ -42,14 +42,14 @@ use azstack_protocol::bodies::calls::{
 use azstack_protocol::constants::call;
 use azstack_protocol::errors::{ApiError, ErrorCode};
 use azstack_protocol::{Envelope, Service};
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+use super::Calls;
 use super::peer::Cmd;
 use super::{Call, CallKind, CallStatus, decode, next_serial, teardown, teardown_later, unexpected, webrtc_error};
-use crate::engine::Engine;
 use crate::events::Event;
+pub use crate::model::CallinStart;
 use crate::requests::{DEFAULT_KEY, Uncall};
 use crate::validate::{self, Kind, Rule};
 
@@ -96,14 +96,6 @@ impl CallinOptions {
         Rule::field(params, "tags").kind(Kind::String).check()?;
         Ok(CallinOptions { tags: params.get("tags").and_then(Value::as_str).map(str::to_owned) })
     }
-}
-
-/// `onCallinStart` result.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallinStart {
-    pub from_phone_number: String,
-    pub to_phone_number: String,
 }
 
 /// A callout's own state.
@@ -199,7 +191,7 @@ fn callout_initial_error(initial: &CalloutInitial) -> Option<ApiError> {
     Some(ApiError::new(ErrorCode::UnexpectedReceivedData, message).with_status(status))
 }
 
-impl Engine {
+impl Calls {
     /// `startCallout({toPhoneNumber, fromPhoneNumber?, tags?})` (§3.9): resolves once the server accepted (504) and
     /// the offer is built; the offer itself goes (501) when ICE gathering completes.
     pub async fn start_callout(&self, options: StartCalloutOptions) -> Result<(), ApiError> {
@@ -208,7 +200,7 @@ impl Engine {
         let call_id = self.next_id();
         let ended = Arc::new(Notify::new());
         {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             if current.is_some() {
                 return Err(unexpected("Cannot start callout when currently on call"));
             }
@@ -225,7 +217,7 @@ impl Engine {
         }
         let cancelled = || unexpected("Callout stopped before it started");
         let fail = |error: ApiError| {
-            self.calls().take(serial);
+            self.call_state().take(serial);
             error
         };
         let body = CalloutStart {
@@ -264,7 +256,7 @@ impl Engine {
         }
         drop(pending);
 
-        let reference = self.calls().lock().as_ref().filter(|c| c.serial == serial).map(Call::reference);
+        let reference = self.call_state().lock().as_ref().filter(|c| c.serial == serial).map(Call::reference);
         let Some(reference) = reference else { return Err(cancelled()) };
         let sources = self.open_sources(call::CALL_MEDIA_TYPE_AUDIO).map_err(|e| self.abandon(serial, e))?;
         let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
@@ -276,7 +268,7 @@ impl Engine {
                 return Err(self.abandon(serial, webrtc_error("Cannot init connection")));
             }
         };
-        let kept = match self.calls().lock().as_mut().filter(|c| c.serial == serial) {
+        let kept = match self.call_state().lock().as_mut().filter(|c| c.serial == serial) {
             Some(call) => {
                 call.media = Some(Arc::clone(&media));
                 true
@@ -294,7 +286,7 @@ impl Engine {
             async move {
                 let candidates = media.gathered_candidates(GATHERING_DEADLINE).await;
                 let data = CalloutData { call_id, to, sdp_candidate: sdp_with_candidates(&offer.sdp, &candidates) };
-                if !engine.calls().is_current(serial) {
+                if !engine.call_state().is_current(serial) {
                     return;
                 }
                 if engine.send(Service::CALLOUT_DATA_SEND, &data, "").is_err() {
@@ -309,7 +301,7 @@ impl Engine {
     /// `stopCallout()` (§3.10): 502, and the call ends here.
     pub async fn stop_callout(&self) -> Result<(), ApiError> {
         let call = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let Some(call) = current.as_ref() else {
                 return Err(unexpected("Cannot stop callout when not currently on callout"));
             };
@@ -340,7 +332,7 @@ impl Engine {
     fn on_callout_status(&self, envelope: &Envelope) {
         let Some(p) = decode::<CalloutStatus>(envelope) else { return };
         let (event, ended) = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let Some(call) =
                 current.as_mut().filter(|c| matches!(c.kind, CallKind::Callout(_)) && c.call_id == p.call_id)
             else {
@@ -394,7 +386,7 @@ impl Engine {
             }
         };
         {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             if current.is_some() {
                 reply(call::CALL_STATUS_CALLIN_STATUS_BUSY);
                 return;
@@ -419,7 +411,7 @@ impl Engine {
     /// 506 from the server (the phone side ended the call) and 508 (another session of mine acted).
     fn on_callin_status(&self, call_id: i64, code: i64, by_me: bool) {
         let (event, ended) = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             if !current.as_ref().is_some_and(|c| matches!(c.kind, CallKind::Callin(_)) && c.call_id == call_id) {
                 tracing::debug!(call_id, code, "ignored a call-in status for another call");
                 return;
@@ -488,7 +480,7 @@ impl Engine {
         send_fail: &str,
     ) -> Result<(), ApiError> {
         let call = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let (call, callin) = Self::ringing_callin(current.as_ref(), verb)?;
             let body = Self::callin_status(call, callin, code, options.tags.map(Some));
             self.send(Service::CALLIN_STATUS_CHANGED, &body, send_fail)?;
@@ -525,7 +517,7 @@ impl Engine {
     /// `stopCallin()` (§3.14): 506 700 while ringing or answered.
     pub async fn stop_callin(&self) -> Result<(), ApiError> {
         let call = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let Some(call) = current.as_ref().filter(|c| matches!(c.kind, CallKind::Callin(_))) else {
                 return Err(unexpected("Cannot stop callin when not currently on callin"));
             };
@@ -549,7 +541,7 @@ impl Engine {
     pub async fn answer_callin(&self, options: CallinOptions) -> Result<(), ApiError> {
         const SEND_FAIL: &str = "Cannot send answer callin data, answer callin fail";
         let (reference, offer) = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             Self::ringing_callin(current.as_ref(), "answer")?;
             let Some(call) = current.as_mut() else {
                 return Err(unexpected("Cannot answer callin when not currently on callin"));
@@ -577,13 +569,13 @@ impl Engine {
                 return Err(self.abandon(serial, webrtc_error("Cannot init connection")));
             }
         };
-        if !self.calls().is_current(serial) {
+        if !self.call_state().is_current(serial) {
             media.close(self).await;
             return Err(gone());
         }
         let candidates = media.gathered_candidates(GATHERING_DEADLINE).await;
         let result = {
-            let mut current = self.calls().lock();
+            let mut current = self.call_state().lock();
             let body = current.as_ref().filter(|c| c.serial == serial).and_then(|call| match &call.kind {
                 CallKind::Callin(callin) => Some(Self::callin_status(
                     call,

@@ -1,6 +1,6 @@
 //! The call state machine without a server: packets are routed into an engine by hand and what it would send is
 //! not sent (no connection), so these tests cover the incoming side, status handling, validation and the
-//! toggles' preconditions. Calls through a real server are in `tests/calls.rs`.
+//! toggles' preconditions. Calls through a real server are in `tests/it/calls.rs`.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::*;
+use crate::Engine;
 use crate::events::{ChannelSink, Event};
 
 fn engine() -> (Engine, mpsc::UnboundedReceiver<Event>) {
@@ -61,7 +62,7 @@ fn an_incoming_call_rings_once_and_a_second_is_busy() {
         events(&mut rx),
         vec![("onFreeCallStart".to_owned(), json!({"mediaType": 2, "fromUserId": 5, "toUserId": 9}))]
     );
-    let info = engine.current_call().expect("ringing");
+    let info = engine.calls().current_call().expect("ringing");
     assert_eq!(
         (info.call_id, info.status, info.is_caller, info.peer_user_id, info.has_media),
         (77, 180, false, 5, false)
@@ -69,14 +70,14 @@ fn an_incoming_call_rings_once_and_a_second_is_busy() {
     // Busy: no event, the first call stays.
     engine.route(0, offer(78, 6, 1));
     assert!(events(&mut rx).is_empty());
-    assert_eq!(engine.current_call().map(|c| c.call_id), Some(77));
+    assert_eq!(engine.calls().current_call().map(|c| c.call_id), Some(77));
 }
 
 #[test]
 fn malformed_call_packets_fire_nothing() {
     let (engine, mut rx) = engine();
     for e in [
-        Envelope { service: 186, body: "{".into() },
+        Envelope { service: i64::from(Service::FREE_CALL_START.number()), body: "{".into() },
         packet(
             Service::FREE_CALL_START,
             json!({"callId": 1, "mediaType": 3, "from": 2, "to": 3, "sdp": {"type": "offer", "sdp": ""}}),
@@ -93,7 +94,7 @@ fn malformed_call_packets_fire_nothing() {
         engine.route(0, e);
     }
     assert!(events(&mut rx).is_empty());
-    assert!(engine.current_call().is_none());
+    assert!(engine.calls().current_call().is_none());
 }
 
 #[test]
@@ -111,7 +112,7 @@ fn statuses_for_another_call_are_ignored_and_terminal_ones_clear() {
             json!({"callId": 10, "from": 5, "to": 9, "type": 2, "data": {"sdpMid": "0", "sdpMLineIndex": 0, "sdp": "candidate:1 1 udp 1 127.0.0.1 9 typ host"}}),
         ),
     );
-    assert_eq!(engine.calls().lock().as_ref().map(|c| c.remote_candidates.len()), Some(1));
+    assert_eq!(engine.calls().call_state().lock().as_ref().map(|c| c.remote_candidates.len()), Some(1));
     engine.route(0, packet(Service::FREE_CALL_STATUS_CHANGED, json!({"callId": 10, "status": 700, "from": 5})));
     assert_eq!(
         events(&mut rx),
@@ -120,8 +121,8 @@ fn statuses_for_another_call_are_ignored_and_terminal_ones_clear() {
             json!({"status": 700, "message": "Free call status changed to stop, free call end"})
         )]
     );
-    assert!(engine.current_call().is_none());
-    assert!(engine.call_resources().is_zero());
+    assert!(engine.calls().current_call().is_none());
+    assert!(engine.calls().call_resources().is_zero());
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn by_me_ringing_is_an_event_only_and_answered_elsewhere_clears() {
     events(&mut rx);
     engine.route(0, packet(Service::FREE_CALL_STATUS_CHANGED_BY_ME, json!({"callId": 20, "status": 180})));
     assert_eq!(events(&mut rx)[0].1["message"], "Free call status changed to ringing by me");
-    assert_eq!(engine.current_call().map(|c| c.status), Some(180));
+    assert_eq!(engine.calls().current_call().map(|c| c.status), Some(180));
     engine.route(0, packet(Service::FREE_CALL_STATUS_CHANGED_BY_ME, json!({"callId": 20, "status": 200})));
     assert_eq!(
         events(&mut rx),
@@ -140,7 +141,7 @@ fn by_me_ringing_is_an_event_only_and_answered_elsewhere_clears() {
             json!({"status": 200, "message": "Free call status changed to answered by me, free call end"})
         )]
     );
-    assert!(engine.current_call().is_none());
+    assert!(engine.calls().current_call().is_none());
 }
 
 #[test]
@@ -153,7 +154,7 @@ fn unknown_statuses_end_the_call_as_unknown() {
         events(&mut rx)[0].1,
         json!({"status": 0, "message": "Free call status changed to unknown, free call end"})
     );
-    assert!(engine.current_call().is_none());
+    assert!(engine.calls().current_call().is_none());
 }
 
 fn err(r: Result<Value, ApiError>) -> (String, String) {
@@ -197,7 +198,7 @@ async fn validation_and_preconditions_use_the_original_texts() {
         err(call("startFreeCall", json!({"mediaType": 1, "toUserId": 2})).await),
         (send("ERR_SOCKET_NOT_CONNECTED"), "Cannot send start free call data, start free call fail".to_owned())
     );
-    assert!(engine.current_call().is_none());
+    assert!(engine.calls().current_call().is_none());
 
     assert_eq!(
         err(call("stopFreeCall", Value::Null).await),
@@ -250,11 +251,11 @@ async fn validation_and_preconditions_use_the_original_texts() {
         err(call("rejectFreeCall", Value::Null).await),
         (send("ERR_SOCKET_NOT_CONNECTED"), "Cannot send reject free call data, reject free call fail".to_owned())
     );
-    assert_eq!(engine.current_call().map(|c| c.call_id), Some(40));
+    assert_eq!(engine.calls().current_call().map(|c| c.call_id), Some(40));
     // The connection closes: the call ends with a stop event.
-    engine.end_call_on_connection_closed(true);
+    engine.calls().end_call_on_connection_closed(true);
     assert_eq!(events(&mut rx)[0].1["status"], 700);
-    assert!(engine.current_call().is_none());
+    assert!(engine.calls().current_call().is_none());
 }
 
 #[test]

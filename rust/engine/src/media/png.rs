@@ -1,18 +1,17 @@
 //! A tiny PNG encoder for frame snapshots: 8-bit RGB, no filtering, stored (uncompressed) deflate blocks. The files
-//! are larger than a real encoder's but every PNG reader opens them, and no dependency is needed.
+//! are larger than a real encoder's but every PNG reader opens them. The chunks' CRC-32 is the `crc` crate's (already
+//! linked by webrtc-rs's STUN); the encoder itself stays, since the `png` crate would add a deflate implementation to
+//! every app for a debugging snapshot that needs none.
 
-/// CRC-32 (IEEE), as PNG chunks use it.
+/// CRC-32 (IEEE, the ISO-HDLC parameters), as PNG chunks use it.
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
 fn crc32(parts: &[&[u8]]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
+    let mut digest = CRC32.digest();
     for part in parts {
-        for &byte in *part {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
+        digest.update(part);
     }
-    !crc
+    digest.finalize()
 }
 
 fn adler32(data: &[u8]) -> u32 {

@@ -93,7 +93,8 @@ fn strip_pem(text: &str) -> String {
 }
 
 /// UTF-8 decoding that also accepts CESU-8 surrogate pairs (what jsencrypt writes for characters outside the BMP).
-/// Invalid sequences become U+FFFD rather than failing the whole token.
+/// Invalid sequences become U+FFFD rather than failing the whole token. Hand-written because the `cesu8` crate has
+/// no lenient mode: one invalid byte fails the whole string.
 pub fn decode_cesu8_lenient(bytes: &[u8]) -> String {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return s.to_owned();

@@ -1,7 +1,7 @@
 //! Conversations, history, files, users and the §10 extensions through a real server (PROTOCOL.md §3.18–§3.23,
 //! §3.28, §10.1).
 
-mod common;
+use crate::common;
 
 use azstack_engine::ids::now_ms;
 use azstack_server::testkit::TestServer;

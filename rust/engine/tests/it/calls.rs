@@ -2,7 +2,7 @@
 //! sides for every outcome, media both ways (frames with readable counters, audio chunks), toggles seen by the
 //! peer, and every call resource released at the end (PROTOCOL.md §3.4–§3.8, §3.15–§3.17, §4.4, §5).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -24,8 +24,8 @@ impl Side {
         let peer = Peer::login(t, name).await;
         let audio = AudioStats::new();
         let devices = Arc::new(SyntheticDevices::new(320, 240, 30).with_audio_output(audio.clone()));
-        peer.engine.set_media_devices(devices.clone());
-        peer.engine.set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
+        peer.engine.calls().set_media_devices(devices.clone());
+        peer.engine.calls().set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
         Side { peer, devices, audio }
     }
 
@@ -39,10 +39,10 @@ impl Side {
 
     /// Waits until the engine holds no call resources and has no call.
     async fn released(&self) {
-        let left = self.peer.engine.wait_call_resources_released(DEADLINE).await;
+        let left = self.peer.engine.calls().wait_call_resources_released(DEADLINE).await;
         assert_eq!(left, Ok(()), "call resources still held");
-        assert_eq!(self.peer.engine.current_call(), None);
-        assert!(self.peer.engine.stream_ids().is_empty(), "{:?}", self.peer.engine.stream_ids());
+        assert_eq!(self.peer.engine.calls().current_call(), None);
+        assert!(self.peer.engine.calls().stream_ids().is_empty(), "{:?}", self.peer.engine.calls().stream_ids());
     }
 }
 
@@ -63,7 +63,7 @@ async fn ring(caller: &mut Side, callee: &mut Side, media_type: i64) -> Value {
 async fn answer(caller: &mut Side, callee: &mut Side) {
     assert_eq!(callee.peer.ok("answerFreeCall", Value::Null).await, Value::Null);
     assert_eq!(caller.status(200).await, json!({"status": 200, "message": "Free call status changed to answered"}));
-    assert_eq!(callee.peer.engine.current_call().map(|c| c.status), Some(200));
+    assert_eq!(callee.peer.engine.calls().current_call().map(|c| c.status), Some(200));
 }
 
 async fn loud_audio(side: &Side, at_least: u64) {
@@ -144,13 +144,13 @@ async fn video_call_frames_both_ways_with_counters_toggles_and_caller_hang_up() 
     let alice_sees = VideoStats::new();
     let bob_sees = VideoStats::new();
     let preview = VideoStats::new();
-    assert!(alice.peer.engine.attach_video_sink(ids[2], alice_sees.clone()));
-    assert!(bob.peer.engine.attach_video_sink(ids[3], bob_sees.clone()));
-    assert!(alice.peer.engine.attach_video_sink(&local_id, preview.clone()));
+    assert!(alice.peer.engine.calls().attach_video_sink(ids[2], alice_sees.clone()));
+    assert!(bob.peer.engine.calls().attach_video_sink(ids[3], bob_sees.clone()));
+    assert!(alice.peer.engine.calls().attach_video_sink(&local_id, preview.clone()));
     // A renderer may wait for a stream that does not exist (yet); it is told so.
     let waiting: Arc<dyn azstack_engine::media::VideoSink> = VideoStats::new();
-    assert!(!alice.peer.engine.attach_video_sink("no-such-stream", waiting.clone()));
-    assert!(alice.peer.engine.detach_video_sink("no-such-stream", &waiting));
+    assert!(!alice.peer.engine.calls().attach_video_sink("no-such-stream", waiting.clone()));
+    assert!(alice.peer.engine.calls().detach_video_sink("no-such-stream", &waiting));
 
     for (who, stats) in [("alice", &alice_sees), ("bob", &bob_sees)] {
         let got = stats.wait_for(DEADLINE, |s| s.frames >= 20 && s.counted_frames >= 15).await;
@@ -191,8 +191,8 @@ async fn video_call_frames_both_ways_with_counters_toggles_and_caller_hang_up() 
 
     // Detaching stops delivery to that sink.
     let sink: Arc<dyn azstack_engine::media::VideoSink> = preview.clone();
-    assert!(alice.peer.engine.detach_video_sink(&local_id, &sink));
-    assert!(!alice.peer.engine.detach_video_sink(&local_id, &sink));
+    assert!(alice.peer.engine.calls().detach_video_sink(&local_id, &sink));
+    assert!(!alice.peer.engine.calls().detach_video_sink(&local_id, &sink));
 
     // The caller hangs up.
     assert_eq!(alice.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
@@ -253,7 +253,7 @@ async fn a_callee_on_another_call_answers_busy_and_fires_nothing() {
     alice.released().await;
     bob.peer.barrier().await;
     assert_eq!(bob.peer.buffered("onFreeCallStart"), Vec::<Value>::new(), "no second onFreeCallStart");
-    assert_eq!(bob.peer.engine.current_call().map(|c| c.peer_user_id), Some(carol.id()));
+    assert_eq!(bob.peer.engine.calls().current_call().map(|c| c.peer_user_id), Some(carol.id()));
 
     // Carol cancels while it rings.
     assert_eq!(carol.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
@@ -332,7 +332,7 @@ async fn media_failures_are_webrtc_errors_and_a_failed_answer_stops_the_caller()
     let mut bob = Side::login(&t, "bob").await;
     let no_media = ("ERR_WEBRTC".to_owned(), "Cannot get user media".to_owned());
 
-    alice.peer.engine.set_media_devices(Arc::new(SyntheticDevices::unavailable()));
+    alice.peer.engine.calls().set_media_devices(Arc::new(SyntheticDevices::unavailable()));
     let bob_id = bob.id();
     assert_eq!(alice.peer.err("startFreeCall", json!({"mediaType": 1, "toUserId": bob_id})).await, no_media);
     alice.released().await;
@@ -340,8 +340,8 @@ async fn media_failures_are_webrtc_errors_and_a_failed_answer_stops_the_caller()
     assert!(bob.peer.buffered("onFreeCallStart").is_empty());
 
     // Bob cannot open his devices when answering: his answer fails and Alice stops ringing at once.
-    alice.peer.engine.set_media_devices(alice.devices.clone());
-    bob.peer.engine.set_media_devices(Arc::new(SyntheticDevices::unavailable()));
+    alice.peer.engine.calls().set_media_devices(alice.devices.clone());
+    bob.peer.engine.calls().set_media_devices(Arc::new(SyntheticDevices::unavailable()));
     ring(&mut alice, &mut bob, 2).await;
     assert_eq!(bob.peer.err("answerFreeCall", Value::Null).await, no_media);
     assert_eq!(alice.status(700).await, stop_text());
@@ -375,7 +375,7 @@ async fn stop_while_start_is_pending_cancels_the_start() {
     let (open, gate) = std::sync::mpsc::channel();
     let devices =
         Arc::new(GatedDevices { inner: SyntheticDevices::new(160, 120, 15), gate: std::sync::Mutex::new(gate) });
-    alice.peer.engine.set_media_devices(devices.clone());
+    alice.peer.engine.calls().set_media_devices(devices.clone());
 
     let engine = alice.peer.engine.clone();
     let bob_id = bob.id();
@@ -385,11 +385,11 @@ async fn stop_while_start_is_pending_cancels_the_start() {
         );
     // The start registered its call (status 100) and waits for the microphone.
     let deadline = tokio::time::Instant::now() + DEADLINE;
-    let mut watch = alice.peer.engine.current_call();
+    let mut watch = alice.peer.engine.calls().current_call();
     while watch.is_none() {
         assert!(tokio::time::Instant::now() < deadline, "the start never registered its call");
         tokio::task::yield_now().await;
-        watch = alice.peer.engine.current_call();
+        watch = alice.peer.engine.calls().current_call();
     }
     assert_eq!(watch.map(|c| (c.status, c.has_media)), Some((100, false)));
     assert_eq!(alice.peer.ok("stopFreeCall", Value::Null).await, Value::Null);

@@ -9,8 +9,8 @@
 //! start auto-reconnect when enabled).
 //!
 //! Deliberate differences from the original, each from PROTOCOL.md's engine rules or Appendix A:
-//! * a second `connect()` reports its error to `connect` itself (Q1), and the `connecting`/`reconnecting` flags are
-//!   cleared whatever the outcome, also on timeout (Q2);
+//! * a second `connect()` reports its error to `connect` itself (Q1), and the connecting/reconnecting phase ends
+//!   whatever the outcome, also on timeout (Q2);
 //! * an authentication failure is recognised (svc 162 without `userId`/`ice_server`) and reported as
 //!   `ERR_UNEXPECTED_RECEIVED_DATA` with the server's message (D3);
 //! * requests go out only on an authenticated socket; before 162 they fail with their send-fail text instead of
@@ -29,9 +29,10 @@ use azstack_protocol::{Envelope, Service};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::Engine;
 use crate::auth::make_token;
 use crate::config::AuthenticatingData;
-use crate::engine::Engine;
+use crate::core::Phase;
 use crate::events::Event;
 use crate::model::AuthenticatedUser;
 use crate::requests::{DEFAULT_KEY, Uncall};
@@ -98,20 +99,19 @@ impl Engine {
     /// `connect(options?)`: discovery, slave socket, authentication. `options` may carry `authenticatingData` and
     /// (extension) `masterSocketUri`.
     pub async fn connect(&self, options: &Value) -> Result<AuthenticatedUser, ApiError> {
-        if self.state().core_inited {
-            return Err(unexpected("Cannot init core, already inited"));
+        match self.state().phase {
+            Phase::New => {}
+            // A shut-down engine connects no more (as its attempt would have found).
+            Phase::ShutDown => return Err(Attempt::Connect.slave_connect_error()),
+            _ => return Err(unexpected("Cannot init core, already inited")),
         }
         apply_overrides(self, options);
         if !self.config().authenticating_data.is_complete() {
             return Err(ApiError::new(ErrorCode::UnexpectedSendData, MISSING_AUTH_DATA));
         }
-        {
-            let mut state = self.state();
-            state.core_inited = true;
-            state.connecting = true;
-        }
+        self.state().phase = Phase::Connecting;
         let outcome = self.attempt(Attempt::Connect).await;
-        self.state().connecting = false;
+        self.state().finish(Phase::Connecting);
         self.after_manual_attempt(outcome)
     }
 
@@ -122,23 +122,28 @@ impl Engine {
             if state.socket.is_some() {
                 return Err(unexpected("Cannot reconnect, slave socket already connected"));
             }
-            if !state.core_inited {
-                return Err(unexpected("Cannot reconnect, core not inited"));
-            }
-            if state.connecting {
-                return Err(unexpected("Cannot reconnect, already try connecting"));
-            }
-            if state.reconnecting || state.auto_reconnecting {
-                return Err(unexpected("Cannot reconnect, already try reconnecting"));
+            match state.phase {
+                Phase::New => return Err(unexpected("Cannot reconnect, core not inited")),
+                Phase::Connecting => return Err(unexpected("Cannot reconnect, already try connecting")),
+                Phase::Reconnecting | Phase::AutoReconnecting => {
+                    return Err(unexpected("Cannot reconnect, already try reconnecting"));
+                }
+                Phase::Idle | Phase::Disconnecting | Phase::ShutDown => {}
             }
         }
         apply_overrides(self, options);
         if !self.config().authenticating_data.is_complete() {
             return Err(ApiError::new(ErrorCode::UnexpectedSendData, MISSING_AUTH_DATA));
         }
-        self.state().reconnecting = true;
+        {
+            let mut state = self.state();
+            if state.is_shut_down() {
+                return Err(Attempt::Reconnect.slave_connect_error());
+            }
+            state.phase = Phase::Reconnecting;
+        }
         let outcome = self.attempt(Attempt::Reconnect).await;
-        self.state().reconnecting = false;
+        self.state().finish(Phase::Reconnecting);
         self.after_manual_attempt(outcome)
     }
 
@@ -159,7 +164,7 @@ impl Engine {
     pub async fn disconnect(&self) -> Result<(), ApiError> {
         let (socket, closed) = {
             let mut state = self.state();
-            if state.disconnecting && state.socket.is_some() {
+            if matches!(state.phase, Phase::Disconnecting | Phase::ShutDown) && state.socket.is_some() {
                 return Err(unexpected("Cannot disconnect to slave server, already try disconnecting"));
             }
             let Some(socket) = state.socket.clone() else {
@@ -168,7 +173,7 @@ impl Engine {
                     "Cannot disconnect to slave server, slave socket not connected",
                 ));
             };
-            state.disconnecting = true;
+            state.phase = Phase::Disconnecting;
             let (tx, rx) = oneshot::channel();
             state.disconnect_waiter = Some(tx);
             (socket, rx)
@@ -177,7 +182,7 @@ impl Engine {
         // The router reports the close; bound the wait so a wedged transport cannot hang the caller.
         let _ = tokio::time::timeout(self.request_timeout(), closed).await;
         let mut state = self.state();
-        state.disconnecting = false;
+        state.finish(Phase::Disconnecting);
         state.user = None;
         Ok(())
     }
@@ -221,7 +226,7 @@ impl Engine {
         let (reply_tx, reply_rx) = oneshot::channel();
         let generation = {
             let mut state = self.state();
-            if state.shut_down {
+            if state.is_shut_down() {
                 socket.close();
                 return Err(AttemptError { error: kind.slave_connect_error(), retry: false });
             }
@@ -289,8 +294,8 @@ impl Engine {
                     state.ice_servers = ok.ice_server;
                 }
                 // What waited for a connection: the outbox, and what arrived while the engine was away.
-                self.flush_outbox();
-                self.catch_up();
+                self.messages().flush_outbox();
+                self.catch_up().start();
                 Ok(user)
             }
             Ok(AuthenticateReply::Failure(failure)) => {
@@ -410,16 +415,16 @@ impl Engine {
             } else if let Some(waiter) = state.disconnect_waiter.take() {
                 let _ = waiter.send(());
                 Then::Nothing
-            } else if state.shut_down {
+            } else if state.is_shut_down() {
                 Then::Nothing
             } else {
                 Then::Disconnected { auto_reconnect: self.config().auto_reconnect }
             }
         };
         tracing::debug!(?reason, "slave socket closed");
-        self.end_call_on_connection_closed(matches!(then, Then::Disconnected { .. }));
+        self.calls.end_call_on_connection_closed(matches!(then, Then::Disconnected { .. }));
         if !self.config().wait_timeout_on_disconnect {
-            self.inner.requests.fail_all();
+            self.requests.fail_all();
         }
         if let Then::Disconnected { auto_reconnect } = then {
             self.emit(Event::Disconnected);
@@ -432,10 +437,10 @@ impl Engine {
     /// Starts the auto-reconnect loop of §9.3 unless one is running.
     fn start_auto_reconnect(&self) {
         let mut state = self.state();
-        if state.auto_reconnecting || state.shut_down {
+        if matches!(state.phase, Phase::AutoReconnecting | Phase::ShutDown) {
             return;
         }
-        state.auto_reconnecting = true;
+        state.phase = Phase::AutoReconnecting;
         let engine = self.clone();
         let task = tokio::spawn(async move { engine.auto_reconnect_loop().await });
         state.auto_task = Some(task.abort_handle());
@@ -457,10 +462,10 @@ impl Engine {
             if !now {
                 tokio::select! {
                     () = tokio::time::sleep(reconnect_delay(&config, tries)) => {}
-                    () = self.inner.network_changed.notified() => {}
+                    () = self.network_changed.notified() => {}
                 }
             }
-            if self.state().shut_down {
+            if self.state().is_shut_down() {
                 return;
             }
             self.state().auto_tries += 1;
@@ -501,15 +506,15 @@ impl Engine {
                     state.reconnect_now = false;
                 }
             });
-        } else if state.auto_reconnecting {
-            self.inner.network_changed.notify_one();
+        } else if state.phase == Phase::AutoReconnecting {
+            self.network_changed.notify_one();
         }
     }
 
     fn finish_auto_reconnect(&self) {
         let mut state = self.state();
         state.auto_tries = 0;
-        state.auto_reconnecting = false;
+        state.finish(Phase::AutoReconnecting);
         state.auto_task = None;
     }
 }

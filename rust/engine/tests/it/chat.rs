@@ -1,7 +1,7 @@
 //! Messages between engines through a real server: results, pushes, receipts, typing (PROTOCOL.md §3.24–§3.27,
 //! §4.2).
 
-mod common;
+use crate::common;
 
 use azstack_server::testkit::TestServer;
 use common::{Peer, Target};

@@ -20,7 +20,7 @@ use azstack_protocol::{Envelope, Service};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::engine::Engine;
+use super::Engine;
 use crate::events::Event;
 use crate::mapping::{self, GROUP, USER};
 use crate::model::{MessageStatusChange, Typing};
@@ -46,7 +46,7 @@ impl Engine {
             return;
         };
         use Service as S;
-        let requests = &self.inner.requests;
+        let requests = &self.requests;
         let reply = |uncall: Uncall, key: &str, envelope: Envelope| {
             if !requests.deliver(uncall, key, envelope) {
                 tracing::debug!(?uncall, key, "dropped a reply nobody waits for");
@@ -114,7 +114,7 @@ impl Engine {
                 if let Some(p) = self.push::<UserTextIncoming>(&envelope) {
                     let me = self.my_id();
                     let m = mapping::base(USER, p.from, p.from, me, p.msg_id, p.time);
-                    self.report_new_message(mapping::with_content(
+                    self.catch_up().report_new_message(mapping::with_content(
                         m,
                         &azstack_protocol::bodies::messages::Content::text(p.msg),
                     ));
@@ -123,7 +123,7 @@ impl Engine {
             S::MESSAGE_HAS_NEW_WITH_GROUP => {
                 if let Some(p) = self.push::<GroupMessageIncoming>(&envelope) {
                     let m = mapping::base(GROUP, p.group, p.from, p.group, p.msg_id, p.created);
-                    self.report_new_message(mapping::with_content(m, &p.content));
+                    self.catch_up().report_new_message(mapping::with_content(m, &p.content));
                 }
             }
             S::MESSAGE_FROM_ME_WITH_USER => {
@@ -213,14 +213,14 @@ impl Engine {
             S::FREE_CALL_START
             | S::FREE_CALL_DATA
             | S::FREE_CALL_STATUS_CHANGED
-            | S::FREE_CALL_STATUS_CHANGED_BY_ME => self.on_free_call_packet(service, &envelope),
+            | S::FREE_CALL_STATUS_CHANGED_BY_ME => self.calls.on_free_call_packet(service, &envelope),
 
             // Phone calls: 610/504 settle startCallout, the rest are pushes.
             S::CALLOUT_START_INITIAL | S::CALLOUT_START_DONE => reply(Uncall::StartCallout, DEFAULT_KEY, envelope),
             S::CALLOUT_DATA_STATUS_CHANGED
             | S::CALLIN_START
             | S::CALLIN_STATUS_CHANGED
-            | S::CALLIN_STATUS_CHANGED_BY_ME => self.on_phone_call_packet(service, &envelope),
+            | S::CALLIN_STATUS_CHANGED_BY_ME => self.calls.on_phone_call_packet(service, &envelope),
 
             S::PAID_CALL_LOG_RETURN => {
                 if let Some(p) = self.push::<PaidCallLogPush>(&envelope) {
@@ -257,7 +257,7 @@ impl Engine {
     /// 72: the SENT ack of my user text (`from` is the recipient). Settles `newMessage` and fires the status event.
     fn on_user_text_ack(&self, envelope: Envelope) {
         let Some(ack) = self.push::<UserTextAck>(&envelope) else { return };
-        self.inner.requests.deliver(Uncall::NewMessage, &ack.msg_id.to_string(), envelope);
+        self.requests.deliver(Uncall::NewMessage, &ack.msg_id.to_string(), envelope);
         if matches!(ack.r, 0 | 1) {
             let me = self.my_id();
             self.status(USER, ack.from, me, me, ack.msg_id, chat::MESSAGE_STATUS_SENT);
@@ -267,7 +267,7 @@ impl Engine {
     /// 45: the SENT ack of my group message.
     fn on_group_ack(&self, envelope: Envelope) {
         let Some(ack) = self.push::<GroupMessageAck>(&envelope) else { return };
-        self.inner.requests.deliver(Uncall::NewMessage, &ack.msg_id.to_string(), envelope);
+        self.requests.deliver(Uncall::NewMessage, &ack.msg_id.to_string(), envelope);
         if matches!(ack.r, 0 | 1) {
             let me = self.my_id();
             self.status(GROUP, ack.group, me, ack.group, ack.msg_id, chat::MESSAGE_STATUS_SENT);
@@ -279,7 +279,7 @@ impl Engine {
         let b = body(&envelope);
         if has_r(&b) {
             let Some(ack) = self.push::<UserMediaAck>(&envelope) else { return };
-            self.inner.requests.deliver(Uncall::NewMessage, &ack.id.to_string(), envelope);
+            self.requests.deliver(Uncall::NewMessage, &ack.id.to_string(), envelope);
             if ack.r == 1 {
                 let me = self.my_id();
                 self.status(USER, ack.to, me, me, ack.id, chat::MESSAGE_STATUS_SENT);
@@ -308,7 +308,7 @@ impl Engine {
             }),
         };
         if let Some(m) = message {
-            self.report_new_message(m);
+            self.catch_up().report_new_message(m);
         }
     }
 
@@ -317,7 +317,7 @@ impl Engine {
         let b = body(&envelope);
         if has_r(&b) {
             if let Some(id) = key_of(&b, "msgId") {
-                self.inner.requests.deliver(
+                self.requests.deliver(
                     Uncall::ChangeMessageStatus,
                     &format!("{}_{id}", chat::MESSAGE_STATUS_SEEN),
                     envelope,
@@ -341,7 +341,7 @@ impl Engine {
         let b = body(&envelope);
         if has_r(&b) {
             if let Some(id) = key_of(&b, "id") {
-                self.inner.requests.deliver(
+                self.requests.deliver(
                     Uncall::ChangeMessageStatus,
                     &format!("{}_{id}", chat::MESSAGE_STATUS_CANCELLED),
                     envelope,
@@ -359,7 +359,7 @@ impl Engine {
         let b = body(&envelope);
         if has_r(&b) {
             if let Some(id) = key_of(&b, "msgId") {
-                self.inner.requests.deliver(
+                self.requests.deliver(
                     Uncall::ChangeMessageStatus,
                     &format!("{}_{id}", chat::MESSAGE_STATUS_CANCELLED),
                     envelope,
@@ -381,7 +381,7 @@ mod tests {
     use serde_json::json;
     use tokio::sync::mpsc;
 
-    use crate::engine::Engine;
+    use super::Engine;
     use crate::events::{ChannelSink, Event};
 
     fn engine() -> (Engine, mpsc::UnboundedReceiver<Event>) {

@@ -5,7 +5,7 @@
 //! a dropped route or a sleeping NAT looks like to the client) it. The bounds asserted are the behaviour the options
 //! promise, with room for a loaded machine; the measured figures are in bench/RESULTS.md.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

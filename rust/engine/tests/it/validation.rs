@@ -1,8 +1,6 @@
 //! Parameter errors: exact codes and texts of PROTOCOL.md §3 (D10), checked before anything is sent — these run
 //! against an engine that is not even connected.
 
-mod common;
-
 use std::sync::Arc;
 
 use azstack_engine::{Engine, NoEvents};

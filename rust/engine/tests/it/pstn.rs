@@ -3,8 +3,8 @@
 //! call-in outcomes as the app sees them — results, errors, delegates, paid call logs — and every call resource
 //! released at the end (PROTOCOL.md §3.9–§3.14, §3.18, §4.4, §5.4, §5.5).
 
-mod common;
-#[path = "../../server/tests/sip_support/mod.rs"]
+use crate::common;
+#[path = "../../../server/tests/sip_support/mod.rs"]
 mod sip_support;
 
 use std::sync::Arc;
@@ -37,8 +37,10 @@ impl Side {
     async fn login(server: &TestServer, name: &str) -> Side {
         let peer = Peer::login(&Target::of(server), name).await;
         let audio = AudioStats::new();
-        peer.engine.set_media_devices(Arc::new(SyntheticDevices::new(320, 240, 30).with_audio_output(audio.clone())));
-        peer.engine.set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
+        peer.engine
+            .calls()
+            .set_media_devices(Arc::new(SyntheticDevices::new(320, 240, 30).with_audio_output(audio.clone())));
+        peer.engine.calls().set_call_udp_addrs(vec!["127.0.0.1:0".to_owned()]);
         Side { peer, audio }
     }
 
@@ -52,9 +54,9 @@ impl Side {
 
     /// Waits until the engine holds no call resources and has no call.
     async fn released(&self) {
-        let left = self.peer.engine.wait_call_resources_released(DEADLINE).await;
+        let left = self.peer.engine.calls().wait_call_resources_released(DEADLINE).await;
         assert_eq!(left, Ok(()), "call resources still held");
-        assert_eq!(self.peer.engine.current_call(), None);
+        assert_eq!(self.peer.engine.calls().current_call(), None);
     }
 }
 
@@ -131,7 +133,7 @@ async fn callout_hung_up_by_the_app_while_ringing_cancels_the_invite() {
 
     assert_eq!(alice.peer.ok("startCallout", json!({"toPhoneNumber": DIALLED})).await, Value::Null);
     alice.callout_status(183).await;
-    assert_eq!(alice.peer.engine.current_call().map(|c| c.status), Some(183));
+    assert_eq!(alice.peer.engine.calls().current_call().map(|c| c.status), Some(183));
     assert_eq!(alice.peer.ok("stopCallout", json!({})).await, Value::Null);
     alice.released().await;
     let sipp = carrier.finish().await;
@@ -169,7 +171,7 @@ async fn callin_rings_every_idle_device_and_a_reject_ends_it_everywhere() {
     let start = json!({"fromPhoneNumber": CALLER, "toPhoneNumber": NUMBER});
     assert_eq!(bob.peer.event("onCallinStart").await, start);
     assert_eq!(bob2.peer.event("onCallinStart").await, start);
-    assert_eq!(bob.peer.engine.current_call().map(|c| c.status), Some(183));
+    assert_eq!(bob.peer.engine.calls().current_call().map(|c| c.status), Some(183));
     assert_eq!(bob.peer.ok("rejectCallin", json!({"tags": "later"})).await, Value::Null);
     bob.released().await;
     let by_me = bob2.peer.event("onCallinStatusChangedByMe").await;
@@ -230,7 +232,7 @@ async fn callin_while_in_a_free_call_is_answered_busy() {
     assert!(sipp.success, "{}", sipp.errors);
     assert!(bob.peer.buffered("onCallinStart").is_empty());
     // The free call is untouched; phone-call methods refuse it.
-    assert_eq!(bob.peer.engine.current_call().map(|c| c.status), Some(180));
+    assert_eq!(bob.peer.engine.calls().current_call().map(|c| c.status), Some(180));
     assert_eq!(
         bob.peer.err("stopCallin", json!({})).await,
         unexpected("Cannot stop callin when not currently on callin")
@@ -257,7 +259,7 @@ async fn callout_answered_carries_audio_both_ways_until_the_app_hangs_up() {
         alice.callout_status(200).await,
         json!({"status": 200, "message": "Callout status changed to answered"})
     );
-    assert_eq!(alice.peer.engine.current_call().map(|c| c.status), Some(200));
+    assert_eq!(alice.peer.engine.calls().current_call().map(|c| c.status), Some(200));
     tones_both_ways(&alice, &media).await;
     // Mute: the carrier hears the tone no more.
     assert_eq!(alice.peer.ok("toggleAudioState", json!({"state": 0})).await, json!({"audioState": 0}));
@@ -297,7 +299,7 @@ async fn callin_answered_carries_audio_both_ways_until_the_carrier_hangs_up() {
 
     bob.peer.event("onCallinStart").await;
     assert_eq!(bob.peer.ok("answerCallin", json!({"tags": "desk"})).await, Value::Null);
-    assert_eq!(bob.peer.engine.current_call().map(|c| c.status), Some(200));
+    assert_eq!(bob.peer.engine.calls().current_call().map(|c| c.status), Some(200));
     tones_both_ways(&bob, &media).await;
     // The carrier hangs up after its 9 s.
     let stop = bob.peer.event_where("onCallinStatusChanged", |_, r| r["status"] == 700).await.1;

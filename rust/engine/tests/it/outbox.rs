@@ -1,7 +1,7 @@
 //! The persistent outbox and the catch-up after a reconnect (`storagePath`), against a real `azstack-server dev`
 //! process that the tests kill and restart, with the SQLite store in a temporary directory.
 
-mod common;
+use crate::common;
 
 use common::{DEADLINE, Peer, ServerProcess, Target};
 use futures_util::future::join_all;

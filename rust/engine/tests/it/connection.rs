@@ -2,7 +2,7 @@
 //!
 //! The fault tests run a real `azstack-server dev` process and stop (SIGSTOP), kill (SIGKILL) and restart it.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,6 @@
 //! Groups through a real server: every group method's result and every group push (PROTOCOL.md §3.29–§3.36, §4.3).
 
-mod common;
+use crate::common;
 
 use azstack_server::testkit::TestServer;
 use common::{Peer, Target};

@@ -25,17 +25,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use azstack_protocol::constants::chat;
 use azstack_protocol::errors::{ApiError, ErrorCode};
 use futures_util::future::BoxFuture;
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::api::conversations::id_rule;
-use crate::api::messages::NewMessageOptions;
-use crate::engine::Engine;
+use super::conversations::id_rule;
+use super::messages::{Messages, NewMessageOptions};
 use crate::events::Event;
 use crate::ids::now_ms;
 use crate::mapping;
-use crate::model::Message;
+use crate::model::{Message, Outbox, OutboxCount};
 use crate::store::{Store, StoreError};
 use crate::validate;
 
@@ -52,18 +50,6 @@ pub(crate) struct Storage {
     flushing: AtomicBool,
     /// Set when a flush is asked for while one runs: it goes round once more.
     again: AtomicBool,
-}
-
-/// `getOutbox()`'s result.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Outbox {
-    pub list: Vec<Value>,
-}
-
-/// `onOutboxChanged`'s result.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OutboxCount {
-    pub pending: usize,
 }
 
 fn storage_error(e: StoreError) -> ApiError {
@@ -115,15 +101,9 @@ pub fn cancel_options_from_json(params: &Value) -> Result<i64, ApiError> {
     Ok(validate::int(o, "msgId"))
 }
 
-impl Engine {
-    /// Whose outbox this connection serves.
-    pub(crate) fn owner(&self) -> String {
-        let config = self.config();
-        format!("{}/{}", config.authenticating_data.app_id, config.authenticating_data.az_stack_user_id)
-    }
-
+impl Messages {
     fn storage(&self) -> &Storage {
-        &self.inner.storage
+        &self.storage
     }
 
     fn outbox_changed(&self, store: &Store, owner: &str) {
@@ -145,7 +125,7 @@ impl Engine {
         })
     }
 
-    /// The synchronous half of [`Engine::queue_message`]: the message is in the outbox when this returns.
+    /// The synchronous half of [`Messages::queue_message`]: the message is in the outbox when this returns.
     fn enqueue(
         &self,
         store: &Store,
@@ -175,27 +155,21 @@ impl Engine {
         Ok(rx)
     }
 
-    /// Starts API method `method` the way the native bridge does, on the caller's thread: with a store, `newMessage`
-    /// is validated and written to the outbox before this returns (so a message whose call has returned survives the
-    /// process being killed); everything else, and the rest of the call, runs in the returned future.
-    pub fn begin(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, ApiError>> {
-        if method == "newMessage"
-            && let Some(store) = self.storage().store.clone()
-        {
-            let enqueued = NewMessageOptions::from_json(&params).and_then(|o| {
-                let generated = self.next_id();
-                self.enqueue(&store, &o, if o.msg_id != 0 { o.msg_id } else { generated })
+    /// `newMessage` as the native bridge starts it, on the caller's thread (see [`crate::Engine::begin`]): with a
+    /// store, the options are validated and the message written to the outbox before this returns, and the future
+    /// resolves on its ack. `None` without a store.
+    pub(crate) fn begin_new_message(&self, params: &Value) -> Option<BoxFuture<'static, Result<Value, ApiError>>> {
+        let store = self.storage().store.clone()?;
+        let enqueued = NewMessageOptions::from_json(params).and_then(|o| {
+            let generated = self.next_id();
+            self.enqueue(&store, &o, if o.msg_id != 0 { o.msg_id } else { generated })
+        });
+        Some(Box::pin(async move {
+            let ack = enqueued?.await.unwrap_or_else(|_| {
+                Err(ApiError::new(ErrorCode::SocketNotConnected, "Cannot send new message data, new message fail"))
             });
-            return Box::pin(async move {
-                let ack = enqueued?.await.unwrap_or_else(|_| {
-                    Err(ApiError::new(ErrorCode::SocketNotConnected, "Cannot send new message data, new message fail"))
-                });
-                ack.map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
-            });
-        }
-        let engine = self.clone();
-        let method = method.to_owned();
-        Box::pin(async move { engine.dispatch(&method, params).await })
+            ack.map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        }))
     }
 
     /// Starts the flusher unless it runs (then it goes round once more). Does nothing without a store or a
