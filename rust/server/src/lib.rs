@@ -22,6 +22,8 @@ pub mod admission;
 pub mod auth;
 pub mod calls;
 pub mod config;
+pub mod errors;
+pub mod fanout;
 pub mod fdlimit;
 pub mod gateway;
 pub mod handlers;

@@ -26,6 +26,7 @@
 //! again from it without changing anything. A creation has no group id yet, so [`Store::created_group`] looks for a
 //! 143 message with the creator's `msgId` among the groups the creator belongs to.
 
+use azstack_protocol::Service;
 use serde_json::{Value, json};
 use sqlx::{Any, Row, Transaction};
 
@@ -55,12 +56,12 @@ pub enum SystemMessage {
 }
 
 impl SystemMessage {
-    pub const KIND_CREATED: i64 = 143;
-    pub const KIND_INVITED: i64 = 144;
-    pub const KIND_LEFT: i64 = 145;
-    pub const KIND_RENAMED: i64 = 152;
-    pub const KIND_ADMIN_CHANGED: i64 = 160;
-    pub const KIND_JOINED: i64 = 197;
+    pub const KIND_CREATED: i64 = Service::ON_GROUP_CREATED.as_i64();
+    pub const KIND_INVITED: i64 = Service::ON_GROUP_INVITED.as_i64();
+    pub const KIND_LEFT: i64 = Service::ON_GROUP_LEFT.as_i64();
+    pub const KIND_RENAMED: i64 = Service::ON_GROUP_RENAMED.as_i64();
+    pub const KIND_ADMIN_CHANGED: i64 = Service::ON_GROUP_ADMIN_CHANGED.as_i64();
+    pub const KIND_JOINED: i64 = Service::GROUP_JOIN_PUBLIC.as_i64();
 
     /// The `kind` column: the service number of the push announcing it.
     pub fn kind(&self) -> i64 {

@@ -49,6 +49,7 @@
 //! time for a membership change and the system message that records it (e.g. `insert_group(.., now)` and a 143
 //! with `created: now`; an invitation's members and its 144).
 
+use azstack_protocol::Service;
 use azstack_protocol::constants::chat;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -78,12 +79,12 @@ impl SystemEvent {
     /// The push service number, which is also the stored `kind` and the list `serviceType`.
     pub fn kind(&self) -> i64 {
         match self {
-            SystemEvent::Created { .. } => 143,
-            SystemEvent::Invited { .. } => 144,
-            SystemEvent::Left { .. } => 145,
-            SystemEvent::Renamed { .. } => 152,
-            SystemEvent::AdminChanged { .. } => 160,
-            SystemEvent::PublicJoined => 197,
+            SystemEvent::Created { .. } => Service::ON_GROUP_CREATED.as_i64(),
+            SystemEvent::Invited { .. } => Service::ON_GROUP_INVITED.as_i64(),
+            SystemEvent::Left { .. } => Service::ON_GROUP_LEFT.as_i64(),
+            SystemEvent::Renamed { .. } => Service::ON_GROUP_RENAMED.as_i64(),
+            SystemEvent::AdminChanged { .. } => Service::ON_GROUP_ADMIN_CHANGED.as_i64(),
+            SystemEvent::PublicJoined => Service::GROUP_JOIN_PUBLIC.as_i64(),
         }
     }
 

@@ -16,6 +16,7 @@
 //! reader sees (see [`super::history`]). Every change is monotonic: the `UPDATE`s only ever raise a value, and
 //! CANCELLED (6) is above every other status, so nothing moves a recalled message back.
 
+use azstack_protocol::Service;
 use azstack_protocol::constants::chat;
 use sqlx::Row;
 
@@ -60,7 +61,13 @@ pub struct MessageRef {
 }
 
 /// The list `serviceType`s of chat content (as opposed to group system messages).
-pub const CONTENT_KINDS: [i64; 5] = [5, 104, 121, 113, 146];
+pub const CONTENT_KINDS: [i64; 5] = [
+    Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT.as_i64(),
+    Service::MESSAGE_WITH_USER_TYPE_STICKER.as_i64(),
+    Service::MESSAGE_WITH_USER_TYPE_FILE.as_i64(),
+    Service::MESSAGE_WITH_USER_TYPE_LOCATION.as_i64(),
+    Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64(),
+];
 
 /// Whether `kind` is chat content (not a group system message).
 pub fn is_content_kind(kind: i64) -> bool {
