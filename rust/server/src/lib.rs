@@ -15,8 +15,8 @@
 //! single writer task, and acknowledged only after their commit.
 //!
 //! ## Tests
-//! [`testkit`] starts a server on 127.0.0.1 and drives it with a small raw Socket.IO client; the engine's tests use it
-//! too.
+//! `testkit` (feature `testkit`) starts a server on 127.0.0.1 and drives it with a small raw Socket.IO client; the
+//! engine's tests and the bench use it too.
 
 pub mod admission;
 pub mod auth;
@@ -35,6 +35,7 @@ pub mod server;
 pub mod session;
 pub mod sip;
 pub mod store;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod warnings;
 

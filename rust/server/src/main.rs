@@ -159,12 +159,17 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
     let info = serde_json::json!({"appId": app.id, "publicKey": app.public_key, "url": url});
     let path = data.join("dev-app.json");
     std::fs::write(&path, format!("{info:#}\n")).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("listening on {url}");
+    // One write, and no panic when whoever started the server has stopped reading (a closed pipe): a supervisor
+    // may read only the first line.
+    let mut banner = format!("listening on {url}\n");
     if let Some(metrics) = server.metrics_url() {
-        println!("metrics on {metrics}");
+        banner.push_str(&format!("metrics on {metrics}\n"));
     }
-    println!("application: {} (credentials in {})", app.id, path.display());
-    let _ = std::io::stdout().flush();
+    banner.push_str(&format!("application: {} (credentials in {})\n", app.id, path.display()));
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
     wait_for_signal().await;
     server.shutdown().await;
     Ok(())
