@@ -13,12 +13,12 @@ use crate::config::Config;
 use crate::handlers::Services;
 use crate::metrics::Metrics;
 use crate::session::Registry;
-use crate::store::Store;
+use crate::store::SqlStore;
 use crate::warnings::Warnings;
 
 pub struct Hub {
     pub config: Config,
-    pub store: Arc<Store>,
+    pub store: Arc<SqlStore>,
     /// This node's sessions; what pushes to other users goes through `services.fanout`.
     pub sessions: Arc<Registry>,
     pub apps: RwLock<HashMap<String, Arc<App>>>,

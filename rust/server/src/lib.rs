@@ -5,11 +5,19 @@
 //!
 //! ## How a packet flows
 //! [`gateway`] accepts Socket.IO v4 and v5 connections on one endpoint and queues each socket's `WebPacket` events
-//! in order. A task per socket takes them one by one: discovery and authentication ([`handlers::connection`],
-//! [`auth`]) bind the socket to a user as a [`session::Session`]; after that [`handlers::dispatch`] routes each
-//! packet to its area's module, which validates it, stores what must last in the [`store`] and fans out to the
-//! [`session::Registry`] (every session of every recipient, with the exceptions of PROTOCOL.md §11.3).
+//! in order. A task per socket takes them one by one: discovery and authentication ([`gateway::login`], [`auth`])
+//! bind the socket to a user as a [`session::Session`]; after that [`handlers::dispatch`] routes each packet to its
+//! area's module, which validates it, stores what must last through the [`store::Store`] trait and pushes to other
+//! users through the [`fanout::Fanout`] trait (every session of every recipient, with the exceptions of PROTOCOL.md
+//! §11.3); free calls go to the [`calls::Calls`] registry.
 //!
+//! ## Which module may use which
+//! Dependencies point down. [`server`] (start-up) and [`gateway`] are the composition root: they build the [`hub::Hub`]
+//! and are the only ones to reach into it. The handlers get [`handlers::Services`] (the store, the fan-out, the call
+//! registry, the limits, the counters); the call registry holds its own handles; [`listener`] knows only
+//! [`admission`]; [`errors`], [`session`], [`store`], [`metrics`] and [`warnings`] are below all of them. The SIP
+//! gateway ([`sip`], [`recordings`], the paid-call services of [`calls`]) still takes the hub.
+
 //! ## Storage
 //! One sqlx code path runs on SQLite (embedded default) and PostgreSQL. Chat messages are committed in groups by a
 //! single writer task, and acknowledged only after their commit.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use azstack_server::sip::SipConfig;
 use azstack_server::sip::config::RecordingConfig;
-use azstack_server::store::Store;
+use azstack_server::store::SqlStore;
 use azstack_server::{Config, create_app, start};
 use clap::{Parser, Subcommand};
 
@@ -124,7 +124,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 (None, Some(data)) => Config::dev(0, &data).database,
                 (None, None) => return Err("give --config FILE or --data DIR".into()),
             };
-            let store = Store::open(&url).await.map_err(|e| e.to_string())?;
+            let store = SqlStore::open(&url).await.map_err(|e| e.to_string())?;
             let app = create_app(&store, &name).await.map_err(|e| e.to_string())?;
             println!("appId: {}", app.id);
             println!("publicKey: {}", app.public_key);
@@ -149,7 +149,7 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
     let mut config = Config::dev(port, data);
     config.limits.ring_timeout_secs = ring_timeout_secs;
     config.sip = sip;
-    let store = Store::open(&config.database).await.map_err(|e| e.to_string())?;
+    let store = SqlStore::open(&config.database).await.map_err(|e| e.to_string())?;
     let app = match store.list_apps().await.map_err(|e| e.to_string())?.into_iter().next() {
         Some(app) => app,
         None => create_app(&store, "dev").await.map_err(|e| e.to_string())?,

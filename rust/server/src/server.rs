@@ -24,7 +24,7 @@ use crate::hub::Hub;
 use crate::listener::{self, Kind};
 use crate::metrics::Metrics;
 use crate::session::Registry;
-use crate::store::Store;
+use crate::store::SqlStore;
 use crate::store::apps::{AppRow, new_app_id};
 use crate::warnings::Warnings;
 
@@ -82,7 +82,7 @@ impl RunningServer {
 }
 
 /// Creates an application with a fresh key pair and stores it.
-pub async fn create_app(store: &Store, name: &str) -> Result<AppRow, StartError> {
+pub async fn create_app(store: &SqlStore, name: &str) -> Result<AppRow, StartError> {
     let key = AppKey::generate().map_err(|_| StartError::BadKey(name.to_owned()))?;
     let row = AppRow {
         id: new_app_id(),
@@ -95,7 +95,7 @@ pub async fn create_app(store: &Store, name: &str) -> Result<AppRow, StartError>
 }
 
 /// Loads applications from the store and pairs them with the configured verifiers.
-async fn load_apps(store: &Store, config: &Config) -> Result<HashMap<String, Arc<App>>, StartError> {
+async fn load_apps(store: &SqlStore, config: &Config) -> Result<HashMap<String, Arc<App>>, StartError> {
     let mut apps = HashMap::new();
     for row in store.list_apps().await? {
         let key = AppKey::from_pkcs8_b64(&row.private_key).map_err(|_| StartError::BadKey(row.id.clone()))?;
@@ -111,12 +111,12 @@ async fn load_apps(store: &Store, config: &Config) -> Result<HashMap<String, Arc
 
 /// Opens the store named by `config.database` and starts serving.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let store = Store::open(&config.database).await?;
+    let store = SqlStore::open(&config.database).await?;
     start_with_store(config, store).await
 }
 
 /// Starts serving on an already opened store.
-pub async fn start_with_store(config: Config, store: Store) -> Result<RunningServer, StartError> {
+pub async fn start_with_store(config: Config, store: SqlStore) -> Result<RunningServer, StartError> {
     if config.dev {
         tracing::warn!("development mode: every application accepts every login (accept-all verifier)");
     }

@@ -114,13 +114,13 @@ pub struct Calls {
     free: free::FreeCalls,
     attempts: attempts::Attempts,
     sessions: Arc<Registry>,
-    store: Arc<Store>,
+    store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     limits: CallLimits,
 }
 
 impl Calls {
-    pub fn new(sessions: Arc<Registry>, store: Arc<Store>, metrics: Arc<Metrics>, limits: CallLimits) -> Calls {
+    pub fn new(sessions: Arc<Registry>, store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: CallLimits) -> Calls {
         Calls {
             free: free::FreeCalls::default(),
             attempts: attempts::Attempts::default(),

@@ -26,7 +26,7 @@ use crate::store::Store;
 const MAX_TOKEN: usize = 4096;
 
 pub async fn handle(
-    store: &Store,
+    store: &dyn Store,
     stickers: &[StickerPack],
     session: &Arc<Session>,
     me: &Identity,

@@ -57,7 +57,13 @@ const PAGE: i64 = limits::PAGE_SIZE as i64;
 /// Most files in a 191 reply.
 pub const MAX_FILES: i64 = 500;
 
-pub async fn handle(store: &Store, session: &Arc<Session>, me: &Identity, service: Service, env: &Envelope) -> Handled {
+pub async fn handle(
+    store: &dyn Store,
+    session: &Arc<Session>,
+    me: &Identity,
+    service: Service,
+    env: &Envelope,
+) -> Handled {
     match service {
         Service::CONVERSATION_GET_LIST_MODIFIED => conversations(store, session, me, env).await,
         Service::CONVERSATION_DELETE => delete_conversation(store, session, me, env).await,
@@ -84,7 +90,7 @@ fn one_page<T>(mut rows: Vec<T>) -> (Vec<T>, i64) {
 // 170 conversations
 // -------------------------------------------------------------------------------------------------------------
 
-async fn conversations(store: &Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn conversations(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: ConversationsRequest = env.decode()?;
     let reply = match conversation_page(store, me, &req).await {
         Ok((list, done)) => ConversationsReply { done, page: req.page, list },
@@ -101,7 +107,7 @@ async fn conversations(store: &Store, session: &Session, me: &Identity, env: &En
 }
 
 async fn conversation_page(
-    store: &Store,
+    store: &dyn Store,
     me: &Identity,
     req: &ConversationsRequest,
 ) -> Result<(Vec<Conversation>, i64), StoreError> {
@@ -189,7 +195,7 @@ fn last_msg(row: &MessageRow) -> LastMsg {
 // 171 delete conversation
 // -------------------------------------------------------------------------------------------------------------
 
-async fn delete_conversation(store: &Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn delete_conversation(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: DeleteConversationRequest = env.decode()?;
     let refuse = |r: i64, message: &str| {
         session.send(
@@ -235,7 +241,7 @@ enum List {
     History { last_created: i64 },
 }
 
-async fn unread(store: &Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn unread(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: UnreadMessagesRequest = env.decode()?;
     message_list(
         store,
@@ -250,7 +256,7 @@ async fn unread(store: &Store, session: &Session, me: &Identity, env: &Envelope)
     .await
 }
 
-async fn history(store: &Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn history(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: ModifiedMessagesRequest = env.decode()?;
     let list = List::History { last_created: req.last_created };
     message_list(store, session, me, Service::MESSAGE_GET_LIST_MODIFIED, req.chat_type, req.chat_id, req.page, list)
@@ -259,7 +265,7 @@ async fn history(store: &Store, session: &Session, me: &Identity, env: &Envelope
 
 #[allow(clippy::too_many_arguments)]
 async fn message_list(
-    store: &Store,
+    store: &dyn Store,
     session: &Session,
     me: &Identity,
     service: Service,
@@ -395,7 +401,7 @@ fn item(row: &MessageRow) -> MessageItem {
 // 191 files
 // -------------------------------------------------------------------------------------------------------------
 
-async fn files(store: &Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn files(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: ModifiedFilesRequest = env.decode()?;
     let refuse = |r: i64, message: &str| {
         session.send(

@@ -361,7 +361,7 @@ async fn submit_user_message(
         content,
         created: now_ms(),
     };
-    Ok(svc.store.writer.submit(message).await?)
+    Ok(svc.store.submit_message(message).await?)
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ async fn accept_group_message(svc: &Services, me: &Identity, req: GroupMessageSe
         content: content_json(&req.content)?,
         created: now_ms(),
     };
-    let pending = svc.store.writer.submit(message).await?;
+    let pending = svc.store.submit_message(message).await?;
     let others: Vec<i64> = members.into_iter().filter(|&m| m != me.user_id).collect();
     let body = GroupMessageIncoming {
         from: me.user_id,

@@ -1,5 +1,7 @@
 //! Packet handlers, one module per area of the protocol. [`dispatch`] routes an authenticated session's packet by
-//! service number; each module owns its services end to end (decode, validate, store, reply, fan out).
+//! service number; each module owns its services end to end (decode, validate, store, reply, fan out). They work with
+//! the narrow handles of [`Services`], never the hub; the paid-call services (500–510) are routed by the gateway to
+//! [`crate::calls::handle_paid`], and discovery and login live in [`crate::gateway::login`].
 
 pub mod extensions;
 pub mod groups;
@@ -24,7 +26,7 @@ use crate::warnings::Warnings;
 /// counters. The server builds one at start; handlers never see what else it runs (listeners, admission, the SIP
 /// gateway).
 pub struct Services {
-    pub store: Arc<Store>,
+    pub store: Arc<dyn Store>,
     pub fanout: Arc<dyn Fanout>,
     pub calls: Arc<Calls>,
     pub limits: Limits,
@@ -65,7 +67,7 @@ pub async fn dispatch(
         | CONVERSATION_DELETE
         | MESSAGE_GET_LIST_UNREAD
         | MESSAGE_GET_LIST_MODIFIED
-        | MESSAGE_GET_LIST_MODIFIED_FILES => history::handle(&svc.store, session, me, service, env).await,
+        | MESSAGE_GET_LIST_MODIFIED_FILES => history::handle(&*svc.store, session, me, service, env).await,
         USER_GET_INFO_BY_IDS | USER_GET_INFO_BY_USERNAMES => users::handle(svc, session, me, service, env).await,
         GROUP_CREATE
         | GROUP_INVITE
@@ -82,7 +84,7 @@ pub async fn dispatch(
         APPLICATION_CHANGE_STATE
         | PUSH_NOTIFICATION_REGISTER_DEVICE_SEND
         | PUSH_NOTIFICATION_UNREGISTER_DEVICE_SEND
-        | STICKER_GET_LIST => extensions::handle(&svc.store, &svc.stickers, session, me, service, env).await,
+        | STICKER_GET_LIST => extensions::handle(&*svc.store, &svc.stickers, session, me, service, env).await,
         _ => Err(Reject::Refused("service is not sent by clients")),
     }
 }

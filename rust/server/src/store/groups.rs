@@ -32,7 +32,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::membership::GroupRow;
 use super::users::{UserRow, user_from};
-use super::{Result, Store, Tenant};
+use super::{Result, SqlStore, Tenant};
 
 /// `chat_type` of group conversations.
 const CHAT_GROUP: i64 = 2;
@@ -210,7 +210,7 @@ async fn insert_system_message(
     Ok(Some(id))
 }
 
-impl Store {
+impl SqlStore {
     /// Creates a group of `tenant` of `members` (the admin first, all already checked to be users of `tenant`)
     /// together with its 143 system message, in one transaction. Returns the group id.
     #[allow(clippy::too_many_arguments)]

@@ -56,7 +56,7 @@ use sqlx::Row;
 
 use super::messages::ConvKey;
 use super::writer::{NewMessage, Stored};
-use super::{Result, Store, Tenant};
+use super::{Result, SqlStore, Tenant};
 
 /// A group event to record as a system message of the group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -244,7 +244,7 @@ fn messages_from(rows: &[sqlx::any::AnyRow]) -> Result<Vec<MessageRow>> {
     rows.iter().map(message_from).collect()
 }
 
-impl Store {
+impl SqlStore {
     /// Stores a group system message through the group-commit writer: it becomes the group's last message, and a
     /// repeated `(group, actor, msgId)` is reported as a duplicate instead of stored twice (D7).
     pub async fn insert_system_message(&self, m: &NewSystemMessage) -> Result<Stored> {

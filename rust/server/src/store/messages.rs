@@ -20,7 +20,7 @@ use azstack_protocol::Service;
 use azstack_protocol::constants::chat;
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, SqlStore};
 
 /// The conversation part of a message's identity: `(chat type, a, b)` with `a < b` the user pair for user chats,
 /// `(group id, 0)` for groups — the `conv_a`/`conv_b` columns of `messages`.
@@ -74,7 +74,7 @@ pub fn is_content_kind(kind: i64) -> bool {
     CONTENT_KINDS.contains(&kind)
 }
 
-impl Store {
+impl SqlStore {
     /// The members of group `group_id` if it belongs to `app_id` (empty if there is no such group there), in one
     /// round trip. Callers check membership with `contains` on the same list they fan out to.
     pub async fn group_members_in_app(&self, app_id: &str, group_id: i64) -> Result<Vec<i64>> {
