@@ -493,6 +493,8 @@ impl GroupTx {
 
 #[cfg(test)]
 mod tests {
+    use azstack_protocol::Service;
+
     use super::SystemMessage;
     use serde_json::{Value, json};
 
@@ -509,24 +511,40 @@ mod tests {
                     members: vec![3, 4],
                     created: 1_700_000_000_000,
                 },
-                143,
+                Service::ON_GROUP_CREATED.as_i64(),
                 json!({"typeGroup": 1, "group": 7, "admin": 3, "name": "Team", "members": [3, 4],
                        "created": 1_700_000_000_000_i64}),
             ),
-            (SystemMessage::Invited { group: 7, invited: vec![5] }, 144, json!({"group": 7, "invited": [5]})),
+            (
+                SystemMessage::Invited { group: 7, invited: vec![5] },
+                Service::ON_GROUP_INVITED.as_i64(),
+                json!({"group": 7, "invited": [5]}),
+            ),
             (
                 SystemMessage::Left { group: 7, leave_user: 3, new_admin: Some(4) },
-                145,
+                Service::ON_GROUP_LEFT.as_i64(),
                 json!({"group": 7, "leaveUser": 3, "newAdmin": 4}),
             ),
             (
                 SystemMessage::Left { group: 7, leave_user: 5, new_admin: None },
-                145,
+                Service::ON_GROUP_LEFT.as_i64(),
                 json!({"group": 7, "leaveUser": 5}),
             ),
-            (SystemMessage::Renamed { group: 7, name: "New".into() }, 152, json!({"group": 7, "name": "New"})),
-            (SystemMessage::AdminChanged { group: 7, new_admin: 4 }, 160, json!({"group": 7, "newAdmin": 4})),
-            (SystemMessage::Joined { group: 7, from: 6 }, 197, json!({"group": 7, "from": 6})),
+            (
+                SystemMessage::Renamed { group: 7, name: "New".into() },
+                Service::ON_GROUP_RENAMED.as_i64(),
+                json!({"group": 7, "name": "New"}),
+            ),
+            (
+                SystemMessage::AdminChanged { group: 7, new_admin: 4 },
+                Service::ON_GROUP_ADMIN_CHANGED.as_i64(),
+                json!({"group": 7, "newAdmin": 4}),
+            ),
+            (
+                SystemMessage::Joined { group: 7, from: 6 },
+                Service::GROUP_JOIN_PUBLIC.as_i64(),
+                json!({"group": 7, "from": 6}),
+            ),
         ];
         for (message, kind, content) in cases {
             assert_eq!(message.kind(), kind);
@@ -534,7 +552,10 @@ mod tests {
             assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), content);
             assert_eq!(SystemMessage::parse(kind, &text), Some(message));
         }
-        assert_eq!(SystemMessage::parse(146, r#"{"group": 7, "msg": "hi"}"#), None);
-        assert_eq!(SystemMessage::parse(152, "not json"), None);
+        assert_eq!(
+            SystemMessage::parse(Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64(), r#"{"group": 7, "msg": "hi"}"#),
+            None
+        );
+        assert_eq!(SystemMessage::parse(Service::ON_GROUP_RENAMED.as_i64(), "not json"), None);
     }
 }

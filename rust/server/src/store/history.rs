@@ -49,12 +49,14 @@
 //! time for a membership change and the system message that records it (e.g. `insert_group(.., now)` and a 143
 //! with `created: now`; an invitation's members and its 144).
 
+use std::sync::LazyLock;
+
 use azstack_protocol::Service;
 use azstack_protocol::constants::chat;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::messages::ConvKey;
+use super::messages::{CONTENT_KINDS, ConvKey};
 use super::writer::{NewMessage, Stored};
 use super::{Result, SqlStore, Tenant};
 
@@ -186,11 +188,28 @@ pub struct ConversationRow {
     pub last: Option<MessageRow>,
 }
 
+/// The text of a query written as `concat!` parts in which `{GROUP}`, `{FILE}` and `{CONTENT}` stand for the kinds of
+/// a group message, a user file and every chat content (the service numbers of `azstack-protocol`); built once.
+macro_rules! query_text {
+    ($($part:expr),+ $(,)?) => {{
+        static TEXT: LazyLock<String> = LazyLock::new(|| with_kinds(concat!($($part),+)));
+        TEXT.as_str()
+    }};
+}
+
+/// `sql` with the kinds of [`query_text!`] filled in.
+fn with_kinds(sql: &str) -> String {
+    let content: Vec<String> = CONTENT_KINDS.iter().map(i64::to_string).collect();
+    sql.replace("{GROUP}", &Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64().to_string())
+        .replace("{FILE}", &Service::MESSAGE_WITH_USER_TYPE_FILE.as_i64().to_string())
+        .replace("{CONTENT}", &content.join(", "))
+}
+
 /// The selected columns of a [`MessageRow`], `$1` being the reader. See the module documentation for the status.
 macro_rules! message_columns {
     () => {
         "m.id, m.chat_type, m.conv_a, m.sender_id, m.receiver_id, m.msg_id, m.kind, m.content, m.created, m.modified, \
-         CASE WHEN m.chat_type = 1 OR m.status = 6 OR m.kind <> 146 THEN m.status \
+         CASE WHEN m.chat_type = 1 OR m.status = 6 OR m.kind <> {GROUP} THEN m.status \
          WHEN m.sender_id = $1 THEN COALESCE((SELECT MAX(r.status) FROM receipts r WHERE r.message_id = m.id), m.status) \
          ELSE COALESCE((SELECT r.status FROM receipts r WHERE r.message_id = m.id AND r.user_id = $1), m.status) END"
     };
@@ -206,7 +225,7 @@ macro_rules! not_hidden {
 /// `m` is chat content from someone other than `$1` that `$1` has not seen and that was not recalled.
 macro_rules! unread_by_me {
     () => {
-        "m.sender_id <> $1 AND m.kind IN (5, 104, 121, 113, 146) AND m.status < 3 AND NOT EXISTS (SELECT 1 FROM \
+        "m.sender_id <> $1 AND m.kind IN ({CONTENT}) AND m.status < 3 AND NOT EXISTS (SELECT 1 FROM \
          receipts r WHERE r.message_id = m.id AND r.user_id = $1 AND r.status >= 3)"
     };
 }
@@ -215,7 +234,7 @@ macro_rules! unread_by_me {
 /// `fileName`, which is how [`azstack_protocol::bodies::messages::Content`] serialises a file and no other kind).
 macro_rules! is_file {
     () => {
-        "(m.kind = 121 OR (m.kind = 146 AND substr(m.content, 1, 12) = '{\"fileName\":'))"
+        "(m.kind = {FILE} OR (m.kind = {GROUP} AND substr(m.content, 1, 12) = '{\"fileName\":'))"
     };
 }
 
@@ -336,7 +355,7 @@ impl SqlStore {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ConversationRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT p.t, p.chat_id, p.modified, p.floor, p.unread, ",
             message_columns!(),
             " FROM (SELECT c.t, c.chat_id, c.modified, c.floor, \
@@ -397,7 +416,7 @@ impl SqlStore {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND ",
@@ -429,7 +448,7 @@ impl SqlStore {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND \
@@ -459,7 +478,7 @@ impl SqlStore {
         last_created: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND \
@@ -484,7 +503,7 @@ impl SqlStore {
     /// The newest `limit` file messages of all of `me`'s conversations (user chats, and groups of `app_id` they are
     /// a member of), created at or before `last_created`.
     pub async fn all_files(&self, me: i64, app_id: &str, last_created: i64, limit: i64) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM (\
