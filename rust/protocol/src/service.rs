@@ -112,8 +112,13 @@ services! {
 
 impl Service {
     /// The number on the wire.
-    pub fn number(self) -> u16 {
+    pub const fn number(self) -> u16 {
         self as u16
+    }
+
+    /// The number as the server stores it and lists carry it (a message's `kind`, a list item's `serviceType`).
+    pub const fn as_i64(self) -> i64 {
+        self as i64
     }
 }
 

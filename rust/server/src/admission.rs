@@ -208,19 +208,19 @@ impl Admission {
     }
 }
 
-/// Runs the login-deadline sweeper until the server (its hub) is dropped. It also gives memory back: once the open
-/// connections have fallen to half their peak (and by at least [`TRIM_AFTER`]), glibc's malloc keeps the freed
-/// pages in its arenas unless asked, so it is asked (`malloc_trim`).
-pub fn spawn_sweeper(hub: Weak<crate::hub::Hub>) {
+/// Runs the login-deadline sweeper until `admission` is dropped (with the server and its last connection). It also
+/// gives memory back: once the open connections have fallen to half their peak (and by at least [`TRIM_AFTER`]),
+/// glibc's malloc keeps the freed pages in its arenas unless asked, so it is asked (`malloc_trim`).
+pub fn spawn_sweeper(admission: Weak<Admission>, metrics: Arc<Metrics>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut peak = 0;
         loop {
             tick.tick().await;
-            let Some(hub) = hub.upgrade() else { return };
-            hub.admission.expire(&hub.metrics);
-            let open = hub.admission.open();
+            let Some(admission) = admission.upgrade() else { return };
+            admission.expire(&metrics);
+            let open = admission.open();
             peak = peak.max(open);
             if peak - open >= TRIM_AFTER && open <= peak / 2 {
                 trim();

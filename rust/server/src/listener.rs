@@ -13,7 +13,7 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -29,8 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use crate::admission::Conn;
-use crate::hub::Hub;
+use crate::admission::{Admission, Conn};
 use crate::metrics::Metrics;
 
 /// How long the accept loop pauses after an accept error (descriptors exhausted, say).
@@ -39,7 +38,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 /// Which listener: the clients' one (admission, polling refused) or the admin one.
 #[derive(Clone)]
 pub enum Kind {
-    Clients(Arc<Hub>),
+    Clients { admission: Arc<Admission>, metrics: Arc<Metrics> },
     Admin,
 }
 
@@ -59,9 +58,9 @@ pub async fn serve(
         let (stream, peer) = match accepted {
             Ok(pair) => pair,
             Err(error) => {
-                if let Kind::Clients(hub) = &kind {
-                    Metrics::inc(&hub.metrics.accept_errors);
-                    hub.admission.shed_oldest(&hub.metrics);
+                if let Kind::Clients { admission, metrics } = &kind {
+                    Metrics::inc(&metrics.accept_errors);
+                    admission.shed_oldest(metrics);
                 }
                 tracing::debug!(%error, "accept failed");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -71,23 +70,23 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let stop = stop.clone();
         match &kind {
-            Kind::Clients(hub) => {
+            Kind::Clients { admission, metrics } => {
                 let ip = canonical(peer.ip());
-                let Some(conn) = hub.admission.admit(ip, &hub.metrics) else {
+                let Some(conn) = admission.admit(ip, metrics) else {
                     tracing::debug!(%peer, "too many unauthenticated connections from this address; refused");
                     continue;
                 };
-                let io = Tracked { stream, conn: conn.clone(), hub: hub.clone() };
-                let hub = hub.clone();
+                let io = Tracked { stream, conn: conn.clone(), admission: admission.clone() };
+                let metrics = metrics.clone();
                 let router = router.clone();
                 let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                     let refused = is_polling(&req);
                     req.extensions_mut().insert(conn.clone());
                     let router = router.clone();
-                    let hub = hub.clone();
+                    let metrics = metrics.clone();
                     async move {
                         if refused {
-                            Metrics::inc(&hub.metrics.polling_refused);
+                            Metrics::inc(&metrics.polling_refused);
                             return Ok::<_, Infallible>(close_unless_upgrade(plain(
                                 StatusCode::BAD_REQUEST,
                                 "WebSocket only",
@@ -163,7 +162,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 struct Tracked {
     stream: TcpStream,
     conn: Arc<Conn>,
-    hub: Arc<Hub>,
+    admission: Arc<Admission>,
 }
 
 fn killed() -> io::Error {
@@ -207,11 +206,6 @@ impl AsyncWrite for Tracked {
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        self.hub.admission.closed(&self.conn);
+        self.admission.closed(&self.conn);
     }
-}
-
-/// Binds `addr`, or says why not.
-pub async fn bind(addr: SocketAddr) -> Result<TcpListener, crate::server::StartError> {
-    TcpListener::bind(addr).await.map_err(|source| crate::server::StartError::Listen { addr, source })
 }

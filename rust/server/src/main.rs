@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use azstack_server::store::Store;
+use azstack_server::store::SqlStore;
 use azstack_server::{Config, create_app, start};
 use azstack_sip::{RecordingConfig, SipConfig};
 use clap::{Parser, Subcommand};
@@ -123,7 +123,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 (None, Some(data)) => Config::dev(0, &data).database,
                 (None, None) => return Err("give --config FILE or --data DIR".into()),
             };
-            let store = Store::open(&url).await.map_err(|e| e.to_string())?;
+            let store = SqlStore::open(&url).await.map_err(|e| e.to_string())?;
             let app = create_app(&store, &name).await.map_err(|e| e.to_string())?;
             println!("appId: {}", app.id);
             println!("publicKey: {}", app.public_key);
@@ -148,7 +148,7 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
     let mut config = Config::dev(port, data);
     config.limits.ring_timeout_secs = ring_timeout_secs;
     config.sip = sip;
-    let store = Store::open(&config.database).await.map_err(|e| e.to_string())?;
+    let store = SqlStore::open(&config.database).await.map_err(|e| e.to_string())?;
     let app = match store.list_apps().await.map_err(|e| e.to_string())?.into_iter().next() {
         Some(app) => app,
         None => create_app(&store, "dev").await.map_err(|e| e.to_string())?,
@@ -158,12 +158,17 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
     let info = serde_json::json!({"appId": app.id, "publicKey": app.public_key, "url": url});
     let path = data.join("dev-app.json");
     std::fs::write(&path, format!("{info:#}\n")).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("listening on {url}");
+    // One write, and no panic when whoever started the server has stopped reading (a closed pipe): a supervisor
+    // may read only the first line.
+    let mut banner = format!("listening on {url}\n");
     if let Some(metrics) = server.metrics_url() {
-        println!("metrics on {metrics}");
+        banner.push_str(&format!("metrics on {metrics}\n"));
     }
-    println!("application: {} (credentials in {})", app.id, path.display());
-    let _ = std::io::stdout().flush();
+    banner.push_str(&format!("application: {} (credentials in {})\n", app.id, path.display()));
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
     wait_for_signal().await;
     server.shutdown().await;
     Ok(())

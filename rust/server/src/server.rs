@@ -9,20 +9,24 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use socketioxide::{ParserConfig, SocketIo, TransportType};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::admission::{Admission, Bounds};
 use crate::auth::{App, AppKey, Verifier};
-use crate::calls::Calls;
+use crate::calls::{CallLimits, Calls};
 use crate::config::Config;
+use crate::fanout::Fanout;
 use crate::gateway;
+use crate::handlers::Services;
 use crate::hub::Hub;
 use crate::listener::{self, Kind};
 use crate::metrics::Metrics;
 use crate::session::Registry;
-use crate::store::Store;
+use crate::store::SqlStore;
 use crate::store::apps::{AppRow, new_app_id};
+use crate::warnings::Warnings;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +84,7 @@ impl RunningServer {
 }
 
 /// Creates an application with a fresh key pair and stores it.
-pub async fn create_app(store: &Store, name: &str) -> Result<AppRow, StartError> {
+pub async fn create_app(store: &SqlStore, name: &str) -> Result<AppRow, StartError> {
     let key = AppKey::generate().map_err(|_| StartError::BadKey(name.to_owned()))?;
     let row = AppRow {
         id: new_app_id(),
@@ -93,7 +97,7 @@ pub async fn create_app(store: &Store, name: &str) -> Result<AppRow, StartError>
 }
 
 /// Loads applications from the store and pairs them with the configured verifiers.
-async fn load_apps(store: &Store, config: &Config) -> Result<HashMap<String, Arc<App>>, StartError> {
+async fn load_apps(store: &SqlStore, config: &Config) -> Result<HashMap<String, Arc<App>>, StartError> {
     let mut apps = HashMap::new();
     for row in store.list_apps().await? {
         let key = AppKey::from_pkcs8_b64(&row.private_key).map_err(|_| StartError::BadKey(row.id.clone()))?;
@@ -109,21 +113,21 @@ async fn load_apps(store: &Store, config: &Config) -> Result<HashMap<String, Arc
 
 /// Opens the store named by `config.database` and starts serving.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let store = Store::open(&config.database).await?;
+    let store = SqlStore::open(&config.database).await?;
     start_with_store(config, store).await
 }
 
 /// Starts serving on an already opened store.
-pub async fn start_with_store(config: Config, store: Store) -> Result<RunningServer, StartError> {
+pub async fn start_with_store(config: Config, store: SqlStore) -> Result<RunningServer, StartError> {
     if config.dev {
         tracing::warn!("development mode: every application accepts every login (accept-all verifier)");
     }
     let apps = load_apps(&store, &config).await?;
     let open_files = crate::fdlimit::raise();
-    let listener = listener::bind(config.listen).await?;
+    let listener = bind(config.listen).await?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let admin = match &config.admin {
-        Some(admin) => Some(listener::bind(admin.listen).await?),
+        Some(admin) => Some(bind(admin.listen).await?),
         None => None,
     };
     let admin_addr = match &admin {
@@ -151,22 +155,48 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         None => usize::MAX,
     };
     tracing::info!(open_files = ?open_files, in_use, open_budget, "open-file limit");
-    let admission = Admission::new(Bounds {
+    let admission = Arc::new(Admission::new(Bounds {
         login_timeout: Duration::from_secs(limits.login_timeout_secs),
         max_unauthenticated: limits.max_unauthenticated.max(1),
         max_per_ip: limits.max_unauthenticated_per_ip.max(1),
         open_budget,
+    }));
+    let store = Arc::new(store);
+    let sessions = Arc::new(Registry::default());
+    let counters = Arc::new(Metrics::default());
+    let warnings = Arc::new(Warnings::new(
+        Duration::from_secs(limits.log_interval_secs),
+        limits.log_field_bytes,
+        counters.clone(),
+    ));
+    let call_limits = CallLimits {
+        ring_timeout_secs: limits.ring_timeout_secs,
+        grace_secs: limits.call_grace_secs,
+        max_offers_per_callee: limits.max_offers_per_callee,
+        attempts_per_min: limits.call_attempts_per_min,
+    };
+    let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits));
+    let fanout: Arc<dyn Fanout> = sessions.clone();
+    let services = Arc::new(Services {
+        store: store.clone(),
+        fanout,
+        calls: calls.clone(),
+        limits: limits.clone(),
+        stickers: config.stickers.clone(),
+        metrics: counters.clone(),
+        warnings: warnings.clone(),
     });
     let hub = Arc::new(Hub {
         config,
         store,
-        sessions: Registry::default(),
+        sessions,
         apps: RwLock::new(apps),
-        calls: Calls::default(),
+        calls,
+        services,
         sip,
         recordings,
-        metrics: Metrics::default(),
-        warnings: Default::default(),
+        metrics: counters,
+        warnings,
         http,
         admission,
         decrypts: tokio::sync::Semaphore::new(limits.max_concurrent_decrypts.max(1)),
@@ -195,7 +225,7 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
         )
         .build_layer();
     gateway::attach(&io, hub.clone());
-    crate::admission::spawn_sweeper(Arc::downgrade(&hub));
+    crate::admission::spawn_sweeper(Arc::downgrade(&hub.admission), hub.metrics.clone());
     let sip_host = hub.sip.as_ref().map(|sip| {
         let balance = sip.config().balance_seconds;
         let host: Arc<dyn azstack_sip::Host> = Arc::new(crate::sip_host::SipHost::new(Arc::downgrade(&hub), balance));
@@ -217,8 +247,19 @@ pub async fn start_with_store(config: Config, store: Store) -> Result<RunningSer
             .with_state(hub.clone());
         tokio::spawn(listener::serve(admin, router, Kind::Admin, header_timeout, stop.clone()));
     }
-    let task = tokio::spawn(listener::serve(listener, app, Kind::Clients(hub.clone()), header_timeout, stop.clone()));
+    let task = tokio::spawn(listener::serve(
+        listener,
+        app,
+        Kind::Clients { admission: hub.admission.clone(), metrics: hub.metrics.clone() },
+        header_timeout,
+        stop.clone(),
+    ));
     Ok(RunningServer { addr, admin_addr, hub, _sip_host: sip_host, io, stop, task })
+}
+
+/// Binds `addr`, or says why not.
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })
 }
 
 /// `http://HOST:PORT` of this server as apps reach it: the public host and port, else the listen address.

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use azstack_protocol::{EVENT, Envelope, Service};
 use serde::Serialize;
 use socketioxide::extract::SocketRef;
+use tokio::task::JoinHandle;
 
 use crate::admission::Conn;
 
@@ -60,6 +61,16 @@ pub struct Session {
     /// Set by the first svc 179: a socket gets one login attempt.
     login_tried: AtomicBool,
     out: Outbound,
+    /// The completion of the session's sends, in the order they were made (see [`Session::after_sends`]).
+    sends: Arc<Mutex<Sends>>,
+}
+
+/// The last completion a session queued. It removes itself when it finishes and is still the last one, so a session
+/// with no send in flight holds no task handle.
+#[derive(Default)]
+struct Sends {
+    next_seq: u64,
+    tail: Option<(u64, JoinHandle<()>)>,
 }
 
 /// The outbound bound of one session.
@@ -122,6 +133,7 @@ impl Session {
             conn,
             login_tried: AtomicBool::new(false),
             out,
+            sends: Arc::default(),
         }
     }
 
@@ -206,7 +218,40 @@ impl Session {
         Some(wait)
     }
 
-    /// Closes the socket.
+    /// Runs `work` after every completion the session queued before, on a task of its own, so the socket's task can
+    /// go on to its next packet: a client pipelines its sends, and their acks and fan-out keep the order of the sends.
+    pub fn after_sends(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let Ok(mut sends) = self.sends.lock() else {
+            // Poisoned (a panic elsewhere while holding it): still answer, just without the ordering.
+            tokio::spawn(work);
+            return;
+        };
+        sends.next_seq += 1;
+        let seq = sends.next_seq;
+        let previous = sends.tail.take();
+        let queue = self.sends.clone();
+        let handle = tokio::spawn(async move {
+            if let Some((_, previous)) = previous {
+                let _ = previous.await;
+            }
+            work.await;
+            if let Ok(mut sends) = queue.lock()
+                && sends.tail.as_ref().is_some_and(|(last, _)| *last == seq)
+            {
+                sends.tail = None;
+            }
+        });
+        sends.tail = Some((seq, handle));
+    }
+
+    /// Waits until every completion queued by [`Session::after_sends`] so far has run.
+    pub async fn settle(&self) {
+        let tail = self.sends.lock().ok().and_then(|mut sends| sends.tail.take());
+        if let Some((_, handle)) = tail {
+            let _ = handle.await;
+        }
+    }
+
     /// Closes the socket (Socket.IO disconnect, then the Engine.IO close); when its buffer is too full to take the
     /// disconnect packet, closes the TCP connection instead.
     pub fn disconnect(&self) {
@@ -262,27 +307,31 @@ impl Registry {
         self.by_user.read().map(|m| m.values().map(Vec::len).sum()).unwrap_or(0)
     }
 
-    /// Sends to every session of `user_id` except `except` (a session id).
+    /// Sends to every session of `user_id` except `except` (a session id). What pushes to other users goes through
+    /// [`crate::fanout::Fanout`], which this registry implements in-process.
     pub fn send_to_user<T: Serialize + ?Sized>(&self, user_id: i64, except: Option<u64>, service: Service, body: &T) {
-        let sessions = self.sessions(user_id);
-        if sessions.iter().all(|s| Some(s.id) == except) {
-            return;
-        }
-        let envelope = Envelope::new(service, body);
-        let wire = wire_len(&envelope);
-        for s in sessions.iter().filter(|s| Some(s.id) != except) {
-            s.send_sized(&envelope, wire);
+        if self.reaches(user_id, except) {
+            self.send_envelope(&[user_id], except, &Envelope::new(service, body));
         }
     }
 
     /// Sends to every session of every user in `users`, except the session `except`.
     pub fn send_to_users<T: Serialize + ?Sized>(&self, users: &[i64], except: Option<u64>, service: Service, body: &T) {
-        let envelope = Envelope::new(service, body);
-        let wire = wire_len(&envelope);
+        self.send_envelope(users, except, &Envelope::new(service, body));
+    }
+
+    /// Sends `envelope` to every session of every user in `users`, except the session `except`.
+    pub fn send_envelope(&self, users: &[i64], except: Option<u64>, envelope: &Envelope) {
+        let wire = wire_len(envelope);
         for user in users {
             for s in self.sessions(*user).iter().filter(|s| Some(s.id) != except) {
-                s.send_sized(&envelope, wire);
+                s.send_sized(envelope, wire);
             }
         }
+    }
+
+    /// Whether `user_id` has a session other than `except`.
+    pub fn reaches(&self, user_id: i64, except: Option<u64>) -> bool {
+        self.by_user.read().is_ok_and(|m| m.get(&user_id).is_some_and(|l| l.iter().any(|s| Some(s.id) != except)))
     }
 }

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::auth::encrypt_token;
 use crate::config::Config;
 use crate::server::{RunningServer, create_app};
-use crate::store::Store;
+use crate::store::SqlStore;
 use crate::store::apps::AppRow;
 
 /// How long a test waits for an expected packet before failing.
@@ -77,7 +77,7 @@ impl TestServer {
     /// Starts a server on `config` (whose `database` is used as is), creating one application.
     pub async fn start_on(config: Config, dir: Option<tempfile::TempDir>) -> TestServer {
         let database = config.database.clone();
-        let store = Store::open(&database).await.expect("open store");
+        let store = SqlStore::open(&database).await.expect("open store");
         let app = match store.list_apps().await.expect("list apps").into_iter().next() {
             Some(app) => app,
             None => create_app(&store, "test").await.expect("create app"),

@@ -15,15 +15,19 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::Ordering;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::metrics::Metrics;
 
-/// The rate-limited causes, by name.
-#[derive(Default)]
+/// The rate-limited causes, by name, with the interval they share and the counters a rejection is counted in (a
+/// handle any part of the server that logs for a client takes).
 pub struct Warnings {
     causes: Mutex<HashMap<&'static str, Cause>>,
+    interval: Duration,
+    /// `limits.log_field_bytes`: the most of an untrusted string a line shows.
+    field_bytes: usize,
+    metrics: Arc<Metrics>,
 }
 
 struct Cause {
@@ -32,9 +36,28 @@ struct Cause {
 }
 
 impl Warnings {
+    pub fn new(interval: Duration, field_bytes: usize, metrics: Arc<Metrics>) -> Warnings {
+        Warnings { causes: Mutex::default(), interval, field_bytes, metrics }
+    }
+
+    /// The server's counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// `text` clipped to `limits.log_field_bytes` (see [`clip`]).
+    pub fn clip<'a>(&self, text: &'a str) -> Clipped<'a> {
+        clip(text, self.field_bytes)
+    }
+
     /// Whether a line of `cause` may be written now; `Some(n)` with the number of lines of the cause suppressed since
-    /// the last one written, `None` (and counted) when the cause already wrote within `interval`.
-    pub fn allow(&self, cause: &'static str, interval: Duration, metrics: &Metrics) -> Option<u64> {
+    /// the last one written, `None` (and counted) when the cause already wrote within the interval.
+    pub fn allow(&self, cause: &'static str) -> Option<u64> {
+        self.allow_within(cause, self.interval)
+    }
+
+    fn allow_within(&self, cause: &'static str, interval: Duration) -> Option<u64> {
+        let metrics = &self.metrics;
         let mut causes = self.causes.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         match causes.get_mut(cause) {
@@ -56,13 +79,11 @@ impl Warnings {
 }
 
 /// Writes a `warn` line of a client-caused `cause` (a string literal, also the message) when [`Warnings::allow`]
-/// lets it, with the fields given and `suppressed`. `$hub` is the [`crate::hub::Hub`].
+/// lets it, with the fields given and `suppressed`. `$warnings` is the server's [`Warnings`].
 #[macro_export]
 macro_rules! warn_limited {
-    ($hub:expr, $cause:literal $(, $($field:tt)*)?) => {{
-        let hub = &$hub;
-        let interval = ::std::time::Duration::from_secs(hub.config.limits.log_interval_secs);
-        if let Some(suppressed) = hub.warnings.allow($cause, interval, &hub.metrics) {
+    ($warnings:expr, $cause:literal $(, $($field:tt)*)?) => {{
+        if let Some(suppressed) = $warnings.allow($cause) {
             ::tracing::warn!($($($field)*,)? suppressed, $cause);
         }
     }};
@@ -103,15 +124,14 @@ mod tests {
 
     #[test]
     fn a_cause_writes_once_per_interval_and_then_reports_the_suppressed() {
-        let (warnings, metrics) = (Warnings::default(), Metrics::default());
-        let long = Duration::from_secs(3600);
-        assert_eq!(warnings.allow("a", long, &metrics), Some(0));
-        assert_eq!(warnings.allow("a", long, &metrics), None);
-        assert_eq!(warnings.allow("a", long, &metrics), None);
-        assert_eq!(warnings.allow("b", long, &metrics), Some(0));
-        assert_eq!(metrics.log_lines_suppressed.load(Ordering::Relaxed), 2);
-        assert_eq!(warnings.allow("a", Duration::ZERO, &metrics), Some(2));
-        assert_eq!(warnings.allow("a", Duration::ZERO, &metrics), Some(0));
+        let warnings = Warnings::new(Duration::from_secs(3600), 64, Arc::default());
+        assert_eq!(warnings.allow("a"), Some(0));
+        assert_eq!(warnings.allow("a"), None);
+        assert_eq!(warnings.allow("a"), None);
+        assert_eq!(warnings.allow("b"), Some(0));
+        assert_eq!(warnings.metrics().log_lines_suppressed.load(Ordering::Relaxed), 2);
+        assert_eq!(warnings.allow_within("a", Duration::ZERO), Some(2));
+        assert_eq!(warnings.allow_within("a", Duration::ZERO), Some(0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! released at the end (PROTOCOL.md §3.9–§3.14, §3.18, §4.4, §5.4, §5.5).
 
 use crate::common;
-#[path = "../../../server/tests/sip_support/mod.rs"]
+#[path = "../../../server/tests/it/sip_support.rs"]
 mod sip_support;
 
 use std::sync::Arc;

@@ -29,8 +29,8 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 use tokio::task::AbortHandle;
 
-use crate::handlers::{Handled, Reject};
-use crate::hub::Hub;
+use super::Calls;
+use crate::errors::{Handled, Reject};
 use crate::session::{Identity, Session};
 
 /// How long 187 packets are held for a 186 that has not arrived (race 1) or for the callee's answer (race 2).
@@ -79,12 +79,12 @@ struct TimerSlot {
 }
 
 impl TimerSlot {
-    fn start(hub: &Arc<Hub>, after: Duration, key: CallKey, timer: Timer, id: u64) -> TimerSlot {
-        let weak = Arc::downgrade(hub);
+    fn start(cx: &Arc<Calls>, after: Duration, key: CallKey, timer: Timer, id: u64) -> TimerSlot {
+        let weak = Arc::downgrade(cx);
         let task = tokio::spawn(async move {
             tokio::time::sleep(after).await;
-            if let Some(hub) = weak.upgrade() {
-                hub.calls.free.fire(key, timer);
+            if let Some(cx) = weak.upgrade() {
+                cx.free.fire(key, timer);
             }
         });
         TimerSlot { id, handle: task.abort_handle() }
@@ -123,9 +123,9 @@ impl Side {
         }
     }
 
-    fn detach(hub: &Arc<Hub>, key: CallKey, id: u64) -> Side {
-        let grace = Duration::from_secs(hub.config.limits.call_grace_secs);
-        Side::Detached { queue: Vec::new(), grace: TimerSlot::start(hub, grace, key, Timer::Grace(id), id) }
+    fn detach(cx: &Arc<Calls>, key: CallKey, id: u64) -> Side {
+        let grace = Duration::from_secs(cx.limits.grace_secs);
+        Side::Detached { queue: Vec::new(), grace: TimerSlot::start(cx, grace, key, Timer::Grace(id), id) }
     }
 
     /// Attaches `session` if this side is detached; the queued packets go to it at once.
@@ -192,7 +192,15 @@ struct Answered {
 impl Answered {
     /// A 187 of the answering session: the answer is relayed at once (and releases held candidates); candidates
     /// wait for it, at most [`HOLD`].
-    fn callee_sent(&mut self, caller: &mut Side, hub: &Arc<Hub>, key: CallKey, data_type: i64, env: Envelope, id: u64) {
+    fn callee_sent(
+        &mut self,
+        caller: &mut Side,
+        cx: &Arc<Calls>,
+        key: CallKey,
+        data_type: i64,
+        env: Envelope,
+        id: u64,
+    ) {
         if data_type == SESSION_DESCRIPTION {
             caller.deliver(&env);
             if !self.answer_relayed {
@@ -203,7 +211,7 @@ impl Answered {
             caller.deliver(&env);
         } else {
             if self.hold.is_none() {
-                self.hold = Some(TimerSlot::start(hub, HOLD, key, Timer::Hold(id), id));
+                self.hold = Some(TimerSlot::start(cx, HOLD, key, Timer::Hold(id), id));
             }
             if self.held.len() < MAX_HELD {
                 self.held.push(env);
@@ -286,7 +294,7 @@ impl Call {
 
     fn callee_data(
         &mut self,
-        hub: &Arc<Hub>,
+        cx: &Arc<Calls>,
         key: CallKey,
         session: u64,
         data_type: i64,
@@ -307,14 +315,14 @@ impl Call {
                 Ok(())
             }
             Phase::Answered(a) => {
-                a.callee_sent(&mut self.caller, hub, key, data_type, env, id);
+                a.callee_sent(&mut self.caller, cx, key, data_type, env, id);
                 Ok(())
             }
         }
     }
 
     /// Leg `idx` answered: tell the caller, stop ringing everywhere else, relay what that session held.
-    fn answer(&mut self, hub: &Arc<Hub>, key: CallKey, idx: usize, out: &Envelope, id: u64) {
+    fn answer(&mut self, cx: &Arc<Calls>, key: CallKey, idx: usize, out: &Envelope, id: u64) {
         let Phase::Ringing(r) = &mut self.phase else { return };
         let leg = r.legs.swap_remove(idx);
         self.caller.deliver(out);
@@ -328,7 +336,7 @@ impl Call {
         });
         if let Phase::Answered(a) = &mut self.phase {
             for (data_type, env) in leg.held {
-                a.callee_sent(&mut self.caller, hub, key, data_type, env, id);
+                a.callee_sent(&mut self.caller, cx, key, data_type, env, id);
             }
         }
     }
@@ -337,14 +345,14 @@ impl Call {
     /// transport loss detaches the side for the grace period. A ringing callee session just leaves; if it was the
     /// last one ringing, busy devices make it a 600, an explicit disconnect a 700, and a transport loss keeps the
     /// call ringing (the device may come back) until the ring timeout.
-    fn session_lost(&mut self, hub: &Arc<Hub>, key: CallKey, session: u64, explicit: bool, id: u64) -> Lost {
+    fn session_lost(&mut self, cx: &Arc<Calls>, key: CallKey, session: u64, explicit: bool, id: u64) -> Lost {
         let callee = self.callee;
         if self.caller.session_id() == Some(session) {
             if explicit {
                 self.send_to_callee(&server_status(key.call_id, STOP, key.caller, callee));
                 return Lost::Ends { mirror: true };
             }
-            self.caller = Side::detach(hub, key, id);
+            self.caller = Side::detach(cx, key, id);
             return Lost::Stays;
         }
         match &mut self.phase {
@@ -353,7 +361,7 @@ impl Call {
                     self.caller.deliver(&server_status(key.call_id, STOP, callee, key.caller));
                     return Lost::Ends { mirror: true };
                 }
-                a.callee = Side::detach(hub, key, id);
+                a.callee = Side::detach(cx, key, id);
                 Lost::Stays
             }
             Phase::Answered(_) => Lost::Stays,
@@ -447,17 +455,17 @@ fn server_status(call_id: i64, status: i64, from: i64, to: i64) -> Envelope {
 }
 
 /// The live sessions of `user` in the tenant (application and namespace) of `me`.
-fn tenant_sessions(hub: &Hub, user: i64, me: &Identity) -> Vec<Arc<Session>> {
-    hub.sessions.sessions(user).into_iter().filter(|s| s.identity().is_some_and(|i| i.same_tenant(me))).collect()
+fn tenant_sessions(cx: &Calls, user: i64, me: &Identity) -> Vec<Arc<Session>> {
+    cx.sessions.sessions(user).into_iter().filter(|s| s.identity().is_some_and(|i| i.same_tenant(me))).collect()
 }
 
 /// 199 to the user's other sessions for the statuses that are mirrored.
-fn mirror(hub: &Hub, me: &Identity, except: u64, call_id: i64, status: i64) {
+fn mirror(cx: &Calls, me: &Identity, except: u64, call_id: i64, status: i64) {
     if !is_mirrored(status) {
         return;
     }
     let env = Envelope::new(Service::FREE_CALL_STATUS_CHANGED_BY_ME, &FreeCallStatusByMe { call_id, status });
-    for s in tenant_sessions(hub, me.user_id, me).iter().filter(|s| s.id != except) {
+    for s in tenant_sessions(cx, me.user_id, me).iter().filter(|s| s.id != except) {
         s.send_envelope(&env);
     }
 }
@@ -495,12 +503,18 @@ impl FreeCalls {
     }
 
     /// svc 186 from a caller session.
-    pub(super) async fn start(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+    pub(super) async fn start(
+        &self,
+        cx: &Arc<Calls>,
+        session: &Arc<Session>,
+        me: &Identity,
+        env: &Envelope,
+    ) -> Handled {
         let req: FreeCallStart = env.decode()?;
         let raw: Map<String, Value> = env.decode()?;
         let key = CallKey { caller: me.user_id, call_id: req.call_id };
         let refuse = |status| session.send_envelope(&server_status(req.call_id, status, req.to, me.user_id));
-        let known = req.to != me.user_id && hub.store.user_in_tenant(me.tenant(), req.to).await?;
+        let known = req.to != me.user_id && cx.store.user_in_tenant(me.tenant(), req.to).await?;
         if !known {
             self.lock().early.remove(&key);
             tracing::info!(
@@ -513,7 +527,7 @@ impl FreeCalls {
             return Ok(());
         }
         let offer = relayed(Service::FREE_CALL_START, raw, me.user_id);
-        let reachable = tenant_sessions(hub, req.to, me);
+        let reachable = tenant_sessions(cx, req.to, me);
         let mut st = self.lock();
         let early = st.early.remove(&key);
         if st.calls.contains_key(&key) {
@@ -524,9 +538,9 @@ impl FreeCalls {
         let ringing_for_callee =
             st.calls.values().filter(|c| c.callee == req.to && matches!(c.phase, Phase::Ringing(_))).count();
         let refusal = if st.calls.keys().any(|k| k.caller == me.user_id) {
-            Some((&hub.metrics.calls_refused_caller_busy, "free call refused: the caller already has one"))
-        } else if ringing_for_callee >= hub.config.limits.max_offers_per_callee {
-            Some((&hub.metrics.calls_refused_callee_offers, "free call refused: too many offers ring for the callee"))
+            Some((&cx.metrics.calls_refused_caller_busy, "free call refused: the caller already has one"))
+        } else if ringing_for_callee >= cx.limits.max_offers_per_callee {
+            Some((&cx.metrics.calls_refused_callee_offers, "free call refused: too many offers ring for the callee"))
         } else {
             None
         };
@@ -551,8 +565,8 @@ impl FreeCalls {
         }
         let caller_data = early.filter(|e| e.to == req.to).map(|e| e.items).unwrap_or_default();
         let id = st.next_id();
-        let ring = Duration::from_secs(hub.config.limits.ring_timeout_secs);
-        let timer = TimerSlot::start(hub, ring, key, Timer::Ring(id), id);
+        let ring = Duration::from_secs(cx.limits.ring_timeout_secs);
+        let timer = TimerSlot::start(cx, ring, key, Timer::Ring(id), id);
         let legs: Vec<Leg> = free.into_iter().map(Leg::new).collect();
         for leg in &legs {
             leg.session.send_envelope(&offer);
@@ -586,7 +600,7 @@ impl FreeCalls {
     }
 
     /// svc 187 from either side.
-    pub(super) fn data(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+    pub(super) fn data(&self, cx: &Arc<Calls>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
         let req: FreeCallData = env.decode()?;
         let raw: Map<String, Value> = env.decode()?;
         let out = relayed(Service::FREE_CALL_DATA, raw, me.user_id);
@@ -600,7 +614,7 @@ impl FreeCalls {
                 Ok(())
             }
             Some((key, Role::Callee)) => match st.calls.get_mut(&key) {
-                Some(call) => call.callee_data(hub, key, session.id, req.data_type, out, id),
+                Some(call) => call.callee_data(cx, key, session.id, req.data_type, out, id),
                 None => Ok(()),
             },
             None => {
@@ -620,7 +634,7 @@ impl FreeCalls {
                 let early = st.early.entry(mine).or_insert_with(|| Early {
                     to: req.to,
                     items: Vec::new(),
-                    timer: TimerSlot::start(hub, HOLD, mine, Timer::Early(id), id),
+                    timer: TimerSlot::start(cx, HOLD, mine, Timer::Early(id), id),
                 });
                 if early.to == req.to && early.items.len() < MAX_HELD {
                     early.items.push(out);
@@ -631,7 +645,7 @@ impl FreeCalls {
     }
 
     /// svc 188 from either side.
-    pub(super) fn status(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+    pub(super) fn status(&self, cx: &Arc<Calls>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
         let req: FreeCallStatus = env.decode()?;
         let raw: Map<String, Value> = env.decode()?;
         let out = relayed(Service::FREE_CALL_STATUS_CHANGED, raw, me.user_id);
@@ -652,7 +666,7 @@ impl FreeCalls {
             Role::Caller if is_terminal(req.status) => {
                 if let Some(mut call) = st.calls.remove(&key) {
                     call.send_to_callee(&out);
-                    mirror(hub, me, session.id, req.call_id, req.status);
+                    mirror(cx, me, session.id, req.call_id, req.status);
                     tracing::info!(
                         caller = key.caller,
                         call_id = key.call_id,
@@ -663,7 +677,7 @@ impl FreeCalls {
                 Ok(())
             }
             Role::Caller => Err(Reject::Refused("a caller may only end its free call")),
-            Role::Callee => callee_status(&mut st, hub, session, me, key, req.status, &out, id),
+            Role::Callee => callee_status(&mut st, cx, session, me, key, req.status, &out, id),
         };
         drop(st);
         self.changed.notify_waiters();
@@ -729,13 +743,13 @@ impl FreeCalls {
     }
 
     /// A session of `me` closed (explicitly or by transport loss).
-    pub(super) fn session_closed(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, explicit: bool) {
+    pub(super) fn session_closed(&self, cx: &Arc<Calls>, session: &Arc<Session>, me: &Identity, explicit: bool) {
         let mut st = self.lock();
         let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session.id)).map(|(k, _)| *k).collect();
         for key in keys {
             let id = st.next_id();
             let Some(call) = st.calls.get_mut(&key) else { continue };
-            match call.session_lost(hub, key, session.id, explicit, id) {
+            match call.session_lost(cx, key, session.id, explicit, id) {
                 Lost::Stays => {
                     tracing::info!(
                         caller = key.caller,
@@ -748,7 +762,7 @@ impl FreeCalls {
                 Lost::Ends { mirror: also } => {
                     st.calls.remove(&key);
                     if also {
-                        mirror(hub, me, session.id, key.call_id, STOP);
+                        mirror(cx, me, session.id, key.call_id, STOP);
                     }
                     tracing::info!(
                         caller = key.caller,
@@ -829,7 +843,7 @@ impl FreeCalls {
 #[allow(clippy::too_many_arguments)]
 fn callee_status(
     st: &mut State,
-    hub: &Arc<Hub>,
+    cx: &Arc<Calls>,
     session: &Arc<Session>,
     me: &Identity,
     key: CallKey,
@@ -845,7 +859,7 @@ fn callee_status(
             // Only the answering session gets here (see `locate`); repeated 180/200 are ignored.
             if is_terminal(status) {
                 call.caller.deliver(out);
-                mirror(hub, me, session.id, key.call_id, status);
+                mirror(cx, me, session.id, key.call_id, status);
                 end = true;
             }
         }
@@ -877,12 +891,12 @@ fn callee_status(
                     if !r.legs[idx].live() {
                         return Err(Reject::Refused("answer from a callee session that was busy"));
                     }
-                    mirror(hub, me, session.id, key.call_id, status);
+                    mirror(cx, me, session.id, key.call_id, status);
                     answer = Some(idx);
                 }
                 REJECTED | NOT_ANSWERED | STOP => {
                     call.caller.deliver(out);
-                    mirror(hub, me, session.id, key.call_id, status);
+                    mirror(cx, me, session.id, key.call_id, status);
                     end = true;
                 }
                 _ => return Err(Reject::Refused("free-call status a callee does not send")),
@@ -890,7 +904,7 @@ fn callee_status(
         }
     }
     if let Some(idx) = answer {
-        call.answer(hub, key, idx, out, id);
+        call.answer(cx, key, idx, out, id);
         tracing::info!(caller = key.caller, call_id = key.call_id, session = session.id, "free call answered");
     }
     if end {

@@ -79,6 +79,8 @@ mod attempts;
 mod free;
 mod pstn;
 
+pub use pstn::Paid;
+
 use std::sync::Arc;
 
 use azstack_protocol::bodies::calls::{CalloutInitial, CalloutStart, FreeCallStart, FreeCallStatusFromPeer};
@@ -89,30 +91,55 @@ use azstack_protocol::constants::call::{
 use azstack_protocol::{Envelope, Service};
 use tokio::sync::futures::Notified;
 
-use crate::handlers::Handled;
-use crate::hub::Hub;
+use crate::errors::Handled;
 use crate::metrics::Metrics;
-use crate::session::{Identity, Session};
+use crate::session::{Identity, Registry, Session};
+use crate::store::Store;
 
-/// Call state (free-call signalling), shared by every session through the hub.
-#[derive(Default)]
+/// The limits of call signalling (from `[limits]`).
+#[derive(Clone, Copy, Debug)]
+pub struct CallLimits {
+    /// `ring_timeout_secs`: how long a call rings before it ends unanswered (OQ-19).
+    pub ring_timeout_secs: u64,
+    /// `call_grace_secs`: how long a side whose session was lost may come back (OQ-5).
+    pub grace_secs: u64,
+    /// `max_offers_per_callee`: calls ringing for one callee at once.
+    pub max_offers_per_callee: usize,
+    /// `call_attempts_per_min`: calls (186 and 500) a user may start per minute.
+    pub attempts_per_min: u32,
+}
+
+/// The call registry: free-call signalling state and the per-user attempt budget, with the handles it works with
+/// (the sessions a call rings and relays to, the store that says who may be called, the counters).
 pub struct Calls {
     free: free::FreeCalls,
     attempts: attempts::Attempts,
+    sessions: Arc<Registry>,
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    limits: CallLimits,
 }
 
 impl Calls {
+    pub fn new(sessions: Arc<Registry>, store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: CallLimits) -> Calls {
+        Calls {
+            free: free::FreeCalls::default(),
+            attempts: attempts::Attempts::default(),
+            sessions,
+            store,
+            metrics,
+            limits,
+        }
+    }
+
     /// A session of `me` has just authenticated: it may resume a call a lost session left, or start ringing.
-    pub async fn session_authenticated(&self, _hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity) {
+    pub fn session_authenticated(&self, session: &Arc<Session>, me: &Identity) {
         self.free.session_authenticated(session, me);
     }
 
     /// A session of `me` has closed; `explicit`: the client disconnected on purpose.
-    pub async fn session_closed(&self, hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, explicit: bool) {
-        if let Some(sip) = &hub.sip {
-            sip.session_closed(me.user_id, session.id);
-        }
-        self.free.session_closed(hub, session, me, explicit);
+    pub fn session_closed(self: &Arc<Self>, session: &Arc<Session>, me: &Identity, explicit: bool) {
+        self.free.session_closed(self, session, me, explicit);
     }
 
     /// Free calls in progress (ringing or answered).
@@ -130,27 +157,70 @@ impl Calls {
     pub fn changed(&self) -> Notified<'_> {
         self.free.changed()
     }
+
+    /// Takes one of `me`'s call attempts for a 186 or a 500; false (counted, and the client told what it
+    /// understands) when the user is over `call_attempts_per_min`.
+    fn admit_attempt(
+        &self,
+        session: &Session,
+        me: &Identity,
+        service: Service,
+        env: &Envelope,
+    ) -> Result<bool, crate::errors::Reject> {
+        if self.attempts.admit(me.user_id, self.limits.attempts_per_min) {
+            return Ok(true);
+        }
+        Metrics::inc(&self.metrics.calls_rate_limited);
+        refuse_attempt(session, me, service, env)?;
+        Ok(false)
+    }
 }
 
-/// Routes the call services of an authenticated session.
+/// Routes the free-call services (186/187/188) of an authenticated session.
 pub async fn handle(
-    hub: &Arc<Hub>,
+    calls: &Arc<Calls>,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
     env: &Envelope,
 ) -> Handled {
-    let starts = service == Service::FREE_CALL_START || service == Service::CALLOUT_START_SEND;
-    if starts && !hub.calls.attempts.admit(me.user_id, hub.config.limits.call_attempts_per_min) {
-        Metrics::inc(&hub.metrics.calls_rate_limited);
-        return refuse_attempt(session, me, service, env);
+    if service == Service::FREE_CALL_START && !calls.admit_attempt(session, me, service, env)? {
+        return Ok(());
     }
     match service {
-        Service::FREE_CALL_START => hub.calls.free.start(hub, session, me, env).await,
-        Service::FREE_CALL_DATA => hub.calls.free.data(hub, session, me, env),
-        Service::FREE_CALL_STATUS_CHANGED => hub.calls.free.status(hub, session, me, env),
-        _ => pstn::handle(hub, session, me, service, env).await,
+        Service::FREE_CALL_START => calls.free.start(calls, session, me, env).await,
+        Service::FREE_CALL_DATA => calls.free.data(calls, session, me, env),
+        Service::FREE_CALL_STATUS_CHANGED => calls.free.status(calls, session, me, env),
+        _ => Err(crate::errors::Reject::Refused("not a free-call service")),
     }
+}
+
+/// Routes the paid-call services (500–510) of an authenticated session: the call-attempt rate of this registry,
+/// then the SIP gateway or the paid call logs ([`Paid`]).
+pub async fn handle_paid(
+    calls: &Calls,
+    paid: Paid<'_>,
+    session: &Arc<Session>,
+    me: &Identity,
+    service: Service,
+    env: &Envelope,
+) -> Handled {
+    if service == Service::CALLOUT_START_SEND && !calls.admit_attempt(session, me, service, env)? {
+        return Ok(());
+    }
+    pstn::handle(paid, session, me, service, env).await
+}
+
+/// Whether `service` is one of the paid-call services [`handle_paid`] routes.
+pub fn is_paid(service: Service) -> bool {
+    matches!(
+        service,
+        Service::CALLOUT_START_SEND
+            | Service::CALLOUT_DATA_SEND
+            | Service::CALLOUT_STOP_SEND
+            | Service::CALLIN_STATUS_CHANGED
+            | Service::PAID_CALL_LOGS_GET
+    )
 }
 
 /// A call attempt over `limits.call_attempts_per_min`: the refusal a client already understands (a free call "not

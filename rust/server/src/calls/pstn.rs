@@ -27,15 +27,25 @@ use azstack_protocol::constants::call::{
 use azstack_protocol::{Envelope, Service};
 use azstack_sip::callout::Caller;
 
-use crate::handlers::{Handled, Reject};
-use crate::hub::Hub;
+use crate::errors::{Handled, Reject};
+use crate::recordings::Recordings;
 use crate::session::{Identity, Session};
+use crate::store::SqlStore;
+
+/// What the paid-call services work with: the SIP gateway when a trunk is configured, the store of the paid call logs
+/// and the recordings their links point at.
+#[derive(Clone, Copy)]
+pub struct Paid<'a> {
+    pub sip: Option<&'a Arc<azstack_sip::Gateway>>,
+    pub store: &'a SqlStore,
+    pub recordings: Option<&'a Recordings>,
+}
 
 /// Most log entries returned by one 509 (the protocol has no paging; the newest are kept).
 const MAX_LOGS: i64 = 1000;
 
 pub(super) async fn handle(
-    hub: &Arc<Hub>,
+    paid: Paid<'_>,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
@@ -44,7 +54,7 @@ pub(super) async fn handle(
     match service {
         Service::CALLOUT_START_SEND => {
             let req: CalloutStart = env.decode()?;
-            match &hub.sip {
+            match paid.sip {
                 Some(gw) => {
                     let caller = Caller { user_id: me.user_id, username: me.username.clone(), session_id: session.id };
                     if !gw.start_callout(caller, req) {
@@ -57,7 +67,7 @@ pub(super) async fn handle(
         }
         Service::CALLOUT_DATA_SEND => {
             let req: CalloutData = env.decode()?;
-            match &hub.sip {
+            match paid.sip {
                 Some(gw) if gw.callout_offer(me.user_id, req.call_id, req.sdp_candidate) => Ok(()),
                 Some(_) => Err(Reject::Refused("callout data for no callout of this user")),
                 None => Err(Reject::Refused("callout data without a PSTN gateway")),
@@ -65,7 +75,7 @@ pub(super) async fn handle(
         }
         Service::CALLOUT_STOP_SEND => {
             let req: CalloutStop = env.decode()?;
-            match &hub.sip {
+            match paid.sip {
                 Some(gw) if gw.callout_stop(me.user_id, req.call_id) => Ok(()),
                 Some(_) => Err(Reject::Refused("callout stop for no callout of this user")),
                 None => Err(Reject::Refused("callout stop without a PSTN gateway")),
@@ -73,13 +83,13 @@ pub(super) async fn handle(
         }
         Service::CALLIN_STATUS_CHANGED => {
             let req: CallinStatus = env.decode()?;
-            match &hub.sip {
+            match paid.sip {
                 Some(gw) if gw.callin_status(me.user_id, session.id, req) => Ok(()),
                 Some(_) => Err(Reject::Refused("call-in status for no call-in of this user")),
                 None => Err(Reject::Refused("call-in status without a PSTN gateway")),
             }
         }
-        Service::PAID_CALL_LOGS_GET => paid_call_logs(hub, session, me).await,
+        Service::PAID_CALL_LOGS_GET => paid_call_logs(paid, session, me).await,
         _ => Err(Reject::Refused("service is not sent by clients")),
     }
 }
@@ -98,13 +108,13 @@ fn no_gateway_callout(session: &Session, me: &Identity, req: &CalloutStart) {
 }
 
 /// 509: my paid call logs.
-async fn paid_call_logs(hub: &Hub, session: &Session, me: &Identity) -> Handled {
-    match hub.store.paid_call_logs(me.user_id, MAX_LOGS).await {
+async fn paid_call_logs(paid: Paid<'_>, session: &Session, me: &Identity) -> Handled {
+    match paid.store.paid_call_logs(me.user_id, MAX_LOGS).await {
         Ok(mut data) => {
             let now = std::time::SystemTime::now();
             for item in &mut data {
                 let recording = item.url.take().unwrap_or_default();
-                item.url = Some(crate::recordings::link(hub.recordings.as_deref(), &recording, now));
+                item.url = Some(crate::recordings::link(paid.recordings, &recording, now));
             }
             session.send(Service::PAID_CALL_LOGS_GET, &PaidCallLogsReply { r: 1, data });
             Ok(())

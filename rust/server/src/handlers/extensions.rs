@@ -18,14 +18,16 @@ use azstack_protocol::{Envelope, Service};
 use serde_json::json;
 
 use super::{Handled, Reject};
-use crate::hub::Hub;
+use crate::config::StickerPack;
 use crate::session::{Identity, Session};
+use crate::store::Store;
 
 /// Longest accepted device token or bundle id.
 const MAX_TOKEN: usize = 4096;
 
 pub async fn handle(
-    hub: &Arc<Hub>,
+    store: &dyn Store,
+    stickers: &[StickerPack],
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
@@ -57,19 +59,17 @@ pub async fn handle(
                     .send(reply, &json!({"r": 0, "message": "device token, platform (1 or 2) or bundle id invalid"}));
                 return Ok(());
             }
-            hub.store.register_device(me.user_id, &req.id, req.platform, &req.app_bundle_id).await?;
+            store.register_device(me.user_id, &req.id, req.platform, &req.app_bundle_id).await?;
             session.send(reply, &RegisterDeviceReply { r: 1 });
         }
         Service::PUSH_NOTIFICATION_UNREGISTER_DEVICE_SEND => {
             let req: UnregisterDeviceRequest = env.decode()?;
-            hub.store.unregister_device(me.user_id, &req.id).await?;
+            store.unregister_device(me.user_id, &req.id).await?;
             session.send(Service::PUSH_NOTIFICATION_UNREGISTER_DEVICE_RECEIVE, &UnregisterDeviceReply { r: 1 });
         }
         Service::STICKER_GET_LIST => {
             let req: StickerListRequest = env.decode()?;
-            let packets = hub
-                .config
-                .stickers
+            let packets = stickers
                 .iter()
                 .filter(|p| i64::from(p.default) == req.default)
                 .map(|p| StickerPacket {

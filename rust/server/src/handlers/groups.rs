@@ -51,8 +51,7 @@ use azstack_protocol::constants::{group as group_consts, limits, wire};
 use azstack_protocol::{Envelope, Service};
 use serde_json::json;
 
-use super::{Handled, Reject};
-use crate::hub::Hub;
+use super::{Handled, Reject, Services};
 use crate::session::{Identity, Session};
 use crate::store::groups::SystemMessage;
 use crate::store::now_ms;
@@ -63,7 +62,7 @@ const CREATE_FAILED: i64 = -1;
 const REFUSED: i64 = 1;
 
 pub async fn handle(
-    hub: &Arc<Hub>,
+    svc: &Arc<Services>,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
@@ -72,44 +71,44 @@ pub async fn handle(
     match service {
         Service::GROUP_CREATE => {
             let req: CreateGroupRequest = env.decode()?;
-            let out = create(hub, session, me, &req).await;
+            let out = create(svc, session, me, &req).await;
             answer_store_failure(session, service, None, Some(req.msg_id), out)
         }
         Service::GROUP_INVITE => {
             let req: InviteGroupRequest = env.decode()?;
-            let out = invite(hub, session, me, &req).await;
+            let out = invite(svc, session, me, &req).await;
             answer_store_failure(session, service, Some(req.group), Some(req.msg_id), out)
         }
         Service::GROUP_LEAVE => {
             let req: LeaveGroupRequest = env.decode()?;
-            let out = leave(hub, session, me, &req).await;
+            let out = leave(svc, session, me, &req).await;
             answer_store_failure(session, service, Some(req.group), Some(req.msg_id), out)
         }
         Service::GROUP_RENAME => {
             let req: RenameGroupRequest = env.decode()?;
-            let out = rename(hub, session, me, &req).await;
+            let out = rename(svc, session, me, &req).await;
             answer_store_failure(session, service, Some(req.group), Some(req.msg_id), out)
         }
         Service::GROUP_CHANGE_ADMIN => {
             let req: ChangeAdminRequest = env.decode()?;
-            let out = change_admin(hub, session, me, &req).await;
+            let out = change_admin(svc, session, me, &req).await;
             answer_store_failure(session, service, Some(req.group), Some(req.msg_id), out)
         }
         Service::GROUP_JOIN_PUBLIC => {
             let req: JoinPublicGroupRequest = env.decode()?;
-            let out = join_public(hub, session, me, &req).await;
+            let out = join_public(svc, session, me, &req).await;
             answer_store_failure(session, service, Some(req.group), Some(req.msg_id), out)
         }
         Service::GROUP_GET_DETAILS => {
             let req: GroupDetailsRequest = env.decode()?;
-            let out = details(hub, session, me, &req).await;
+            let out = details(svc, session, me, &req).await;
             if matches!(out, Err(Reject::Store(_))) {
                 session.send(service, &details_error(&req, "the server could not read the group"));
             }
             out
         }
-        Service::GROUP_GET_LIST_PRIVATE => private_groups(hub, session, me).await,
-        Service::GROUP_GET_LIST_PUBLIC => public_groups(hub, session, me).await,
+        Service::GROUP_GET_LIST_PRIVATE => private_groups(svc, session, me).await,
+        Service::GROUP_GET_LIST_PUBLIC => public_groups(svc, session, me).await,
         _ => Err(Reject::Refused("not a group service")),
     }
 }
@@ -156,15 +155,15 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
 }
 
 /// The ids among `ids` that are users of my application.
-async fn known_users(hub: &Hub, me: &Identity, ids: &[i64]) -> Result<HashSet<i64>, Reject> {
-    Ok(hub.store.users_by_ids(me.tenant(), ids).await?.into_iter().map(|u| u.id).collect())
+async fn known_users(svc: &Services, me: &Identity, ids: &[i64]) -> Result<HashSet<i64>, Reject> {
+    Ok(svc.store.users_by_ids(me.tenant(), ids).await?.into_iter().map(|u| u.id).collect())
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // 42 create
 // ---------------------------------------------------------------------------------------------------------------
 
-async fn create(hub: &Hub, session: &Session, me: &Identity, req: &CreateGroupRequest) -> Handled {
+async fn create(svc: &Services, session: &Session, me: &Identity, req: &CreateGroupRequest) -> Handled {
     let service = Service::GROUP_CREATE;
     if req.group_type != group_consts::GROUP_TYPE_PRIVATE && req.group_type != group_consts::GROUP_TYPE_PUBLIC {
         return refuse(session, service, None, req.msg_id, "type must be 0 (private) or 1 (public)");
@@ -172,12 +171,12 @@ async fn create(hub: &Hub, session: &Session, me: &Identity, req: &CreateGroupRe
     if req.name.trim().is_empty() {
         return refuse(session, service, None, req.msg_id, "name cannot be empty");
     }
-    let max = hub.config.limits.max_list;
+    let max = svc.limits.max_list;
     if req.members.len() > max {
         return refuse(session, service, None, req.msg_id, &format!("at most {max} members"));
     }
     // A resend: the same creator, msgId, name and type.
-    let earlier = hub.store.created_group(&me.app_id, me.user_id, req.msg_id).await?;
+    let earlier = svc.store.created_group(&me.app_id, me.user_id, req.msg_id).await?;
     if let Some(g) = earlier.into_iter().find(|g| g.name == req.name && g.group_type == req.group_type) {
         let reply = CreateGroupReply {
             r: 1,
@@ -193,11 +192,11 @@ async fn create(hub: &Hub, session: &Session, me: &Identity, req: &CreateGroupRe
         return Ok(());
     }
     let requested: Vec<i64> = dedup(&req.members).into_iter().filter(|id| *id != me.user_id).collect();
-    let known = known_users(hub, me, &requested).await?;
+    let known = known_users(svc, me, &requested).await?;
     let members: Vec<i64> =
         std::iter::once(me.user_id).chain(requested.into_iter().filter(|id| known.contains(id))).collect();
     let created = now_ms();
-    let group = hub
+    let group = svc
         .store
         .create_group(me.tenant(), req.group_type, &req.name, me.user_id, &members, req.msg_id, created)
         .await?;
@@ -210,7 +209,7 @@ async fn create(hub: &Hub, session: &Session, me: &Identity, req: &CreateGroupRe
         name: req.name.clone(),
         members: members.clone(),
     };
-    hub.sessions.send_to_users(&members, None, Service::ON_GROUP_CREATED, &push);
+    svc.fanout.send_to_users(&members, None, Service::ON_GROUP_CREATED, &push);
     let reply = CreateGroupReply {
         r: 1,
         group_type: req.group_type,
@@ -229,19 +228,19 @@ async fn create(hub: &Hub, session: &Session, me: &Identity, req: &CreateGroupRe
 // 44 invite
 // ---------------------------------------------------------------------------------------------------------------
 
-async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRequest) -> Handled {
+async fn invite(svc: &Services, session: &Session, me: &Identity, req: &InviteGroupRequest) -> Handled {
     let service = Service::GROUP_INVITE;
     let group_id = Some(req.group);
     if req.members.is_empty() {
         return refuse(session, service, group_id, req.msg_id, "members cannot be empty");
     }
-    let max = hub.config.limits.max_list;
+    let max = svc.limits.max_list;
     if req.members.len() > max {
         return refuse(session, service, group_id, req.msg_id, &format!("at most {max} members"));
     }
     let wanted = dedup(&req.members);
-    let known = known_users(hub, me, &wanted).await?;
-    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
+    let known = known_users(svc, me, &wanted).await?;
+    let Some(mut gtx) = svc.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     let members = gtx.members().await?;
@@ -311,7 +310,7 @@ async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRe
     gtx.commit().await?;
     let recipients: Vec<i64> = members.iter().chain(added.iter()).copied().collect();
     let push = GroupInvitedPush { group: req.group, from: me.user_id, msg_id: req.msg_id, created, invited: added };
-    hub.sessions.send_to_users(&recipients, None, Service::ON_GROUP_INVITED, &push);
+    svc.fanout.send_to_users(&recipients, None, Service::ON_GROUP_INVITED, &push);
     session.send(service, &InviteGroupReply { r: 0, group: req.group, msg_id: req.msg_id, invite_result, created });
     Ok(())
 }
@@ -320,10 +319,10 @@ async fn invite(hub: &Hub, session: &Session, me: &Identity, req: &InviteGroupRe
 // 43 leave / kick
 // ---------------------------------------------------------------------------------------------------------------
 
-async fn leave(hub: &Hub, session: &Session, me: &Identity, req: &LeaveGroupRequest) -> Handled {
+async fn leave(svc: &Services, session: &Session, me: &Identity, req: &LeaveGroupRequest) -> Handled {
     let service = Service::GROUP_LEAVE;
     let group_id = Some(req.group);
-    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
+    let Some(mut gtx) = svc.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
@@ -396,7 +395,7 @@ async fn leave(hub: &Hub, session: &Session, me: &Identity, req: &LeaveGroupRequ
         leave_user: req.leave_user,
         new_admin,
     };
-    hub.sessions.send_to_users(&recipients, None, Service::ON_GROUP_LEFT, &push);
+    svc.fanout.send_to_users(&recipients, None, Service::ON_GROUP_LEFT, &push);
     let reply = LeaveGroupReply { r: 0, group: req.group, msg_id: req.msg_id, leave_user_id: req.leave_user, created };
     session.send(service, &reply);
     Ok(())
@@ -406,13 +405,13 @@ async fn leave(hub: &Hub, session: &Session, me: &Identity, req: &LeaveGroupRequ
 // 150 rename
 // ---------------------------------------------------------------------------------------------------------------
 
-async fn rename(hub: &Hub, session: &Session, me: &Identity, req: &RenameGroupRequest) -> Handled {
+async fn rename(svc: &Services, session: &Session, me: &Identity, req: &RenameGroupRequest) -> Handled {
     let service = Service::GROUP_RENAME;
     let group_id = Some(req.group);
     if req.name.trim().is_empty() {
         return refuse(session, service, group_id, req.msg_id, "name cannot be empty");
     }
-    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
+    let Some(mut gtx) = svc.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
@@ -440,7 +439,7 @@ async fn rename(hub: &Hub, session: &Session, me: &Identity, req: &RenameGroupRe
     gtx.commit().await?;
     let push =
         GroupRenamedPush { group: req.group, from: me.user_id, msg_id: req.msg_id, created, name: req.name.clone() };
-    hub.sessions.send_to_users(&members, None, Service::ON_GROUP_RENAMED, &push);
+    svc.fanout.send_to_users(&members, None, Service::ON_GROUP_RENAMED, &push);
     let reply = RenameGroupReply { r: 0, group: req.group, msg_id: req.msg_id, new_name: req.name.clone(), created };
     session.send(service, &reply);
     Ok(())
@@ -450,10 +449,10 @@ async fn rename(hub: &Hub, session: &Session, me: &Identity, req: &RenameGroupRe
 // 159 change admin
 // ---------------------------------------------------------------------------------------------------------------
 
-async fn change_admin(hub: &Hub, session: &Session, me: &Identity, req: &ChangeAdminRequest) -> Handled {
+async fn change_admin(svc: &Services, session: &Session, me: &Identity, req: &ChangeAdminRequest) -> Handled {
     let service = Service::GROUP_CHANGE_ADMIN;
     let group_id = Some(req.group);
-    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
+    let Some(mut gtx) = svc.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, UNKNOWN_GROUP);
     };
     if let Some(earlier) = gtx.stored_action(me.user_id, req.msg_id).await? {
@@ -495,7 +494,7 @@ async fn change_admin(hub: &Hub, session: &Session, me: &Identity, req: &ChangeA
         created,
         new_admin: req.new_admin,
     };
-    hub.sessions.send_to_users(&members, None, Service::ON_GROUP_ADMIN_CHANGED, &push);
+    svc.fanout.send_to_users(&members, None, Service::ON_GROUP_ADMIN_CHANGED, &push);
     let reply = ChangeAdminReply { r: 0, group: req.group, msg_id: req.msg_id, new_admin: req.new_admin, created };
     session.send(service, &reply);
     Ok(())
@@ -505,12 +504,12 @@ async fn change_admin(hub: &Hub, session: &Session, me: &Identity, req: &ChangeA
 // 197 join public
 // ---------------------------------------------------------------------------------------------------------------
 
-async fn join_public(hub: &Hub, session: &Session, me: &Identity, req: &JoinPublicGroupRequest) -> Handled {
+async fn join_public(svc: &Services, session: &Session, me: &Identity, req: &JoinPublicGroupRequest) -> Handled {
     let service = Service::GROUP_JOIN_PUBLIC;
     let group_id = Some(req.group);
     // A private group is as unknown as a missing one to someone outside it.
     const NO_PUBLIC_GROUP: &str = "no such public group";
-    let Some(mut gtx) = hub.store.begin_group_action(me.tenant(), req.group).await? else {
+    let Some(mut gtx) = svc.store.begin_group_action(me.tenant(), req.group).await? else {
         return refuse(session, service, group_id, req.msg_id, NO_PUBLIC_GROUP);
     };
     if gtx.group.kind != group_consts::GROUP_TYPE_PUBLIC {
@@ -546,7 +545,7 @@ async fn join_public(hub: &Hub, session: &Session, me: &Identity, req: &JoinPubl
     // Without `r`, to the other members and to my other sessions; never to this session.
     let recipients: Vec<i64> = members.iter().copied().chain(std::iter::once(me.user_id)).collect();
     let push = GroupPublicJoinedPush { from: me.user_id, group: req.group, msg_id: req.msg_id, created };
-    hub.sessions.send_to_users(&recipients, Some(session.id), service, &push);
+    svc.fanout.send_to_users(&recipients, Some(session.id), service, &push);
     session.send(service, &JoinPublicGroupReply { r: 0, group: req.group, msg_id: req.msg_id, created });
     Ok(())
 }
@@ -556,8 +555,8 @@ async fn join_public(hub: &Hub, session: &Session, me: &Identity, req: &JoinPubl
 // ---------------------------------------------------------------------------------------------------------------
 
 /// 147: a bare JSON array of my private groups (OQ-17).
-async fn private_groups(hub: &Hub, session: &Session, me: &Identity) -> Handled {
-    let groups = hub.store.private_groups_of(&me.app_id, me.user_id).await?;
+async fn private_groups(svc: &Services, session: &Session, me: &Identity) -> Handled {
+    let groups = svc.store.private_groups_of(&me.app_id, me.user_id).await?;
     let items = groups
         .into_iter()
         .map(|g| PrivateGroupItem { group_id: g.id, name: g.name, admin: g.admin_id, members: g.members })
@@ -567,12 +566,12 @@ async fn private_groups(hub: &Hub, session: &Session, me: &Identity) -> Handled 
 }
 
 /// 198: the public groups of my application, at most 100 per packet; every packet but the last has `done: 0`.
-async fn public_groups(hub: &Hub, session: &Session, me: &Identity) -> Handled {
+async fn public_groups(svc: &Services, session: &Session, me: &Identity) -> Handled {
     let per_packet = limits::MAX_PUBLIC_GROUPS_PER_PACKET;
     let fetch = i64::try_from(per_packet + 1).unwrap_or(i64::MAX);
     let mut after = 0;
     loop {
-        let mut page = hub.store.public_groups_page(me.tenant(), me.user_id, after, fetch).await?;
+        let mut page = svc.store.public_groups_page(me.tenant(), me.user_id, after, fetch).await?;
         let more = page.len() > per_packet;
         page.truncate(per_packet);
         after = page.last().map_or(after, |g| g.id);
@@ -605,22 +604,22 @@ fn details_error(req: &GroupDetailsRequest, message: &str) -> ErrorReply {
 }
 
 /// 148: a group's details with its members; a private group only for its members (OQ-16).
-async fn details(hub: &Hub, session: &Session, me: &Identity, req: &GroupDetailsRequest) -> Handled {
+async fn details(svc: &Services, session: &Session, me: &Identity, req: &GroupDetailsRequest) -> Handled {
     let service = Service::GROUP_GET_DETAILS;
-    let visible = match hub.store.group(me.tenant(), req.group).await? {
+    let visible = match svc.store.group(me.tenant(), req.group).await? {
         Some(g) if g.kind == group_consts::GROUP_TYPE_PUBLIC => Some(g),
-        Some(g) if hub.store.is_group_member(g.id, me.user_id).await? => Some(g),
+        Some(g) if svc.store.is_group_member(g.id, me.user_id).await? => Some(g),
         _ => None,
     };
     let Some(group) = visible else {
         session.send(service, &details_error(req, "unknown group, or a private group you are not a member of"));
         return Ok(());
     };
-    let users = hub.store.group_member_users(group.id).await?;
+    let users = svc.store.group_member_users(group.id).await?;
     let members = users
         .into_iter()
         .map(|u| GroupMember {
-            online: i64::from(hub.sessions.is_online(u.id)),
+            online: i64::from(svc.fanout.is_online(u.id)),
             user_id: u.id,
             username: u.username,
             fullname: u.fullname,

@@ -47,11 +47,10 @@ use serde_json::json;
 
 use super::messages::{R_FAILED, R_REFUSED};
 use super::{Handled, Reject};
-use crate::hub::Hub;
 use crate::session::{Identity, Session};
 use crate::store::history::{MessageRow, SystemContent};
 use crate::store::messages::is_content_kind;
-use crate::store::{StoreError, now_ms};
+use crate::store::{Store, StoreError, now_ms};
 
 /// Items per page of 170, 173 and 169.
 const PAGE: i64 = limits::PAGE_SIZE as i64;
@@ -59,18 +58,18 @@ const PAGE: i64 = limits::PAGE_SIZE as i64;
 pub const MAX_FILES: i64 = 500;
 
 pub async fn handle(
-    hub: &Arc<Hub>,
+    store: &dyn Store,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
     env: &Envelope,
 ) -> Handled {
     match service {
-        Service::CONVERSATION_GET_LIST_MODIFIED => conversations(hub, session, me, env).await,
-        Service::CONVERSATION_DELETE => delete_conversation(hub, session, me, env).await,
-        Service::MESSAGE_GET_LIST_UNREAD => unread(hub, session, me, env).await,
-        Service::MESSAGE_GET_LIST_MODIFIED => history(hub, session, me, env).await,
-        Service::MESSAGE_GET_LIST_MODIFIED_FILES => files(hub, session, me, env).await,
+        Service::CONVERSATION_GET_LIST_MODIFIED => conversations(store, session, me, env).await,
+        Service::CONVERSATION_DELETE => delete_conversation(store, session, me, env).await,
+        Service::MESSAGE_GET_LIST_UNREAD => unread(store, session, me, env).await,
+        Service::MESSAGE_GET_LIST_MODIFIED => history(store, session, me, env).await,
+        Service::MESSAGE_GET_LIST_MODIFIED_FILES => files(store, session, me, env).await,
         _ => Err(Reject::Refused("not a history service")),
     }
 }
@@ -91,9 +90,9 @@ fn one_page<T>(mut rows: Vec<T>) -> (Vec<T>, i64) {
 // 170 conversations
 // -------------------------------------------------------------------------------------------------------------
 
-async fn conversations(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn conversations(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: ConversationsRequest = env.decode()?;
-    let reply = match conversation_page(hub, me, &req).await {
+    let reply = match conversation_page(store, me, &req).await {
         Ok((list, done)) => ConversationsReply { done, page: req.page, list },
         Err(error) => {
             session.send(
@@ -108,12 +107,12 @@ async fn conversations(hub: &Hub, session: &Session, me: &Identity, env: &Envelo
 }
 
 async fn conversation_page(
-    hub: &Hub,
+    store: &dyn Store,
     me: &Identity,
     req: &ConversationsRequest,
 ) -> Result<(Vec<Conversation>, i64), StoreError> {
     let Some(offset) = offset(req.page) else { return Ok((Vec::new(), 1)) };
-    let rows = hub.store.conversations_page(me.user_id, &me.app_id, req.last_created, offset, PAGE + 1).await?;
+    let rows = store.conversations_page(me.user_id, &me.app_id, req.last_created, offset, PAGE + 1).await?;
     let (rows, done) = one_page(rows);
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
@@ -132,13 +131,13 @@ async fn conversation_page(
 
 /// The API message type (D8) of a group system message kind.
 fn system_message_type(kind: i64) -> Option<i64> {
-    match kind {
-        143 => Some(chat::MESSAGE_TYPE_GROUP_CREATED),
-        144 => Some(chat::MESSAGE_TYPE_GROUP_INVITED),
-        145 => Some(chat::MESSAGE_TYPE_GROUP_LEFT),
-        152 => Some(chat::MESSAGE_TYPE_GROUP_RENAMED),
-        160 => Some(chat::MESSAGE_TYPE_GROUP_ADMIN_CHANGED),
-        197 => Some(chat::MESSAGE_TYPE_GROUP_PUBLIC_JOINED),
+    match Service::from_number(kind)? {
+        Service::ON_GROUP_CREATED => Some(chat::MESSAGE_TYPE_GROUP_CREATED),
+        Service::ON_GROUP_INVITED => Some(chat::MESSAGE_TYPE_GROUP_INVITED),
+        Service::ON_GROUP_LEFT => Some(chat::MESSAGE_TYPE_GROUP_LEFT),
+        Service::ON_GROUP_RENAMED => Some(chat::MESSAGE_TYPE_GROUP_RENAMED),
+        Service::ON_GROUP_ADMIN_CHANGED => Some(chat::MESSAGE_TYPE_GROUP_ADMIN_CHANGED),
+        Service::GROUP_JOIN_PUBLIC => Some(chat::MESSAGE_TYPE_GROUP_PUBLIC_JOINED),
         _ => None,
     }
 }
@@ -164,7 +163,7 @@ fn last_msg(row: &MessageRow) -> LastMsg {
     if is_content_kind(row.kind) {
         let Ok(content) = serde_json::from_str::<Content>(&row.content) else { return last };
         last.kind = Some(content.message_type());
-        let group = row.kind == 146;
+        let group = row.kind == Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64();
         match content {
             Content::Text { msg } => last.msg = Some(msg),
             Content::Sticker(_) => last.msg_type = group.then_some(KIND_MARKER_STICKER),
@@ -175,18 +174,18 @@ fn last_msg(row: &MessageRow) -> LastMsg {
     }
     last.kind = system_message_type(row.kind);
     let Ok(c) = serde_json::from_str::<SystemContent>(&row.content) else { return last };
-    match row.kind {
-        143 => {
+    match Service::from_number(row.kind) {
+        Some(Service::ON_GROUP_CREATED) => {
             last.admin = c.admin;
             last.name = c.name;
         }
-        144 => last.invited_members = c.invited,
-        145 => {
+        Some(Service::ON_GROUP_INVITED) => last.invited_members = c.invited,
+        Some(Service::ON_GROUP_LEFT) => {
             last.leave_user = c.leave_user;
             last.new_admin = c.new_admin;
         }
-        152 => last.new_group_name = c.name,
-        160 => last.new_admin = c.new_admin,
+        Some(Service::ON_GROUP_RENAMED) => last.new_group_name = c.name,
+        Some(Service::ON_GROUP_ADMIN_CHANGED) => last.new_admin = c.new_admin,
         _ => {}
     }
     last
@@ -196,7 +195,7 @@ fn last_msg(row: &MessageRow) -> LastMsg {
 // 171 delete conversation
 // -------------------------------------------------------------------------------------------------------------
 
-async fn delete_conversation(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn delete_conversation(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: DeleteConversationRequest = env.decode()?;
     let refuse = |r: i64, message: &str| {
         session.send(
@@ -205,12 +204,11 @@ async fn delete_conversation(hub: &Hub, session: &Session, me: &Identity, env: &
         );
     };
     let outcome = async {
-        let Some((conv, _)) = hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await?
-        else {
+        let Some((conv, _)) = store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await? else {
             return Ok(false);
         };
         let up_to = req.last_time_created.min(now_ms());
-        hub.store.delete_conversation(me.user_id, conv, req.chat_id, up_to).await?;
+        store.delete_conversation(me.user_id, conv, req.chat_id, up_to).await?;
         Ok::<bool, StoreError>(true)
     };
     match outcome.await {
@@ -243,21 +241,31 @@ enum List {
     History { last_created: i64 },
 }
 
-async fn unread(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn unread(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: UnreadMessagesRequest = env.decode()?;
-    message_list(hub, session, me, Service::MESSAGE_GET_LIST_UNREAD, req.chat_type, req.chat_id, req.page, List::Unread)
-        .await
+    message_list(
+        store,
+        session,
+        me,
+        Service::MESSAGE_GET_LIST_UNREAD,
+        req.chat_type,
+        req.chat_id,
+        req.page,
+        List::Unread,
+    )
+    .await
 }
 
-async fn history(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn history(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: ModifiedMessagesRequest = env.decode()?;
     let list = List::History { last_created: req.last_created };
-    message_list(hub, session, me, Service::MESSAGE_GET_LIST_MODIFIED, req.chat_type, req.chat_id, req.page, list).await
+    message_list(store, session, me, Service::MESSAGE_GET_LIST_MODIFIED, req.chat_type, req.chat_id, req.page, list)
+        .await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn message_list(
-    hub: &Hub,
+    store: &dyn Store,
     session: &Session,
     me: &Identity,
     service: Service,
@@ -273,14 +281,14 @@ async fn message_list(
         session.send(service, &body);
     };
     let outcome = async {
-        let Some((conv, floor)) = hub.store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await? else {
+        let Some((conv, floor)) = store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await? else {
             return Ok(None);
         };
         let Some(offset) = offset(page) else { return Ok(Some((Vec::new(), 1))) };
         let rows = match which {
-            List::Unread => hub.store.unread_page(me.user_id, conv, floor, offset, PAGE + 1).await?,
+            List::Unread => store.unread_page(me.user_id, conv, floor, offset, PAGE + 1).await?,
             List::History { last_created } => {
-                hub.store.history_page(me.user_id, conv, floor, last_created, offset, PAGE + 1).await?
+                store.history_page(me.user_id, conv, floor, last_created, offset, PAGE + 1).await?
             }
         };
         Ok::<_, StoreError>(Some(one_page(rows)))
@@ -346,7 +354,8 @@ fn item(row: &MessageRow) -> MessageItem {
                 it.url = Some(s.url);
                 it.width = s.width;
                 it.height = s.height;
-                it.file_type = (row.kind == 146).then_some(KIND_MARKER_STICKER);
+                it.file_type =
+                    (row.kind == Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64()).then_some(KIND_MARKER_STICKER);
             }
             Content::File(f) => {
                 it.file_name = Some(f.file_name);
@@ -368,21 +377,21 @@ fn item(row: &MessageRow) -> MessageItem {
     }
     let c = serde_json::from_str::<SystemContent>(&row.content).unwrap_or_default();
     it.group = Some(row.conv_a);
-    match row.kind {
-        143 => {
+    match Service::from_number(row.kind) {
+        Some(Service::ON_GROUP_CREATED) => {
             it.type_group = c.type_group;
             it.admin = c.admin;
             it.name = c.name;
             it.members = c.members;
         }
-        144 => it.invited = c.invited,
-        145 => {
+        Some(Service::ON_GROUP_INVITED) => it.invited = c.invited,
+        Some(Service::ON_GROUP_LEFT) => {
             it.leave_user = c.leave_user;
             it.new_admin = c.new_admin;
         }
-        152 => it.name = c.name,
-        160 => it.new_admin = c.new_admin,
-        197 => it.from = Some(row.sender_id),
+        Some(Service::ON_GROUP_RENAMED) => it.name = c.name,
+        Some(Service::ON_GROUP_ADMIN_CHANGED) => it.new_admin = c.new_admin,
+        Some(Service::GROUP_JOIN_PUBLIC) => it.from = Some(row.sender_id),
         _ => it.group = None,
     }
     it
@@ -392,7 +401,7 @@ fn item(row: &MessageRow) -> MessageItem {
 // 191 files
 // -------------------------------------------------------------------------------------------------------------
 
-async fn files(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn files(store: &dyn Store, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: ModifiedFilesRequest = env.decode()?;
     let refuse = |r: i64, message: &str| {
         session.send(
@@ -402,13 +411,13 @@ async fn files(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> H
     };
     let outcome = async {
         let rows = match (req.chat_type, req.chat_id) {
-            (None, None) => hub.store.all_files(me.user_id, &me.app_id, req.last_created, MAX_FILES).await?,
+            (None, None) => store.all_files(me.user_id, &me.app_id, req.last_created, MAX_FILES).await?,
             (Some(chat_type), Some(chat_id)) => {
-                let Some((conv, floor)) = hub.store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await?
+                let Some((conv, floor)) = store.visible_floor(me.user_id, me.tenant(), chat_type, chat_id).await?
                 else {
                     return Ok(None);
                 };
-                hub.store.conversation_files(me.user_id, conv, floor, req.last_created, MAX_FILES).await?
+                store.conversation_files(me.user_id, conv, floor, req.last_created, MAX_FILES).await?
             }
             _ => return Ok(None),
         };

@@ -65,9 +65,7 @@
 //! no reply to them in the original protocol; a body with `r` would be shown as an incoming message). Requests
 //! without a reply (167, 74, 142, 149) are dropped with a log line.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 use azstack_protocol::bodies::ErrorReply;
 use azstack_protocol::bodies::messages::{
@@ -81,10 +79,8 @@ use azstack_protocol::constants::chat;
 use azstack_protocol::{Envelope, Service};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::task::JoinHandle;
 
-use super::{Handled, Reject};
-use crate::hub::Hub;
+use super::{Handled, Reject, Services};
 use crate::metrics::Metrics;
 use crate::session::{Identity, Session};
 use crate::store::messages::{ConvKey, is_content_kind};
@@ -126,7 +122,7 @@ impl Fail {
 }
 
 pub async fn handle(
-    hub: &Arc<Hub>,
+    svc: &Arc<Services>,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
@@ -134,19 +130,19 @@ pub async fn handle(
 ) -> Handled {
     use Service::*;
     match service {
-        MESSAGE_NEW_WITH_USER_TYPE_TEXT => user_text(hub, session, me, env).await,
+        MESSAGE_NEW_WITH_USER_TYPE_TEXT => user_text(svc, session, me, env).await,
         MESSAGE_WITH_USER_TYPE_STICKER | MESSAGE_WITH_USER_TYPE_FILE | MESSAGE_WITH_USER_TYPE_LOCATION => {
-            user_media(hub, session, me, service, env).await
+            user_media(svc, session, me, service, env).await
         }
-        MESSAGE_NEW_WITH_GROUP => group_message(hub, session, me, env).await,
-        MESSAGE_STATUS_CHANGE_DELIVERED_WITH_USER => user_delivered(hub, me, env).await,
-        MESSAGE_STATUS_CHANGE_DELIVERED_WITH_GROUP => group_delivered(hub, me, env).await,
-        MESSAGE_STATUS_CHANGE_SEEN => seen(hub, session, me, env).await,
-        MESSAGE_STATUS_CHANGE_CANCELLED_WITH_USER => user_cancel(hub, session, me, env).await,
-        MESSAGE_STATUS_CHANGE_CANCELLED_WITH_GROUP => group_cancel(hub, session, me, env).await,
-        MESSAGE_DELETE => delete(hub, session, me, env).await,
-        MESSAGE_TYPING_WITH_USER => user_typing(hub, me, env),
-        MESSAGE_TYPING_WITH_GROUP => group_typing(hub, me, env).await,
+        MESSAGE_NEW_WITH_GROUP => group_message(svc, session, me, env).await,
+        MESSAGE_STATUS_CHANGE_DELIVERED_WITH_USER => user_delivered(svc, me, env).await,
+        MESSAGE_STATUS_CHANGE_DELIVERED_WITH_GROUP => group_delivered(svc, me, env).await,
+        MESSAGE_STATUS_CHANGE_SEEN => seen(svc, session, me, env).await,
+        MESSAGE_STATUS_CHANGE_CANCELLED_WITH_USER => user_cancel(svc, session, me, env).await,
+        MESSAGE_STATUS_CHANGE_CANCELLED_WITH_GROUP => group_cancel(svc, session, me, env).await,
+        MESSAGE_DELETE => delete(svc, session, me, env).await,
+        MESSAGE_TYPING_WITH_USER => user_typing(svc, me, env),
+        MESSAGE_TYPING_WITH_GROUP => group_typing(svc, me, env).await,
         _ => Err(Reject::Refused("not a chat service")),
     }
 }
@@ -170,19 +166,19 @@ fn content_problem(content: &Content) -> Option<&'static str> {
 /// Whether `peer` is another user of my tenant (application and namespace). An online peer is recognised from its
 /// sessions' identity without a query (user ids are global, so a session of `peer` always belongs to `peer`'s
 /// tenant).
-async fn peer_in_my_app(hub: &Hub, me: &Identity, peer: i64) -> Result<bool, StoreError> {
+async fn peer_in_my_app(svc: &Services, me: &Identity, peer: i64) -> Result<bool, StoreError> {
     if peer == me.user_id {
         return Ok(false);
     }
-    if let Some(identity) = hub.sessions.sessions(peer).first().and_then(|s| s.identity()) {
-        return Ok(identity.same_tenant(me));
+    if let Some(same) = svc.fanout.online_in_tenant(peer, me) {
+        return Ok(same);
     }
-    hub.store.user_in_tenant(me.tenant(), peer).await
+    svc.store.user_in_tenant(me.tenant(), peer).await
 }
 
 /// The members of `group` if `me` is one of them (the group being in my application).
-async fn members_if_member(hub: &Hub, me: &Identity, group: i64) -> Result<Option<Vec<i64>>, StoreError> {
-    let members = hub.store.group_members_in_app(&me.app_id, group).await?;
+async fn members_if_member(svc: &Services, me: &Identity, group: i64) -> Result<Option<Vec<i64>>, StoreError> {
+    let members = svc.store.group_members_in_app(&me.app_id, group).await?;
     Ok(members.contains(&me.user_id).then_some(members))
 }
 
@@ -206,48 +202,6 @@ pub fn is_pipelined(service: Service) -> bool {
             | MESSAGE_WITH_USER_TYPE_LOCATION
             | MESSAGE_NEW_WITH_GROUP
     )
-}
-
-/// The last completion queued by each session, keyed by session id (process-unique). An entry removes itself when
-/// it finishes and is still the last one, so the map only holds sessions with sends in flight.
-static TAILS: LazyLock<Mutex<HashMap<u64, Tail>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-static NEXT_TAIL: AtomicU64 = AtomicU64::new(1);
-
-struct Tail {
-    seq: u64,
-    handle: JoinHandle<()>,
-}
-
-/// Runs `work` after every completion the session queued before, on a task of its own, so the socket's task can
-/// go on to its next packet.
-fn chain(session_id: u64, work: impl Future<Output = ()> + Send + 'static) {
-    let seq = NEXT_TAIL.fetch_add(1, Ordering::Relaxed);
-    let Ok(mut tails) = TAILS.lock() else {
-        // A poisoned map (a panic elsewhere while holding it): still answer, just without the ordering.
-        tokio::spawn(work);
-        return;
-    };
-    let previous = tails.remove(&session_id);
-    let handle = tokio::spawn(async move {
-        if let Some(previous) = previous {
-            let _ = previous.handle.await;
-        }
-        work.await;
-        if let Ok(mut tails) = TAILS.lock()
-            && tails.get(&session_id).is_some_and(|t| t.seq == seq)
-        {
-            tails.remove(&session_id);
-        }
-    });
-    tails.insert(session_id, Tail { seq, handle });
-}
-
-/// Waits until every send the session made so far has been answered (acked or refused) and fanned out.
-pub async fn settle(session_id: u64) {
-    let tail = TAILS.lock().ok().and_then(|mut tails| tails.remove(&session_id));
-    if let Some(tail) = tail {
-        let _ = tail.handle.await;
-    }
 }
 
 /// Where a send's reply goes and how its error reply looks.
@@ -328,9 +282,9 @@ struct Accepted {
 
 /// Queues the completion of a send: wait for the commit, fan out (unless it is a resend, D7), then answer the
 /// sending session — or just answer with the error.
-fn complete(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, reply: Reply, outcome: Result<Accepted, Fail>) {
-    let (hub, session, me_id) = (hub.clone(), session.clone(), me.user_id);
-    chain(session.id, async move {
+fn complete(svc: &Arc<Services>, session: &Arc<Session>, me: &Identity, reply: Reply, outcome: Result<Accepted, Fail>) {
+    let (queue, svc, session, me_id) = (session.clone(), svc.clone(), session.clone(), me.user_id);
+    queue.after_sends(async move {
         let result = match outcome {
             Ok(accepted) => accepted.pending.wait().await.map_err(Fail::from).map(|s| (s, accepted.delivery)),
             Err(fail) => Err(fail),
@@ -338,16 +292,16 @@ fn complete(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, reply: Reply,
         match result {
             Ok((stored, delivery)) => {
                 if stored.duplicate {
-                    Metrics::inc(&hub.metrics.messages_duplicate);
+                    Metrics::inc(&svc.metrics.messages_duplicate);
                 } else {
-                    Metrics::inc(&hub.metrics.messages_stored);
-                    deliver(&hub, &session, me_id, stored.created, delivery);
+                    Metrics::inc(&svc.metrics.messages_stored);
+                    deliver(&svc, &session, me_id, stored.created, delivery);
                 }
                 reply.ack(&session, stored.created);
             }
             Err(fail) => {
                 if let Err(reject) = fail.answer(|r, message| reply.error(&session, r, message)) {
-                    reject.record(&hub, session.id, reply.service());
+                    reject.record(&svc.warnings, session.id, reply.service());
                 }
             }
         }
@@ -355,16 +309,16 @@ fn complete(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, reply: Reply,
 }
 
 /// The fan-out of a newly stored message (§11.3): the recipients' sessions, then my other sessions.
-fn deliver(hub: &Hub, session: &Session, me: i64, created: i64, delivery: Delivery) {
+fn deliver(svc: &Services, session: &Session, me: i64, created: i64, delivery: Delivery) {
     match delivery {
         Delivery::UserText { to, msg_id, msg } => {
-            hub.sessions.send_to_user(
+            svc.fanout.send_to_user(
                 to,
                 None,
                 Service::MESSAGE_HAS_NEW_WITH_USER_TYPE_TEXT,
                 &UserTextIncoming { from: me, to: Some(to), msg_id, msg: msg.clone(), time: created },
             );
-            hub.sessions.send_to_user(
+            svc.fanout.send_to_user(
                 me,
                 Some(session.id),
                 Service::MESSAGE_FROM_ME_WITH_USER,
@@ -374,21 +328,21 @@ fn deliver(hub: &Hub, session: &Session, me: i64, created: i64, delivery: Delive
         Delivery::UserMedia { service, mut body } => {
             // The recipient's body and the 175 echo have the same shape: `{from, to, id, created, …content}`.
             body.created = created;
-            hub.sessions.send_to_user(body.to, None, service, &body);
-            hub.sessions.send_to_user(me, Some(session.id), Service::MESSAGE_FROM_ME_WITH_USER_JSON, &body);
+            svc.fanout.send_to_user(body.to, None, service, &body);
+            svc.fanout.send_to_user(me, Some(session.id), Service::MESSAGE_FROM_ME_WITH_USER_JSON, &body);
         }
         Delivery::Group { others, mut body } => {
             // 146 and the 176 echo have the same shape: `{from, group, msgId, created, …content}`.
             body.created = created;
-            hub.sessions.send_to_users(&others, None, Service::MESSAGE_HAS_NEW_WITH_GROUP, &body);
-            hub.sessions.send_to_user(me, Some(session.id), Service::MESSAGE_FROM_ME_WITH_GROUP, &body);
+            svc.fanout.send_to_users(&others, None, Service::MESSAGE_HAS_NEW_WITH_GROUP, &body);
+            svc.fanout.send_to_user(me, Some(session.id), Service::MESSAGE_FROM_ME_WITH_GROUP, &body);
         }
     }
 }
 
 /// Queues a user message (`conv` = the pair) in the writer.
 async fn submit_user_message(
-    hub: &Hub,
+    svc: &Services,
     me: &Identity,
     to: i64,
     msg_id: i64,
@@ -407,7 +361,7 @@ async fn submit_user_message(
         content,
         created: now_ms(),
     };
-    Ok(hub.store.writer.submit(message).await?)
+    Ok(svc.store.submit_message(message).await?)
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -422,26 +376,28 @@ struct TextKeys {
     to: i64,
 }
 
-async fn user_text(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+async fn user_text(svc: &Arc<Services>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
     let keys: TextKeys = env.decode()?;
     let reply = Reply::Text { msg_id: keys.msg_id, to: keys.to };
     let (outcome, malformed) = match env.decode::<UserTextSend>() {
-        Ok(req) => (accept_user_text(hub, me, req).await, None),
+        Ok(req) => (accept_user_text(svc, me, req).await, None),
         Err(error) => (Err(Fail::Refused("a text message needs msgId, to and msg")), Some(error)),
     };
-    complete(hub, session, me, reply, outcome);
+    complete(svc, session, me, reply, outcome);
     malformed.map_or(Ok(()), |e| Err(e.into()))
 }
 
-async fn accept_user_text(hub: &Hub, me: &Identity, req: UserTextSend) -> Result<Accepted, Fail> {
+async fn accept_user_text(svc: &Services, me: &Identity, req: UserTextSend) -> Result<Accepted, Fail> {
     if req.msg.is_empty() {
         return Err(Fail::Refused("empty message"));
     }
-    if !peer_in_my_app(hub, me, req.to).await? {
+    if !peer_in_my_app(svc, me, req.to).await? {
         return Err(Fail::Refused("no such recipient"));
     }
     let content = content_json(&Content::text(req.msg.as_str()))?;
-    let pending = submit_user_message(hub, me, req.to, req.msg_id, 5, content).await?;
+    let pending =
+        submit_user_message(svc, me, req.to, req.msg_id, Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT.as_i64(), content)
+            .await?;
     Ok(Accepted { pending, delivery: Delivery::UserText { to: req.to, msg_id: req.msg_id, msg: req.msg } })
 }
 
@@ -474,7 +430,7 @@ fn decode_media(service: Service, env: &Envelope) -> Result<(i64, i64, Content),
 }
 
 async fn user_media(
-    hub: &Arc<Hub>,
+    svc: &Arc<Services>,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
@@ -484,15 +440,15 @@ async fn user_media(
     // Only the new engine has a reply on these services (D6).
     let reply = Reply::Media { service, id: keys.id, to: keys.to, engine: me.is_engine };
     let (outcome, malformed) = match decode_media(service, env) {
-        Ok((id, to, content)) => (accept_user_media(hub, me, service, id, to, content).await, None),
+        Ok((id, to, content)) => (accept_user_media(svc, me, service, id, to, content).await, None),
         Err(error) => (Err(Fail::Refused("incomplete message content")), Some(error)),
     };
-    complete(hub, session, me, reply, outcome);
+    complete(svc, session, me, reply, outcome);
     malformed.map_or(Ok(()), |e| Err(e.into()))
 }
 
 async fn accept_user_media(
-    hub: &Hub,
+    svc: &Services,
     me: &Identity,
     service: Service,
     id: i64,
@@ -502,12 +458,12 @@ async fn accept_user_media(
     if let Some(problem) = content_problem(&content) {
         return Err(Fail::Refused(problem));
     }
-    if !peer_in_my_app(hub, me, to).await? {
+    if !peer_in_my_app(svc, me, to).await? {
         return Err(Fail::Refused("no such recipient"));
     }
     let content = UserContent(content);
     let json = content_json(&content)?;
-    let pending = submit_user_message(hub, me, to, id, i64::from(service.number()), json).await?;
+    let pending = submit_user_message(svc, me, to, id, i64::from(service.number()), json).await?;
     let body = UserMediaFromMe { from: me.user_id, to, id, created: 0, content };
     Ok(Accepted { pending, delivery: Delivery::UserMedia { service, body } })
 }
@@ -524,23 +480,23 @@ struct GroupKeys {
     group: i64,
 }
 
-async fn group_message(hub: &Arc<Hub>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+async fn group_message(svc: &Arc<Services>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
     let keys: GroupKeys = env.decode()?;
     let reply = Reply::Group { group: keys.group, msg_id: keys.msg_id };
     let (outcome, malformed) = match env.decode::<GroupMessageSend>() {
-        Ok(req) => (accept_group_message(hub, me, req).await, None),
+        Ok(req) => (accept_group_message(svc, me, req).await, None),
         Err(error) => (Err(Fail::Refused("incomplete message content")), Some(error)),
     };
-    complete(hub, session, me, reply, outcome);
+    complete(svc, session, me, reply, outcome);
     malformed.map_or(Ok(()), |e| Err(e.into()))
 }
 
-async fn accept_group_message(hub: &Hub, me: &Identity, req: GroupMessageSend) -> Result<Accepted, Fail> {
+async fn accept_group_message(svc: &Services, me: &Identity, req: GroupMessageSend) -> Result<Accepted, Fail> {
     if let Some(problem) = content_problem(&req.content) {
         return Err(Fail::Refused(problem));
     }
     // One query: the member list is both the permission check and the fan-out list.
-    let Some(members) = members_if_member(hub, me, req.group).await? else {
+    let Some(members) = members_if_member(svc, me, req.group).await? else {
         return Err(Fail::Refused("not a member of this group"));
     };
     let conv = ConvKey::group(req.group);
@@ -551,11 +507,11 @@ async fn accept_group_message(hub: &Hub, me: &Identity, req: GroupMessageSend) -
         sender_id: me.user_id,
         receiver_id: req.group,
         msg_id: req.msg_id,
-        kind: 146,
+        kind: Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64(),
         content: content_json(&req.content)?,
         created: now_ms(),
     };
-    let pending = hub.store.writer.submit(message).await?;
+    let pending = svc.store.submit_message(message).await?;
     let others: Vec<i64> = members.into_iter().filter(|&m| m != me.user_id).collect();
     let body = GroupMessageIncoming {
         from: me.user_id,
@@ -571,18 +527,18 @@ async fn accept_group_message(hub: &Hub, me: &Identity, req: GroupMessageSend) -
 // 167 / 74 delivered
 // -------------------------------------------------------------------------------------------------------------
 
-async fn user_delivered(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
+async fn user_delivered(svc: &Services, me: &Identity, env: &Envelope) -> Handled {
     let req: UserDeliveredReport = env.decode()?;
     if req.to == me.user_id {
         return Err(Reject::Refused("delivered report about one's own message"));
     }
     // The author is `to`; the message must be theirs, to me.
-    let Some(m) = hub.store.find_message(ConvKey::user(me.user_id, req.to), req.to, req.msg_id).await? else {
+    let Some(m) = svc.store.find_message(ConvKey::user(me.user_id, req.to), req.to, req.msg_id).await? else {
         return Err(Reject::Refused("delivered report about an unknown message"));
     };
     let now = now_ms();
-    if hub.store.raise_message_status(m.id, chat::MESSAGE_STATUS_DELIVERED, now).await? {
-        hub.sessions.send_to_user(
+    if svc.store.raise_message_status(m.id, chat::MESSAGE_STATUS_DELIVERED, now).await? {
+        svc.fanout.send_to_user(
             req.to,
             None,
             Service::MESSAGE_STATUS_CHANGE_DELIVERED_WITH_USER,
@@ -592,24 +548,24 @@ async fn user_delivered(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
     Ok(())
 }
 
-async fn group_delivered(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
+async fn group_delivered(svc: &Services, me: &Identity, env: &Envelope) -> Handled {
     let req: GroupDeliveredReport = env.decode()?;
     if req.msg_sender == me.user_id {
         return Err(Reject::Refused("delivered report about one's own message"));
     }
-    if hub.store.visible_floor(me.user_id, me.tenant(), chat::CHAT_TYPE_GROUP, req.group).await?.is_none() {
+    if svc.store.visible_floor(me.user_id, me.tenant(), chat::CHAT_TYPE_GROUP, req.group).await?.is_none() {
         return Err(Reject::Refused("delivered report in a group one is not a member of"));
     }
-    let Some(m) = hub.store.find_message(ConvKey::group(req.group), req.msg_sender, req.msg_id).await? else {
+    let Some(m) = svc.store.find_message(ConvKey::group(req.group), req.msg_sender, req.msg_id).await? else {
         return Err(Reject::Refused("delivered report about an unknown message"));
     };
     if !is_content_kind(m.kind) || m.status == chat::MESSAGE_STATUS_CANCELLED {
         return Ok(());
     }
-    if hub.store.raise_receipt(m.id, me.user_id, chat::MESSAGE_STATUS_DELIVERED).await?
-        && hub.store.max_receipt(m.id).await? <= chat::MESSAGE_STATUS_DELIVERED
+    if svc.store.raise_receipt(m.id, me.user_id, chat::MESSAGE_STATUS_DELIVERED).await?
+        && svc.store.max_receipt(m.id).await? <= chat::MESSAGE_STATUS_DELIVERED
     {
-        hub.sessions.send_to_user(
+        svc.fanout.send_to_user(
             req.msg_sender,
             None,
             Service::MESSAGE_STATUS_CHANGE_DELIVERED_WITH_GROUP,
@@ -623,7 +579,7 @@ async fn group_delivered(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
 // 153 seen
 // -------------------------------------------------------------------------------------------------------------
 
-async fn seen(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn seen(svc: &Services, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: SeenReport = env.decode()?;
     let reply = |r: i64, message: Option<&str>| {
         let mut body = serde_json::to_value(SeenReply {
@@ -639,7 +595,7 @@ async fn seen(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Ha
         }
         session.send(Service::MESSAGE_STATUS_CHANGE_SEEN, &body);
     };
-    match mark_seen(hub, me, &req).await {
+    match mark_seen(svc, me, &req).await {
         Ok(()) => {
             reply(1, None);
             Ok(())
@@ -648,14 +604,14 @@ async fn seen(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Ha
     }
 }
 
-async fn mark_seen(hub: &Hub, me: &Identity, req: &SeenReport) -> Result<(), Fail> {
+async fn mark_seen(svc: &Services, me: &Identity, req: &SeenReport) -> Result<(), Fail> {
     if req.sender_id == me.user_id {
         return Err(Fail::Refused("seen report about one's own message"));
     }
     let conv = match req.chat_type {
         chat::CHAT_TYPE_USER => ConvKey::user(me.user_id, req.chat_id),
         chat::CHAT_TYPE_GROUP => {
-            if hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await?.is_none() {
+            if svc.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await?.is_none() {
                 return Err(Fail::Refused("not a member of this group"));
             }
             ConvKey::group(req.chat_id)
@@ -663,20 +619,20 @@ async fn mark_seen(hub: &Hub, me: &Identity, req: &SeenReport) -> Result<(), Fai
         _ => return Err(Fail::Refused("type must be 1 or 2")),
     };
     // For a user chat the conversation is (me, chatId): a message found there from someone else is addressed to me.
-    let Some(m) = hub.store.find_message(conv, req.sender_id, req.msg_id).await? else {
+    let Some(m) = svc.store.find_message(conv, req.sender_id, req.msg_id).await? else {
         return Err(Fail::Refused("no such message addressed to you"));
     };
     let changed = if conv.is_group() {
         is_content_kind(m.kind)
             && m.status != chat::MESSAGE_STATUS_CANCELLED
-            && hub.store.raise_receipt(m.id, me.user_id, chat::MESSAGE_STATUS_SEEN).await?
+            && svc.store.raise_receipt(m.id, me.user_id, chat::MESSAGE_STATUS_SEEN).await?
     } else {
-        hub.store.raise_message_status(m.id, chat::MESSAGE_STATUS_SEEN, now_ms()).await?
+        svc.store.raise_message_status(m.id, chat::MESSAGE_STATUS_SEEN, now_ms()).await?
     };
     if changed {
         // `chatId` is the group for groups and, for user chats, the reporter (the conversation in the author's view).
         let chat_id = if conv.is_group() { req.chat_id } else { me.user_id };
-        hub.sessions.send_to_user(
+        svc.fanout.send_to_user(
             req.sender_id,
             None,
             Service::MESSAGE_STATUS_CHANGE_SEEN,
@@ -696,7 +652,7 @@ async fn mark_seen(hub: &Hub, me: &Identity, req: &SeenReport) -> Result<(), Fai
 // 127 / 151 cancel (recall)
 // -------------------------------------------------------------------------------------------------------------
 
-async fn user_cancel(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn user_cancel(svc: &Services, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: UserCancelRequest = env.decode()?;
     let reply = |r: i64, message: &str| {
         session.send(
@@ -712,7 +668,7 @@ async fn user_cancel(hub: &Hub, session: &Session, me: &Identity, env: &Envelope
             },
         );
     };
-    match cancel_user_message(hub, me, &req).await {
+    match cancel_user_message(svc, me, &req).await {
         Ok(()) => {
             session.send(
                 Service::MESSAGE_STATUS_CHANGE_CANCELLED_WITH_USER,
@@ -724,7 +680,7 @@ async fn user_cancel(hub: &Hub, session: &Session, me: &Identity, env: &Envelope
     }
 }
 
-async fn cancel_user_message(hub: &Hub, me: &Identity, req: &UserCancelRequest) -> Result<(), Fail> {
+async fn cancel_user_message(svc: &Services, me: &Identity, req: &UserCancelRequest) -> Result<(), Fail> {
     if req.chat_type != chat::CHAT_TYPE_USER {
         return Err(Fail::Refused("type must be 1"));
     }
@@ -732,11 +688,11 @@ async fn cancel_user_message(hub: &Hub, me: &Identity, req: &UserCancelRequest) 
         return Err(Fail::Refused("no such message of yours"));
     }
     // Only the author's own message can be found: the sender is the requester.
-    let Some(m) = hub.store.find_message(ConvKey::user(me.user_id, req.to), me.user_id, req.id).await? else {
+    let Some(m) = svc.store.find_message(ConvKey::user(me.user_id, req.to), me.user_id, req.id).await? else {
         return Err(Fail::Refused("no such message of yours"));
     };
-    if hub.store.raise_message_status(m.id, chat::MESSAGE_STATUS_CANCELLED, now_ms()).await? {
-        hub.sessions.send_to_user(
+    if svc.store.raise_message_status(m.id, chat::MESSAGE_STATUS_CANCELLED, now_ms()).await? {
+        svc.fanout.send_to_user(
             req.to,
             None,
             Service::MESSAGE_STATUS_CHANGE_CANCELLED_WITH_USER,
@@ -746,7 +702,7 @@ async fn cancel_user_message(hub: &Hub, me: &Identity, req: &UserCancelRequest) 
     Ok(())
 }
 
-async fn group_cancel(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn group_cancel(svc: &Services, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: GroupCancelRequest = env.decode()?;
     let reply = |r: i64, message: &str| {
         session.send(
@@ -762,7 +718,7 @@ async fn group_cancel(hub: &Hub, session: &Session, me: &Identity, env: &Envelop
             },
         );
     };
-    match cancel_group_message(hub, session, me, &req).await {
+    match cancel_group_message(svc, session, me, &req).await {
         Ok(()) => {
             session.send(
                 Service::MESSAGE_STATUS_CHANGE_CANCELLED_WITH_GROUP,
@@ -775,7 +731,7 @@ async fn group_cancel(hub: &Hub, session: &Session, me: &Identity, env: &Envelop
 }
 
 async fn cancel_group_message(
-    hub: &Hub,
+    svc: &Services,
     session: &Session,
     me: &Identity,
     req: &GroupCancelRequest,
@@ -783,18 +739,18 @@ async fn cancel_group_message(
     if req.chat_type != chat::CHAT_TYPE_GROUP {
         return Err(Fail::Refused("type must be 2"));
     }
-    let Some(members) = members_if_member(hub, me, req.group).await? else {
+    let Some(members) = members_if_member(svc, me, req.group).await? else {
         return Err(Fail::Refused("not a member of this group"));
     };
-    let Some(m) = hub.store.find_message(ConvKey::group(req.group), me.user_id, req.msg_id).await? else {
+    let Some(m) = svc.store.find_message(ConvKey::group(req.group), me.user_id, req.msg_id).await? else {
         return Err(Fail::Refused("no such message of yours"));
     };
     if !is_content_kind(m.kind) {
         return Err(Fail::Refused("group events cannot be recalled"));
     }
-    if hub.store.raise_message_status(m.id, chat::MESSAGE_STATUS_CANCELLED, now_ms()).await? {
+    if svc.store.raise_message_status(m.id, chat::MESSAGE_STATUS_CANCELLED, now_ms()).await? {
         // Every other member, and my other sessions (the optional echo of §11.3; it maps correctly there).
-        hub.sessions.send_to_users(
+        svc.fanout.send_to_users(
             &members,
             Some(session.id),
             Service::MESSAGE_STATUS_CHANGE_CANCELLED_WITH_GROUP,
@@ -808,7 +764,7 @@ async fn cancel_group_message(
 // 168 delete
 // -------------------------------------------------------------------------------------------------------------
 
-async fn delete(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> Handled {
+async fn delete(svc: &Services, session: &Session, me: &Identity, env: &Envelope) -> Handled {
     let req: DeleteMessageRequest = env.decode()?;
     let reply = |r: i64, message: Option<&str>| {
         let mut body = json!({
@@ -819,7 +775,7 @@ async fn delete(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> 
         }
         session.send(Service::MESSAGE_DELETE, &body);
     };
-    match hide(hub, me, &req).await {
+    match hide(svc, me, &req).await {
         Ok(()) => {
             reply(0, None);
             Ok(())
@@ -828,14 +784,14 @@ async fn delete(hub: &Hub, session: &Session, me: &Identity, env: &Envelope) -> 
     }
 }
 
-async fn hide(hub: &Hub, me: &Identity, req: &DeleteMessageRequest) -> Result<(), Fail> {
-    let Some((conv, _)) = hub.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await? else {
+async fn hide(svc: &Services, me: &Identity, req: &DeleteMessageRequest) -> Result<(), Fail> {
+    let Some((conv, _)) = svc.store.visible_floor(me.user_id, me.tenant(), req.chat_type, req.chat_id).await? else {
         return Err(Fail::Refused("no such conversation"));
     };
-    let Some(m) = hub.store.find_message(conv, req.sender_id, req.msg_id).await? else {
+    let Some(m) = svc.store.find_message(conv, req.sender_id, req.msg_id).await? else {
         return Err(Fail::Refused("no such message"));
     };
-    hub.store.hide_message(me.user_id, m.id).await?;
+    svc.store.hide_message(me.user_id, m.id).await?;
     Ok(())
 }
 
@@ -843,28 +799,27 @@ async fn hide(hub: &Hub, me: &Identity, req: &DeleteMessageRequest) -> Result<()
 // 142 / 149 typing
 // -------------------------------------------------------------------------------------------------------------
 
-fn user_typing(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
+fn user_typing(svc: &Services, me: &Identity, env: &Envelope) -> Handled {
     let req: UserTypingSend = env.decode()?;
     if req.to == me.user_id {
         return Err(Reject::Refused("typing to oneself"));
     }
     // Ephemeral: only a peer that is online now can be told, and its sessions say which application it is in.
-    let sessions = hub.sessions.sessions(req.to);
-    let Some(peer) = sessions.first().and_then(|s| s.identity()) else { return Ok(()) };
-    if !peer.same_tenant(me) {
+    let Some(same_tenant) = svc.fanout.online_in_tenant(req.to, me) else { return Ok(()) };
+    if !same_tenant {
         return Err(Reject::Refused("typing to a user of another tenant"));
     }
-    hub.sessions.send_to_user(req.to, None, Service::MESSAGE_TYPING_WITH_USER, &UserTypingPush { from: me.user_id });
+    svc.fanout.send_to_user(req.to, None, Service::MESSAGE_TYPING_WITH_USER, &UserTypingPush { from: me.user_id });
     Ok(())
 }
 
-async fn group_typing(hub: &Hub, me: &Identity, env: &Envelope) -> Handled {
+async fn group_typing(svc: &Services, me: &Identity, env: &Envelope) -> Handled {
     let req: GroupTypingSend = env.decode()?;
-    let Some(members) = members_if_member(hub, me, req.group).await? else {
+    let Some(members) = members_if_member(svc, me, req.group).await? else {
         return Err(Reject::Refused("typing in a group one is not a member of"));
     };
     let others: Vec<i64> = members.into_iter().filter(|&m| m != me.user_id).collect();
-    hub.sessions.send_to_users(
+    svc.fanout.send_to_users(
         &others,
         None,
         Service::MESSAGE_TYPING_WITH_GROUP,

@@ -10,43 +10,42 @@ use azstack_protocol::bodies::users::{UserInfo, UsersByIdsRequest, UsersByUserna
 use azstack_protocol::{Envelope, Service};
 use serde_json::json;
 
-use super::Handled;
-use crate::hub::Hub;
+use super::{Handled, Services};
 use crate::session::{Identity, Session};
 use crate::store::users::UserRow;
 
 pub async fn handle(
-    hub: &Arc<Hub>,
+    svc: &Arc<Services>,
     session: &Arc<Session>,
     me: &Identity,
     service: Service,
     env: &Envelope,
 ) -> Handled {
-    let max = hub.config.limits.max_list;
+    let max = svc.limits.max_list;
     let (purpose, users) = if service == Service::USER_GET_INFO_BY_IDS {
         let req: UsersByIdsRequest = env.decode()?;
         if req.user_id_list.len() > max {
             return too_many(session, service, req.purpose, max);
         }
-        (req.purpose, hub.store.users_by_ids(me.tenant(), &req.user_id_list).await?)
+        (req.purpose, svc.store.users_by_ids(me.tenant(), &req.user_id_list).await?)
     } else {
         let req: UsersByUsernamesRequest = env.decode()?;
         if req.username_list.len() > max {
             return too_many(session, service, req.purpose, max);
         }
-        (req.purpose, hub.store.users_by_usernames(me.tenant(), &req.username_list).await?)
+        (req.purpose, svc.store.users_by_usernames(me.tenant(), &req.username_list).await?)
     };
-    let user_info_list = users.iter().map(|u| info(hub, u)).collect();
+    let user_info_list = users.iter().map(|u| info(svc, u)).collect();
     session.send(service, &UsersInfoReply { r: 1, purpose, done: 1, user_info_list });
     Ok(())
 }
 
-fn info(hub: &Hub, u: &UserRow) -> UserInfo {
+fn info(svc: &Services, u: &UserRow) -> UserInfo {
     UserInfo {
         user_id: u.id,
         username: u.username.clone(),
         fullname: u.fullname.clone(),
-        status: i64::from(hub.sessions.is_online(u.id)),
+        status: i64::from(svc.fanout.is_online(u.id)),
         last_visit_date: u.last_visit,
     }
 }

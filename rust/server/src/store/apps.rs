@@ -3,7 +3,7 @@
 use rand::Rng;
 use sqlx::Row;
 
-use super::{Result, Store, now_ms};
+use super::{Result, SqlStore, now_ms};
 
 /// An application row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub struct AppRow {
     pub private_key: String,
 }
 
-impl Store {
+impl SqlStore {
     pub async fn list_apps(&self) -> Result<Vec<AppRow>> {
         let rows = sqlx::query("SELECT id, name, public_key, private_key FROM apps ORDER BY created, id")
             .fetch_all(&self.pool)

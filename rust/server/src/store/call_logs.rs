@@ -6,9 +6,9 @@
 use azstack_protocol::bodies::calls::{PaidCallLogEntry, PaidCallLogItem};
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, SqlStore};
 
-impl Store {
+impl SqlStore {
     /// Stores the row of a call that ended; `url_record` is the recording's file name.
     pub async fn insert_paid_call_log(&self, e: &PaidCallLogEntry) -> Result<()> {
         sqlx::query(

@@ -2,9 +2,9 @@
 
 use sqlx::Row;
 
-use super::{Result, Store, now_ms};
+use super::{Result, SqlStore, now_ms};
 
-impl Store {
+impl SqlStore {
     /// Registers (or re-registers) a device token for `user_id`.
     pub async fn register_device(&self, user_id: i64, token: &str, platform: i64, bundle_id: &str) -> Result<()> {
         sqlx::query(

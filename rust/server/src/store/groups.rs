@@ -26,12 +26,13 @@
 //! again from it without changing anything. A creation has no group id yet, so [`Store::created_group`] looks for a
 //! 143 message with the creator's `msgId` among the groups the creator belongs to.
 
+use azstack_protocol::Service;
 use serde_json::{Value, json};
 use sqlx::{Any, Row, Transaction};
 
 use super::membership::GroupRow;
 use super::users::{UserRow, user_from};
-use super::{Result, Store, Tenant};
+use super::{Result, SqlStore, Tenant};
 
 /// `chat_type` of group conversations.
 const CHAT_GROUP: i64 = 2;
@@ -55,12 +56,12 @@ pub enum SystemMessage {
 }
 
 impl SystemMessage {
-    pub const KIND_CREATED: i64 = 143;
-    pub const KIND_INVITED: i64 = 144;
-    pub const KIND_LEFT: i64 = 145;
-    pub const KIND_RENAMED: i64 = 152;
-    pub const KIND_ADMIN_CHANGED: i64 = 160;
-    pub const KIND_JOINED: i64 = 197;
+    pub const KIND_CREATED: i64 = Service::ON_GROUP_CREATED.as_i64();
+    pub const KIND_INVITED: i64 = Service::ON_GROUP_INVITED.as_i64();
+    pub const KIND_LEFT: i64 = Service::ON_GROUP_LEFT.as_i64();
+    pub const KIND_RENAMED: i64 = Service::ON_GROUP_RENAMED.as_i64();
+    pub const KIND_ADMIN_CHANGED: i64 = Service::ON_GROUP_ADMIN_CHANGED.as_i64();
+    pub const KIND_JOINED: i64 = Service::GROUP_JOIN_PUBLIC.as_i64();
 
     /// The `kind` column: the service number of the push announcing it.
     pub fn kind(&self) -> i64 {
@@ -209,7 +210,7 @@ async fn insert_system_message(
     Ok(Some(id))
 }
 
-impl Store {
+impl SqlStore {
     /// Creates a group of `tenant` of `members` (the admin first, all already checked to be users of `tenant`)
     /// together with its 143 system message, in one transaction. Returns the group id.
     #[allow(clippy::too_many_arguments)]
@@ -492,6 +493,8 @@ impl GroupTx {
 
 #[cfg(test)]
 mod tests {
+    use azstack_protocol::Service;
+
     use super::SystemMessage;
     use serde_json::{Value, json};
 
@@ -508,24 +511,40 @@ mod tests {
                     members: vec![3, 4],
                     created: 1_700_000_000_000,
                 },
-                143,
+                Service::ON_GROUP_CREATED.as_i64(),
                 json!({"typeGroup": 1, "group": 7, "admin": 3, "name": "Team", "members": [3, 4],
                        "created": 1_700_000_000_000_i64}),
             ),
-            (SystemMessage::Invited { group: 7, invited: vec![5] }, 144, json!({"group": 7, "invited": [5]})),
+            (
+                SystemMessage::Invited { group: 7, invited: vec![5] },
+                Service::ON_GROUP_INVITED.as_i64(),
+                json!({"group": 7, "invited": [5]}),
+            ),
             (
                 SystemMessage::Left { group: 7, leave_user: 3, new_admin: Some(4) },
-                145,
+                Service::ON_GROUP_LEFT.as_i64(),
                 json!({"group": 7, "leaveUser": 3, "newAdmin": 4}),
             ),
             (
                 SystemMessage::Left { group: 7, leave_user: 5, new_admin: None },
-                145,
+                Service::ON_GROUP_LEFT.as_i64(),
                 json!({"group": 7, "leaveUser": 5}),
             ),
-            (SystemMessage::Renamed { group: 7, name: "New".into() }, 152, json!({"group": 7, "name": "New"})),
-            (SystemMessage::AdminChanged { group: 7, new_admin: 4 }, 160, json!({"group": 7, "newAdmin": 4})),
-            (SystemMessage::Joined { group: 7, from: 6 }, 197, json!({"group": 7, "from": 6})),
+            (
+                SystemMessage::Renamed { group: 7, name: "New".into() },
+                Service::ON_GROUP_RENAMED.as_i64(),
+                json!({"group": 7, "name": "New"}),
+            ),
+            (
+                SystemMessage::AdminChanged { group: 7, new_admin: 4 },
+                Service::ON_GROUP_ADMIN_CHANGED.as_i64(),
+                json!({"group": 7, "newAdmin": 4}),
+            ),
+            (
+                SystemMessage::Joined { group: 7, from: 6 },
+                Service::GROUP_JOIN_PUBLIC.as_i64(),
+                json!({"group": 7, "from": 6}),
+            ),
         ];
         for (message, kind, content) in cases {
             assert_eq!(message.kind(), kind);
@@ -533,7 +552,10 @@ mod tests {
             assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), content);
             assert_eq!(SystemMessage::parse(kind, &text), Some(message));
         }
-        assert_eq!(SystemMessage::parse(146, r#"{"group": 7, "msg": "hi"}"#), None);
-        assert_eq!(SystemMessage::parse(152, "not json"), None);
+        assert_eq!(
+            SystemMessage::parse(Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64(), r#"{"group": 7, "msg": "hi"}"#),
+            None
+        );
+        assert_eq!(SystemMessage::parse(Service::ON_GROUP_RENAMED.as_i64(), "not json"), None);
     }
 }

@@ -49,13 +49,16 @@
 //! time for a membership change and the system message that records it (e.g. `insert_group(.., now)` and a 143
 //! with `created: now`; an invitation's members and its 144).
 
+use std::sync::LazyLock;
+
+use azstack_protocol::Service;
 use azstack_protocol::constants::chat;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::messages::ConvKey;
+use super::messages::{CONTENT_KINDS, ConvKey};
 use super::writer::{NewMessage, Stored};
-use super::{Result, Store, Tenant};
+use super::{Result, SqlStore, Tenant};
 
 /// A group event to record as a system message of the group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,12 +81,12 @@ impl SystemEvent {
     /// The push service number, which is also the stored `kind` and the list `serviceType`.
     pub fn kind(&self) -> i64 {
         match self {
-            SystemEvent::Created { .. } => 143,
-            SystemEvent::Invited { .. } => 144,
-            SystemEvent::Left { .. } => 145,
-            SystemEvent::Renamed { .. } => 152,
-            SystemEvent::AdminChanged { .. } => 160,
-            SystemEvent::PublicJoined => 197,
+            SystemEvent::Created { .. } => Service::ON_GROUP_CREATED.as_i64(),
+            SystemEvent::Invited { .. } => Service::ON_GROUP_INVITED.as_i64(),
+            SystemEvent::Left { .. } => Service::ON_GROUP_LEFT.as_i64(),
+            SystemEvent::Renamed { .. } => Service::ON_GROUP_RENAMED.as_i64(),
+            SystemEvent::AdminChanged { .. } => Service::ON_GROUP_ADMIN_CHANGED.as_i64(),
+            SystemEvent::PublicJoined => Service::GROUP_JOIN_PUBLIC.as_i64(),
         }
     }
 
@@ -185,11 +188,28 @@ pub struct ConversationRow {
     pub last: Option<MessageRow>,
 }
 
+/// The text of a query written as `concat!` parts in which `{GROUP}`, `{FILE}` and `{CONTENT}` stand for the kinds of
+/// a group message, a user file and every chat content (the service numbers of `azstack-protocol`); built once.
+macro_rules! query_text {
+    ($($part:expr),+ $(,)?) => {{
+        static TEXT: LazyLock<String> = LazyLock::new(|| with_kinds(concat!($($part),+)));
+        TEXT.as_str()
+    }};
+}
+
+/// `sql` with the kinds of [`query_text!`] filled in.
+fn with_kinds(sql: &str) -> String {
+    let content: Vec<String> = CONTENT_KINDS.iter().map(i64::to_string).collect();
+    sql.replace("{GROUP}", &Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64().to_string())
+        .replace("{FILE}", &Service::MESSAGE_WITH_USER_TYPE_FILE.as_i64().to_string())
+        .replace("{CONTENT}", &content.join(", "))
+}
+
 /// The selected columns of a [`MessageRow`], `$1` being the reader. See the module documentation for the status.
 macro_rules! message_columns {
     () => {
         "m.id, m.chat_type, m.conv_a, m.sender_id, m.receiver_id, m.msg_id, m.kind, m.content, m.created, m.modified, \
-         CASE WHEN m.chat_type = 1 OR m.status = 6 OR m.kind <> 146 THEN m.status \
+         CASE WHEN m.chat_type = 1 OR m.status = 6 OR m.kind <> {GROUP} THEN m.status \
          WHEN m.sender_id = $1 THEN COALESCE((SELECT MAX(r.status) FROM receipts r WHERE r.message_id = m.id), m.status) \
          ELSE COALESCE((SELECT r.status FROM receipts r WHERE r.message_id = m.id AND r.user_id = $1), m.status) END"
     };
@@ -205,7 +225,7 @@ macro_rules! not_hidden {
 /// `m` is chat content from someone other than `$1` that `$1` has not seen and that was not recalled.
 macro_rules! unread_by_me {
     () => {
-        "m.sender_id <> $1 AND m.kind IN (5, 104, 121, 113, 146) AND m.status < 3 AND NOT EXISTS (SELECT 1 FROM \
+        "m.sender_id <> $1 AND m.kind IN ({CONTENT}) AND m.status < 3 AND NOT EXISTS (SELECT 1 FROM \
          receipts r WHERE r.message_id = m.id AND r.user_id = $1 AND r.status >= 3)"
     };
 }
@@ -214,7 +234,7 @@ macro_rules! unread_by_me {
 /// `fileName`, which is how [`azstack_protocol::bodies::messages::Content`] serialises a file and no other kind).
 macro_rules! is_file {
     () => {
-        "(m.kind = 121 OR (m.kind = 146 AND substr(m.content, 1, 12) = '{\"fileName\":'))"
+        "(m.kind = {FILE} OR (m.kind = {GROUP} AND substr(m.content, 1, 12) = '{\"fileName\":'))"
     };
 }
 
@@ -243,7 +263,7 @@ fn messages_from(rows: &[sqlx::any::AnyRow]) -> Result<Vec<MessageRow>> {
     rows.iter().map(message_from).collect()
 }
 
-impl Store {
+impl SqlStore {
     /// Stores a group system message through the group-commit writer: it becomes the group's last message, and a
     /// repeated `(group, actor, msgId)` is reported as a duplicate instead of stored twice (D7).
     pub async fn insert_system_message(&self, m: &NewSystemMessage) -> Result<Stored> {
@@ -335,7 +355,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ConversationRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT p.t, p.chat_id, p.modified, p.floor, p.unread, ",
             message_columns!(),
             " FROM (SELECT c.t, c.chat_id, c.modified, c.floor, \
@@ -396,7 +416,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND ",
@@ -428,7 +448,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND \
@@ -458,7 +478,7 @@ impl Store {
         last_created: i64,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM messages m WHERE m.chat_type = $2 AND m.conv_a = $3 AND m.conv_b = $4 AND m.created > $5 AND \
@@ -483,7 +503,7 @@ impl Store {
     /// The newest `limit` file messages of all of `me`'s conversations (user chats, and groups of `app_id` they are
     /// a member of), created at or before `last_created`.
     pub async fn all_files(&self, me: i64, app_id: &str, last_created: i64, limit: i64) -> Result<Vec<MessageRow>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(query_text!(
             "SELECT ",
             message_columns!(),
             " FROM (\

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Result, Store, Tenant};
+use super::{Result, SqlStore, Tenant};
 
 /// A group row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct GroupRow {
     pub created: i64,
 }
 
-impl Store {
+impl SqlStore {
     /// Inserts a group of the default namespace of `app_id` and its members (the admin included by the caller) in one
     /// transaction; returns its id.
     pub async fn insert_group(

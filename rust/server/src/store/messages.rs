@@ -16,10 +16,11 @@
 //! reader sees (see [`super::history`]). Every change is monotonic: the `UPDATE`s only ever raise a value, and
 //! CANCELLED (6) is above every other status, so nothing moves a recalled message back.
 
+use azstack_protocol::Service;
 use azstack_protocol::constants::chat;
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, SqlStore};
 
 /// The conversation part of a message's identity: `(chat type, a, b)` with `a < b` the user pair for user chats,
 /// `(group id, 0)` for groups — the `conv_a`/`conv_b` columns of `messages`.
@@ -60,14 +61,20 @@ pub struct MessageRef {
 }
 
 /// The list `serviceType`s of chat content (as opposed to group system messages).
-pub const CONTENT_KINDS: [i64; 5] = [5, 104, 121, 113, 146];
+pub const CONTENT_KINDS: [i64; 5] = [
+    Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT.as_i64(),
+    Service::MESSAGE_WITH_USER_TYPE_STICKER.as_i64(),
+    Service::MESSAGE_WITH_USER_TYPE_FILE.as_i64(),
+    Service::MESSAGE_WITH_USER_TYPE_LOCATION.as_i64(),
+    Service::MESSAGE_HAS_NEW_WITH_GROUP.as_i64(),
+];
 
 /// Whether `kind` is chat content (not a group system message).
 pub fn is_content_kind(kind: i64) -> bool {
     CONTENT_KINDS.contains(&kind)
 }
 
-impl Store {
+impl SqlStore {
     /// The members of group `group_id` if it belongs to `app_id` (empty if there is no such group there), in one
     /// round trip. Callers check membership with `contains` on the same list they fan out to.
     pub async fn group_members_in_app(&self, app_id: &str, group_id: i64) -> Result<Vec<i64>> {

@@ -7,9 +7,13 @@
 //! messages in one transaction (group commit), so acknowledging a message never waits for an fsync of its own:
 //! a message is acknowledged only after the transaction holding it has committed. Everything else (groups, users,
 //! receipts) is rare enough to run directly on the pool.
+//!
+//! The handlers and the call registry see storage through the [`Store`] trait ([`contract`]); [`SqlStore`] is its
+//! implementation.
 
 pub mod apps;
 pub mod call_logs;
+pub mod contract;
 pub mod devices;
 pub mod groups;
 pub mod history;
@@ -17,6 +21,8 @@ pub mod membership;
 pub mod messages;
 pub mod users;
 pub mod writer;
+
+pub use contract::Store;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -75,20 +81,20 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
-/// The store: a connection pool plus the group-commit message writer.
+/// The sqlx store: a connection pool plus the group-commit message writer.
 #[derive(Clone)]
-pub struct Store {
+pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) writer: writer::MessageWriter,
 }
 
-impl Store {
+impl SqlStore {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     ///
     /// `sqlite://PATH` opens or creates a file (WAL journal, full fsync on commit); `sqlite::memory:` an in-memory
     /// database held by one connection; `postgres://…` a PostgreSQL database.
-    pub async fn open(url: &str) -> Result<Store> {
+    pub async fn open(url: &str) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -126,7 +132,7 @@ impl Store {
         let pool = options.acquire_timeout(Duration::from_secs(30)).connect_with(connect).await?;
         migrator(backend).run(&pool).await?;
         let writer = writer::MessageWriter::spawn(pool.clone());
-        Ok(Store { pool, backend, writer })
+        Ok(SqlStore { pool, backend, writer })
     }
 
     pub fn backend(&self) -> Backend {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{Result, Store, Tenant, now_ms, placeholders};
+use super::{Result, SqlStore, Tenant, now_ms, placeholders};
 
 /// A user row. `last_visit` is in epoch seconds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub(crate) fn user_from(r: &sqlx::any::AnyRow) -> Result<UserRow> {
     })
 }
 
-impl Store {
+impl SqlStore {
     /// Finds or creates the user; a non-empty `fullname` replaces the stored one (OQ-3).
     pub async fn upsert_user(&self, app_id: &str, namespace: &str, username: &str, fullname: &str) -> Result<UserRow> {
         // Most logins are of known users whose name did not change: answer those with a read, no commit.

@@ -36,7 +36,7 @@ async fn lookup(c: &mut TestClient, service: Service, list: Value) -> Vec<i64> {
 async fn hmac_credentials_of_one_namespace_do_not_log_in_to_another() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = azstack_server::Config::dev(0, dir.path());
-    let store = azstack_server::store::Store::open(&config.database).await.unwrap();
+    let store = azstack_server::store::SqlStore::open(&config.database).await.unwrap();
     let app = azstack_server::create_app(&store, "prod").await.unwrap();
     store.close().await;
     config.dev = false;

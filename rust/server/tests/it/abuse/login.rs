@@ -6,7 +6,7 @@ use azstack_protocol::Service;
 use azstack_server::testkit::{Login, TestClient};
 use serde_json::json;
 
-use crate::support::{Server, client_closed_within};
+use crate::abuse::support::{Server, client_closed_within};
 
 fn bad_login(server: &Server) -> serde_json::Value {
     json!({"token": "AAAA", "fullname": "x", "namespace": "", "appId": server.app.id, "sdkVersion": "azstack-rs/test",

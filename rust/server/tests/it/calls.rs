@@ -194,7 +194,7 @@ async fn unknown_self_and_busy_callees_are_answered_at_once(server: TestServer) 
 async fn a_user_of_another_application_is_not_available() {
     let dir = tempfile::tempdir().unwrap();
     let config = azstack_server::Config::dev(0, dir.path());
-    let store = azstack_server::store::Store::open(&config.database).await.unwrap();
+    let store = azstack_server::store::SqlStore::open(&config.database).await.unwrap();
     let one = azstack_server::create_app(&store, "one").await.unwrap();
     let two = azstack_server::create_app(&store, "two").await.unwrap();
     store.close().await;

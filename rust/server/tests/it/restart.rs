@@ -3,7 +3,7 @@
 //! message must be there exactly once; resends after the restart are re-acknowledged with their original time and
 //! never stored or delivered twice (D7).
 
-mod chat_support;
+use crate::chat_support;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

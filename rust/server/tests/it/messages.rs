@@ -2,7 +2,7 @@
 //! idempotent resends (D7), receipts (167, 74, 153), recalls (127, 151), deletion (168) and typing (142, 149), and
 //! that nobody reads or changes someone else's conversation.
 
-mod chat_support;
+use crate::chat_support;
 
 use azstack_protocol::Service;
 use azstack_server::backend_tests;

@@ -1,7 +1,7 @@
 //! The SIP gateway without SIPp: the checks before dialling (610), the INVITE client transaction's timers against
 //! a raw UDP socket playing a silent or slow trunk, and malformed or stray datagrams thrown at the listen socket.
 
-mod sip_support;
+use crate::sip_support;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! 127.0.0.1 (`tests/sip/callin_*.xml`); the user's sessions get 505 and drive the call with 506. Each test checks
 //! what the sessions see (505/506/508), what SIPp received (SIPp fails on anything unexpected) and the 601 log.
 
-mod sip_support;
+use crate::sip_support;
 
 use azstack_protocol::Service;
 use azstack_server::testkit::{TestClient, TestServer};

@@ -5,7 +5,7 @@ use std::time::Duration;
 use azstack_protocol::Service;
 use serde_json::json;
 
-use crate::support::{Server, client_closed_within, logged_in_non_reader, raw_socket, write_text_frame};
+use crate::abuse::support::{Server, client_closed_within, logged_in_non_reader, raw_socket, write_text_frame};
 
 /// One user with 8 sessions that stop reading, sending large texts from a ninth (each echoed to the other eight):
 /// the eight are disconnected as slow consumers and memory stays bounded.

@@ -72,7 +72,7 @@ async fn bad_tokens_unknown_apps_and_missing_fields_fail_per_d3() {
 /// A production (non-dev) configuration on a database that already holds one application; returns its id.
 async fn production_config(dir: &std::path::Path) -> (azstack_server::Config, String) {
     let mut config = azstack_server::Config::dev(0, dir);
-    let store = azstack_server::store::Store::open(&config.database).await.unwrap();
+    let store = azstack_server::store::SqlStore::open(&config.database).await.unwrap();
     let app = azstack_server::create_app(&store, "prod").await.unwrap();
     store.close().await;
     config.dev = false;

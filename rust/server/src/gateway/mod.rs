@@ -19,6 +19,8 @@
 //! Binary attachments are not part of the protocol: a packet announcing one closes the socket (socketioxide's parser
 //! is configured to accept none), as does a raw binary frame.
 
+pub mod login;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -37,7 +39,6 @@ use crate::handlers;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::session::{Outbound, Session};
-use crate::warnings::clip;
 
 /// What a socket's queue carries.
 enum Inbound {
@@ -72,7 +73,7 @@ impl MessageHandler<LocalAdapter, ()> for Enqueue {
         };
         if self.queued.load(Ordering::Relaxed) + bytes > self.hub.config.limits.inbound_queue_bytes {
             Metrics::inc(&self.hub.metrics.inbound_queue_full);
-            crate::warn_limited!(self.hub, "socket queue full (bytes); packet dropped", sid = %s.id);
+            crate::warn_limited!(self.hub.warnings, "socket queue full (bytes); packet dropped", sid = %s.id);
             return;
         }
         let Ok(TryData(decoded)) = TryData::<serde_json::Value>::from_message_parts(&s, &mut v, &ack_id);
@@ -82,13 +83,13 @@ impl MessageHandler<LocalAdapter, ()> for Enqueue {
                 if self.tx.try_send(Inbound::Packet { value, received: Instant::now(), bytes }).is_err() {
                     self.queued.fetch_sub(bytes, Ordering::Relaxed);
                     Metrics::inc(&self.hub.metrics.inbound_queue_full);
-                    crate::warn_limited!(self.hub, "socket queue full; packet dropped", sid = %s.id);
+                    crate::warn_limited!(self.hub.warnings, "socket queue full; packet dropped", sid = %s.id);
                 }
             }
             Err(error) => {
                 Metrics::inc(&self.hub.metrics.packets_malformed);
-                let error = clip(&error.to_string(), self.hub.config.limits.log_field_bytes).to_string();
-                crate::warn_limited!(self.hub, "undecodable WebPacket event dropped", sid = %s.id, %error);
+                let error = self.hub.warnings.clip(&error.to_string()).to_string();
+                crate::warn_limited!(self.hub.warnings, "undecodable WebPacket event dropped", sid = %s.id, %error);
             }
         }
     }
@@ -188,7 +189,7 @@ async fn run(
         }
     }
     hub.metrics.sockets_open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    Box::pin(handlers::connection::closed(&hub, &session, explicit_close)).await;
+    Box::pin(login::closed(&hub, &session, explicit_close)).await;
 }
 
 async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json::Value) {
@@ -197,30 +198,41 @@ async fn handle_packet(hub: &Arc<Hub>, session: &Arc<Session>, value: serde_json
         Ok(e) => e,
         Err(error) => {
             Metrics::inc(&hub.metrics.packets_malformed);
-            let error = clip(&error.to_string(), limits.log_field_bytes).to_string();
-            crate::warn_limited!(hub, "malformed envelope dropped", session = session.id, %error);
+            let error = hub.warnings.clip(&error.to_string()).to_string();
+            crate::warn_limited!(hub.warnings, "malformed envelope dropped", session = session.id, %error);
             return;
         }
     };
     if envelope.body.len() > limits.max_packet_bytes {
         Metrics::inc(&hub.metrics.packets_malformed);
-        crate::warn_limited!(hub, "oversized body dropped", session = session.id, size = envelope.body.len());
+        crate::warn_limited!(hub.warnings, "oversized body dropped", session = session.id, size = envelope.body.len());
         return;
     }
     let Ok(service) = envelope.service() else {
         Metrics::inc(&hub.metrics.packets_unknown_service);
-        crate::warn_limited!(hub, "unknown service ignored", session = session.id, service = envelope.service);
+        crate::warn_limited!(hub.warnings, "unknown service ignored", session = session.id, service = envelope.service);
         return;
     };
     match service {
         Service::PING => {}
-        Service::AUTHENTICATION_GET_SERVER_ADDR => handlers::connection::discovery(hub, session),
-        Service::AUTHENTICATION_SEND_AUTHENTICATE => handlers::connection::authenticate(hub, session, &envelope).await,
+        Service::AUTHENTICATION_GET_SERVER_ADDR => login::discovery(hub, session),
+        Service::AUTHENTICATION_SEND_AUTHENTICATE => login::authenticate(hub, session, &envelope).await,
         _ => match session.identity() {
             Some(me) => {
                 let me = me.clone();
-                if let Err(reject) = handlers::dispatch(hub, session, &me, service, &envelope).await {
-                    reject.record(hub, session.id, service);
+                let handled = if crate::calls::is_paid(service) {
+                    session.settle().await;
+                    let paid = crate::calls::Paid {
+                        sip: hub.sip.as_ref(),
+                        store: &hub.store,
+                        recordings: hub.recordings.as_deref(),
+                    };
+                    crate::calls::handle_paid(&hub.calls, paid, session, &me, service, &envelope).await
+                } else {
+                    handlers::dispatch(&hub.services, session, &me, service, &envelope).await
+                };
+                if let Err(reject) = handled {
+                    reject.record(&hub.warnings, session.id, service);
                 }
             }
             None => {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::support::{Server, closed_within, http_get, raw_socket, write_frame, write_text_frame};
+use crate::abuse::support::{Server, closed_within, http_get, raw_socket, write_frame, write_text_frame};
 
 /// Idle sockets that never log in are closed at the login deadline; a logged-in user is not.
 #[tokio::test]
@@ -16,7 +16,7 @@ async fn sockets_that_never_log_in_are_closed_at_the_deadline() {
     let mut chat = server.chatters().await;
     let mut idle = Vec::new();
     for _ in 0..100 {
-        idle.push(crate::support::raw_socket(&server).await);
+        idle.push(crate::abuse::support::raw_socket(&server).await);
     }
     for socket in &mut idle {
         assert!(closed_within(socket, Duration::from_secs(6)).await, "an idle unauthenticated socket was kept");

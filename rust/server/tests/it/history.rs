@@ -2,7 +2,7 @@
 //! paging with `done`, deletion marks, group system messages, unread counts, and that nobody lists a conversation
 //! they are not part of.
 
-mod chat_support;
+use crate::chat_support;
 
 use azstack_protocol::Service;
 use azstack_server::backend_tests;

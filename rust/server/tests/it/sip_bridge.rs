@@ -6,7 +6,7 @@
 //! call's end releases everything. The PCMU callout is also recorded (`[sip.recording]`): its log's link serves a
 //! WAV file with the carrier's tone on the left and the app's on the right.
 
-mod sip_support;
+use crate::sip_support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! 127.0.0.1 with the scenarios of `tests/sip/`. Each test checks the exact 610/504/503 sequence the app's socket
 //! sees, what SIPp received (SIPp itself fails on any unexpected message), and the paid call log (601 and 509).
 
-mod sip_support;
+use crate::sip_support;
 
 use azstack_protocol::Service;
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! over-size message, a message left half-sent) without disturbing UDP or other connections, and a raw TCP trunk
 //! tests the callouts' connection reuse, re-opening, and the absence of retransmissions over TCP.
 
-mod sip_support;
+use crate::sip_support;
 
 use std::net::SocketAddr;
 use std::time::Duration;

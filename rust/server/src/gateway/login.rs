@@ -1,4 +1,8 @@
 //! Discovery (svc 29), authentication (179 → 162) and the end of a session (§2, §11.2).
+//!
+//! This is where a socket becomes a user's session, so it is part of the gateway and the one place besides it that
+//! reaches into the [`Hub`]: a login touches the applications and their keys, the decryption limit, admission, the
+//! session registry and the call registry at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +42,7 @@ pub fn discovery(hub: &Hub, session: &Session) {
 pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope) {
     if !session.first_login_attempt() {
         Metrics::inc(&hub.metrics.auth_repeated);
-        crate::warn_limited!(hub, "second authenticate on one socket ignored", session = session.id);
+        crate::warn_limited!(hub.warnings, "second authenticate on one socket ignored", session = session.id);
         return;
     }
     match check(hub, env).await {
@@ -75,11 +79,11 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
             Metrics::inc(&hub.metrics.auth_ok);
             session.send(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE, &reply);
             tracing::info!(session = session.id, user_id, "authenticated");
-            hub.calls.session_authenticated(hub, session, &identity).await;
+            hub.calls.session_authenticated(session, &identity);
         }
         Err((result_code, message)) => {
             Metrics::inc(&hub.metrics.auth_failed);
-            let why = crate::warnings::clip(&message, hub.config.limits.log_field_bytes);
+            let why = hub.warnings.clip(&message);
             tracing::info!(session = session.id, %why, "authentication refused");
             session.send(
                 Service::AUTHENTICATION_RECEIVE_AUTHENTICATE,
@@ -150,12 +154,15 @@ async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
     })
 }
 
-/// The socket is gone: unregister, record the last visit, let the call state react.
+/// The socket is gone: unregister, record the last visit, let the call state (the SIP gateway's too) react.
 pub async fn closed(hub: &Arc<Hub>, session: &Arc<Session>, explicit: bool) {
     let Some(me) = session.identity() else { return };
     let last = hub.sessions.remove(me.user_id, session.id);
     if last && let Err(error) = hub.store.touch_last_visit(me.user_id).await {
         tracing::warn!(%error, "last visit not recorded");
     }
-    hub.calls.session_closed(hub, session, me, explicit).await;
+    if let Some(sip) = &hub.sip {
+        sip.session_closed(me.user_id, session.id);
+    }
+    hub.calls.session_closed(session, me, explicit);
 }
