@@ -74,6 +74,7 @@ pub mod outbox;
 pub mod requests;
 pub mod router;
 pub mod store;
+pub mod tls;
 pub mod transport;
 pub mod validate;
 
