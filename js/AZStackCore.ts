@@ -288,7 +288,8 @@ export class AZStackCore {
    * `false`), showing the system prompt where it is still allowed: Android's runtime permission dialog through the
    * current Activity, iOS's `AVCaptureDevice` / `AVAudioSession` prompts. Resolves with each device's state, `granted`,
    * `denied` (ask again later) or `blocked` (only the system settings can change it), `null` for a device not asked
-   * for; fails when the request cannot be shown (no Activity in the foreground). The Linux host's synthetic devices
+   * for. On Android without an Activity in the foreground the current states are answered without a dialog. Fails
+   * (`ERR_UNEXPECTED_DATA`) only if the system gives no answer within five minutes. The Linux host's synthetic devices
    * are always granted. Return delegate `onRequestMediaPermissionsReturn`.
    */
   requestMediaPermissions(

@@ -122,28 +122,37 @@ pub async fn run(method: &str, params: Value) -> Result<Value, ApiError> {
 /// `requestMediaPermissions({audio, video})` → `{audio, video}`, each `granted`, `denied` or `blocked`; a kind not
 /// asked for (`false`) is `null`.
 async fn request_permissions(audio: bool, video: bool) -> Result<Value, ApiError> {
-    let (audio_state, video_state) = match platform::installed() {
-        None => (Permission::Granted, Permission::Granted), // synthetic devices: nothing to ask
-        Some(platform) => {
-            let (sender, receiver) = oneshot::channel();
-            let id = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
-            lock(&PENDING).insert(id, sender);
-            platform.request_permissions(audio, video, id);
-            let answer = tokio::time::timeout(PERMISSION_TIMEOUT, receiver).await;
-            lock(&PENDING).remove(&id);
-            match answer {
-                Ok(Ok(states)) => states,
-                Ok(Err(_)) | Err(_) => {
-                    return Err(ApiError::new(
-                        ErrorCode::UnexpectedData,
-                        "the permission request was not answered (no Activity in the foreground?)",
-                    ));
-                }
-            }
-        }
+    const GRANTED: (Permission, Permission) = (Permission::Granted, Permission::Granted);
+    let states = match platform::installed() {
+        Some(platform) => ask(&*platform, audio, video).await?,
+        None => GRANTED, // synthetic devices: nothing to ask
     };
+    Ok(permissions_json(audio, video, states))
+}
+
+/// The platform's answer; both granted when it has nothing to ask.
+async fn ask(
+    platform: &dyn platform::Platform,
+    audio: bool,
+    video: bool,
+) -> Result<(Permission, Permission), ApiError> {
+    let (sender, receiver) = oneshot::channel();
+    let id = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
+    lock(&PENDING).insert(id, sender);
+    let asked = platform.request_permissions(audio, video, id);
+    let answer = if asked { tokio::time::timeout(PERMISSION_TIMEOUT, receiver).await.ok() } else { None };
+    lock(&PENDING).remove(&id);
+    match answer {
+        _ if !asked => Ok((Permission::Granted, Permission::Granted)),
+        Some(Ok(states)) => Ok(states),
+        Some(Err(_)) | None => Err(ApiError::new(ErrorCode::UnexpectedData, "the permission request was not answered")),
+    }
+}
+
+/// `{audio, video}`: each state, `null` for a device not asked for.
+fn permissions_json(audio: bool, video: bool, (audio_state, video_state): (Permission, Permission)) -> Value {
     let state = |asked: bool, state: Permission| if asked { Value::from(state.name()) } else { Value::Null };
-    Ok(json!({ "audio": state(audio, audio_state), "video": state(video, video_state) }))
+    json!({ "audio": state(audio, audio_state), "video": state(video, video_state) })
 }
 
 /// The platform's answer to request `id` (any thread); codes 0 granted, 1 denied, 2 blocked. Unknown ids (a request
@@ -353,6 +362,42 @@ mod tests {
         assert_eq!(stats.snapshot().chunks, 2, "the chunk received while interrupted was not played");
         drop(speaker);
         assert_eq!(session.route(), "none");
+    }
+
+    /// A platform whose user answers later, on another thread: the microphone blocked, the camera denied.
+    struct Prompting;
+
+    impl platform::Platform for Prompting {
+        fn start_camera(&self, _front: bool) -> bool {
+            false
+        }
+        fn switch_camera(&self) -> bool {
+            false
+        }
+        fn stop_camera(&self) {}
+        fn start_microphone(&self) -> bool {
+            false
+        }
+        fn stop_microphone(&self) {}
+        fn start_playout(&self) -> bool {
+            false
+        }
+        fn stop_playout(&self) {}
+        fn request_permissions(&self, _audio: bool, _video: bool, request: u64) -> bool {
+            std::thread::spawn(move || answer_permissions(request, 2, 1));
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_platform_answers_later_from_any_thread() {
+        let states = ask(&Prompting, true, false).await.map_err(|e| e.message);
+        assert_eq!(states, Ok((Permission::Blocked, Permission::Denied)));
+        assert_eq!(
+            permissions_json(true, false, (Permission::Blocked, Permission::Denied)),
+            json!({"audio": "blocked", "video": null})
+        );
+        assert!(lock(&PENDING).is_empty(), "the request is forgotten once answered");
     }
 
     #[tokio::test]

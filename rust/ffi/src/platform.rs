@@ -36,10 +36,11 @@ pub trait Platform: Send + Sync + 'static {
     fn stop_playout(&self);
     /// Routes the call's audio to the loudspeaker (`true`) or the earpiece ([`crate::audio_session`] decides).
     fn set_speakerphone(&self, _on: bool) {}
-    /// Asks the user for the microphone and/or camera; the answer comes later through
-    /// [`crate::audio_session::answer_permissions`] with `request`. By default both are granted.
-    fn request_permissions(&self, _audio: bool, _video: bool, request: u64) {
-        crate::audio_session::answer_permissions(request, 0, 0);
+    /// Asks the user for the microphone and/or camera; the answer comes later, tagged with `request` (the audio
+    /// session's `answer_permissions`). Returns false when there is nothing to ask (devices that need no permission):
+    /// both count as granted then.
+    fn request_permissions(&self, _audio: bool, _video: bool, _request: u64) -> bool {
+        false
     }
 }
 
@@ -84,11 +85,8 @@ impl Platform for CxxPlatform {
             p.set_speakerphone(on);
         }
     }
-    fn request_permissions(&self, audio: bool, video: bool, request: u64) {
-        match self.0.as_ref() {
-            Some(p) => p.request_permissions(audio, video, request),
-            None => crate::audio_session::answer_permissions(request, 2, 2),
-        }
+    fn request_permissions(&self, audio: bool, video: bool, request: u64) -> bool {
+        self.0.as_ref().map(|p| p.request_permissions(audio, video, request)).is_some()
     }
 }
 
