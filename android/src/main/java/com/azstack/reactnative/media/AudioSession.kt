@@ -59,8 +59,7 @@ internal object AudioSession {
         audio.requestAudioFocus(request)
       } else {
         legacyListener = onFocusChange
-        @Suppress("DEPRECATION")
-        audio.requestAudioFocus(onFocusChange, AudioManager.STREAM_VOICE_CALL, AudioManager.AUDIOFOCUS_GAIN_TRANSIENT)
+        requestLegacy(audio)
       }
     }
   }
@@ -69,12 +68,18 @@ internal object AudioSession {
   fun stop(context: Context) {
     synchronized(lock) {
       val audio = audioManager(context)
-      focus?.let { if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.O) audio.abandonAudioFocusRequest(it) }
-      @Suppress("DEPRECATION") legacyListener?.let { audio.abandonAudioFocus(it) }
+      val request = focus
+      if (request != null && Build.VERSION.SDK_INT >= Build.VERSION_CODES.O) {
+        audio.abandonAudioFocusRequest(request)
+      }
+      legacyListener?.let { abandonLegacy(audio, it) }
       focus = null
       legacyListener = null
-      if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) audio.clearCommunicationDevice()
-      else @Suppress("DEPRECATION") run { audio.isSpeakerphoneOn = false }
+      if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) {
+        audio.clearCommunicationDevice()
+      } else {
+        setSpeakerphoneLegacy(audio, false)
+      }
     }
     report(false)
   }
@@ -87,9 +92,23 @@ internal object AudioSession {
       val device = audio.availableCommunicationDevices.firstOrNull { it.type == wanted }
       if (device != null) audio.setCommunicationDevice(device) else audio.clearCommunicationDevice()
     } else {
-      @Suppress("DEPRECATION")
-      audio.isSpeakerphoneOn = on
+      setSpeakerphoneLegacy(audio, on)
     }
+  }
+
+  @Suppress("DEPRECATION")
+  private fun setSpeakerphoneLegacy(audio: AudioManager, on: Boolean) {
+    audio.isSpeakerphoneOn = on
+  }
+
+  @Suppress("DEPRECATION")
+  private fun requestLegacy(audio: AudioManager) {
+    audio.requestAudioFocus(onFocusChange, AudioManager.STREAM_VOICE_CALL, AudioManager.AUDIOFOCUS_GAIN_TRANSIENT)
+  }
+
+  @Suppress("DEPRECATION")
+  private fun abandonLegacy(audio: AudioManager, listener: AudioManager.OnAudioFocusChangeListener) {
+    audio.abandonAudioFocus(listener)
   }
 
   private fun report(nowInterrupted: Boolean) {
