@@ -4,8 +4,9 @@
 //! With the bundled Mozilla roots only, the connection fails on the certificate. With the platform's verifier it
 //! succeeds once the CA is in the store the platform verifier reads; on Linux that is the system bundle, which
 //! `SSL_CERT_FILE` replaces (rustls-native-certs reads it), so this test points it at a file holding the CA — the
-//! same thing an administrator's `update-ca-certificates` achieves for the whole machine. The environment is set
-//! before the process's first secure connection and this binary holds this one test, so nothing else sees it.
+//! same thing an administrator's `update-ca-certificates` achieves for the whole machine. An empty store shows the
+//! fallback to the bundled roots. The environment is set before the process's first secure connection and this
+//! binary holds this one test, so nothing else sees it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,33 +69,28 @@ async fn handshake(config: Arc<rustls::ClientConfig>, port: u16) -> Result<(), s
 
 #[tokio::test]
 async fn a_company_ca_is_trusted_through_the_platform_store_and_not_by_the_bundled_roots() -> TestResult {
-    if std::env::var_os(CHILD).is_some() {
-        return without_system_roots_the_bundled_ones_are_used();
-    }
-    // First the fallback, in a child process with an empty system store (its environment is its own).
-    let empty_store = tempfile::tempdir()?;
-    let empty = empty_store.path().join("empty.pem");
-    std::fs::write(&empty, "")?;
-    let status = std::process::Command::new(std::env::current_exe()?)
-        .args(["--exact", "a_company_ca_is_trusted_through_the_platform_store_and_not_by_the_bundled_roots"])
-        .env(CHILD, "1")
-        .env("SSL_CERT_FILE", &empty)
-        .env("SSL_CERT_DIR", empty_store.path())
-        .status()?;
-    assert!(status.success(), "without system roots the bundled ones are used (the child's assertion)");
-
     let (ca_pem, acceptor) = company_ca()?;
     let dir = tempfile::tempdir()?;
     let bundle = dir.path().join("company-ca.pem");
     std::fs::write(&bundle, &ca_pem)?;
-    // SAFETY: set before any thread of this test binary reads the environment for certificates (see the header).
+    let empty_store = tempfile::tempdir()?;
+    let empty = empty_store.path().join("empty.pem");
+    std::fs::write(&empty, "")?;
+    let ring = || Arc::new(rustls::crypto::ring::default_provider());
+
+    // Linux without any CA certificate (a minimal container): the platform verifier cannot be built, and the bundled
+    // roots are used instead.
+    // SAFETY (every set_var here): this test is the binary's only one and no other thread runs yet (see the header).
+    unsafe { std::env::set_var("SSL_CERT_FILE", &empty) };
+    unsafe { std::env::set_var("SSL_CERT_DIR", empty_store.path()) };
+    assert_eq!(tls::build(Trust::Platform, ring())?.1, Trust::Bundled, "no system roots: the bundled ones");
+
     unsafe { std::env::set_var("SSL_CERT_FILE", &bundle) };
     unsafe { std::env::remove_var("SSL_CERT_DIR") };
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     tokio::spawn(serve(listener, acceptor));
-    let ring = || Arc::new(rustls::crypto::ring::default_provider());
 
     // The bundled roots alone: the company CA is unknown.
     let (bundled, trust) = tls::build(Trust::Bundled, ring())?;
@@ -113,15 +109,5 @@ async fn a_company_ca_is_trusted_through_the_platform_store_and_not_by_the_bundl
     let connected = transport::connect(&server, Duration::from_secs(10), Liveness(Duration::from_secs(10))).await;
     let (socket, _incoming) = connected.map_err(|e| format!("wss:// through the company CA: {e}"))?;
     socket.close();
-    Ok(())
-}
-
-const CHILD: &str = "AZSTACK_TLS_TEST_CHILD";
-
-/// Linux with no CA certificates at all (a minimal container): the platform verifier cannot be built, and the bundled
-/// roots are used instead.
-fn without_system_roots_the_bundled_ones_are_used() -> TestResult {
-    let (_, trust) = tls::build(Trust::Platform, Arc::new(rustls::crypto::ring::default_provider()))?;
-    assert_eq!(trust, Trust::Bundled);
     Ok(())
 }
