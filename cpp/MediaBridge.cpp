@@ -23,6 +23,14 @@ class InstalledPlatform final : public ffi::PlatformDevices {
   void stop_microphone() const override { guarded("stopMicrophone", [&] { return (media_->stopMicrophone(), true); }); }
   bool start_playout() const override { return guarded("startPlayout", [&] { return media_->startPlayout(); }); }
   void stop_playout() const override { guarded("stopPlayout", [&] { return (media_->stopPlayout(), true); }); }
+  void set_speakerphone(bool on) const override {
+    guarded("setSpeakerphoneOn", [&] { return (media_->setSpeakerphoneOn(on), true); });
+  }
+  void request_permissions(bool audio, bool video, std::uint64_t request) const override {
+    if (!guarded("requestPermissions", [&] { return (media_->requestPermissions(audio, video, request), true); })) {
+      MediaBridge::answerPermissions(request, Permission::Blocked, Permission::Blocked);  // it threw: no answer comes
+    }
+  }
 
  private:
   // A throwing device method counts as a failed one.
@@ -86,6 +94,14 @@ std::size_t MediaBridge::pullPlayout(std::int16_t* out, std::size_t count) {
     return 0;
   }
   return ffi::pull_playout(rust::Slice<std::int16_t>(out, count));
+}
+
+void MediaBridge::answerPermissions(std::uint64_t request, Permission audio, Permission video) {
+  ffi::answer_permissions(request, static_cast<std::uint8_t>(audio), static_cast<std::uint8_t>(video));
+}
+
+void MediaBridge::audioInterrupted(bool interrupted) {
+  ffi::audio_interrupted(interrupted);
 }
 
 }  // namespace azstack

@@ -27,6 +27,13 @@ namespace azstack {
 inline constexpr int kAudioSampleRate = 48000;
 inline constexpr int kAudioChannels = 1;
 
+// A camera or microphone permission, as the platform reports it.
+enum class Permission : std::uint8_t {
+  Granted = 0,
+  Denied = 1,   // refused this time; asking again shows the system prompt again
+  Blocked = 2,  // refused for good (Android "don't ask again", iOS denied or restricted): only Settings changes it
+};
+
 // Implemented by the platform.
 class PlatformMedia {
  public:
@@ -46,6 +53,15 @@ class PlatformMedia {
   // Starts playing what `MediaBridge::pullPlayout` returns, through the voice-call output.
   virtual bool startPlayout() = 0;
   virtual void stopPlayout() = 0;
+
+  // The audio session (rust/ffi/src/audio_session.rs decides; the platform applies).
+  // Routes the call's audio to the loudspeaker (true) or the earpiece. Called when a call's audio starts (speaker for
+  // a video call, earpiece for an audio call) and when the app calls `setSpeakerphoneOn`.
+  virtual void setSpeakerphoneOn(bool on) = 0;
+  // Asks the user for the microphone (`audio`) and/or the camera (`video`), showing the system prompt where needed,
+  // and answers with `MediaBridge::answerPermissions(request, ...)` exactly once, on any thread, later or at once. A
+  // kind not asked for may be answered with anything.
+  virtual void requestPermissions(bool audio, bool video, std::uint64_t request) = 0;
 };
 
 // Implemented by the engine side. All functions are thread-safe.
@@ -63,6 +79,14 @@ class MediaBridge {
   // Fills `out` with the next `count` samples to play; what the engine does not have yet is silence. Returns the
   // number of samples that were real audio (the rest of `out` is zeroed).
   static std::size_t pullPlayout(std::int16_t* out, std::size_t count);
+
+  // The answer to `PlatformMedia::requestPermissions(..., request)`.
+  static void answerPermissions(std::uint64_t request, Permission audio, Permission video);
+
+  // The platform's audio session was interrupted (a phone call, Siri, another app took audio focus: `true`) or may
+  // play again (`false`). While interrupted the engine sends silence and plays nothing; apps hear of it through the
+  // `onAudioInterrupted` / `onAudioResumed` delegates.
+  static void audioInterrupted(bool interrupted);
 };
 
 }  // namespace azstack

@@ -2,8 +2,10 @@
 
 #import <Foundation/Foundation.h>
 
+#include <cstdint>
 #include <memory>
 
+#import "AZStackAudioSession.h"
 #import "AZStackCameraCapture.h"
 #import "AZStackVoiceAudio.h"
 #include "PlatformMedia.h"
@@ -56,6 +58,24 @@ class IOSMedia final : public azstack::PlatformMedia {
       [AZStackVoiceAudio.shared stopOutput];
     }
   }
+  void setSpeakerphoneOn(bool on) override
+  {
+    @autoreleasepool {
+      [AZStackAudioSession setSpeakerphoneOn:on];
+    }
+  }
+  void requestPermissions(bool audio, bool video, std::uint64_t request) override
+  {
+    @autoreleasepool {
+      [AZStackAudioSession requestAudio:audio
+                                  video:video
+                                   done:^(uint8_t audioState, uint8_t videoState) {
+                                     azstack::MediaBridge::answerPermissions(
+                                         request, static_cast<azstack::Permission>(audioState),
+                                         static_cast<azstack::Permission>(videoState));
+                                   }];
+    }
+  }
 };
 
 } // namespace
@@ -65,5 +85,6 @@ void AZStackInstallPlatformMedia(void)
   static dispatch_once_t once;
   dispatch_once(&once, ^{
     azstack::MediaBridge::install(std::make_shared<IOSMedia>());
+    [AZStackAudioSession observeInterruptions];
   });
 }

@@ -13,6 +13,9 @@ NS_ASSUME_NONNULL_BEGIN
 - (void)stopInput;
 - (BOOL)startOutput;
 - (void)stopOutput;
+// After an audio-session interruption ended: reactivates the session and restarts the unit iOS stopped, if a call
+// still wants it.
+- (void)resumeAfterInterruption;
 
 @end
 

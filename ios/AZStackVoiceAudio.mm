@@ -136,6 +136,19 @@ bool check(OSStatus status, const char *what)
   [_lock unlock];
 }
 
+- (void)resumeAfterInterruption
+{
+  [_lock lock];
+  if (_io.unit) {
+    NSError *error = nil;
+    if (![AVAudioSession.sharedInstance setActive:YES error:&error]) {
+      NSLog(@"AZStack: audio session after an interruption: %@", error);
+    }
+    check(AudioOutputUnitStart(_io.unit), "AudioOutputUnitStart after an interruption");
+  }
+  [_lock unlock];
+}
+
 #pragma mark - Under the lock
 
 - (BOOL)microphoneAllowed

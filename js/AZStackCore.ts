@@ -27,6 +27,7 @@ import { callEngine, createEngine, destroyEngine, listen, stopListening } from '
 import type {
   AudioStateResult,
   AuthenticatedUser,
+  AudioRouteResult,
   AZStackCoreConfig,
   AZStackError,
   Callback,
@@ -62,6 +63,7 @@ import type {
   GroupRename,
   InviteGroupOptions,
   LeaveGroupOptions,
+  MediaPermissions,
   Message,
   MessagePage,
   NewMessageOptions,
@@ -73,6 +75,8 @@ import type {
   ParsedNotification,
   ParseNotificationOptions,
   RenameGroupOptions,
+  RequestMediaPermissionsOptions,
+  SetSpeakerphoneOnOptions,
   SendTypingOptions,
   StartCalloutOptions,
   StartFreeCallOptions,
@@ -277,6 +281,33 @@ export class AZStackCore {
   /** Switches between the front and back cameras. Return delegate `onSwitchCameraTypeReturn`. */
   switchCameraType(options?: NoOptions, callback?: Callback<CameraTypeResult>): Promise<CameraTypeResult> {
     return this.request('switchCameraType', options, callback);
+  }
+
+  /**
+   * Extension: asks the user for the microphone and/or camera a call needs (`{audio, video}`, each `true` unless
+   * `false`), showing the system prompt where it is still allowed: Android's runtime permission dialog through the
+   * current Activity, iOS's `AVCaptureDevice` / `AVAudioSession` prompts. Resolves with each device's state, `granted`,
+   * `denied` (ask again later) or `blocked` (only the system settings can change it), `null` for a device not asked
+   * for. On Android without an Activity in the foreground the current states are answered without a dialog. Fails
+   * (`ERR_UNEXPECTED_DATA`) only if the system gives no answer within five minutes. The Linux host's synthetic devices
+   * are always granted. Return delegate `onRequestMediaPermissionsReturn`.
+   */
+  requestMediaPermissions(
+    options?: RequestMediaPermissionsOptions,
+    callback?: Callback<MediaPermissions>,
+  ): Promise<MediaPermissions> {
+    return this.request('requestMediaPermissions', options ?? {}, callback);
+  }
+
+  /**
+   * Extension: plays call audio on the loudspeaker (`{on: true}`) or the earpiece (`{on: false}`). Without it a video
+   * call plays on the loudspeaker and an audio call on the earpiece; the choice lasts until the call's audio stops (the
+   * next call starts from the default), and one made before a call applies to that call. Resolves with the route now:
+   * `{route: 'speaker' | 'earpiece' | 'none'}` (`none`: no call audio yet). Return delegate
+   * `onSetSpeakerphoneOnReturn`.
+   */
+  setSpeakerphoneOn(options: SetSpeakerphoneOnOptions, callback?: Callback<AudioRouteResult>): Promise<AudioRouteResult> {
+    return this.request('setSpeakerphoneOn', options, callback);
   }
 
   /** Lists my callouts and call-ins (§3.5.5.1). Return delegate `onGetPaidCallLogsReturn`. */

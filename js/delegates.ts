@@ -18,6 +18,8 @@ import type {
   EmptyResult,
   FileList,
   FreeCallStart,
+  AudioRouteResult,
+  MediaPermissions,
   GroupAdminChange,
   GroupCreated,
   GroupDetails,
@@ -87,6 +89,8 @@ export interface DelegateResults {
   onGetStickersListReturn: StickerPackList;
   onGetOutboxReturn: OutboxList;
   onCancelOutboxMessageReturn: null;
+  onRequestMediaPermissionsReturn: MediaPermissions;
+  onSetSpeakerphoneOnReturn: AudioRouteResult;
 
   // event delegates
   /** The connection dropped without `disconnect()`; `(null, null)`. */
@@ -122,6 +126,13 @@ export interface DelegateResults {
    * cannot be used (the error; also right after construction when `storagePath` is unusable).
    */
   onOutboxChanged: OutboxChange;
+  /**
+   * Extension: the phone's audio session was interrupted (a phone call, Siri, another app took audio focus); `(null,
+   * null)`. Until `onAudioResumed` the call sends silence and plays nothing; the peer is not told (no toggle).
+   */
+  onAudioInterrupted: null;
+  /** Extension: the interruption ended and the call's audio flows again both ways; `(null, null)`. */
+  onAudioResumed: null;
 }
 
 /** The name of a delegate. */
@@ -160,6 +171,8 @@ const EVENT_DELEGATES: Record<EventDelegateName, true> = {
   onGroupAdminChanged: true,
   onGroupPublicJoined: true,
   onOutboxChanged: true,
+  onAudioInterrupted: true,
+  onAudioResumed: true,
 };
 
 /** Every delegate name: the return delegates of all methods, then the event delegates. */

@@ -1,7 +1,8 @@
 /**
  * Every API method and the return delegate that receives its outcome (PROTOCOL.md §3, §7.6, §10).
  *
- * The keys are the method names exactly as the engine's `dispatch` takes them; the values are the `Delegates` entries
+ * The keys are the method names exactly as the engine's `dispatch` takes them (the audio-session extensions
+ * `requestMediaPermissions` and `setSpeakerphoneOn` are answered by azstack-ffi, beside the engine); the values are the `Delegates` entries
  * `AZStackCore` calls when the method settles. Most return delegates are named `on<Method>Return`, but not all:
  * `deleteMessage` reports to `onMessageDeleted`, the group actions to `onGroup<Action>Return`, and the extensions
  * `changeApplicationState` and `parseNotification` to `onApplicationChangeStateReturn` and `onNotificationParseReturn`.
@@ -57,6 +58,9 @@ export const RETURN_DELEGATE_OF_METHOD = {
   getStickersList: 'onGetStickersListReturn',
   getOutbox: 'onGetOutboxReturn',
   cancelOutboxMessage: 'onCancelOutboxMessageReturn',
+
+  requestMediaPermissions: 'onRequestMediaPermissionsReturn',
+  setSpeakerphoneOn: 'onSetSpeakerphoneOnReturn',
 } as const satisfies Record<string, DelegateName>;
 
 /** The name of an API method, as the engine's `dispatch` takes it. */

@@ -865,3 +865,31 @@ export interface OutboxChange {
   /** How many messages wait in the outbox. */
   pending: number;
 }
+
+/** A camera or microphone permission: `blocked` is a refusal only the system settings can undo. */
+export type PermissionState = 'granted' | 'denied' | 'blocked';
+
+/** The options of `requestMediaPermissions`: which devices to ask for (each `true` unless `false`). */
+export interface RequestMediaPermissionsOptions {
+  /** The microphone (`RECORD_AUDIO` on Android, `AVAudioSession` record permission on iOS). */
+  audio?: boolean;
+  /** The camera (`CAMERA` on Android, `AVCaptureDevice` video access on iOS). */
+  video?: boolean;
+}
+
+/** The result of `requestMediaPermissions`: each device's state, `null` for one not asked for. */
+export interface MediaPermissions {
+  audio: PermissionState | null;
+  video: PermissionState | null;
+}
+
+/** The options of `setSpeakerphoneOn`. */
+export interface SetSpeakerphoneOnOptions {
+  /** `true`: the loudspeaker; `false`: the earpiece (or a connected headset). */
+  on: boolean;
+}
+
+/** The result of `setSpeakerphoneOn`: where call audio plays now; `none` when no call plays audio yet. */
+export interface AudioRouteResult {
+  route: 'speaker' | 'earpiece' | 'none';
+}

@@ -1,17 +1,23 @@
 /**
- * The camera and microphone permissions a video call needs, asked for before the call starts or is answered.
+ * The camera and microphone permissions a video call needs, asked for before the call starts or is answered, with the
+ * package's `requestMediaPermissions` (Android's runtime dialog, iOS's prompts; the texts of
+ * `NSCameraUsageDescription` and `NSMicrophoneUsageDescription` are in `ios/AZStackExample/Info.plist`).
  *
- * Android asks at run time (`PermissionsAndroid`; the manifest declares both). iOS asks the first time the engine opens
- * the camera or the microphone, with the texts of `NSCameraUsageDescription` and `NSMicrophoneUsageDescription` in
- * `ios/AZStackExample/Info.plist`; a refusal there gives a call without that device.
+ * A `blocked` permission can only be changed in the system settings, so the user is sent there.
  */
-import { PermissionsAndroid, Platform } from 'react-native';
+import { Alert, Linking } from 'react-native';
+import type { AZStackCore } from 'azstack-react-native';
 
-export async function ensureCallPermissions(): Promise<boolean> {
-  if (Platform.OS !== 'android') {
+export async function ensureCallPermissions(core: AZStackCore): Promise<boolean> {
+  const states = await core.requestMediaPermissions({ audio: true, video: true });
+  if (states.audio === 'granted' && states.video === 'granted') {
     return true;
   }
-  const wanted = [PermissionsAndroid.PERMISSIONS.CAMERA, PermissionsAndroid.PERMISSIONS.RECORD_AUDIO];
-  const granted = await PermissionsAndroid.requestMultiple(wanted);
-  return wanted.every((permission) => granted[permission] === PermissionsAndroid.RESULTS.GRANTED);
+  if (states.audio === 'blocked' || states.video === 'blocked') {
+    Alert.alert('Camera and microphone', 'Calls need the camera and the microphone. Allow them in Settings.', [
+      { text: 'Cancel', style: 'cancel' },
+      { text: 'Settings', onPress: () => void Linking.openSettings() },
+    ]);
+  }
+  return false;
 }

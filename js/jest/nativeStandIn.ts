@@ -2,7 +2,8 @@
  * What `react-native` is inside the package's Jest mock (`azstack-react-native/jest`): a TurboModule registry that
  * hands out a scripted NativeAZStack, and a native component factory that gives the component's name.
  *
- * The scripted module answers every method with the result set by `setMockResult` (default `null`) and no error, on
+ * The scripted module answers every method with the result set by `setMockResult` (default `null`; the device
+ * extensions `requestMediaPermissions` and `setSpeakerphoneOn` grant and route as asked) and no error, on
  * a later turn like a real engine, so callbacks, Promises and return delegates run in the real order of the package's
  * JavaScript layer; `emitMockEvent` delivers an event as the engine would.
  */
@@ -10,6 +11,14 @@ type EventHandler = (handle: number, name: string, errorJson: string, resultJson
 type MockResult = unknown | ((options: unknown) => unknown);
 
 const results = new Map<string, MockResult>();
+/** What a device-side extension answers when no result is set: a device that allows everything. */
+const DEVICE_DEFAULTS: Record<string, MockResult> = {
+  requestMediaPermissions: (options: { audio?: boolean; video?: boolean } | null) => ({
+    audio: options?.audio === false ? null : 'granted',
+    video: options?.video === false ? null : 'granted',
+  }),
+  setSpeakerphoneOn: (options: { on?: boolean } | null) => ({ route: options?.on ? 'speaker' : 'earpiece' }),
+};
 let eventHandler: EventHandler | null = null;
 let nextHandle = 1;
 
@@ -18,7 +27,7 @@ const standInModule = {
     return nextHandle++;
   },
   async call(_handle: number, method: string, paramsJson: string): Promise<string> {
-    const scripted = results.get(method) ?? null;
+    const scripted = results.get(method) ?? DEVICE_DEFAULTS[method] ?? null;
     const result = typeof scripted === 'function' ? scripted(JSON.parse(paramsJson)) : scripted;
     return JSON.stringify({ error: null, result: result ?? null });
   },

@@ -3,7 +3,7 @@
 //
 //   node scripts/lib/check-api-names.mjs
 //
-// Rust's side is printed by `cargo run -q -p azstack-engine --example api_names`: the method names the engine's
+// Rust's side is printed by `cargo run -q -p azstack-ffi --example api_names`: the method names the engine's
 // `dispatch` takes (its one method table) and the delegate names its events fire (`Event::delegate`). The JavaScript
 // side is `js/methods.ts` (every method and its return delegate), the methods `AZStackCore.ts` hands to the engine
 // by a literal name (`callEngine(handle, 'networkChanged', …)`), and `js/delegates.ts` (every `Delegates` entry; the
@@ -29,13 +29,13 @@ async function load(file) {
   return import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString('base64')}`);
 }
 
-const cargo = spawnSync('cargo', ['run', '-q', '-p', 'azstack-engine', '--example', 'api_names'], {
+const cargo = spawnSync('cargo', ['run', '-q', '-p', 'azstack-ffi', '--example', 'api_names'], {
   cwd: root,
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 if (cargo.status !== 0) {
-  console.error(`cargo run -p azstack-engine --example api_names failed (status ${cargo.status})`);
+  console.error(`cargo run -p azstack-ffi --example api_names failed (status ${cargo.status})`);
   process.exit(1);
 }
 const rust = JSON.parse(cargo.stdout);

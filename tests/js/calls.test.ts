@@ -10,12 +10,16 @@
  * or call task (`host.callResources`), no extra socket (`host.openSockets`) and no extra engine thread
  * (`host.threads`), compared with what the process held before the call.
  *
+ * The audio-session extensions run here too, through the same TurboModule a phone app uses: the permission request
+ * (answered by the host's synthetic devices), the output route (`setSpeakerphoneOn`, read back with `host.audioRoute`)
+ * and an interruption (`host.interruptAudio`, the call a phone's audio-focus listener or interruption observer makes).
+ *
  * The ring-timeout test needs the server's ring timeout: `AZSTACK_RING_TIMEOUT_SECS` (scripts/test starts the dev
  * server with `--ring-timeout 5` and sets it).
  */
 import { callConstants, type DelegateName } from 'azstack-react-native';
-import { any, assert, assertEqual, deepEqual, run, test } from './harness';
-import { DEADLINE_MS, connectClient, uniqueUserId, type Client } from './fixtures';
+import { any, assert, assertEqual, deepEqual, expectError, run, test } from './harness';
+import { DEADLINE_MS, STYLES, callInStyle, connectClient, resultOf, uniqueUserId, type Client } from './fixtures';
 import { Recorder, baseline, eventually, released } from './call-support';
 
 const CALL_DELEGATES: DelegateName[] = [
@@ -24,6 +28,8 @@ const CALL_DELEGATES: DelegateName[] = [
   'onFreeCallStatusChangedByMe',
   'onLocalStreamArrived',
   'onRemoteStreamArrived',
+  'onAudioInterrupted',
+  'onAudioResumed',
 ];
 
 interface Side extends Client {
@@ -226,6 +232,94 @@ test('answered on another device of the callee: the ringing stops there (199)', 
   deepEqual(await status(bob, 700), end(700, 'stop'), 'bob is told');
   await released(before);
   await disconnect(alice, bob, bobElsewhere);
+});
+
+// --- the audio session (extensions) ---------------------------------------------------------------------------------
+
+test('requestMediaPermissions: granted on the host (synthetic devices), in the three styles; options checked', async () => {
+  const alice = await side('alice');
+  for (const style of STYLES) {
+    const outcome = await callInStyle(style, alice.core, 'requestMediaPermissions', 'onRequestMediaPermissionsReturn', {});
+    deepEqual(resultOf(outcome, style), { audio: 'granted', video: 'granted' }, `${style}: both asked for by default`);
+  }
+  deepEqual(await alice.core.requestMediaPermissions({ video: false }), { audio: 'granted', video: null }, 'audio only');
+  deepEqual(await alice.core.requestMediaPermissions(), { audio: 'granted', video: 'granted' }, 'no options');
+  await expectError(
+    alice.core.requestMediaPermissions({ audio: 'yes' as unknown as boolean }),
+    { code: 'ERR_UNEXPECTED_SEND_DATA', message: 'audio must be boolean' },
+    'a non-boolean option',
+  );
+  await expectError(
+    alice.core.setSpeakerphoneOn({} as { on: boolean }),
+    { code: 'ERR_UNEXPECTED_SEND_DATA', message: 'on is required' },
+    'setSpeakerphoneOn without on',
+  );
+  await disconnect(alice);
+});
+
+test('the route: earpiece for an audio call, speaker for a video call; setSpeakerphoneOn lasts until the audio stops', async () => {
+  const [alice, bob] = [await side('alice'), await side('bob')];
+  const before = baseline();
+  assertEqual(host.audioRoute(), 'none', 'no call audio yet');
+  await ring(alice, bob, AUDIO);
+  await answer(alice, bob);
+  await eventually('the audio call plays on the earpiece', host.audioRoute, (r) => r === 'earpiece');
+  deepEqual(await alice.core.setSpeakerphoneOn({ on: true }), { route: 'speaker' }, 'to the speaker');
+  assertEqual(host.audioRoute(), 'speaker', 'read back');
+  deepEqual(await alice.core.setSpeakerphoneOn({ on: false }), { route: 'earpiece' }, 'back to the earpiece');
+  deepEqual(await alice.core.setSpeakerphoneOn({ on: true }), { route: 'speaker' }, 'and to the speaker again');
+  assertEqual(await alice.core.stopFreeCall({}), null, 'stopFreeCall');
+  await released(before);
+  await eventually('no call audio after the call', host.audioRoute, (r) => r === 'none');
+
+  await ring(alice, bob, VIDEO);
+  await answer(alice, bob);
+  await eventually('the video call plays on the speaker (the earlier choice is gone)', host.audioRoute, (r) => r === 'speaker');
+  deepEqual(await bob.core.setSpeakerphoneOn({ on: false }), { route: 'earpiece' }, 'to the earpiece');
+  assertEqual(await bob.core.stopFreeCall({}), null, 'stopFreeCall');
+  await released(before);
+  await disconnect(alice, bob);
+});
+
+test('an interruption: both cores told, audio paused both ways while video goes on, then resumed', async () => {
+  const [alice, bob] = [await side('alice'), await side('bob')];
+  const before = baseline();
+  await ring(alice, bob, VIDEO);
+  await answer(alice, bob);
+  const bobSees = (await bob.events.next('onRemoteStreamArrived')).stream.toURL();
+  for (const s of [alice, bob]) {
+    await eventually('the tone arrives', audioOf(s), (a) => a.loudPackets >= 10);
+  }
+
+  host.interruptAudio(true);
+  for (const s of [alice, bob]) {
+    assertEqual(await s.events.next('onAudioInterrupted'), null, 'onAudioInterrupted(null, null)');
+  }
+  // Nothing is played while interrupted: the speakers' counts stand still while bob's video advances by 30 frames
+  // (about a second). A packet already being handed over when the flag flipped may still count.
+  const paused = [alice, bob].map((s) => host.audioStats(s.core).packetsReceived);
+  const frames = host.videoStats(bobSees).frames;
+  await eventually("bob's video goes on meanwhile", () => host.videoStats(bobSees), (v) => v.frames >= frames + 30);
+  [alice, bob].forEach((s, i) => {
+    const now = host.audioStats(s.core).packetsReceived;
+    assert(now <= paused[i]! + 1, `nothing played while interrupted (${paused[i]} → ${now})`);
+  });
+
+  host.interruptAudio(false);
+  for (const s of [alice, bob]) {
+    assertEqual(await s.events.next('onAudioResumed'), null, 'onAudioResumed(null, null)');
+  }
+  host.interruptAudio(false); // a repeat is no change: no second onAudioResumed
+  for (const s of [alice, bob]) {
+    const loud = host.audioStats(s.core).loudPackets;
+    // The tone again, not silence: the microphones were paused too and resumed.
+    await eventually('the tone is played again', audioOf(s), (a) => a.loudPackets >= loud + 10);
+  }
+  assertEqual(bob.events.all('onAudioResumed').length, 1, 'one onAudioResumed per interruption');
+
+  assertEqual(await alice.core.stopFreeCall({}), null, 'stopFreeCall');
+  await released(before);
+  await disconnect(alice, bob);
 });
 
 void run();

@@ -45,6 +45,10 @@ declare const host: {
   audioStats(core: object): HostAudioStats;
   /** Call resources alive in the process, over every engine, and renderers attached. */
   callResources(): { peerConnections: number; tracks: number; tasks: number; frameSinks: number };
+  /** Where call audio plays: the route the call's kind and `setSpeakerphoneOn` chose; `'none'` without call audio. */
+  audioRoute(): 'speaker' | 'earpiece' | 'none';
+  /** Simulates an audio-session interruption beginning (`true`: a phone call, Siri) or ending (`false`). */
+  interruptAudio(interrupted: boolean): void;
   /** Starts a program (argv[0] looked up in PATH; stdin and stdout /dev/null, stderr inherited); its pid. */
   spawn(argv: string[], options?: { cwd?: string }): number;
   /** The exit code of a spawned program once it ended (128 + signal if killed), else null. Never blocks. */

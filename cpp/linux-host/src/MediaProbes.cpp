@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "HostFunction.h"
+#include "PlatformMedia.h"
 #include "azstack-ffi/src/lib.rs.h"
 
 namespace azstack::host {
@@ -180,6 +181,20 @@ void MediaProbes::install(jsi::Runtime& rt, jsi::Object& host) {
                      std::string json(ffi::call_resources());
                      return fromJson(rt, json);
                    }));
+  host.setProperty(rt, "audioRoute",
+                   hostFunction(rt, "audioRoute", 0, [](jsi::Runtime& rt, const jsi::Value&, const jsi::Value*,
+                                                        size_t) {
+                     return jsi::String::createFromUtf8(rt, std::string(ffi::audio_route()));
+                   }));
+  host.setProperty(
+      rt, "interruptAudio",
+      hostFunction(rt, "interruptAudio", 1, [](jsi::Runtime& rt, const jsi::Value&, const jsi::Value* args, size_t n) {
+        if (n < 1 || !args[0].isBool()) {
+          throw jsi::JSError(rt, "host.interruptAudio(interrupted): interrupted must be a boolean");
+        }
+        MediaBridge::audioInterrupted(args[0].getBool());  // the call Android's and iOS's audio-session glue makes
+        return jsi::Value::undefined();
+      }));
 }
 
 }  // namespace azstack::host

@@ -4,6 +4,8 @@
 //   host.snapshot(streamURL, path)   → writes the latest frame as PNG; {width, height, counter, black, cameraType}
 //   host.audioStats(core)            → {packetsReceived, level, loudPackets, silentPackets} of one AZStackCore
 //   host.callResources()             → {peerConnections, tracks, tasks, frameSinks} alive in the process
+//   host.audioRoute()                → 'speaker' | 'earpiece' | 'none': where call audio plays (setSpeakerphoneOn)
+//   host.interruptAudio(bool)        → an audio-session interruption begins (true) or ends (false), as on a phone
 //
 // A video probe is a renderer like a phone's video view: the first `videoStats`/`snapshot` call for a stream URL
 // attaches it through the shared FrameRegistry (cpp/FrameRegistry.h, the path the Android and iOS views take) and it
@@ -31,7 +33,7 @@ class MediaProbes {
   MediaProbes(const MediaProbes&) = delete;
   MediaProbes& operator=(const MediaProbes&) = delete;
 
-  // Defines the four functions on the `host` object.
+  // Defines the functions above on the `host` object.
   void install(jsi::Runtime& rt, jsi::Object& host);
   // Detaches every probe (before the engines go away). Idempotent.
   void detachAll();

@@ -57,6 +57,8 @@ export function CallScreen({ peerId, title, incoming }: Props) {
   const [remoteStream, setRemoteStream] = useState<AZStackMediaStream | null>(null);
   const [audioOn, setAudioOn] = useState(true);
   const [videoOn, setVideoOn] = useState(true);
+  const [speakerOn, setSpeakerOn] = useState(true); // the default of a video call
+  const [interrupted, setInterrupted] = useState(false); // a phone call or Siri took the audio
   const ringTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
@@ -65,7 +67,7 @@ export function CallScreen({ peerId, title, incoming }: Props) {
         core.notAnswerFreeCall({}, navigation.pop);
       }, RING_TIMEOUT_MS);
     } else {
-      ensureCallPermissions()
+      ensureCallPermissions(core)
         .then((granted) => {
           if (!granted) {
             throw new Error('The camera and microphone permissions are needed for a video call.');
@@ -99,12 +101,14 @@ export function CallScreen({ peerId, title, incoming }: Props) {
   });
   useDelegate(core, 'onLocalStreamArrived', (error, result) => !error && setLocalStream(result?.stream ?? null));
   useDelegate(core, 'onRemoteStreamArrived', (error, result) => !error && setRemoteStream(result?.stream ?? null));
+  useDelegate(core, 'onAudioInterrupted', () => setInterrupted(true));
+  useDelegate(core, 'onAudioResumed', () => setInterrupted(false));
 
   const answer = async () => {
     if (ringTimer.current) {
       clearTimeout(ringTimer.current);
     }
-    if (!(await ensureCallPermissions())) {
+    if (!(await ensureCallPermissions(core))) {
       core.rejectFreeCall({}, navigation.pop);
       return;
     }
@@ -129,6 +133,11 @@ export function CallScreen({ peerId, title, incoming }: Props) {
       error ? showError('Cannot toggle the camera', error) : setVideoOn(result?.videoState === CALL_WEBRTC_VIDEO_STATE_ON),
     );
   const switchCamera = () => core.switchCameraType({}, (error) => error && showError('Cannot switch the camera', error));
+  // A video call starts on the loudspeaker; this switches to the earpiece and back.
+  const toggleSpeaker = () =>
+    core.setSpeakerphoneOn({ on: !speakerOn }, (error, result) =>
+      error ? showError('Cannot switch the speaker', error) : setSpeakerOn(result?.route === 'speaker'),
+    );
 
   return (
     <View style={styles.screen}>
@@ -136,7 +145,7 @@ export function CallScreen({ peerId, title, incoming }: Props) {
       {localStream && <LocalPreview stream={localStream} />}
       <View style={styles.top}>
         <Text style={styles.name}>{title}</Text>
-        <Text style={styles.status}>{status}</Text>
+        <Text style={styles.status}>{interrupted ? 'On hold: another call or app has the audio' : status}</Text>
       </View>
       <View style={styles.controls}>
         {answered ? (
@@ -144,6 +153,7 @@ export function CallScreen({ peerId, title, incoming }: Props) {
             <CallButton label={audioOn ? 'Mute' : 'Unmute'} onPress={toggleAudio} />
             <CallButton label={videoOn ? 'Camera off' : 'Camera on'} onPress={toggleVideo} />
             <CallButton label="Flip" onPress={switchCamera} />
+            <CallButton label={speakerOn ? 'Earpiece' : 'Speaker'} onPress={toggleSpeaker} />
             <CallButton label="Hang up" danger onPress={hangUp} />
           </>
         ) : (

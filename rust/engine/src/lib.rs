@@ -75,6 +75,7 @@ pub mod media;
 pub mod model;
 pub mod requests;
 pub mod store;
+pub mod tls;
 pub mod transport;
 pub mod validate;
 

@@ -170,9 +170,7 @@ struct OpenPacket {
 }
 
 async fn open(url: String, liveness: Liveness) -> Result<(Socket, mpsc::UnboundedReceiver<Incoming>), ConnectError> {
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
-        .await
-        .map_err(|e| ConnectError::WebSocket(e.to_string()))?;
+    let ws = crate::tls::connect_websocket(url).await.map_err(ConnectError::WebSocket)?;
     let (mut sink, mut stream) = ws.split();
 
     // Engine.IO open packet, then the namespace CONNECT and its acknowledgement.

@@ -51,6 +51,13 @@ class PlatformDevices {
   virtual void stop_microphone() const = 0;
   virtual bool start_playout() const = 0;
   virtual void stop_playout() const = 0;
+  virtual void set_speakerphone(bool on) const = 0;
+  virtual void request_permissions(bool audio, bool video, std::uint64_t request) const = 0;
 };
 
 }  // namespace azstack::ffi
+
+// Android only (defined in Android builds of azstack-ffi): gives the engine's TLS the JVM and the application Context, so that `wss://` trusts the device's trust
+// store (rust/engine/src/tls.rs); false if that failed (the bundled roots are trusted then). From a JNI native method,
+// once, before the first connection. Plain C (not cxx): it takes JNI's raw pointers.
+extern "C" bool azstack_init_android_tls(void* jniEnv, void* context);

@@ -65,6 +65,9 @@ mod bridge {
         fn stop_microphone(self: &PlatformDevices);
         fn start_playout(self: &PlatformDevices) -> bool;
         fn stop_playout(self: &PlatformDevices);
+        fn set_speakerphone(self: &PlatformDevices, on: bool);
+        /// Answers later with `answer_permissions(request, ...)`, on any thread.
+        fn request_permissions(self: &PlatformDevices, audio: bool, video: bool, request: u64);
     }
 
     extern "Rust" {
@@ -100,6 +103,10 @@ mod bridge {
         );
         fn push_microphone(samples: &[i16]);
         fn pull_playout(out: &mut [i16]) -> usize;
+
+        fn answer_permissions(request: u64, audio: u8, video: u8);
+        fn audio_interrupted(interrupted: bool);
+        fn audio_route() -> String;
     }
 }
 
@@ -107,6 +114,8 @@ mod calls;
 use calls::Calls;
 pub use calls::THREAD_NAME as CALLS_THREAD_NAME;
 
+pub mod audio_session;
+pub use audio_session::{answer_permissions, audio_interrupted};
 mod logging;
 mod platform;
 pub use platform::{pull_playout, push_camera_frame, push_microphone};
@@ -321,7 +330,7 @@ pub fn create(config_json: &str) -> Result<u64, String> {
         let audio = AudioStats::new();
         let devices = platform::devices()
             .unwrap_or_else(|| Arc::new(SyntheticDevices::default().with_audio_output(audio.clone())));
-        engine.calls().set_media_devices(devices);
+        engine.calls().set_media_devices(audio_session::devices(devices));
         lock(&STATE).engines.insert(handle, Entry { engine, alive, audio });
         Ok(handle)
     })
@@ -410,6 +419,9 @@ async fn run_call(engine: Engine, handle: u64, method: String, params_json: Stri
     }
     #[cfg(not(feature = "test-hooks"))]
     let _ = handle; // only the test hooks need it
+    if audio_session::answers(&method) {
+        return done(true, &settle(Box::pin(audio_session::run(&method, params))).await);
+    }
     // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it would make
     // every call that large.
     let text = settle(Box::pin(engine.dispatch(&method, params))).await;
@@ -469,6 +481,39 @@ pub fn network_changed() {
     for engine in engines {
         engine.network_changed();
     }
+}
+
+/// Android: see `azstack_init_android_tls` in `include/azstack_ffi.h` and [`azstack_engine::tls::init_android`].
+///
+/// # Safety
+/// From a JNI native method: `env` is the calling thread's `JNIEnv*`, `context` a reference to an Android `Context`.
+#[cfg(target_os = "android")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn azstack_init_android_tls(env: *mut std::ffi::c_void, context: *mut std::ffi::c_void) -> bool {
+    // SAFETY: as this function's contract.
+    let done = catch_unwind(AssertUnwindSafe(|| unsafe { azstack_engine::tls::init_android(env, context) }));
+    match done {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the platform's certificate verifier could not be initialised");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
+/// Fires delegate `name(null, null)` on every live engine (the process's audio session changed).
+fn emit_to_all(name: &str) {
+    let handles: Vec<u64> = lock(&STATE).engines.keys().copied().collect();
+    let Some(outbox) = current_outbox() else { return };
+    for handle in handles {
+        outbox.event(handle, name, "null", "null");
+    }
+}
+
+/// The call audio's output route: `"speaker"`, `"earpiece"` or `"none"` (the Linux host's `host.audioRoute()`).
+pub fn audio_route() -> String {
+    audio_session::route().to_owned()
 }
 
 /// Removes engine `handle` (later calls with it fail at once, its late events are dropped) and shuts it down in the

@@ -34,6 +34,14 @@ pub trait Platform: Send + Sync + 'static {
     fn stop_microphone(&self);
     fn start_playout(&self) -> bool;
     fn stop_playout(&self);
+    /// Routes the call's audio to the loudspeaker (`true`) or the earpiece ([`crate::audio_session`] decides).
+    fn set_speakerphone(&self, _on: bool) {}
+    /// Asks the user for the microphone and/or camera; the answer comes later, tagged with `request` (the audio
+    /// session's `answer_permissions`). Returns false when there is nothing to ask (devices that need no permission):
+    /// both count as granted then.
+    fn request_permissions(&self, _audio: bool, _video: bool, _request: u64) -> bool {
+        false
+    }
 }
 
 // SAFETY: the C++ PlatformDevices (cpp/MediaBridge.cpp) forwards to a PlatformMedia, whose methods are called on
@@ -71,6 +79,14 @@ impl Platform for CxxPlatform {
         if let Some(p) = self.0.as_ref() {
             p.stop_playout();
         }
+    }
+    fn set_speakerphone(&self, on: bool) {
+        if let Some(p) = self.0.as_ref() {
+            p.set_speakerphone(on);
+        }
+    }
+    fn request_permissions(&self, audio: bool, video: bool, request: u64) -> bool {
+        self.0.as_ref().map(|p| p.request_permissions(audio, video, request)).is_some()
     }
 }
 
@@ -157,10 +173,14 @@ pub fn install(platform: Arc<dyn Platform>) {
     *SHARED.platform.write().unwrap_or_else(|p| p.into_inner()) = Some(platform);
 }
 
+/// The installed platform, if any.
+pub fn installed() -> Option<Arc<dyn Platform>> {
+    SHARED.platform.read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
 /// The installed platform's devices, if any.
 pub fn devices() -> Option<Arc<dyn MediaDevices>> {
-    let platform = SHARED.platform.read().unwrap_or_else(|p| p.into_inner()).clone()?;
-    Some(Arc::new(PlatformDevices { platform }))
+    Some(Arc::new(PlatformDevices { platform: installed()? }))
 }
 
 /// Camera thread: the newest frame (planar I420 with strides). Frames of odd or empty size are ignored.

@@ -51,6 +51,8 @@ const SECTION_7_6_DELEGATES = [
   'onGroupPublicJoined', 'onAutoReconnectStart', 'onAutoReconnectedStop',
   // extensions of the persistent outbox (storagePath)
   'onGetOutboxReturn', 'onCancelOutboxMessageReturn', 'onOutboxChanged',
+  // extensions of the audio session (permissions, route, interruptions)
+  'onRequestMediaPermissionsReturn', 'onSetSpeakerphoneOnReturn', 'onAudioInterrupted', 'onAudioResumed',
 ];
 
 test('the constructor hands the options to the engine as given', () => {

@@ -51,4 +51,18 @@ await test('an unscripted method resolves with null; emitMockEvent reaches Deleg
   core.destroy();
 });
 
+await test('the device extensions answer as a permissive phone unless scripted', async () => {
+  mock.resetMockResults();
+  const core = new mock.AZStackCore({ authenticatingData: { appId: 'a', publicKey: 'k', azStackUserId: 'u' } });
+  assert.deepEqual(await core.requestMediaPermissions({ video: false }), { audio: 'granted', video: null });
+  assert.deepEqual(await core.setSpeakerphoneOn({ on: true }), { route: 'speaker' });
+  mock.setMockResult('requestMediaPermissions', { audio: 'blocked', video: 'denied' });
+  assert.deepEqual(await core.requestMediaPermissions(), { audio: 'blocked', video: 'denied' });
+  const seen = [];
+  core.Delegates.onAudioInterrupted = (error, result) => seen.push([error, result]);
+  mock.emitMockEvent('onAudioInterrupted', null, null);
+  assert.deepEqual(seen, [[null, null]]);
+  core.destroy();
+});
+
 console.log(`\n${passed} passed, 0 failed, ${passed} total`);

@@ -26,6 +26,8 @@ struct KotlinMedia {
   jmethodID stopMicrophone = nullptr;
   jmethodID startPlayout = nullptr;
   jmethodID stopPlayout = nullptr;
+  jmethodID setSpeakerphoneOn = nullptr;
+  jmethodID requestPermissions = nullptr;
 };
 
 class AndroidMedia final : public PlatformMedia {
@@ -39,6 +41,16 @@ class AndroidMedia final : public PlatformMedia {
   void stopMicrophone() override { callVoid(k_.stopMicrophone, "stopMicrophone"); }
   bool startPlayout() override { return callBool(k_.startPlayout, "startPlayout"); }
   void stopPlayout() override { callVoid(k_.stopPlayout, "stopPlayout"); }
+  void setSpeakerphoneOn(bool on) override {
+    callVoid(k_.setSpeakerphoneOn, "setSpeakerphoneOn", on ? JNI_TRUE : JNI_FALSE);
+  }
+  void requestPermissions(bool audio, bool video, std::uint64_t request) override {
+    // Kotlin answers through nativeAnswerPermissions; if the call itself failed, nothing will.
+    if (!callVoid(k_.requestPermissions, "requestPermissions", audio ? JNI_TRUE : JNI_FALSE,
+                  video ? JNI_TRUE : JNI_FALSE, static_cast<jlong>(request))) {
+      MediaBridge::answerPermissions(request, Permission::Blocked, Permission::Blocked);
+    }
+  }
 
  private:
   template <typename... Args>
@@ -51,13 +63,15 @@ class AndroidMedia final : public PlatformMedia {
     return !clearException(env.get(), name) && ok == JNI_TRUE;
   }
 
-  void callVoid(jmethodID method, const char* name) {
+  // Whether the method ran without throwing.
+  template <typename... Args>
+  bool callVoid(jmethodID method, const char* name, Args... args) {
     ScopedJniEnv env;
     if (!env) {
-      return;
+      return false;
     }
-    env.get()->CallStaticVoidMethod(k_.cls, method);
-    clearException(env.get(), name);
+    env.get()->CallStaticVoidMethod(k_.cls, method, args...);
+    return !clearException(env.get(), name);
   }
 
   const KotlinMedia k_;
@@ -129,6 +143,19 @@ jint nativePullPlayout(JNIEnv* env, jclass, jshortArray pcm) {
   return static_cast<jint>(real);
 }
 
+// Any thread: the answer to PlatformMedia::requestPermissions (0 granted, 1 denied, 2 blocked).
+void nativeAnswerPermissions(JNIEnv*, jclass, jlong request, jint audio, jint video) {
+  auto permission = [](jint code) {
+    return code == 0 ? Permission::Granted : code == 1 ? Permission::Denied : Permission::Blocked;
+  };
+  MediaBridge::answerPermissions(static_cast<std::uint64_t>(request), permission(audio), permission(video));
+}
+
+// Audio focus lost (true) or regained (false).
+void nativeAudioInterrupted(JNIEnv*, jclass, jboolean interrupted) {
+  MediaBridge::audioInterrupted(interrupted == JNI_TRUE);
+}
+
 jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* signature) {
   jmethodID method = env->GetStaticMethodID(cls, name, signature);
   if (!method) {
@@ -146,6 +173,8 @@ bool installAndroidMedia(JNIEnv* env) {
        reinterpret_cast<void*>(nativePushCameraFrame)},
       {"nativePushMicrophone", "([SI)V", reinterpret_cast<void*>(nativePushMicrophone)},
       {"nativePullPlayout", "([S)I", reinterpret_cast<void*>(nativePullPlayout)},
+      {"nativeAnswerPermissions", "(JII)V", reinterpret_cast<void*>(nativeAnswerPermissions)},
+      {"nativeAudioInterrupted", "(Z)V", reinterpret_cast<void*>(nativeAudioInterrupted)},
   };
   if (!registerNatives(env, kClass, methods, static_cast<int>(sizeof(methods) / sizeof(methods[0])))) {
     return false;
@@ -164,8 +193,10 @@ bool installAndroidMedia(JNIEnv* env) {
   k.stopMicrophone = staticMethod(env, local, "stopMicrophone", "()V");
   k.startPlayout = staticMethod(env, local, "startPlayout", "()Z");
   k.stopPlayout = staticMethod(env, local, "stopPlayout", "()V");
+  k.setSpeakerphoneOn = staticMethod(env, local, "setSpeakerphoneOn", "(Z)V");
+  k.requestPermissions = staticMethod(env, local, "requestPermissions", "(ZZJ)V");
   const bool complete = k.startCamera && k.switchCamera && k.stopCamera && k.startMicrophone && k.stopMicrophone &&
-                        k.startPlayout && k.stopPlayout;
+                        k.startPlayout && k.stopPlayout && k.setSpeakerphoneOn && k.requestPermissions;
   if (complete) {
     k.cls = static_cast<jclass>(env->NewGlobalRef(local));  // kept for the life of the process
   }

@@ -5,6 +5,7 @@
 //     TurboModuleRegistry.getEnforcing('NativeAZStack') then gets it on the JS thread, with the JS CallInvoker.
 //  2. Registers the natives of the video view's renderer and of the media devices, and installs the PlatformMedia.
 //  3. Registers NetworkMonitor's native: the default network changed, so every engine checks its connection.
+//  4. Registers TlsTrust's native: hands the JVM and the app's Context to the engine's TLS (the device's trust store).
 #include <android/log.h>
 #include <jni.h>
 
@@ -19,6 +20,7 @@
 #include "NativeAZStack.h"
 #include "VideoRenderer.h"
 #include "azstack-ffi/src/lib.rs.h"
+#include "azstack_ffi.h"
 
 namespace {
 
@@ -29,6 +31,17 @@ bool registerNetworkMonitor(JNIEnv* env) {
       {"nativeNetworkChanged", "()V", reinterpret_cast<void*>(nativeNetworkChanged)},
   };
   return azstack::android::registerNatives(env, "com/azstack/reactnative/NetworkMonitor", methods, 1);
+}
+
+jboolean nativeInitTls(JNIEnv* env, jclass /*cls*/, jobject context) {
+  return azstack_init_android_tls(env, context) ? JNI_TRUE : JNI_FALSE;
+}
+
+bool registerTlsTrust(JNIEnv* env) {
+  static const JNINativeMethod methods[] = {
+      {"nativeInit", "(Landroid/content/Context;)Z", reinterpret_cast<void*>(nativeInitTls)},
+  };
+  return azstack::android::registerNatives(env, "com/azstack/reactnative/TlsTrust", methods, 1);
 }
 
 }  // namespace
@@ -47,7 +60,7 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void* /*reserved*/) {
       });
 
   if (!azstack::android::VideoRenderer::registerNatives(env) || !azstack::android::installAndroidMedia(env) ||
-      !registerNetworkMonitor(env)) {
+      !registerNetworkMonitor(env) || !registerTlsTrust(env)) {
     __android_log_print(ANDROID_LOG_ERROR, "AZStack", "libazstack: registering natives failed");
     return JNI_ERR;
   }

@@ -1,5 +1,6 @@
 package com.azstack.reactnative.media
 
+import android.app.Application
 import android.content.Context
 import android.media.AudioManager
 import java.nio.ByteBuffer
@@ -10,8 +11,9 @@ import java.nio.ByteBuffer
  * The engine calls the `start*`/`stop*` methods from C++ (android/src/main/jni/AndroidMedia.cpp) on its own threads
  * when a call opens or closes its devices; they return at once and the devices run on threads of their own, pushing
  * captured frames and samples into the engine and pulling the audio to play through the `native*` functions. Nothing
- * here touches JavaScript. Camera and microphone permissions are the app's to request before a call; without them the
- * start methods return false and the call method fails with "Cannot get user media".
+ * here touches JavaScript. Camera and microphone permissions are requested before a call (the app's own code or
+ * `AZStackCore.requestMediaPermissions`, see [MediaPermissions]); without them the start methods return false and the
+ * call method fails with "Cannot get user media". The route and audio focus are [AudioSession]'s.
  */
 object AZStackMedia {
   /** The engine's audio format: 16-bit mono PCM at 48 kHz. */
@@ -27,7 +29,11 @@ object AZStackMedia {
   /** Called once at process start (AZStackInitProvider). */
   fun init(context: Context) {
     appContext = context.applicationContext
+    (context.applicationContext as? Application)?.let { MediaPermissions.track(it) }
   }
+
+  /** The application context, once [init] ran. */
+  fun context(): Context? = appContext
 
   // --- called by the engine (C++), on engine threads ------------------------------------------------------------
 
@@ -92,18 +98,33 @@ object AZStackMedia {
     }
   }
 
-  // Voice-call audio routing (and the platform's echo canceller) needs MODE_IN_COMMUNICATION while a call has audio;
-  // the app's previous mode comes back when both directions have stopped.
+  /** Plays the call on the loudspeaker or the earpiece (the engine's audio session decides when). */
+  @JvmStatic
+  fun setSpeakerphoneOn(on: Boolean) {
+    appContext?.let { AudioSession.setSpeakerphoneOn(it, on) }
+  }
+
+  /** `requestMediaPermissions`: answers with [nativeAnswerPermissions] ([MediaPermissions]). */
+  @JvmStatic
+  fun requestPermissions(audio: Boolean, video: Boolean, request: Long) {
+    MediaPermissions.request(audio, video, request)
+  }
+
+  // Voice-call audio routing (and the platform's echo canceller) needs MODE_IN_COMMUNICATION while a call has audio,
+  // and the call holds audio focus meanwhile (AudioSession); the app's previous mode comes back when both directions
+  // have stopped.
   private fun enterCallAudioMode(context: Context) {
     if (savedAudioMode != null) return
     val audio = context.getSystemService(Context.AUDIO_SERVICE) as AudioManager
     savedAudioMode = audio.mode
     audio.mode = AudioManager.MODE_IN_COMMUNICATION
+    AudioSession.start(context)
   }
 
   private fun leaveCallAudioModeIfIdle(context: Context) {
     val previous = savedAudioMode ?: return
     if (microphone != null || playout != null) return
+    AudioSession.stop(context)
     (context.getSystemService(Context.AUDIO_SERVICE) as AudioManager).mode = previous
     savedAudioMode = null
   }
@@ -130,4 +151,10 @@ object AZStackMedia {
 
   /** Playback thread: fills [pcm] with the next samples (silence where the engine has none). */
   @JvmStatic external fun nativePullPlayout(pcm: ShortArray): Int
+
+  /** The answer to [requestPermissions]' [request]: 0 granted, 1 denied, 2 blocked, per device. */
+  @JvmStatic external fun nativeAnswerPermissions(request: Long, audio: Int, video: Int)
+
+  /** Audio focus lost (true) or regained (false): the engine pauses or resumes the call's audio. */
+  @JvmStatic external fun nativeAudioInterrupted(interrupted: Boolean)
 }
