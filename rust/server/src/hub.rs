@@ -21,6 +21,8 @@ pub struct Hub {
     pub sip: Option<Arc<crate::sip::Gateway>>,
     /// Call recordings and their links, with `[sip.recording]`.
     pub recordings: Option<crate::recordings::Recordings>,
+    /// The embedded STUN/TURN server, with `[turn]`.
+    pub turn: Option<crate::turn::Turn>,
     pub metrics: Metrics,
     /// Client-caused warnings, rate-limited per cause ([`crate::warn_limited!`]).
     pub warnings: crate::warnings::Warnings,

@@ -34,6 +34,7 @@ pub mod session;
 pub mod sip;
 pub mod store;
 pub mod testkit;
+pub mod turn;
 pub mod warnings;
 
 pub use config::Config;
