@@ -17,6 +17,7 @@ mod soak;
 mod stats;
 mod sys;
 mod traffic;
+mod turn;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,9 @@ enum Command {
     /// this process and the simulated ends in a child; the server's CPU per bridged call and the one-way audio
     /// latency each way.
     SipBridge(SipBridgeArgs),
+    /// The embedded TURN server: relayed calls (audio + video each way, both ends relayed) in steps; packets lost,
+    /// the latency the relay adds, the server's CPU per call.
+    Turn(TurnArgs),
     /// The simulated ends of `sip-bridge`, run by it as a child process (not for direct use).
     #[command(hide = true)]
     SipBridgeEnds(SipBridgeEndsArgs),
@@ -209,6 +213,19 @@ struct SipBridgeArgs {
     /// Record every call (`[sip.recording]` in a temporary directory).
     #[arg(long)]
     record: bool,
+}
+
+#[derive(ClapArgs, Clone)]
+struct TurnArgs {
+    /// Concurrent relayed calls, one step each (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,10,25,50")]
+    calls: Vec<usize>,
+    /// Length of each step.
+    #[arg(long, default_value_t = 10)]
+    secs: u64,
+    /// Video bitrate of each side of a call.
+    #[arg(long, default_value_t = 1500)]
+    video_kbps: u64,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -407,6 +424,11 @@ async fn run(cli: Cli) -> bool {
                 record: a.record,
             };
             printed("sip-bridge", sip_bridge::run(&args).await, |r| sip_bridge::print(r, &args)).is_some()
+        }
+        Command::Turn(a) => {
+            let args = turn::Args { calls: a.calls.clone(), secs: a.secs.max(1), video_kbps: a.video_kbps.max(1) };
+            raise_fd_limit(8 * args.calls.iter().max().copied().unwrap_or(1) + 64);
+            printed("turn", turn::run(&args).await, |r| turn::print(r, &args)).is_some()
         }
         Command::Soak(a) => {
             let args = soak::Args {

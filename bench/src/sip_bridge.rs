@@ -118,7 +118,7 @@ struct Hello {
 }
 
 /// CPU seconds of this process's threads named `name`.
-fn threads_cpu_secs(name: &str) -> f64 {
+pub fn threads_cpu_secs(name: &str) -> f64 {
     let ticks = 100.0; // USER_HZ on Linux
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
     let mut total = 0u64;

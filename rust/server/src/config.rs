@@ -43,6 +43,10 @@ pub struct Config {
     /// gets 610 402/−4 (D13).
     #[serde(default)]
     pub sip: Option<azstack_sip::SipConfig>,
+    /// The embedded STUN/TURN server (`[turn]`): when present, svc 162 hands every login this server with
+    /// credentials of its own, after `ice_servers`.
+    #[serde(default)]
+    pub turn: Option<crate::turn::TurnConfig>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -198,6 +202,7 @@ impl Config {
             apps: Vec::new(),
             stickers: default_stickers(),
             sip: None,
+            turn: None,
         }
     }
 }
@@ -237,6 +242,10 @@ mod tests {
         assert_eq!((sip.jitter_ms, sip.rtp_timeout_secs), (20, 30));
         let recording = sip.recording.expect("[sip.recording]");
         assert_eq!((recording.link_secs, recording.base_url.as_deref()), (86400, Some("https://calls.example.org")));
+        let turn = config.turn.expect("[turn]");
+        assert_eq!(turn.public_ip, std::net::IpAddr::from([203, 0, 113, 7]));
+        assert_eq!((turn.relay_ports, turn.max_allocations_per_user), ([49152, 65535], 12));
+        assert!(turn.check().is_ok());
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct Hub {
     pub sip: Option<Arc<azstack_sip::Gateway>>,
     /// Call recordings and their links, with `[sip.recording]`.
     pub recordings: Option<Arc<crate::recordings::Recordings>>,
+    /// The embedded STUN/TURN server, with `[turn]`.
+    pub turn: Option<crate::turn::Turn>,
     pub metrics: Arc<Metrics>,
     /// Client-caused warnings, rate-limited per cause ([`crate::warn_limited!`]).
     pub warnings: Arc<Warnings>,

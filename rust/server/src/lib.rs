@@ -49,6 +49,7 @@ pub mod sip_host;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod turn;
 pub mod warnings;
 
 pub use config::Config;

@@ -45,6 +45,10 @@ enum Command {
         /// Record answered phone calls in DATA/recordings (needs --sip-trunk); logs carry a link to each.
         #[arg(long, requires = "sip_trunk")]
         record_calls: bool,
+        /// Embedded STUN/TURN server on 127.0.0.1 (a free UDP port), relaying between loopback peers; logins get it
+        /// with credentials in their ICE servers.
+        #[arg(long)]
+        turn: bool,
     },
     /// Production server from a TOML configuration file.
     Serve {
@@ -80,7 +84,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,turn=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -103,7 +107,17 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Dev { port, data, ring_timeout, sip_trunk, sip_listen, callin, balance_minutes, record_calls } => {
+        Command::Dev {
+            port,
+            data,
+            ring_timeout,
+            sip_trunk,
+            sip_listen,
+            callin,
+            balance_minutes,
+            record_calls,
+            turn,
+        } => {
             let sip = sip_trunk.map(|trunk| {
                 let mut sip = SipConfig::new(&trunk, sip_listen);
                 sip.callin = callin.into_iter().collect();
@@ -111,7 +125,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 sip.recording = record_calls.then(|| RecordingConfig::in_dir(data.join("recordings")));
                 sip
             });
-            dev(port, &data, ring_timeout, sip).await
+            let turn = turn.then(azstack_server::turn::TurnConfig::loopback);
+            dev(port, &data, ring_timeout, sip, turn).await
         }
         Command::Serve { config } => {
             let config = Config::from_file(&config)?;
@@ -143,11 +158,18 @@ fn parse_callin(s: &str) -> Result<(String, String), String> {
     }
 }
 
-async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConfig>) -> Result<(), String> {
+async fn dev(
+    port: u16,
+    data: &Path,
+    ring_timeout_secs: u64,
+    sip: Option<SipConfig>,
+    turn: Option<azstack_server::turn::TurnConfig>,
+) -> Result<(), String> {
     std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
     let mut config = Config::dev(port, data);
     config.limits.ring_timeout_secs = ring_timeout_secs;
     config.sip = sip;
+    config.turn = turn;
     let store = SqlStore::open(&config.database).await.map_err(|e| e.to_string())?;
     let app = match store.list_apps().await.map_err(|e| e.to_string())?.into_iter().next() {
         Some(app) => app,
@@ -163,6 +185,9 @@ async fn dev(port: u16, data: &Path, ring_timeout_secs: u64, sip: Option<SipConf
     let mut banner = format!("listening on {url}\n");
     if let Some(metrics) = server.metrics_url() {
         banner.push_str(&format!("metrics on {metrics}\n"));
+    }
+    if let Some(turn) = &server.hub.turn {
+        banner.push_str(&format!("turn on {}\n", turn.public_addr));
     }
     banner.push_str(&format!("application: {} (credentials in {})\n", app.id, path.display()));
     let mut stdout = std::io::stdout().lock();

@@ -43,6 +43,8 @@ pub enum StartError {
     Http(String),
     #[error("SIP gateway: {0}")]
     Sip(#[from] azstack_sip::SipError),
+    #[error("TURN: {0}")]
+    Turn(#[from] crate::turn::TurnError),
     #[error("call recordings: {0}")]
     Recordings(#[from] crate::recordings::RecordingsError),
 }
@@ -75,6 +77,9 @@ impl RunningServer {
     pub async fn shutdown(mut self) {
         if let Some(sip) = &self.hub.sip {
             sip.shutdown();
+        }
+        if let Some(turn) = &self.hub.turn {
+            turn.shutdown().await;
         }
         self.io.close().await;
         self.stop.cancel();
@@ -144,6 +149,10 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         Some(recording) => Some(Arc::new(crate::recordings::Recordings::open(recording, http_base(&config))?)),
         None => None,
     };
+    let turn = match &config.turn {
+        Some(turn) => Some(crate::turn::Turn::start(turn).await?),
+        None => None,
+    };
     let http = reqwest::Client::builder().build().map_err(|e| StartError::Http(e.to_string()))?;
     let limits = config.limits.clone();
     // The largest Engine.IO message the protocol needs: a `WebPacket` whose body (a JSON string inside JSON) is at
@@ -195,6 +204,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         services,
         sip,
         recordings,
+        turn,
         metrics: counters,
         warnings,
         http,
@@ -284,6 +294,9 @@ async fn metrics(State(hub): State<Arc<Hub>>) -> String {
         ),
     ] {
         text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+    }
+    if let Some(turn) = &hub.turn {
+        turn.render_metrics(&mut text);
     }
     text
 }

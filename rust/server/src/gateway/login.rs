@@ -61,6 +61,7 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
                         username: s.username.clone(),
                         password: s.password.clone(),
                     })
+                    .chain(hub.turn.iter().flat_map(|turn| turn.ice_servers(user_id)))
                     .collect(),
                 result_code: Some(0),
                 r: Some(1),

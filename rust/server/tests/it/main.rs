@@ -21,4 +21,5 @@ mod sip_callout;
 mod sip_gateway;
 mod sip_support;
 mod sip_tcp;
+mod turn;
 mod users;
