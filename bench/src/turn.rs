@@ -181,7 +181,7 @@ fn spawn_sender(
             tick.tick().await;
             n += 1;
             let mut sizes = Vec::new();
-            if n % 4 == 0 {
+            if n.is_multiple_of(4) {
                 sizes.push(AUDIO_BYTES);
             }
             owed += video_per_5ms;

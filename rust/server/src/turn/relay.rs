@@ -205,7 +205,7 @@ mod tests {
             let relay = relay.clone();
             async move {
                 let mut buf = [0u8; 16];
-                relay.recv_from(&mut buf).await.map(|(n, from)| (n, from))
+                relay.recv_from(&mut buf).await
             }
         });
         peer.send_to(b"in", relay.local_addr().unwrap()).await.unwrap();
