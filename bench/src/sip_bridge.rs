@@ -198,21 +198,10 @@ fn start_server(
     jitter_ms: u64,
     record: Option<std::path::PathBuf>,
 ) -> Result<(Running, oneshot::Sender<()>, std::thread::JoinHandle<()>), String> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Running, String>>();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let runtime = crate::sys::named_runtime(SERVER_THREAD, 2)?;
     let thread = std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name(SERVER_THREAD)
-            .enable_all()
-            .build()
-        {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = ready_tx.send(Err(e.to_string()));
-                return;
-            }
-        };
         runtime.block_on(async move {
             let server = TestServer::sqlite_with(|config: &mut Config| {
                 let mut sip = SipConfig::new(&trunk_uri, "127.0.0.1:0".parse().expect("a constant address"));

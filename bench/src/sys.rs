@@ -71,3 +71,14 @@ pub fn pin_to_cpu(cpu: usize) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A tokio runtime of `workers` threads named `name`, for a server the bench runs in its own process: its CPU is then
+/// read from those threads apart from the bench's (`sip_bridge::threads_cpu_secs`).
+pub fn named_runtime(name: &str, workers: usize) -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot build the {name} runtime: {e}"))
+}

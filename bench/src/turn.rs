@@ -17,10 +17,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use azstack_server::testkit::turn_client;
 use azstack_server::turn::{Turn, TurnConfig};
 use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
-use turn::client::{Client, ClientConfig};
+use turn::client::Client;
 use webrtc_util::Conn;
 
 use crate::sip_bridge::threads_cpu_secs;
@@ -95,19 +96,8 @@ pub fn print(report: &Report, args: &Args) {
 fn start_server() -> Result<(Arc<Turn>, oneshot::Sender<()>), String> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let runtime = crate::sys::named_runtime(SERVER_THREAD, 1)?;
     std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name(SERVER_THREAD)
-            .enable_all()
-            .build()
-        {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = ready_tx.send(Err(e.to_string()));
-                return;
-            }
-        };
         runtime.block_on(async move {
             let mut config = TurnConfig::loopback();
             config.max_allocations_per_user = usize::MAX;
@@ -139,22 +129,9 @@ struct End {
 async fn end(turn: &Turn, user_id: i64) -> Result<End, String> {
     let servers = turn.ice_servers(user_id);
     let entry = servers.iter().find(|s| s.url.starts_with("turn:")).ok_or("no turn: entry")?;
-    let conn = Arc::new(UdpSocket::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?);
-    let addr = turn.public_addr.to_string();
-    let client = Client::new(ClientConfig {
-        stun_serv_addr: addr.clone(),
-        turn_serv_addr: addr,
-        username: entry.username.clone(),
-        password: entry.password.clone(),
-        realm: String::new(),
-        software: String::new(),
-        rto_in_ms: 0,
-        conn,
-        vnet: None,
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    client.listen().await.map_err(|e| e.to_string())?;
+    let client = turn_client(&turn.public_addr.to_string(), &entry.username, &entry.password)
+        .await
+        .map_err(|e| format!("TURN client: {e}"))?;
     let relay = tokio::time::timeout(WAIT, client.allocate())
         .await
         .map_err(|_| "allocation timed out".to_owned())?

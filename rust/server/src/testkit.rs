@@ -419,3 +419,23 @@ macro_rules! backend_tests {
         }
     )+};
 }
+
+/// A TURN client on a fresh UDP socket of 127.0.0.1, listening, for the TURN server at `addr` (`HOST:PORT`) with the
+/// credentials of one `ice_server` entry — what a phone's ICE agent does before it allocates a relay.
+pub async fn turn_client(addr: &str, username: &str, password: &str) -> Result<turn::client::Client, turn::Error> {
+    let conn = std::sync::Arc::new(tokio::net::UdpSocket::bind("127.0.0.1:0").await?);
+    let client = turn::client::Client::new(turn::client::ClientConfig {
+        stun_serv_addr: addr.to_owned(),
+        turn_serv_addr: addr.to_owned(),
+        username: username.to_owned(),
+        password: password.to_owned(),
+        realm: String::new(),
+        software: String::new(),
+        rto_in_ms: 0,
+        conn,
+        vnet: None,
+    })
+    .await?;
+    client.listen().await?;
+    Ok(client)
+}

@@ -60,6 +60,11 @@ impl Checker {
         Checker { issuer, max_allocations_per_user, clients: Mutex::new(HashMap::new()), counters }
     }
 
+    /// Credentials for `user_id` that this checker accepts ([`Issuer::issue`]).
+    pub fn issue(&self, user_id: i64) -> (String, String) {
+        self.issuer.issue(user_id)
+    }
+
     /// An allocation closed: its client address no longer counts.
     pub fn closed(&self, username: &str, client: SocketAddr) {
         let Some((_, user_id)) = parse(username) else { return };

@@ -59,7 +59,7 @@ pub enum TurnError {
 /// A running TURN server.
 pub struct Turn {
     server: Server,
-    issuer: Issuer,
+    checker: Arc<Checker>,
     /// Where clients reach it: `public_ip` and the bound port.
     pub public_addr: SocketAddr,
     pub counters: Arc<Counters>,
@@ -98,19 +98,20 @@ impl Turn {
             alloc_close_notify: Some(closed_tx),
         })
         .await?;
+        let closes = checker.clone();
         tokio::spawn(async move {
             while let Some(info) = closed_rx.recv().await {
-                checker.closed(&info.username, info.five_tuple.src_addr);
+                closes.closed(&info.username, info.five_tuple.src_addr);
             }
         });
         let public_addr = SocketAddr::new(config.public_ip, port);
         tracing::info!(%public_addr, listen = %config.listen, "TURN server listening (UDP)");
-        Ok(Turn { server, issuer: Issuer::new(&secret, ttl), public_addr, counters })
+        Ok(Turn { server, checker, public_addr, counters })
     }
 
     /// The `ice_server` entries of svc 162 for `user_id`: this server as STUN, and as TURN with fresh credentials.
     pub fn ice_servers(&self, user_id: i64) -> Vec<IceServer> {
-        let (username, password) = self.issuer.issue(user_id);
+        let (username, password) = self.checker.issue(user_id);
         let host = match self.public_addr {
             SocketAddr::V4(v4) => v4.to_string(),
             SocketAddr::V6(v6) => v6.to_string(),

@@ -3,15 +3,14 @@
 //! per-user allocation quota, and the peer rule that keeps relays off addresses the operator did not open.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use azstack_server::testkit::TestServer;
+use azstack_server::testkit::{TestServer, turn_client};
 use azstack_server::turn::TurnConfig;
 use serde_json::Value;
 use tokio::net::UdpSocket;
-use turn::client::{Client, ClientConfig};
+use turn::client::Client;
 use webrtc_util::Conn;
 
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -33,22 +32,7 @@ fn turn_entry(reply: &Value) -> (String, String, String) {
 }
 
 async fn client(addr: &str, username: &str, password: &str) -> Client {
-    let conn = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-    let client = Client::new(ClientConfig {
-        stun_serv_addr: addr.to_owned(),
-        turn_serv_addr: addr.to_owned(),
-        username: username.to_owned(),
-        password: password.to_owned(),
-        realm: String::new(),
-        software: String::new(),
-        rto_in_ms: 0,
-        conn,
-        vnet: None,
-    })
-    .await
-    .unwrap();
-    client.listen().await.unwrap();
-    client
+    turn_client(addr, username, password).await.unwrap()
 }
 
 #[tokio::test]
