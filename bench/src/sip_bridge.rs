@@ -117,27 +117,6 @@ struct Hello {
     private_key: String,
 }
 
-/// CPU seconds of this process's threads named `name`.
-pub fn threads_cpu_secs(name: &str) -> f64 {
-    let ticks = 100.0; // USER_HZ on Linux
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
-    let mut total = 0u64;
-    for task in tasks.flatten() {
-        let path = task.path();
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        if comm.trim() != name {
-            continue;
-        }
-        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
-        // Fields after the parenthesised command: state is field 3, utime 14 and stime 15.
-        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let field = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-        total += field(14) + field(15);
-    }
-    total as f64 / ticks
-}
-
 /// Seconds this process's threads spent runnable but waiting for a CPU (the second field of
 /// `/proc/self/task/*/schedstat`, in nanoseconds): how much a loaded machine delayed them.
 fn run_queue_wait_secs() -> f64 {
@@ -336,12 +315,12 @@ async fn measure(ends: &mut Ends, running: &Running, hello: &str) -> Result<(f64
     ends.say(&format!("server {hello}")).await?;
     ends.expect("steady").await?;
     let process_before = stats::own_cpu_secs().unwrap_or(0.0);
-    let threads_before = threads_cpu_secs(SERVER_THREAD);
+    let threads_before = crate::sys::threads_cpu_secs(SERVER_THREAD);
     let wait_before = run_queue_wait_secs();
     let wall = Instant::now();
     ends.expect("steady-end").await?;
     let process = stats::own_cpu_secs().unwrap_or(0.0) - process_before;
-    let threads = threads_cpu_secs(SERVER_THREAD) - threads_before;
+    let threads = crate::sys::threads_cpu_secs(SERVER_THREAD) - threads_before;
     let wait = run_queue_wait_secs() - wait_before;
     let elapsed = wall.elapsed().as_secs_f64();
     let report = ends.expect("report").await?;

@@ -73,7 +73,7 @@ pub fn pin_to_cpu(cpu: usize) -> Result<(), String> {
 }
 
 /// A tokio runtime of `workers` threads named `name`, for a server the bench runs in its own process: its CPU is then
-/// read from those threads apart from the bench's (`sip_bridge::threads_cpu_secs`).
+/// read from those threads apart from the bench's ([`threads_cpu_secs`]).
 pub fn named_runtime(name: &str, workers: usize) -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
@@ -81,4 +81,25 @@ pub fn named_runtime(name: &str, workers: usize) -> Result<tokio::runtime::Runti
         .enable_all()
         .build()
         .map_err(|e| format!("cannot build the {name} runtime: {e}"))
+}
+
+/// CPU seconds of this process's threads named `name`.
+pub fn threads_cpu_secs(name: &str) -> f64 {
+    let ticks = 100.0; // USER_HZ on Linux
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+    let mut total = 0u64;
+    for task in tasks.flatten() {
+        let path = task.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        // Fields after the parenthesised command: state is field 3, utime 14 and stime 15.
+        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        total += field(14) + field(15);
+    }
+    total as f64 / ticks
 }

@@ -24,7 +24,6 @@ use tokio::sync::oneshot;
 use turn::client::Client;
 use webrtc_util::Conn;
 
-use crate::sip_bridge::threads_cpu_secs;
 use crate::stats::{self, Latency, Table};
 
 const SERVER_THREAD: &str = "turn-server";
@@ -214,7 +213,7 @@ async fn step(turn: &Turn, calls: usize, args: &Args) -> Result<Step, String> {
         *h = stats::latency();
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let cpu_before = threads_cpu_secs(SERVER_THREAD);
+    let cpu_before = crate::sys::threads_cpu_secs(SERVER_THREAD);
     let started = Instant::now();
     for pair in ends.chunks(2) {
         let [a, b] = pair else { continue };
@@ -225,7 +224,7 @@ async fn step(turn: &Turn, calls: usize, args: &Args) -> Result<Step, String> {
     stop.store(true, Ordering::Relaxed);
     let secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(300)).await; // packets in flight land
-    let server_cpu_secs = threads_cpu_secs(SERVER_THREAD) - cpu_before;
+    let server_cpu_secs = crate::sys::threads_cpu_secs(SERVER_THREAD) - cpu_before;
     let latency = latency.lock().map(|h| h.clone()).unwrap_or_else(|_| stats::latency());
     let step = Step {
         calls,
