@@ -204,9 +204,8 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + timeout;
         let data = &config.authenticating_data;
 
-        // 1. Discovery on the master socket.
-        let address =
-            tokio::time::timeout_at(deadline, discover(&config, timeout)).await.map_err(|_| timeout_error())??;
+        // 1. Discovery on the master socket. Not reaching it in time is a connect error, not answering a timeout.
+        let address = discover(&config, deadline).await?.ok_or_else(timeout_error)?;
 
         // 2. The token (fails before any slave socket exists).
         let token = make_token(
@@ -532,16 +531,24 @@ pub fn reconnect_delay(config: &crate::config::Config, tries: u64) -> Duration {
 }
 
 /// svc 29 on a throwaway socket: the server address, with the original's error texts (§2.1).
-async fn discover(config: &crate::config::Config, timeout: Duration) -> Result<ServerAddrReply, ApiError> {
+/// Asks the master socket (svc 29) for a slave address before `deadline`: `Ok(None)` when the master socket was
+/// reached but did not answer in time.
+async fn discover(
+    config: &crate::config::Config,
+    deadline: tokio::time::Instant,
+) -> Result<Option<ServerAddrReply>, ApiError> {
     let connect_error = || ApiError::new(ErrorCode::SocketConnect, "Cannot connect to master socket");
-    let (socket, mut incoming) =
-        transport::connect(&config.master_socket_uri, timeout, config.liveness()).await.map_err(|_| connect_error())?;
+    let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let (socket, mut incoming) = transport::connect(&config.master_socket_uri, remaining, config.liveness())
+        .await
+        .map_err(|_| connect_error())?;
     let request = ServerAddrRequest { az_stack_user_id: Some(config.authenticating_data.az_stack_user_id.clone()) };
     if socket.send(&Envelope::new(Service::AUTHENTICATION_GET_SERVER_ADDR, &request)).is_err() {
         return Err(connect_error());
     }
-    let first = incoming.recv().await;
+    let first = tokio::time::timeout_at(deadline, incoming.recv()).await;
     socket.close();
+    let Ok(first) = first else { return Ok(None) };
     let envelope = match first {
         Some(Incoming::Packet(envelope)) => envelope,
         _ => return Err(connect_error()),
@@ -570,6 +577,7 @@ async fn discover(config: &crate::config::Config, timeout: Duration) -> Result<S
                 })
                 .ok_or(())
         })
+        .map(Some)
         .map_err(|_| ApiError::new(ErrorCode::SocketParseBody, "Cannot get server address, connect fail"))
 }
 
