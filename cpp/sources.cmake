@@ -7,5 +7,5 @@
 # the link line).
 set(AZSTACK_CPP_DIR "${CMAKE_CURRENT_LIST_DIR}")
 set(AZSTACK_CPP_SOURCES "${AZSTACK_CPP_DIR}/NativeAZStack.cpp" "${AZSTACK_CPP_DIR}/FrameRegistry.cpp"
-    "${AZSTACK_CPP_DIR}/MediaBridge.cpp")
+    "${AZSTACK_CPP_DIR}/MediaBridge.cpp" "${AZSTACK_CPP_DIR}/SystemCalls.cpp")
 set(AZSTACK_CPP_INCLUDE_DIRS "${AZSTACK_CPP_DIR}" "${AZSTACK_CPP_DIR}/../rust/ffi/include")

@@ -20,10 +20,11 @@ import {
   userConstants,
 } from './constants';
 import { callGuarded } from './callGuarded';
+import { SYSTEM_CALL_ACTION_EVENT, SystemCalls } from './callNotifications';
 import { createDelegates, type DelegateResults, type Delegates } from './delegates';
 import { withMediaStream } from './mediaStream';
 import { RETURN_DELEGATE_OF_METHOD, type MethodName, type ReturnDelegateOf } from './methods';
-import { callEngine, createEngine, destroyEngine, listen, stopListening } from './nativeEngine';
+import { callEngine, createEngine, destroyEngine, listen, stopListening, type Outcome } from './nativeEngine';
 import type {
   AudioStateResult,
   AuthenticatedUser,
@@ -34,6 +35,7 @@ import type {
   CancelOutboxMessageOptions,
   CallinOptions,
   CameraTypeResult,
+  CallNotificationRegistration,
   ChangeAdminGroupOptions,
   ChangeApplicationStateOptions,
   ChangeMessageStatusOptions,
@@ -74,6 +76,7 @@ import type {
   PaidCallLogList,
   ParsedNotification,
   ParseNotificationOptions,
+  RegisterForCallNotificationsOptions,
   RenameGroupOptions,
   RequestMediaPermissionsOptions,
   SetSpeakerphoneOnOptions,
@@ -139,12 +142,23 @@ export class AZStackCore {
 
   private readonly handle: number;
 
+  /** What the system call UI's actions mean for this core's calls (`registerForCallNotifications`). */
+  private readonly systemCalls = new SystemCalls({
+    run: (method) => this.request(method as MethodName, null, undefined).then(() => true, () => false),
+    endSystemCall: (key, reason) => void callEngine(this.handle, 'endSystemCall', { key, reason }),
+  });
+
   /** @param config - the constructor options of the seed README §3.2.2, plus the extensions of {@link AZStackCoreConfig}. */
   constructor(config?: AZStackCoreConfig) {
     const configured = config?.masterSocketUri;
     this.masterSocketUri = typeof configured === 'string' && configured !== '' ? configured : DEFAULT_MASTER_SOCKET_URI;
     this.handle = createEngine(config);
     listen(this.handle, (delegateName, outcome) => {
+      if (delegateName === SYSTEM_CALL_ACTION_EVENT) {
+        this.systemCalls.action(outcome.result);
+        return;
+      }
+      this.systemCalls.engineEvent(delegateName, outcome.result);
       const delegate = (this.Delegates as unknown as Record<string, unknown>)[delegateName];
       const delivered = outcome.error ? outcome : { error: null, result: withMediaStream(outcome.result) };
       callGuarded(delegate, delivered, `Delegates.${delegateName}`);
@@ -469,6 +483,29 @@ export class AZStackCore {
     return this.request('parseNotification', options, callback);
   }
 
+  // --- calls that ring a sleeping phone (extension) --------------------------------------------------------------
+
+  /**
+   * Extension: rings this device for calls while the app sleeps or is killed. Asks the platform for its call-push
+   * token (iOS: PushKit's VoIP token; Android: FCM's token), registers it with the server as
+   * `notificationRegisterDevice` does (iOS: `applicationBundleId` `<bundle id>.voip`, the topic of VoIP pushes;
+   * Android: the package name), and turns the system call UI on (CallKit; Android's self-managed
+   * `ConnectionService`). From then on a call push rings in the system UI even when the app is killed, and the SDK
+   * maps the user's answer there to `answerFreeCall` — also when it comes before this core has connected and received
+   * the call's offer: it is made when the offer arrives, within `ringTimeout` — and a decline to `rejectFreeCall`;
+   * the system call ends when the call ends (hung up, cancelled, answered on another device). Call it once connected,
+   * on every start of the app (a cold start by a push included: actions taken in the system UI before it wait for
+   * it). Needs the platform setup in the README ("Calls that ring a sleeping phone"); fails with
+   * `ERR_UNEXPECTED_DATA` without it. Resolves with `{deviceToken, devicePlatformOS}`. Return delegate
+   * `onRegisterForCallNotificationsReturn`.
+   */
+  registerForCallNotifications(
+    options?: RegisterForCallNotificationsOptions,
+    callback?: Callback<CallNotificationRegistration>,
+  ): Promise<CallNotificationRegistration> {
+    return this.settle('registerForCallNotifications', this.registerCalls(options), callback);
+  }
+
   /** Extension: the sticker catalogue. Return delegate `onGetStickersListReturn`. */
   getStickersList(options: GetStickersListOptions, callback?: Callback<StickerPackList>): Promise<StickerPackList> {
     return this.request('getStickersList', options, callback);
@@ -489,9 +526,19 @@ export class AZStackCore {
     options: unknown,
     callback: Callback<ResultOf<M>> | undefined,
   ): Promise<ResultOf<M>> {
+    return this.settle(method, callEngine(this.handle, method, options), callback);
+  }
+
+  /** Delivers the outcome of method `method` to the callback, the Promise and the return delegate (see `request`). */
+  private settle<M extends MethodName>(
+    method: M,
+    outcomes: Promise<Outcome>,
+    callback: Callback<ResultOf<M>> | undefined,
+  ): Promise<ResultOf<M>> {
     const delegateName = RETURN_DELEGATE_OF_METHOD[method];
     const promise = new Promise<ResultOf<M>>((resolve, reject: (error: AZStackError) => void) => {
-      void callEngine(this.handle, method, options).then((outcome) => {
+      void outcomes.then((outcome) => {
+        this.systemCalls.methodSettled(method, !outcome.error);
         callGuarded(callback, outcome, `the callback of ${method}`);
         if (outcome.error) {
           reject(outcome.error);
@@ -503,6 +550,28 @@ export class AZStackCore {
     });
     promise.catch(() => {});
     return promise;
+  }
+
+  /** `registerForCallNotifications`: the platform's token (azstack-ffi asks it), then svc 38 with it. */
+  private async registerCalls(options: RegisterForCallNotificationsOptions | undefined): Promise<Outcome> {
+    const ringTimeout = options?.ringTimeout;
+    if (ringTimeout !== undefined && !(typeof ringTimeout === 'number' && ringTimeout > 0)) {
+      return { error: { code: errorCodes.ERR_UNEXPECTED_SEND_DATA, message: 'ringTimeout must be a positive number' }, result: null };
+    }
+    this.systemCalls.configure(ringTimeout);
+    const token = await callEngine(this.handle, 'registerForCallNotifications', options ?? {});
+    if (token.error) {
+      return token;
+    }
+    const { deviceToken, devicePlatformOS } = (token.result ?? {}) as Partial<CallNotificationRegistration>;
+    if (typeof deviceToken !== 'string' || typeof devicePlatformOS !== 'number') {
+      return { error: { code: errorCodes.ERR_UNEXPECTED_RECEIVED_DATA, message: 'registerForCallNotifications: no token' }, result: null };
+    }
+    const registered = await callEngine(this.handle, 'notificationRegisterDevice', token.result);
+    if (registered.error) {
+      return registered;
+    }
+    return { error: null, result: { deviceToken, devicePlatformOS } };
   }
 
   /**

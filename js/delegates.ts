@@ -10,6 +10,7 @@ import type {
   AudioStateResult,
   AuthenticatedUser,
   CallinStart,
+  CallNotificationRegistration,
   CallStatus,
   Callback,
   CameraTypeResult,
@@ -91,6 +92,7 @@ export interface DelegateResults {
   onCancelOutboxMessageReturn: null;
   onRequestMediaPermissionsReturn: MediaPermissions;
   onSetSpeakerphoneOnReturn: AudioRouteResult;
+  onRegisterForCallNotificationsReturn: CallNotificationRegistration;
 
   // event delegates
   /** The connection dropped without `disconnect()`; `(null, null)`. */

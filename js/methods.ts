@@ -2,7 +2,8 @@
  * Every API method and the return delegate that receives its outcome (PROTOCOL.md §3, §7.6, §10).
  *
  * The keys are the method names exactly as the engine's `dispatch` takes them (the audio-session extensions
- * `requestMediaPermissions` and `setSpeakerphoneOn` are answered by azstack-ffi, beside the engine); the values are the `Delegates` entries
+ * `requestMediaPermissions` and `setSpeakerphoneOn`, and `registerForCallNotifications`, are answered by azstack-ffi,
+ * beside the engine); the values are the `Delegates` entries
  * `AZStackCore` calls when the method settles. Most return delegates are named `on<Method>Return`, but not all:
  * `deleteMessage` reports to `onMessageDeleted`, the group actions to `onGroup<Action>Return`, and the extensions
  * `changeApplicationState` and `parseNotification` to `onApplicationChangeStateReturn` and `onNotificationParseReturn`.
@@ -61,6 +62,8 @@ export const RETURN_DELEGATE_OF_METHOD = {
 
   requestMediaPermissions: 'onRequestMediaPermissionsReturn',
   setSpeakerphoneOn: 'onSetSpeakerphoneOnReturn',
+
+  registerForCallNotifications: 'onRegisterForCallNotificationsReturn',
 } as const satisfies Record<string, DelegateName>;
 
 /** The name of an API method, as the engine's `dispatch` takes it. */

@@ -825,6 +825,26 @@ export interface ParsedNotification {
   type: number;
 }
 
+// --- calls that ring a sleeping phone (extension) ----------------------------------------------------------------
+
+/** The options of `registerForCallNotifications`. */
+export interface RegisterForCallNotificationsOptions {
+  /**
+   * How long (ms) a call shown in the system UI may ring before the SDK ends it as unanswered when the app has not
+   * received its offer; it also bounds an answer given before the offer arrived. Default 45000, the server's default
+   * ring timeout: set it to the server's `limits.ring_timeout_secs`.
+   */
+  ringTimeout?: number;
+}
+
+/** The result of `registerForCallNotifications`: the token registered with the server for call pushes. */
+export interface CallNotificationRegistration {
+  /** PushKit's VoIP token (iOS, hex) or FCM's registration token (Android). */
+  deviceToken: string;
+  /** `PLATFORM_ANDROID` or `PLATFORM_IOS`. */
+  devicePlatformOS: number;
+}
+
 /** The options of `getStickersList`. */
 export interface GetStickersListOptions {
   /** The default packs (`true`) or the others (`false`). */

@@ -3,7 +3,8 @@
  * hands out a scripted NativeAZStack, and a native component factory that gives the component's name.
  *
  * The scripted module answers every method with the result set by `setMockResult` (default `null`; the device
- * extensions `requestMediaPermissions` and `setSpeakerphoneOn` grant and route as asked) and no error, on
+ * extensions `requestMediaPermissions` and `setSpeakerphoneOn` grant and route as asked, and
+ * `registerForCallNotifications` hands out a token) and no error, on
  * a later turn like a real engine, so callbacks, Promises and return delegates run in the real order of the package's
  * JavaScript layer; `emitMockEvent` delivers an event as the engine would.
  */
@@ -18,6 +19,11 @@ const DEVICE_DEFAULTS: Record<string, MockResult> = {
     video: options?.video === false ? null : 'granted',
   }),
   setSpeakerphoneOn: (options: { on?: boolean } | null) => ({ route: options?.on ? 'speaker' : 'earpiece' }),
+  registerForCallNotifications: () => ({
+    deviceToken: 'mock-call-token',
+    devicePlatformOS: 1,
+    applicationBundleId: 'com.example.mock',
+  }),
 };
 let eventHandler: EventHandler | null = null;
 let nextHandle = 1;

@@ -49,6 +49,19 @@ declare const host: {
   audioRoute(): 'speaker' | 'earpiece' | 'none';
   /** Simulates an audio-session interruption beginning (`true`: a phone call, Siri) or ending (`false`). */
   interruptAudio(interrupted: boolean): void;
+  /**
+   * Installs the stand-in for the phone's system call UI (cpp/linux-host/src/CallUiProbe.h): `registerForCallNotifications`
+   * is answered with these values.
+   */
+  installCallUi(registration: { deviceToken: string; devicePlatformOS: number; applicationBundleId: string }): void;
+  /** A call push arrived (its keys, PROTOCOL.md §10.3) and the system UI shows it ringing. */
+  callPushReceived(payload: Record<string, string>): void;
+  /** The user answered the system call `key` ("<from>:<callId>"). */
+  callAnswered(key: string): void;
+  /** The user declined the system call `key`, or hung up once answered. */
+  callEnded(key: string): void;
+  /** What the system UI shows: `reason` is the SDK's end reason, `'user'` when the user ended it, else null. */
+  systemCalls(): Record<string, { state: 'ringing' | 'answered' | 'ended'; reason: string | null }>;
   /** Starts a program (argv[0] looked up in PATH; stdin and stdout /dev/null, stderr inherited); its pid. */
   spawn(argv: string[], options?: { cwd?: string }): number;
   /** The exit code of a spawned program once it ended (128 + signal if killed), else null. Never blocks. */

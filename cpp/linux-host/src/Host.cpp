@@ -264,6 +264,7 @@ void Host::installGlobals() {
                      return jsi::Value::undefined();
                    }));
   probes_.install(rt, host);
+  callUi_.install(rt, host);
   hops_.install(rt, host);
   processes_.install(rt, host);
   global.setProperty(rt, "host", host);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "CallUiProbe.h"
 #include "EventLoop.h"
 #include "HopProbe.h"
 #include "MediaProbes.h"
@@ -57,6 +58,7 @@ class Host {
   Timers timers_;
   std::shared_ptr<NativeAZStack> module_;
   MediaProbes probes_;
+  CallUiProbe callUi_;
   Processes processes_;
   std::optional<int> exitCode_;
   bool failed_ = false;

@@ -1,7 +1,7 @@
 // The C++ half of the azstack-ffi bridge: the callback interfaces Rust calls back into.
 //
 // `Completion` and `EventSink` are implemented by the TurboModule (cpp/NativeAZStack.cpp), `FrameSink` by the frame
-// registry (cpp/FrameRegistry.cpp), `PlatformDevices` by the media bridge (cpp/MediaBridge.cpp). Rust calls them from its own worker threads, so an implementation must not touch
+// registry (cpp/FrameRegistry.cpp), `PlatformDevices` by the media bridge (cpp/MediaBridge.cpp), `CallUi` by the system-call bridge (cpp/SystemCalls.cpp). Rust calls them from its own worker threads, so an implementation must not touch
 // JavaScript values: it moves its data onto the JS thread (CallInvoker) instead.
 #pragma once
 
@@ -53,6 +53,15 @@ class PlatformDevices {
   virtual void stop_playout() const = 0;
   virtual void set_speakerphone(bool on) const = 0;
   virtual void request_permissions(bool audio, bool video, std::uint64_t request) const = 0;
+};
+
+// The platform's system call UI as the SDK calls it (cpp/SystemCalls.cpp adapts a PlatformCalls). Called on engine
+// threads; must not throw.
+class CallUi {
+ public:
+  virtual ~CallUi() = default;
+  virtual void register_for_calls(std::uint64_t request) const = 0;
+  virtual void end_call(rust::Str key, std::uint8_t reason) const = 0;
 };
 
 }  // namespace azstack::ffi

@@ -68,6 +68,13 @@ mod bridge {
         fn set_speakerphone(self: &PlatformDevices, on: bool);
         /// Answers later with `answer_permissions(request, ...)`, on any thread.
         fn request_permissions(self: &PlatformDevices, audio: bool, video: bool, request: u64);
+
+        /// The platform's system call UI and call-push token (C++, over cpp/PlatformCalls.h); called from worker
+        /// threads.
+        type CallUi;
+        /// Answers later with `answer_call_registration(request, ...)`, on any thread.
+        fn register_for_calls(self: &CallUi, request: u64);
+        fn end_call(self: &CallUi, key: &str, reason: u8);
     }
 
     extern "Rust" {
@@ -107,6 +114,10 @@ mod bridge {
         fn answer_permissions(request: u64, audio: u8, video: u8);
         fn audio_interrupted(interrupted: bool);
         fn audio_route() -> String;
+
+        fn install_call_ui(ui: SharedPtr<CallUi>);
+        fn answer_call_registration(request: u64, token: &str, platform_os: u8, bundle_id: &str, error: &str);
+        fn system_call_action(action_json: &str);
     }
 }
 
@@ -116,6 +127,8 @@ pub use calls::THREAD_NAME as CALLS_THREAD_NAME;
 
 pub mod audio_session;
 pub use audio_session::{answer_permissions, audio_interrupted};
+pub mod call_ui;
+pub use call_ui::{answer_call_registration, system_call_action};
 mod logging;
 mod platform;
 pub use platform::{pull_playout, push_camera_frame, push_microphone};
@@ -417,10 +430,11 @@ async fn run_call(engine: Engine, handle: u64, method: String, params_json: Stri
         let text = settle(Box::pin(test_hooks::run(handle, &method, params))).await;
         return done(true, &text);
     }
-    #[cfg(not(feature = "test-hooks"))]
-    let _ = handle; // only the test hooks need it
     if audio_session::answers(&method) {
         return done(true, &settle(Box::pin(audio_session::run(&method, params))).await);
+    }
+    if call_ui::answers(&method) {
+        return done(true, &settle(Box::pin(call_ui::run(handle, &method, params))).await);
     }
     // Boxed: the engine's dispatch future is the size of its largest API method (kilobytes); inline, it would make
     // every call that large.
@@ -508,6 +522,22 @@ fn emit_to_all(name: &str) {
     let Some(outbox) = current_outbox() else { return };
     for handle in handles {
         outbox.event(handle, name, "null", "null");
+    }
+}
+
+/// Fires the event `name(null, result)` on engine `handle` if it is alive and an event sink is installed; whether it
+/// went out.
+fn deliver(handle: u64, name: &str, result_json: &str) -> bool {
+    let alive = lock(&STATE).engines.get(&handle).is_some_and(|entry| entry.alive.load(Ordering::Acquire));
+    let Some(outbox) = current_outbox().filter(|_| alive) else { return false };
+    outbox.event(handle, name, "null", result_json);
+    true
+}
+
+/// Installs the platform's system call UI (`SystemCallBridge::install`). A null pointer is ignored.
+pub fn install_call_ui(ui: cxx::SharedPtr<bridge::CallUi>) {
+    if !ui.is_null() {
+        call_ui::install(Arc::new(call_ui::CxxCallUi(ui)));
     }
 }
 

@@ -56,6 +56,7 @@ await test('the device extensions answer as a permissive phone unless scripted',
   const core = new mock.AZStackCore({ authenticatingData: { appId: 'a', publicKey: 'k', azStackUserId: 'u' } });
   assert.deepEqual(await core.requestMediaPermissions({ video: false }), { audio: 'granted', video: null });
   assert.deepEqual(await core.setSpeakerphoneOn({ on: true }), { route: 'speaker' });
+  assert.deepEqual(await core.registerForCallNotifications(), { deviceToken: 'mock-call-token', devicePlatformOS: 1 });
   mock.setMockResult('requestMediaPermissions', { audio: 'blocked', video: 'denied' });
   assert.deepEqual(await core.requestMediaPermissions(), { audio: 'blocked', video: 'denied' });
   const seen = [];
