@@ -1,7 +1,7 @@
 # azstack-react-native for iOS (New Architecture only).
 #
 # Compiles the shared C++ TurboModule (cpp/) and the iOS glue (ios/: module provider, AZStackVideoView, camera and
-# voice-processing audio), and links azstack-ffi, the Rust engine as a static library. A script phase provides that
+# voice-processing audio, PushKit and CallKit), and links azstack-ffi, the Rust engine as a static library. A script phase provides that
 # library before anything compiles (ios/scripts/build-rust.sh): from ios/AZStackFFI.xcframework when a release package
 # ships it, else built with cargo for the platform being built (aarch64-apple-ios, aarch64-apple-ios-sim,
 # x86_64-apple-ios) from the Cargo workspace of a repository checkout. See docs/native-builds.md.
@@ -23,7 +23,9 @@ Pod::Spec.new do |s|
   # found through HEADER_SEARCH_PATHS so it does not clash with the app's own codegen output).
   s.source_files         = "ios/*.{h,m,mm}", "cpp/*.{h,cpp}"
   s.private_header_files = "ios/*.h", "cpp/*.h"
-  s.frameworks           = "AVFoundation", "AudioToolbox", "CoreMedia", "CoreVideo", "Network", "Security"
+  # CallKit and PushKit: calls that ring a sleeping phone (ios/AZStackCallKit.mm).
+  s.frameworks           = "AVFoundation", "AudioToolbox", "CallKit", "CoreMedia", "CoreVideo", "Network", "PushKit",
+                           "Security", "UIKit"
   s.libraries            = "c++"
 
   ffi = "$(PODS_CONFIGURATION_BUILD_DIR)/azstack-ffi" # written by the script phase, per configuration and platform

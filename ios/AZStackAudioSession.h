@@ -14,6 +14,11 @@ NS_ASSUME_NONNULL_BEGIN
 // as cpp/PlatformMedia.h's Permission codes (0 granted, 2 blocked: iOS never prompts twice), on any queue.
 + (void)requestAudio:(BOOL)audio video:(BOOL)video done:(void (^)(uint8_t audio, uint8_t video))done;
 
+// CallKit activated the audio session for a call answered or started in the system UI (AZStackCallKit): the voice
+// unit, if a call already runs it, is restarted on that session (as after an interruption); a call that starts its
+// audio later finds the session active.
++ (void)callKitActivatedAudioSession;
+
 // Plays the call on the loudspeaker (YES) or the receiver (NO); a connected headset keeps its route for NO.
 + (void)setSpeakerphoneOn:(BOOL)on;
 

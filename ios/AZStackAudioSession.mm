@@ -111,6 +111,11 @@ void requestMicrophone(void (^done)(uint8_t))
   }
 }
 
++ (void)callKitActivatedAudioSession
+{
+  [AZStackVoiceAudio.shared resumeAfterInterruption];
+}
+
 + (void)setSpeakerphoneOn:(BOOL)on
 {
   NSError *error = nil;

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Pressable, Text, TextInput, View } from 'react-native';
 import { AZStackCore } from 'azstack-react-native';
+import { enableCallNotifications } from '../callNotifications';
 import { SERVER } from '../config';
 import { showError } from '../errors';
 import type { Session } from '../session';
@@ -40,6 +41,7 @@ export function LoginScreen({ onLoggedIn }: { onLoggedIn: (session: Session) => 
         return;
       }
       onLoggedIn({ core, me: result });
+      void enableCallNotifications(core);
     });
   };
 

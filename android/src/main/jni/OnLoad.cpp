@@ -6,6 +6,7 @@
 //  2. Registers the natives of the video view's renderer and of the media devices, and installs the PlatformMedia.
 //  3. Registers NetworkMonitor's native: the default network changed, so every engine checks its connection.
 //  4. Registers TlsTrust's native: hands the JVM and the app's Context to the engine's TLS (the device's trust store).
+//  5. Registers the natives of the system call UI (calls that ring a sleeping phone) and installs the PlatformCalls.
 #include <android/log.h>
 #include <jni.h>
 
@@ -15,6 +16,7 @@
 #include <string>
 #include <utility>
 
+#include "AndroidCalls.h"
 #include "AndroidMedia.h"
 #include "JniSupport.h"
 #include "NativeAZStack.h"
@@ -60,7 +62,7 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void* /*reserved*/) {
       });
 
   if (!azstack::android::VideoRenderer::registerNatives(env) || !azstack::android::installAndroidMedia(env) ||
-      !registerNetworkMonitor(env) || !registerTlsTrust(env)) {
+      !registerNetworkMonitor(env) || !registerTlsTrust(env) || !azstack::android::installAndroidCalls(env)) {
     __android_log_print(ANDROID_LOG_ERROR, "AZStack", "libazstack: registering natives failed");
     return JNI_ERR;
   }
