@@ -18,7 +18,8 @@
  *   `stopFreeCall`. A failed answer ends the system call (`failed`).
  * - **The end.** A system call ends (`endSystemCall`) when the engine's call ends — the caller cancelled or hung up
  *   (`remoteEnded`), the server's ring timeout (`unanswered`), another device answered or declined
- *   (`answeredElsewhere`, `declinedElsewhere`), the app hung up itself (`localEnded`) —, when a cancel push (188)
+ *   (`answeredElsewhere`, `declinedElsewhere`), the app hung up itself (`localEnded`) or answered in its own UI
+ *   (`answeredElsewhere`) —, when a cancel push (188)
  *   arrives for it, and when it rang for `ringTimeout` without being answered and linked (`unanswered`): a queued
  *   answer never outlives the ring.
  *
@@ -161,11 +162,24 @@ export class SystemCalls {
     }
   }
 
-  /** A method of this core settled; the app's own hang-up, reject or not-answered ends the system call. */
+  /**
+   * A method of this core settled. The app's own hang-up, reject or not-answered ends the system call
+   * (`localEnded`); its own answer (its in-app button, while the system UI rang too) ends the system call as answered
+   * elsewhere, since the call now runs in the app.
+   */
   methodSettled(method: string, ok: boolean): void {
+    if (!ok) {
+      return;
+    }
     const kind = KINDS.find((k) => k.localEnds.includes(method));
-    if (kind && ok) {
+    if (kind) {
       this.engineCallEnded(kind, 'localEnded');
+      return;
+    }
+    for (const call of [...this.calls.values()]) {
+      if (call.kind.answer === method && call.linked && call.phase !== 'answered') {
+        this.finish(call, 'answeredElsewhere');
+      }
     }
   }
 

@@ -202,6 +202,20 @@ test('answered on another device of the user: the system call ends as answered e
   await goodbye(alice.core, phone.core, tablet);
 });
 
+test("answered in the app's own UI while the system UI rang: the system call ends, the call goes on", async () => {
+  const bob = await sleepingUser('bob');
+  const phone = await wake(bob.azStackUserId);
+  const alice = await caller('alice');
+  await alice.core.startFreeCall({ mediaType: AUDIO, toUserId: bob.id });
+  await phone.events.next('onFreeCallStart');
+  const key = push('186', alice.user.userId, 49);
+  await phone.core.answerFreeCall({});
+  await ended(key, 'answeredElsewhere');
+  await alice.events.next('onFreeCallStatusChanged', (s) => s.status === callConstants.CALL_STATUS_FREE_CALL_ANSWERED);
+  await alice.core.stopFreeCall({});
+  await goodbye(alice.core, phone.core);
+});
+
 test('an answer that never meets its offer: the system call ends unanswered after ringTimeout', async () => {
   const bob = await sleepingUser('bob');
   const phone = await wake(bob.azStackUserId, 300);

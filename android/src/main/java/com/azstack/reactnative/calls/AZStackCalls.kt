@@ -87,6 +87,7 @@ object AZStackCalls {
   internal fun ended(key: String) = guarded { nativeCallEnded(key) }
 
   private fun guarded(body: () -> Unit) {
+    AZStackNative.load() // a process woken by the push, whose JavaScript has not started yet
     try {
       body()
     } catch (error: UnsatisfiedLinkError) {
