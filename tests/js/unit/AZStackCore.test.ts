@@ -263,4 +263,39 @@ test("the seed README's swapped getUnreadMessages example runs", async () => {
   await delegate;
 });
 
+test('system-call actions reach the state machine, not Delegates; what waits for an offer ends with the ring', async () => {
+  const core = new AZStackCore();
+  const handle = native.created.length;
+  const ended: unknown[] = [];
+  let endedNow: (() => void) | null = null;
+  native.respond = async (_handle, method, paramsJson) => {
+    if (method === 'endSystemCall') {
+      ended.push(JSON.parse(paramsJson));
+      endedNow?.();
+    }
+    const result = method === 'registerForCallNotifications' ? { deviceToken: 't', devicePlatformOS: 2, applicationBundleId: 'b.voip' } : {};
+    return JSON.stringify({ error: null, result });
+  };
+  deepEqual(await core.registerForCallNotifications({ ringTimeout: 30 }), { deviceToken: 't', devicePlatformOS: 2 }, 'registered');
+  deepEqual(native.calls.slice(-2).map((c) => c.method), ['registerForCallNotifications', 'notificationRegisterDevice'], 'calls');
+  deepEqual(JSON.parse(lastCall().paramsJson), { deviceToken: 't', devicePlatformOS: 2, applicationBundleId: 'b.voip' }, 'svc 38');
+
+  const action = (a: unknown) => native.emit(handle, '__systemCallAction', 'null', JSON.stringify(a));
+  const push = (from: string, callId: string) =>
+    action({ action: 'received', notification: { pushPacketType: '186', appId: 'a', from, callId } });
+  const before = native.calls.length;
+  push('7', '1');
+  push('7', '1'); // a repeat is the same call
+  action({ action: 'end', key: '7:1' }); // declined before any offer: waits for it, silently
+  push('8', '2');
+  action({ action: 'answer', key: '8:2' }); // answered before any offer: waits for it
+  action({ action: 'bogus' });
+  assertEqual((core.Delegates as unknown as Record<string, unknown>).__systemCallAction, undefined, 'no such delegate');
+  await new Promise<void>((resolve) => (endedNow = resolve));
+  deepEqual(ended, [{ key: '8:2', reason: 'unanswered' }], 'only the unanswered call is ended by the SDK');
+  native.emit(handle, 'onFreeCallStart', 'null', JSON.stringify({ mediaType: 1, fromUserId: 7, toUserId: 1 }));
+  deepEqual(native.calls.slice(before).map((c) => c.method), ['endSystemCall'], 'no answer, no reject after the ring');
+  core.destroy();
+});
+
 void run();
