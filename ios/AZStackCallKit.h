@@ -13,6 +13,10 @@ NS_ASSUME_NONNULL_BEGIN
 
 @interface AZStackCallKit : NSObject
 
+// Installs the platform calls (cpp/PlatformCalls.h) so that registerForCallNotifications can reach PushKit; nothing
+// else (idempotent). The module provider calls it when the TurboModule is created.
++ (void)install;
+
 // Creates the PushKit registry and the CallKit provider (main queue; idempotent) and installs the platform calls.
 + (void)start;
 

@@ -30,6 +30,9 @@ static NSString *const kEnabledKey = @"AZStackCallNotificationsEnabled";
 static const int kPlatformIOS = 2;
 
 @interface AZStackCallKit () <PKPushRegistryDelegate, CXProviderDelegate>
+@property (class, nonatomic, readonly) AZStackCallKit *shared;
++ (void)answerRegistrations;
++ (void)endCallWithKey:(NSString *)key reason:(CXCallEndedReason)reason;
 @property (nonatomic, strong) PKPushRegistry *registry;
 @property (nonatomic, strong) CXProvider *provider;
 @property (nonatomic, copy, nullable) NSString *token;
@@ -122,14 +125,22 @@ class IOSCalls final : public azstack::PlatformCalls {
   return shared;
 }
 
++ (void)install
+{
+  static dispatch_once_t once;
+  dispatch_once(&once, ^{
+    azstack::SystemCallBridge::install(std::make_shared<IOSCalls>());
+  });
+}
+
 + (void)start
 {
+  [AZStackCallKit install];
   dispatch_block_t start = ^{
     AZStackCallKit *me = AZStackCallKit.shared;
     if (me.provider) {
       return;
     }
-    azstack::SystemCallBridge::install(std::make_shared<IOSCalls>());
     CXProviderConfiguration *configuration = [CXProviderConfiguration new];
     configuration.supportsVideo = YES;
     configuration.maximumCallGroups = 1;
@@ -230,25 +241,31 @@ class IOSCalls final : public azstack::PlatformCalls {
   update.supportsDTMF = NO;
 
   NSUUID *uuid = cancel ? [NSUUID UUID] : (self.uuids[key] ?: [NSUUID UUID]);
+  void (^reported)(NSError *_Nullable) = ^(NSError *_Nullable error) {
+    if (cancel) {
+      // Reported as iOS requires, and ended at once; the ringing call too.
+      [self.provider reportCallWithUUID:uuid
+                            endedAtDate:nil
+                                 reason:CXCallEndedReasonRemoteEnded];
+      [AZStackCallKit endCallWithKey:key reason:CXCallEndedReasonRemoteEnded];
+    } else if (!error) {
+      self.uuids[key] = uuid;
+      self.keys[uuid] = key;
+    } else if (!self.uuids[key]) {
+      NSLog(@"AZStack: CallKit refused the incoming call: %@", error);
+      completion();
+      return; // Do Not Disturb, a blocked caller: nothing rings, nothing to map
+    }
+    azstack::SystemCallBridge::callPushReceived(notification);
+    completion();
+  };
   [self.provider reportNewIncomingCallWithUUID:uuid
                                         update:update
                                     completion:^(NSError *_Nullable error) {
-                                      if (cancel) {
-                                        // Reported as iOS requires, and ended at once; the ringing call too.
-                                        [self.provider reportCallWithUUID:uuid
-                                                              endedAtDate:nil
-                                                                   reason:CXCallEndedReasonRemoteEnded];
-                                        [AZStackCallKit endCallWithKey:key reason:CXCallEndedReasonRemoteEnded];
-                                      } else if (!error) {
-                                        self.uuids[key] = uuid;
-                                        self.keys[uuid] = key;
-                                      } else if (!self.uuids[key]) {
-                                        NSLog(@"AZStack: CallKit refused the incoming call: %@", error);
-                                        completion();
-                                        return; // Do Not Disturb, a blocked caller: nothing rings, nothing to map
-                                      }
-                                      azstack::SystemCallBridge::callPushReceived(notification);
-                                      completion();
+                                      // CallKit calls this on a queue of its own; the maps live on the main queue.
+                                      dispatch_async(dispatch_get_main_queue(), ^{
+                                        reported(error);
+                                      });
                                     }];
 }
 
