@@ -92,6 +92,9 @@ import type {
 /** The server the original SDK connects to; every real deployment sets `masterSocketUri`. */
 export const DEFAULT_MASTER_SOCKET_URI = 'https://www.azhub.xyz:9199';
 
+/** The longest delay a JavaScript timer keeps (2^31 − 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** The result type of method `M`: what its return delegate receives. */
 type ResultOf<M extends MethodName> = DelegateResults[ReturnDelegateOf<M>];
 
@@ -555,7 +558,8 @@ export class AZStackCore {
   /** `registerForCallNotifications`: the platform's token (azstack-ffi asks it), then svc 38 with it. */
   private async registerCalls(options: RegisterForCallNotificationsOptions | undefined): Promise<Outcome> {
     const ringTimeout = options?.ringTimeout;
-    if (ringTimeout !== undefined && !(typeof ringTimeout === 'number' && ringTimeout > 0)) {
+    const usable = typeof ringTimeout === 'number' && ringTimeout > 0 && ringTimeout <= MAX_TIMER_MS;
+    if (ringTimeout !== undefined && !usable) {
       return { error: { code: errorCodes.ERR_UNEXPECTED_SEND_DATA, message: 'ringTimeout must be a positive number' }, result: null };
     }
     this.systemCalls.configure(ringTimeout);
