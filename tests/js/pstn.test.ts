@@ -208,6 +208,34 @@ test('call-in: the carrier gives up while it rings, then a call-in nobody answer
   await bob.core.disconnect();
 });
 
+test('call-in in the system call UI (registerForCallNotifications): declined there, then a caller who gives up', async () => {
+  // The stand-in for CallKit / ConnectionService of tests/js/call-notifications.test.ts; the 602 push as the server
+  // sends it (PROTOCOL.md §10.3), its `from` the caller's number.
+  host.installCallUi({ deviceToken: 'pstn-voip-token', devicePlatformOS: 2, applicationBundleId: 'org.azstack.test.voip' });
+  const bob = await side(CALLIN_USER);
+  await bob.core.registerForCallNotifications({});
+  const push = (callId: string) => {
+    host.callPushReceived({ pushPacketType: '602', appId: 'app', callId, from: CALLER, title: CALLER });
+    return `${CALLER}:${callId}`;
+  };
+
+  let carrier = Carrier.callin('callin_reject.xml');
+  await bob.events.next('onCallinStart');
+  const declined = push('1');
+  host.callEnded(declined);
+  await carrierSucceeded(carrier); // SIPp got its 603: the SDK called rejectCallin
+  deepEqual(host.systemCalls()[declined], { state: 'ended', reason: 'user' }, 'declined in the system UI');
+
+  carrier = Carrier.callin('callin_cancel.xml');
+  await bob.events.next('onCallinStart');
+  const cancelled = push('2');
+  await bob.events.next('onCallinStatusChanged', (s) => s.status === 702);
+  await eventually('the system call ends', () => host.systemCalls()[cancelled], (c) => c?.state === 'ended' && c.reason === 'remoteEnded');
+  await carrierSucceeded(carrier);
+  await bob.core.disconnect();
+  bob.core.destroy();
+});
+
 test('callout refused by the carrier: rejected, not answered, unavailable, no signal; each ends the call', async () => {
   const alice = await side(uniqueUserId('alice'));
   const before = baseline();
