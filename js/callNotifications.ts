@@ -11,7 +11,8 @@
  *
  * - **The offer and the push meet by caller.** The engine's offer carries the caller's id, not the push's `callId`;
  *   a caller has one call at a time (a server rule), so a system call is *linked* to the engine's current offer
- *   from the same caller, whichever came first.
+ *   from the same caller, whichever came first (an offer older than `ringTimeout` no longer rings: a push does not
+ *   link to it).
  * - **Answer.** Linked: `answerFreeCall` at once. Not linked yet (the user answered before the app connected and the
  *   offer arrived): the answer is queued and made when the offer arrives. Declined: `rejectFreeCall`, at once or when
  *   the offer arrives within the ring. Hung up once answered:
@@ -117,6 +118,8 @@ interface SystemCall {
 interface Offer {
   kind: Kind;
   caller: string;
+  /** When it arrived (`Date.now()`): a push links only to an offer that may still ring. */
+  at: number;
 }
 
 export class SystemCalls {
@@ -214,7 +217,8 @@ export class SystemCalls {
       }
     }, this.ringTimeoutMs);
     this.calls.set(key, call);
-    if (this.offer && this.offer.kind === kind && this.offer.caller === call.caller) {
+    const offer = this.offer;
+    if (offer && offer.kind === kind && offer.caller === call.caller && Date.now() - offer.at <= this.ringTimeoutMs) {
       call.linked = true;
     }
   }
@@ -246,7 +250,7 @@ export class SystemCalls {
   // --- the engine's call ----------------------------------------------------------------------------------------------
 
   private offered(kind: Kind, caller: string): void {
-    this.offer = { kind, caller };
+    this.offer = { kind, caller, at: Date.now() };
     for (const call of this.calls.values()) {
       if (call.kind === kind && call.caller === caller && !call.linked) {
         call.linked = true;
