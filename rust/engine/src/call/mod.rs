@@ -220,6 +220,7 @@ impl Call {
             peer: self.peer,
             media_type: self.media_type,
             trickle: self.is_free(),
+            caller: self.is_caller,
         }
     }
 
@@ -744,13 +745,60 @@ impl Calls {
         teardown_later(self, call);
     }
 
-    /// The connection closed (`lost`: not by `disconnect()`). Ends the call; see the module docs.
-    pub(crate) fn end_call_on_connection_closed(&self, lost: bool) {
-        let Some(call) = self.call_state().lock().take() else { return };
+    /// The connection closed (`lost`: not by `disconnect()`). Ends the call, except an answered free call when the
+    /// engine reconnects by itself (`reconnecting`): that one waits for the connection (see [`peer`]'s restarts).
+    pub(crate) fn end_call_on_connection_closed(&self, lost: bool, reconnecting: bool) {
+        let call = {
+            let mut current = self.call_state().lock();
+            if let Some(call) = current.as_ref()
+                && lost
+                && reconnecting
+                && call.is_free()
+                && call.status == call::CALL_STATUS_FREE_CALL_ANSWERED
+                && let Some(media) = &call.media
+            {
+                tracing::info!(call_id = call.call_id, "the connection dropped; the call waits for it");
+                media.send(Cmd::SignallingLost);
+                return;
+            }
+            current.take()
+        };
+        let Some(call) = call else { return };
         if lost {
             self.emit(stop_event(&call));
         }
         teardown_later(self, call);
+    }
+
+    /// Tells the media of an answered free call about `cmd` (a network change, the connection back).
+    fn tell_answered_call(&self, cmd: Cmd) {
+        let current = self.call_state().lock();
+        if let Some(call) = current.as_ref()
+            && call.is_free()
+            && call.status == call::CALL_STATUS_FREE_CALL_ANSWERED
+            && let Some(media) = &call.media
+        {
+            media.send(cmd);
+        }
+    }
+
+    /// `networkChanged()`: an answered free call restarts ICE (see [`peer`]).
+    pub(crate) fn on_network_changed(&self) {
+        self.tell_answered_call(Cmd::NetworkChanged);
+    }
+
+    /// The engine authenticated again after its connection dropped: an answered free call restarts ICE.
+    pub(crate) fn on_reauthenticated(&self) {
+        self.tell_answered_call(Cmd::SignallingBack);
+    }
+
+    /// The ICE username fragment of the current call's remote description, and how many ICE restarts the call
+    /// completed (diagnostics: a restart changes the fragment).
+    pub async fn ice_restart_info(&self) -> Option<(String, u64)> {
+        let media = self.call_state().lock().as_ref().and_then(|c| c.media.clone())?;
+        let remote = media.pc.current_remote_description().await?;
+        let ufrag = remote.sdp.lines().find_map(|l| l.trim().strip_prefix("a=ice-ufrag:"))?.to_owned();
+        Some((ufrag, media.ice_restarts.load(Ordering::Relaxed)))
     }
 
     /// Ends the call without telling anyone (engine shutdown).
@@ -902,9 +950,10 @@ impl Calls {
             return;
         };
         match (data.data_type, data.data) {
+            // The caller's answer, or (answered calls) an ICE restart offer or answer: the actor sorts them out.
             (call::CALL_WEBRTC_DATA_TYPE_SESSION_DESCRIPTION, CallData::Description(d)) => match &call.media {
-                Some(media) if call.is_caller => media.send(Cmd::RemoteDescription(d)),
-                _ => tracing::debug!("ignored a session description the callee does not expect"),
+                Some(media) => media.send(Cmd::RemoteDescription(d)),
+                None => tracing::debug!("ignored a session description the callee does not expect"),
             },
             (call::CALL_WEBRTC_DATA_TYPE_ICE_CANDIDATE, CallData::Candidate(c)) => match &call.media {
                 Some(media) => media.send(Cmd::RemoteCandidate(c)),
