@@ -36,7 +36,10 @@
 //! * A failure after a call method settled (the remote description is refused, the media connection fails) ends
 //!   the call as a hang-up: 188/700 to the peer, teardown, `onFreeCallStatusChanged` 700.
 //! * Losing the connection ends the call (the server ends it for the peer, OQ-5): teardown, and
-//!   `onFreeCallStatusChanged` 700 unless the loss was `disconnect()`.
+//!   `onFreeCallStatusChanged` 700 unless the loss was `disconnect()`. Except an answered free call while
+//!   auto-reconnect runs: it waits (bounded) for the engine to be authenticated again and then restarts ICE, as it
+//!   does after `networkChanged()` — see [`peer`] and its `restart` module. A restart is invisible to the
+//!   application: no status or delegate changes.
 //!
 //! # Streams
 //!

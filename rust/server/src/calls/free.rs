@@ -1,6 +1,12 @@
 //! The free-call table and its rules (186/187/188/199). The design is described in the parent module's
 //! documentation; this file is the state machine.
 //!
+//! ICE restarts (issue 15): once a call is answered, either side of the new engine may send a *re-offer*, a 187 type
+//! 1 with `data.type == "offer"`, and the other answers with a 187 type 1 answer. The re-offer is relayed only to a
+//! session of the new engine (D6's `sdkVersion` test); an original client cannot answer one, so for it the re-offer
+//! is dropped (logged at debug) — also when queued for a lost side and re-attached by an original client. A re-offer
+//! from another engine session of a party's user takes that side over ([`State::take_over`]).
+//!
 //! All state lives in one [`State`] behind a `std::sync::Mutex` that is never held across an `.await`. Packets are
 //! sent *while* the lock is held: emitting only queues the packet on the socket, and sending under the lock is what
 //! keeps the packets of one call in a single order however many tasks (sockets, timers) act on it.
