@@ -125,15 +125,18 @@ async fn both_sides_restarting_at_once_end_with_one_restart() {
     hang_up(&mut alice, &mut bob).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_signalling_reconnect_during_the_call_restarts_ice_and_media_continues() {
+/// One side notices a frozen server within a second and reconnects by itself; the other would notice only much
+/// later. The call is kept across the drop and, once authenticated again, the reconnected side restarts ICE through
+/// the server; media continues and the server still relays the call's signalling (a hang-up reaches the peer).
+async fn a_signalling_reconnect_restarts_ice(caller_reconnects: bool) {
     let server = ServerProcess::start();
     let t = server.target.clone();
-    // Alice notices a silent server within a second and reconnects by herself; Bob would notice only much later.
     let quick = json!({"livenessTimeout": 1000, "autoReconnect": true, "autoReconnectIntervalTime": 100,
                        "requestTimeout": 3000});
-    let mut alice = Side::login_with(&t, "alice", quick).await;
-    let mut bob = Side::login_with(&t, "bob", json!({"livenessTimeout": 60000})).await;
+    let slow = json!({"livenessTimeout": 60000});
+    let (alice_options, bob_options) = if caller_reconnects { (quick, slow) } else { (slow, quick) };
+    let mut alice = Side::login_with(&t, "alice", alice_options).await;
+    let mut bob = Side::login_with(&t, "bob", bob_options).await;
     ring(&mut alice, &mut bob, 1).await;
     answer(&mut alice, &mut bob).await;
     loud_audio(&alice, 10).await;
@@ -142,18 +145,28 @@ async fn a_signalling_reconnect_during_the_call_restarts_ice_and_media_continues
     bob.peer.clear();
     let (bob_ufrag, _) = ice(&alice).await;
 
+    let (reconnecting, other) = if caller_reconnects { (&mut alice, &mut bob) } else { (&mut bob, &mut alice) };
     server.pause();
-    alice.peer.event("onDisconnected").await;
+    reconnecting.peer.event("onDisconnected").await;
     server.resume();
-    let (error, _) = alice.peer.event_where("onAutoReconnected", |e, _| e.is_null()).await;
+    let (error, _) = reconnecting.peer.event_where("onAutoReconnected", |e, _| e.is_null()).await;
     assert_eq!(error, Value::Null);
+    assert!(!other.peer.delegates().contains(&"onDisconnected"), "only one side was meant to reconnect");
 
-    // The call was kept across the drop; once authenticated again the caller restarts ICE through the server.
     let (bob_ufrag_now, _) = restarted(&alice, 1).await;
     restarted(&bob, 1).await;
     assert_ne!(bob_ufrag_now, bob_ufrag);
     audio_keeps_flowing(&alice, &bob, 25).await;
     call_unchanged(&mut alice, &mut bob);
-    // The server still relays the call's signalling between the two: a hang-up reaches the peer.
     hang_up(&mut bob, &mut alice).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_reconnecting_during_the_call_restarts_ice_and_media_continues() {
+    a_signalling_reconnect_restarts_ice(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callee_reconnecting_during_the_call_restarts_ice_and_media_continues() {
+    a_signalling_reconnect_restarts_ice(false).await;
 }

@@ -20,7 +20,9 @@
 //! Bounds: one restart in flight; a trigger while one is in flight makes it run once more after that one settles.
 //! An offer unanswered within [`ANSWER_WAIT`] is rolled back (a peer running the original client never answers:
 //! the server does not relay it a re-offer). When both sides restart at once (glare) the callee is the polite peer:
-//! it rolls its own offer back and answers the caller's; the caller ignores an offer that crosses its own. A media
+//! it rolls its own offer back and answers the caller's; the caller ignores an offer that crosses its own and sends
+//! its own again (a callee that was reconnecting may have missed it), and an offer already applied is answered again
+//! with the current answer (the first one may have gone to a dead socket). A media
 //! connection that is not connected again within [`RECOVERY_BOUND`] of being lost ends the call as a failed one
 //! always did (188/700 to the peer, `onFreeCallStatusChanged` 700); so does a connection to the server that does
 //! not come back within [`SIGNALLING_BOUND`].
@@ -156,9 +158,22 @@ impl Actor {
         let Some(remote) = to_rtc_description(&description) else { return };
         match description.sdp_type.as_str() {
             "offer" => {
+                if self.is_applied_offer(media, &description).await {
+                    // Sent again after the peer reconnected: our answer may have gone to its dead socket.
+                    if let Some(answer) = media.pc.current_local_description().await {
+                        self.send_data(
+                            call::CALL_WEBRTC_DATA_TYPE_SESSION_DESCRIPTION,
+                            CallData::Description(from_rtc_description(&answer)),
+                        );
+                    }
+                    return;
+                }
                 if self.restarts.pending.is_some() {
                     if self.call.caller {
+                        // The callee rolls back when our offer reaches it. It may never have got it (its connection
+                        // dropped and it just came back): send it again; a callee that has it answers it again.
                         tracing::debug!(call_id = self.call.call_id, "ICE restart glare: the callee's offer ignored");
+                        self.resend_pending(media);
                         return;
                     }
                     tracing::debug!(
@@ -207,6 +222,21 @@ impl Actor {
             }
             other => tracing::debug!(sdp_type = other, "ignored a session description of another type"),
         }
+    }
+
+    /// Whether `offer` is the remote offer already applied (a copy sent again).
+    async fn is_applied_offer(&self, media: &CallMedia, offer: &SessionDescription) -> bool {
+        media.pc.current_remote_description().await.is_some_and(|d| d.sdp == offer.sdp)
+    }
+
+    /// Sends our restart offer in flight again, with its candidates, and waits [`ANSWER_WAIT`] anew.
+    fn resend_pending(&mut self, media: &CallMedia) {
+        let Some(offer) = self.restarts.pending.clone() else { return };
+        self.send_data(call::CALL_WEBRTC_DATA_TYPE_SESSION_DESCRIPTION, CallData::Description(offer));
+        for c in self.restarts.pending_candidates.clone() {
+            self.send_candidate(c);
+        }
+        self.restarts.answer_timer = Some(self.arm(media, ANSWER_WAIT, Timer::Answer));
     }
 
     /// A connection state change of an answered call. `Break` when the call ended.
@@ -283,16 +313,11 @@ impl Actor {
     pub(super) async fn on_signalling_back(&mut self, media: &CallMedia) {
         self.restarts.offline = false;
         self.restarts.signalling_timer = None;
-        match self.restarts.pending.clone() {
-            Some(offer) => {
-                tracing::info!(call_id = self.call.call_id, "ICE restart: offer sent again after a reconnect");
-                self.send_data(call::CALL_WEBRTC_DATA_TYPE_SESSION_DESCRIPTION, CallData::Description(offer));
-                for c in self.restarts.pending_candidates.clone() {
-                    self.send_candidate(c);
-                }
-                self.restarts.answer_timer = Some(self.arm(media, ANSWER_WAIT, Timer::Answer));
-            }
-            None => self.restart(media).await,
+        if self.restarts.pending.is_some() {
+            tracing::info!(call_id = self.call.call_id, "ICE restart: offer sent again after a reconnect");
+            self.resend_pending(media);
+        } else {
+            self.restart(media).await;
         }
     }
 }
