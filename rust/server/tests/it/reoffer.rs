@@ -98,3 +98,39 @@ async fn a_reoffering_new_session_takes_the_call_over_from_a_session_the_server_
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reoffer_queued_for_a_lost_side_is_not_delivered_to_an_original_client_coming_back() {
+    let server = TestServer::sqlite_with(|c| c.limits.call_grace_secs = 60).await;
+    let mut alice = server.login("alice").await;
+    let mut olga = server.login_original("olga").await;
+    let o = olga.user_id;
+    answered(&mut alice, &mut olga, 31).await;
+
+    // Olga's transport is lost; while her side waits, the engine re-offers, then sends a candidate.
+    olga.drop_transport();
+    let calls = &server.server.hub.calls;
+    let waited = tokio::time::timeout(azstack_server::testkit::DEADLINE, async {
+        loop {
+            let next = calls.changed();
+            if calls.in_grace(o) {
+                break;
+            }
+            next.await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "olga's side was not detached");
+    alice.send(DATA, &description(31, o, "offer"));
+    let candidate = json!({"callId": 31, "to": o, "type": 2,
+                           "data": {"sdpMid": "0", "sdpMLineIndex": 0, "sdp": "candidate:1 1 udp 1 10.0.0.1 5000 typ host"}});
+    alice.send(DATA, &candidate);
+    alice.barrier().await;
+
+    // She comes back with the original client: the queued candidate reaches her, the re-offer does not.
+    let mut olga = server.login_original("olga").await;
+    assert_eq!(olga.recv(DATA).await.unwrap()["type"], 2);
+    olga.barrier().await;
+    assert!(olga.buffered(DATA).is_empty(), "{:?}", olga.buffered(DATA));
+    server.shutdown().await;
+}
