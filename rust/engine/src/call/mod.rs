@@ -39,7 +39,8 @@
 //!   `onFreeCallStatusChanged` 700 unless the loss was `disconnect()`. Except an answered free call while
 //!   auto-reconnect runs: it waits (bounded) for the engine to be authenticated again and then restarts ICE, as it
 //!   does after `networkChanged()` — see [`peer`] and its `restart` module. A restart is invisible to the
-//!   application: no status or delegate changes.
+//!   application: no status or delegate changes. `stopFreeCall` while such a call waits for the connection ends it
+//!   here and resolves; its 188/700 goes out once the engine is authenticated again.
 //!
 //! # Streams
 //!
@@ -261,6 +262,8 @@ pub(crate) struct CallState {
     /// The ids of this engine's streams in the process-wide registry ([`streams`]).
     stream_ids: Mutex<BTreeSet<String>>,
     pub(crate) counters: Arc<Counters>,
+    /// The hang-up (188/700) of a call the user stopped while the connection was down: sent once authenticated again.
+    pending_stop: Mutex<Option<FreeCallStatus>>,
 }
 
 /// Call serials are process-wide, so stream ids (which carry them) are unique across engines.
@@ -278,6 +281,7 @@ impl Default for CallState {
             udp_addrs: Mutex::new(vec!["0.0.0.0:0".to_owned()]),
             stream_ids: Mutex::default(),
             counters: Arc::default(),
+            pending_stop: Mutex::default(),
         }
     }
 }
@@ -557,8 +561,17 @@ impl Calls {
                     "Cannot stop free call when current status is not connecting or ringing or answered",
                 ));
             }
-            if call.signalled {
-                self.send_stop(call, "Cannot send stop free call data, stop free call fail")?;
+            if call.signalled
+                && let Err(e) = self.send_stop(call, "Cannot send stop free call data, stop free call fail")
+            {
+                if !Self::waits_for_connection(call) {
+                    return Err(e);
+                }
+                // An answered call kept across a dropped connection ends here now; the peer hears of it once the
+                // engine is connected again (or from the server when its grace period for this side ends).
+                let stop =
+                    FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
+                *self.call_state().pending_stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
             }
             current.take()
         };
@@ -753,11 +766,7 @@ impl Calls {
     pub(crate) fn end_call_on_connection_closed(&self, lost: bool, reconnecting: bool) {
         let call = {
             let mut current = self.call_state().lock();
-            if let Some(call) = current.as_ref()
-                && lost
-                && reconnecting
-                && call.is_free()
-                && call.status == call::CALL_STATUS_FREE_CALL_ANSWERED
+            if let Some(call) = current.as_ref().filter(|c| lost && reconnecting && Self::waits_for_connection(c))
                 && let Some(media) = &call.media
             {
                 tracing::info!(call_id = call.call_id, "the connection dropped; the call waits for it");
@@ -773,12 +782,15 @@ impl Calls {
         teardown_later(self, call);
     }
 
+    /// An answered free call with media: the kind of call kept across a dropped connection.
+    fn waits_for_connection(call: &Call) -> bool {
+        call.is_free() && call.status == call::CALL_STATUS_FREE_CALL_ANSWERED && call.media.is_some()
+    }
+
     /// Tells the media of an answered free call about `cmd` (a network change, the connection back).
     fn tell_answered_call(&self, cmd: Cmd) {
         let current = self.call_state().lock();
-        if let Some(call) = current.as_ref()
-            && call.is_free()
-            && call.status == call::CALL_STATUS_FREE_CALL_ANSWERED
+        if let Some(call) = current.as_ref().filter(|c| Self::waits_for_connection(c))
             && let Some(media) = &call.media
         {
             media.send(cmd);
@@ -792,6 +804,12 @@ impl Calls {
 
     /// The engine authenticated again after its connection dropped: an answered free call restarts ICE.
     pub(crate) fn on_reauthenticated(&self) {
+        let stop = self.call_state().pending_stop.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(stop) = stop
+            && self.send(Service::FREE_CALL_STATUS_CHANGED, &stop, "").is_err()
+        {
+            tracing::debug!(call_id = stop.call_id, "the hang-up of a call stopped offline was not sent");
+        }
         self.tell_answered_call(Cmd::SignallingBack);
     }
 

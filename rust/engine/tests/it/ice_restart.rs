@@ -170,3 +170,28 @@ async fn a_caller_reconnecting_during_the_call_restarts_ice_and_media_continues(
 async fn a_callee_reconnecting_during_the_call_restarts_ice_and_media_continues() {
     a_signalling_reconnect_restarts_ice(false).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_a_call_that_waits_for_the_connection_hangs_up_once_connected_again() {
+    let server = ServerProcess::start();
+    let t = server.target.clone();
+    let quick = json!({"livenessTimeout": 1000, "autoReconnect": true, "autoReconnectIntervalTime": 100,
+                       "requestTimeout": 3000});
+    let mut alice = Side::login_with(&t, "alice", quick).await;
+    let mut bob = Side::login_with(&t, "bob", json!({"livenessTimeout": 60000})).await;
+    ring(&mut alice, &mut bob, 1).await;
+    answer(&mut alice, &mut bob).await;
+    loud_audio(&bob, 10).await;
+
+    // The connection is down and the call waits for it: the user hangs up all the same.
+    server.pause();
+    alice.peer.event("onDisconnected").await;
+    assert_eq!(alice.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
+    alice.released().await;
+    server.resume();
+    alice.peer.event_where("onAutoReconnected", |e, _| e.is_null()).await;
+    // The hang-up goes out once the engine is authenticated again.
+    assert_eq!(bob.status(700).await, stop_text());
+    bob.released().await;
+    assert!(alice.peer.buffered("onFreeCallStatusChanged").is_empty(), "{:?}", alice.peer.history_names());
+}
