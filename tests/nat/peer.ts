@@ -6,7 +6,8 @@
  * With `NAT_BREAK` (the caller), between `@media` and the chat message the caller runs that command — it moves its
  * NAT to another public address, which breaks every mapping the call and the connection used — then calls
  * `networkChanged()` and waits until the pattern advances and the tone plays again (an ICE restart over a new TURN
- * relay, after the engine reconnected), and prints `@recovered FRAMES PACKETS MS`.
+ * relay, after the engine reconnected), and prints `@recovered FRAMES PACKETS MS`. With `NAT_BREAK_QUIET` it then runs
+ * that command (the callee's NAT moves) without telling anyone and waits for media again: `@recovered-quiet ...`.
  * Every wait has a deadline; tests/nat/run.mjs reads the `@` lines.
  */
 import { callConstants, chatConstants } from 'azstack-react-native';
@@ -73,6 +74,30 @@ async function main(): Promise<void> {
     );
     // The last field (ms from the address change until both checks held) is informational, not asserted.
     console.log(`@recovered ${again.frames} ${tone.packetsReceived} ${Date.now() - brokeAt}`);
+  }
+  const quietBreak = host.env('NAT_BREAK_QUIET');
+  if (quietBreak) {
+    // The other side's network changes and nobody is told: its engine finds its connection dead by itself, and
+    // the caller restarts ICE when the media connection stays disconnected.
+    const brokeAt = Date.now();
+    const pid = host.spawn(['bash', '-c', quietBreak]);
+    const code = await eventually('the NAT changed its address', () => host.poll(pid), (c) => c !== null, 10_000);
+    assertEqual(code, 0, `${quietBreak} exit status`);
+    const broken = host.videoStats(remote);
+    const heard = host.audioStats(client.core);
+    const again = await eventually(
+      'the remote pattern advances after the unannounced network change',
+      () => host.videoStats(remote),
+      (v) => (v.counter ?? -1) > (broken.counter ?? 0) + 30,
+      MEDIA_MS,
+    );
+    const tone = await eventually(
+      'the remote tone plays after the unannounced network change',
+      () => host.audioStats(client.core),
+      (a) => a.loudPackets > heard.loudPackets + 25,
+      MEDIA_MS,
+    );
+    console.log(`@recovered-quiet ${again.frames} ${tone.packetsReceived} ${Date.now() - brokeAt}`);
   }
   // The call ends only once both sides have seen media: each tells the other through the server.
   await client.core.newMessage({ chatType: chatConstants.CHAT_TYPE_USER, chatId: peer, text: 'media ok' });
