@@ -13,6 +13,10 @@
 #
 #   nat_up       makes the namespaces (needs root, `ip`, `nft`); fails with a reason when they cannot be made
 #   nat_down     removes them (also registered on exit by nat_up)
+#   nat_switch_address LETTER
+#                moves NAT LETTER's public address from 203.0.113.1N to 203.0.113.2N (a phone moving to another
+#                network): the kernel drops the conntrack entries masqueraded to the old address, so every mapping
+#                of that peer — its TURN allocation's, its WebSocket's — is broken mid-call
 #   NAT_NS_PUB / NAT_NS_A / NAT_NS_B, NAT_SERVER_IP: names and the server's address
 
 NAT_NS_PUB=azn-pub
@@ -82,6 +86,13 @@ table ip filter {
   }
 }
 EOF
+}
+
+nat_switch_address() {
+  local letter=$1 n
+  case $letter in a) n=1 ;; b) n=2 ;; *) echo "nat_switch_address: a or b" >&2; return 2 ;; esac
+  ip -n "azn-nat-$letter" addr del "203.0.113.1$n/24" dev "wan-$letter"
+  ip -n "azn-nat-$letter" addr add "203.0.113.2$n/24" dev "wan-$letter"
 }
 
 nat_up() {

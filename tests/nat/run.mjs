@@ -4,7 +4,11 @@
 // server); this program runs inside the "public" namespace beside the server. It starts `azstack-server serve` with
 // `[turn]`, runs tests/nat/peer.ts on the Linux JSI host in each peer's namespace (callee first, then the caller), reads
 // their `@` lines, and then checks from outside what only a relayed call can show: the TURN server holds allocations
-// and has relayed the call's media. Every wait is bounded.
+// and has relayed the call's media. Then the caller's NAT moves to another public address mid-call (every mapping
+// breaks, as when a phone changes networks): after `networkChanged()` the caller must see and hear the callee again,
+// which only an ICE restart over a new TURN relay can bring; then the callee's NAT moves too, and nobody calls
+// `networkChanged()`: the callee's engine finds its connection dead by itself and the call recovers again. Every wait
+// is bounded.
 //
 //   ip netns exec azn-pub node tests/nat/run.mjs
 //
@@ -19,7 +23,7 @@ const ROOT = process.env.AZSTACK_ROOT ?? resolve(import.meta.dirname, '../..');
 const SERVER_BIN = need('AZSTACK_SERVER_BIN');
 const SERVER_IP = need('NAT_SERVER_IP');
 const [NS_A, NS_B] = [need('NAT_NS_A'), need('NAT_NS_B')];
-const PEER_SECONDS = 150;
+const PEER_SECONDS = 200;
 
 function need(name) {
   const value = process.env[name];
@@ -127,13 +131,19 @@ relay_ports = [50000, 50999]
     reports.calleeExit = exited;
   });
   await within(60_000, 'the callee connected', calleeReady);
-  const caller = peer(NS_A, 'caller', { NAT_CALLEE_ID: calleeId });
+  const natBreak = `source ${join(ROOT, 'scripts/lib/nat.sh')} && nat_switch_address a`;
+  const natBreakQuiet = `source ${join(ROOT, 'scripts/lib/nat.sh')} && nat_switch_address b`;
+  const caller = peer(NS_A, 'caller', { NAT_CALLEE_ID: calleeId, NAT_BREAK: natBreak, NAT_BREAK_QUIET: natBreakQuiet });
   const callerExit = watch(caller, 'caller', (line) => {
     if (line.startsWith('@media ')) reports.caller = line;
+    if (line.startsWith('@recovered ')) reports.recovered = line;
+    if (line.startsWith('@recovered-quiet ')) reports.recoveredQuiet = line;
   });
   const [callerCode, calleeCode] = await within((PEER_SECONDS + 10) * 1000, 'both peers done', Promise.all([callerExit, reports.calleeExit]));
   if (callerCode !== 0 || calleeCode !== 0) throw new Error(`peers exited with caller ${callerCode}, callee ${calleeCode}`);
   if (!reports.caller || !reports.callee) throw new Error('a peer exited without reporting media');
+  if (!reports.recovered) throw new Error('the caller exited without recovering from the network change');
+  if (!reports.recoveredQuiet) throw new Error('the caller exited without recovering from the unannounced network change');
 
   const metrics = await (await fetch(metricsUrl)).text();
   const value = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
@@ -147,6 +157,8 @@ relay_ports = [50000, 50999]
     throw new Error(`the TURN server relayed ${relayed} bytes for ${audioPackets} audio packets: the call did not go through it`);
   }
   console.log('nat: ok — a free video call between two NATed peers connected through the embedded TURN server');
+  console.log('nat: ok — the call recovered (ICE restart) after the caller\'s NAT changed its public address');
+  console.log('nat: ok — and again after the callee\'s NAT changed its address without anyone being told');
 }
 
 main().then(

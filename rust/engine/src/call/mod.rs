@@ -36,7 +36,11 @@
 //! * A failure after a call method settled (the remote description is refused, the media connection fails) ends
 //!   the call as a hang-up: 188/700 to the peer, teardown, `onFreeCallStatusChanged` 700.
 //! * Losing the connection ends the call (the server ends it for the peer, OQ-5): teardown, and
-//!   `onFreeCallStatusChanged` 700 unless the loss was `disconnect()`.
+//!   `onFreeCallStatusChanged` 700 unless the loss was `disconnect()`. Except an answered free call while
+//!   auto-reconnect runs: it waits (bounded) for the engine to be authenticated again and then restarts ICE, as it
+//!   does after `networkChanged()` — see [`peer`] and its `restart` module. A restart is invisible to the
+//!   application: no status or delegate changes. `stopFreeCall` while such a call waits for the connection ends it
+//!   here and resolves; its 188/700 goes out once the engine is authenticated again.
 //!
 //! # Streams
 //!
@@ -220,6 +224,7 @@ impl Call {
             peer: self.peer,
             media_type: self.media_type,
             trickle: self.is_free(),
+            caller: self.is_caller,
         }
     }
 
@@ -257,6 +262,8 @@ pub(crate) struct CallState {
     /// The ids of this engine's streams in the process-wide registry ([`streams`]).
     stream_ids: Mutex<BTreeSet<String>>,
     pub(crate) counters: Arc<Counters>,
+    /// The hang-up (188/700) of a call the user stopped while the connection was down: sent once authenticated again.
+    pending_stop: Mutex<Option<FreeCallStatus>>,
 }
 
 /// Call serials are process-wide, so stream ids (which carry them) are unique across engines.
@@ -274,6 +281,7 @@ impl Default for CallState {
             udp_addrs: Mutex::new(vec!["0.0.0.0:0".to_owned()]),
             stream_ids: Mutex::default(),
             counters: Arc::default(),
+            pending_stop: Mutex::default(),
         }
     }
 }
@@ -553,8 +561,17 @@ impl Calls {
                     "Cannot stop free call when current status is not connecting or ringing or answered",
                 ));
             }
-            if call.signalled {
-                self.send_stop(call, "Cannot send stop free call data, stop free call fail")?;
+            if call.signalled
+                && let Err(e) = self.send_stop(call, "Cannot send stop free call data, stop free call fail")
+            {
+                if !Self::waits_for_connection(call) {
+                    return Err(e);
+                }
+                // An answered call kept across a dropped connection ends here now; the peer hears of it once the
+                // engine is connected again (or from the server when its grace period for this side ends).
+                let stop =
+                    FreeCallStatus { call_id: call.call_id, to: call.peer, status: call::CALL_STATUS_FREE_CALL_STOP };
+                *self.call_state().pending_stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
             }
             current.take()
         };
@@ -744,13 +761,65 @@ impl Calls {
         teardown_later(self, call);
     }
 
-    /// The connection closed (`lost`: not by `disconnect()`). Ends the call; see the module docs.
-    pub(crate) fn end_call_on_connection_closed(&self, lost: bool) {
-        let Some(call) = self.call_state().lock().take() else { return };
+    /// The connection closed (`lost`: not by `disconnect()`). Ends the call, except an answered free call when the
+    /// engine reconnects by itself (`reconnecting`): that one waits for the connection (see [`peer`]'s restarts).
+    pub(crate) fn end_call_on_connection_closed(&self, lost: bool, reconnecting: bool) {
+        let call = {
+            let mut current = self.call_state().lock();
+            if let Some(call) = current.as_ref().filter(|c| lost && reconnecting && Self::waits_for_connection(c))
+                && let Some(media) = &call.media
+            {
+                tracing::info!(call_id = call.call_id, "the connection dropped; the call waits for it");
+                media.send(Cmd::SignallingLost);
+                return;
+            }
+            current.take()
+        };
+        let Some(call) = call else { return };
         if lost {
             self.emit(stop_event(&call));
         }
         teardown_later(self, call);
+    }
+
+    /// An answered free call with media: the kind of call kept across a dropped connection.
+    fn waits_for_connection(call: &Call) -> bool {
+        call.is_free() && call.status == call::CALL_STATUS_FREE_CALL_ANSWERED && call.media.is_some()
+    }
+
+    /// Tells the media of an answered free call about `cmd` (a network change, the connection back).
+    fn tell_answered_call(&self, cmd: Cmd) {
+        let current = self.call_state().lock();
+        if let Some(call) = current.as_ref().filter(|c| Self::waits_for_connection(c))
+            && let Some(media) = &call.media
+        {
+            media.send(cmd);
+        }
+    }
+
+    /// `networkChanged()`: an answered free call restarts ICE (see [`peer`]).
+    pub(crate) fn on_network_changed(&self) {
+        self.tell_answered_call(Cmd::NetworkChanged);
+    }
+
+    /// The engine authenticated again after its connection dropped: an answered free call restarts ICE.
+    pub(crate) fn on_reauthenticated(&self) {
+        let stop = self.call_state().pending_stop.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(stop) = stop
+            && self.send(Service::FREE_CALL_STATUS_CHANGED, &stop, "").is_err()
+        {
+            tracing::debug!(call_id = stop.call_id, "the hang-up of a call stopped offline was not sent");
+        }
+        self.tell_answered_call(Cmd::SignallingBack);
+    }
+
+    /// The ICE username fragment of the current call's remote description, and how many ICE restarts the call
+    /// completed (diagnostics: a restart changes the fragment).
+    pub async fn ice_restart_info(&self) -> Option<(String, u64)> {
+        let media = self.call_state().lock().as_ref().and_then(|c| c.media.clone())?;
+        let remote = media.pc.current_remote_description().await?;
+        let ufrag = remote.sdp.lines().find_map(|l| l.trim().strip_prefix("a=ice-ufrag:"))?.to_owned();
+        Some((ufrag, media.ice_restarts.load(Ordering::Relaxed)))
     }
 
     /// Ends the call without telling anyone (engine shutdown).
@@ -902,9 +971,10 @@ impl Calls {
             return;
         };
         match (data.data_type, data.data) {
+            // The caller's answer, or (answered calls) an ICE restart offer or answer: the actor sorts them out.
             (call::CALL_WEBRTC_DATA_TYPE_SESSION_DESCRIPTION, CallData::Description(d)) => match &call.media {
-                Some(media) if call.is_caller => media.send(Cmd::RemoteDescription(d)),
-                _ => tracing::debug!("ignored a session description the callee does not expect"),
+                Some(media) => media.send(Cmd::RemoteDescription(d)),
+                None => tracing::debug!("ignored a session description the callee does not expect"),
             },
             (call::CALL_WEBRTC_DATA_TYPE_ICE_CANDIDATE, CallData::Candidate(c)) => match &call.media {
                 Some(media) => media.send(Cmd::RemoteCandidate(c)),

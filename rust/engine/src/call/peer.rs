@@ -12,10 +12,15 @@
 //! appended (PROTOCOL.md §5.4). For them ([`CallRef::trickle`] false) the actor collects the local candidates
 //! instead of sending them, and [`CallMedia::gathered_candidates`] hands them over once ICE gathering completes.
 //!
+//! Once a free call is answered, the actor also restarts ICE when the network changes or the connection to the
+//! server comes back, and when the media connection is lost: see [`restart`].
+//!
 //! [`CallMedia::close`] aborts every task, stops the sources, closes the peer connection (its sockets and driver)
 //! and forgets the streams; the resource guards of [`super::resources`] are released on the way.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+mod restart;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
@@ -72,6 +77,14 @@ pub(crate) enum Cmd {
     Track(Arc<dyn TrackRemote>),
     /// ICE gathering completed (every local candidate has been reported).
     GatheringComplete,
+    /// The device's network changed (`networkChanged()`): restart ICE.
+    NetworkChanged,
+    /// The engine's connection to the server dropped; the call waits for it (bounded).
+    SignallingLost,
+    /// The engine is authenticated again after a drop: restart ICE (or resend the restart in flight).
+    SignallingBack,
+    /// A timer of [`restart`] fired.
+    Timer(restart::Timer),
 }
 
 /// Who the call is with and how it is identified, for the actor's packets and reports.
@@ -83,6 +96,8 @@ pub(crate) struct CallRef {
     pub media_type: i64,
     /// Free calls trickle local candidates as 187; phone calls collect them for their one SDP.
     pub trickle: bool,
+    /// This side started the call (the impolite peer when ICE restarts cross).
+    pub caller: bool,
 }
 
 pub(crate) struct CallMedia {
@@ -103,6 +118,8 @@ pub(crate) struct CallMedia {
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
     held: Mutex<Vec<Held>>,
     closed: AtomicBool,
+    /// ICE restarts completed (an offer and its answer applied), for diagnostics and tests.
+    pub ice_restarts: AtomicU64,
 }
 
 struct Handler {
@@ -242,7 +259,12 @@ impl CallMedia {
         // call where multicast is not allowed (iOS without the multicast entitlement) and shows iOS's Local Network
         // prompt. Host candidates use IP addresses; `.local` candidates from browsers are dropped (STUN/TURN candidates
         // still connect such a peer).
-        let settings = SettingEngineBuilder::new().with_multicast_dns_mode(MulticastDnsMode::Disabled).build();
+        // An ICE restart rebinds the UDP sockets: after a network change the old ones may be bound to an address that
+        // is gone, or sit behind a NAT mapping that no longer exists.
+        let settings = SettingEngineBuilder::new()
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .with_discard_local_candidates_during_ice_restart(true)
+            .build();
         let pc = PeerConnectionBuilder::new()
             .with_setting_engine(settings)
             .with_configuration(config)
@@ -304,6 +326,7 @@ impl CallMedia {
             tasks: Mutex::new(Vec::new()),
             held: Mutex::new(held),
             closed: AtomicBool::new(false),
+            ice_restarts: AtomicU64::new(0),
         });
         let actor = Actor {
             engine: engine.downgrade(),
@@ -316,6 +339,7 @@ impl CallMedia {
             remote_pending: Vec::new(),
             started: false,
             remote_announced: false,
+            restarts: restart::Restarts::default(),
         };
         let handle = spawn_counted(&counters, actor.run(rx));
         media.keep_task(handle);
@@ -398,6 +422,7 @@ struct Actor {
     remote_pending: Vec<IceCandidate>,
     started: bool,
     remote_announced: bool,
+    restarts: restart::Restarts,
 }
 
 async fn first_ssrc(track: &TrackLocalStaticSample) -> Option<u32> {
@@ -435,6 +460,7 @@ impl Actor {
                             media.gathered.lock().unwrap_or_else(|p| p.into_inner()).push(candidate.sdp);
                         }
                     } else if self.ready {
+                        self.restarts.gathered(&candidate);
                         self.send_candidate(candidate);
                     } else {
                         self.local_pending.push(candidate);
@@ -445,6 +471,9 @@ impl Actor {
                     for c in std::mem::take(&mut self.local_pending) {
                         self.send_candidate(c);
                     }
+                }
+                Cmd::RemoteDescription(description) if self.established() => {
+                    self.on_renegotiation(&media, description).await;
                 }
                 Cmd::RemoteDescription(description) => {
                     let Some(remote) = to_rtc_description(&description) else { continue };
@@ -471,10 +500,20 @@ impl Actor {
                         self.remote_pending.push(c);
                     }
                 }
+                Cmd::State(state) if self.established() => {
+                    if state == RTCPeerConnectionState::Connected && !self.started {
+                        self.started = true;
+                        self.start_media(&media).await;
+                    }
+                    if self.on_media_state(&media, state).await.is_break() {
+                        return;
+                    }
+                }
                 Cmd::State(state) => match state {
                     RTCPeerConnectionState::Connected if !self.started => {
                         self.started = true;
                         self.start_media(&media).await;
+                        self.restarts.connected = true;
                     }
                     RTCPeerConnectionState::Failed => {
                         tracing::info!(call_id = self.call.call_id, "the media connection failed; the call ends");
@@ -487,20 +526,28 @@ impl Actor {
                 Cmd::GatheringComplete => {
                     media.gathering_done.send_replace(true);
                 }
+                Cmd::NetworkChanged => self.restart(&media).await,
+                Cmd::SignallingLost => self.on_signalling_lost(&media),
+                Cmd::SignallingBack => self.on_signalling_back(&media).await,
+                Cmd::Timer(timer) => {
+                    if self.on_timer(&media, timer).await.is_break() {
+                        return;
+                    }
+                }
             }
         }
     }
 
     fn send_candidate(&self, candidate: IceCandidate) {
+        self.send_data(call::CALL_WEBRTC_DATA_TYPE_ICE_CANDIDATE, CallData::Candidate(candidate));
+    }
+
+    /// A 187 of this call to the peer; dropped (logged) while not connected.
+    fn send_data(&self, data_type: i64, data: CallData) {
         let Some(engine) = self.engine() else { return };
-        let body = FreeCallData {
-            call_id: self.call.call_id,
-            to: self.call.peer,
-            data_type: call::CALL_WEBRTC_DATA_TYPE_ICE_CANDIDATE,
-            data: CallData::Candidate(candidate),
-        };
+        let body = FreeCallData { call_id: self.call.call_id, to: self.call.peer, data_type, data };
         if engine.send(Service::FREE_CALL_DATA, &body, "Cannot send free call data").is_err() {
-            tracing::debug!("an ICE candidate was not sent: not connected");
+            tracing::debug!(data_type, "free call data was not sent: not connected");
         }
     }
 

@@ -253,7 +253,7 @@ async fn validation_and_preconditions_use_the_original_texts() {
     );
     assert_eq!(engine.calls().current_call().map(|c| c.call_id), Some(40));
     // The connection closes: the call ends with a stop event.
-    engine.calls().end_call_on_connection_closed(true);
+    engine.calls().end_call_on_connection_closed(true, true);
     assert_eq!(events(&mut rx)[0].1["status"], 700);
     assert!(engine.calls().current_call().is_none());
 }

@@ -292,9 +292,11 @@ impl Engine {
                     state.user = Some(user.clone());
                     state.ice_servers = ok.ice_server;
                 }
-                // What waited for a connection: the outbox, and what arrived while the engine was away.
+                // What waited for a connection: the outbox, what arrived while the engine was away, and a call
+                // kept across the drop (it restarts ICE).
                 self.messages().flush_outbox();
                 self.catch_up().start();
+                self.calls.on_reauthenticated();
                 Ok(user)
             }
             Ok(AuthenticateReply::Failure(failure)) => {
@@ -421,7 +423,8 @@ impl Engine {
             }
         };
         tracing::debug!(?reason, "slave socket closed");
-        self.calls.end_call_on_connection_closed(matches!(then, Then::Disconnected { .. }));
+        let reconnecting = matches!(then, Then::Disconnected { auto_reconnect: true });
+        self.calls.end_call_on_connection_closed(matches!(then, Then::Disconnected { .. }), reconnecting);
         if !self.config().wait_timeout_on_disconnect {
             self.requests.fail_all();
         }
@@ -490,6 +493,9 @@ impl Engine {
     /// enabled, tries again without waiting its interval); an auto-reconnect loop waiting for its next attempt tries
     /// now. Without a connection or auto-reconnect it does nothing.
     pub fn network_changed(&self) {
+        // An answered call restarts ICE at once, over this connection or, if the probe finds it dead, again after
+        // the reconnect.
+        self.calls.on_network_changed();
         let mut state = self.state();
         if let Some(socket) = state.socket.as_ref() {
             socket.probe();

@@ -13,15 +13,20 @@ use common::{DEADLINE, Peer, Target};
 use serde_json::{Value, json};
 
 /// A logged-in engine with synthetic devices whose received audio is counted.
-struct Side {
-    peer: Peer,
-    devices: Arc<SyntheticDevices>,
-    audio: Arc<AudioStats>,
+pub(crate) struct Side {
+    pub(crate) peer: Peer,
+    pub(crate) devices: Arc<SyntheticDevices>,
+    pub(crate) audio: Arc<AudioStats>,
 }
 
 impl Side {
-    async fn login(t: &Target, name: &str) -> Side {
-        let peer = Peer::login(t, name).await;
+    pub(crate) async fn login(t: &Target, name: &str) -> Side {
+        Side::login_with(t, name, Value::Null).await
+    }
+
+    /// [`Side::login`] with engine options.
+    pub(crate) async fn login_with(t: &Target, name: &str, options: Value) -> Side {
+        let peer = Peer::login_with(t, name, options).await;
         let audio = AudioStats::new();
         let devices = Arc::new(SyntheticDevices::new(320, 240, 30).with_audio_output(audio.clone()));
         peer.engine.calls().set_media_devices(devices.clone());
@@ -29,16 +34,16 @@ impl Side {
         Side { peer, devices, audio }
     }
 
-    fn id(&self) -> i64 {
+    pub(crate) fn id(&self) -> i64 {
         self.peer.user_id
     }
 
-    async fn status(&mut self, status: i64) -> Value {
+    pub(crate) async fn status(&mut self, status: i64) -> Value {
         self.peer.event_where("onFreeCallStatusChanged", |_, r| r["status"] == status).await.1
     }
 
     /// Waits until the engine holds no call resources and has no call.
-    async fn released(&self) {
+    pub(crate) async fn released(&self) {
         let left = self.peer.engine.calls().wait_call_resources_released(DEADLINE).await;
         assert_eq!(left, Ok(()), "call resources still held");
         assert_eq!(self.peer.engine.calls().current_call(), None);
@@ -46,12 +51,12 @@ impl Side {
     }
 }
 
-fn stop_text() -> Value {
+pub(crate) fn stop_text() -> Value {
     json!({"status": 700, "message": "Free call status changed to stop, free call end"})
 }
 
 /// `caller` calls `callee`, who rings; returns the onFreeCallStart payload.
-async fn ring(caller: &mut Side, callee: &mut Side, media_type: i64) -> Value {
+pub(crate) async fn ring(caller: &mut Side, callee: &mut Side, media_type: i64) -> Value {
     let to = callee.id();
     assert_eq!(caller.peer.ok("startFreeCall", json!({"mediaType": media_type, "toUserId": to})).await, Value::Null);
     let start = callee.peer.event("onFreeCallStart").await;
@@ -60,13 +65,13 @@ async fn ring(caller: &mut Side, callee: &mut Side, media_type: i64) -> Value {
     start
 }
 
-async fn answer(caller: &mut Side, callee: &mut Side) {
+pub(crate) async fn answer(caller: &mut Side, callee: &mut Side) {
     assert_eq!(callee.peer.ok("answerFreeCall", Value::Null).await, Value::Null);
     assert_eq!(caller.status(200).await, json!({"status": 200, "message": "Free call status changed to answered"}));
     assert_eq!(callee.peer.engine.calls().current_call().map(|c| c.status), Some(200));
 }
 
-async fn loud_audio(side: &Side, at_least: u64) {
+pub(crate) async fn loud_audio(side: &Side, at_least: u64) {
     let got = side.audio.wait_for(DEADLINE, |s| s.loud_chunks >= at_least).await;
     assert!(got.is_ok(), "audio did not arrive: {got:?}");
 }

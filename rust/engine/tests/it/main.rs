@@ -12,6 +12,7 @@ mod calls;
 mod chat;
 mod connection;
 mod groups;
+mod ice_restart;
 mod lists;
 mod liveness;
 mod media_loopback;

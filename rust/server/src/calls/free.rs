@@ -1,6 +1,12 @@
 //! The free-call table and its rules (186/187/188/199). The design is described in the parent module's
 //! documentation; this file is the state machine.
 //!
+//! ICE restarts (issue 15): once a call is answered, either side of the new engine may send a *re-offer*, a 187 type
+//! 1 with `data.type == "offer"`, and the other answers with a 187 type 1 answer. The re-offer is relayed only to a
+//! session of the new engine (D6's `sdkVersion` test); an original client cannot answer one, so for it the re-offer
+//! is dropped (logged at debug) — also when queued for a lost side and re-attached by an original client. A re-offer
+//! from another engine session of a party's user takes that side over ([`State::take_over`]).
+//!
 //! All state lives in one [`State`] behind a `std::sync::Mutex` that is never held across an `.await`. Packets are
 //! sent *while* the lock is held: emitting only queues the packet on the socket, and sending under the lock is what
 //! keeps the packets of one call in a single order however many tasks (sockets, timers) act on it.
@@ -15,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use azstack_protocol::bodies::calls::{
-    FreeCallData, FreeCallStart, FreeCallStatus, FreeCallStatusByMe, FreeCallStatusFromPeer,
+    CallData, FreeCallData, FreeCallStart, FreeCallStatus, FreeCallStatusByMe, FreeCallStatusFromPeer,
 };
 use azstack_protocol::constants::call::{
     CALL_STATUS_FREE_CALL_ANSWERED as ANSWERED, CALL_STATUS_FREE_CALL_BUSY as BUSY,
@@ -128,17 +134,34 @@ impl Side {
         Side::Detached { queue: Vec::new(), grace: TimerSlot::start(cx, grace, key, Timer::Grace(id), id) }
     }
 
-    /// Attaches `session` if this side is detached; the queued packets go to it at once.
+    /// Attaches `session` if this side is detached; the queued packets go to it at once (but a re-offer only to
+    /// the new engine).
     fn reattach(&mut self, session: &Arc<Session>) -> bool {
         if !matches!(self, Side::Detached { .. }) {
             return false;
         }
         if let Side::Detached { queue, .. } = std::mem::replace(self, Side::Attached(session.clone())) {
-            for env in &queue {
+            for env in queue.iter().filter(|env| is_engine(session) || !is_reoffer_envelope(env)) {
                 session.send_envelope(env);
             }
         }
         true
+    }
+
+    /// `session` takes this side over, from a lost session or from one presumed dead (see [`State::take_over`]).
+    fn take_over(&mut self, session: &Arc<Session>) {
+        if !self.reattach(session) {
+            *self = Side::Attached(session.clone());
+        }
+    }
+
+    /// Whether a re-offer may go to this side: a session of the new engine, or a lost one (checked when it
+    /// re-attaches).
+    fn takes_reoffer(&self) -> bool {
+        match self {
+            Side::Attached(s) => is_engine(s),
+            Side::Detached { .. } => true,
+        }
     }
 }
 
@@ -263,6 +286,15 @@ impl Call {
         match &self.phase {
             Phase::Ringing(r) => r.legs.iter().any(|l| l.session.id == session),
             Phase::Answered(a) => a.callee.session_id() == Some(session),
+        }
+    }
+
+    /// Whether a re-offer from `from` may be relayed: the call is answered and the other side is the new engine.
+    fn reoffer_reaches(&self, from: Role) -> bool {
+        match (&self.phase, from) {
+            (Phase::Answered(a), Role::Caller) => a.callee.takes_reoffer(),
+            (Phase::Answered(_), Role::Callee) => self.caller.takes_reoffer(),
+            (Phase::Ringing(_), _) => false,
         }
     }
 
@@ -429,6 +461,31 @@ impl State {
         }
         None
     }
+
+    /// A session of the new engine re-offers (an ICE restart, PROTOCOL.md §12) in an answered call its user takes
+    /// part in from another session. That one is presumed dead — after a network change the device reconnects
+    /// before the server notices its old connection is gone — and this session takes its side over.
+    fn take_over(&mut self, me: &Identity, session: &Arc<Session>, call_id: i64, peer: i64) -> Option<(CallKey, Role)> {
+        let mine = CallKey { caller: me.user_id, call_id };
+        if let Some(c) = self.calls.get_mut(&mine)
+            && c.callee == peer
+            && c.caller_identity.same_tenant(me)
+            && matches!(c.phase, Phase::Answered(_))
+        {
+            c.caller.take_over(session);
+            return Some((mine, Role::Caller));
+        }
+        let theirs = CallKey { caller: peer, call_id };
+        if let Some(c) = self.calls.get_mut(&theirs)
+            && c.callee == me.user_id
+            && c.caller_identity.same_tenant(me)
+            && let Phase::Answered(a) = &mut c.phase
+        {
+            a.callee.take_over(session);
+            return Some((theirs, Role::Callee));
+        }
+        None
+    }
 }
 
 /// The free-call table.
@@ -441,6 +498,21 @@ impl Default for FreeCalls {
     fn default() -> FreeCalls {
         FreeCalls { state: Mutex::new(State::default()), changed: Notify::new() }
     }
+}
+
+/// The client is the new engine (D6's `sdkVersion` test).
+fn is_engine(session: &Session) -> bool {
+    session.identity().is_some_and(|i| i.is_engine)
+}
+
+/// A 187 type 1 with an offer: an ICE restart of an answered call. Only the new engine answers one.
+fn is_reoffer(req: &FreeCallData) -> bool {
+    req.data_type == SESSION_DESCRIPTION && matches!(&req.data, CallData::Description(d) if d.sdp_type == "offer")
+}
+
+fn is_reoffer_envelope(env: &Envelope) -> bool {
+    env.service == i64::from(Service::FREE_CALL_DATA.number())
+        && env.decode::<FreeCallData>().is_ok_and(|d| is_reoffer(&d))
 }
 
 /// A relayed body: the sender's JSON object with `from` set to the sender.
@@ -606,7 +678,30 @@ impl FreeCalls {
         let out = relayed(Service::FREE_CALL_DATA, raw, me.user_id);
         let mut st = self.lock();
         let id = st.next_id();
-        match st.locate(me.user_id, session.id, req.call_id, req.to) {
+        let reoffer = is_reoffer(&req);
+        let mut located = st.locate(me.user_id, session.id, req.call_id, req.to);
+        if located.is_none() && reoffer && is_engine(session) {
+            located = st.take_over(me, session, req.call_id, req.to);
+            if let Some((key, _)) = located {
+                tracing::info!(
+                    caller = key.caller,
+                    call_id = key.call_id,
+                    session = session.id,
+                    "free call side taken over by a re-offering session"
+                );
+            }
+        }
+        match located {
+            Some((key, role)) if reoffer && !st.calls.get(&key).is_some_and(|c| c.reoffer_reaches(role)) => {
+                // An original client cannot answer a re-offer (and a ringing call has nothing to restart).
+                tracing::debug!(
+                    caller = key.caller,
+                    call_id = key.call_id,
+                    session = session.id,
+                    "a re-offer for an original client or an unanswered call dropped"
+                );
+                Ok(())
+            }
             Some((key, Role::Caller)) => {
                 if let Some(call) = st.calls.get_mut(&key) {
                     call.caller_data(out);
