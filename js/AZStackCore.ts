@@ -202,7 +202,9 @@ export class AZStackCore {
    * Android and iOS glue call it from `ConnectivityManager` / `NWPathMonitor`; apps may call it too. An open connection
    * is checked at once: when no answer arrives within 3 s (or half of `livenessTimeout`, if shorter) it counts as lost (`onDisconnected`)
    * and auto-reconnect, when enabled, tries again without waiting its interval; an auto-reconnect waiting for its next
-   * attempt tries now. It has no outcome and no return delegate.
+   * attempt tries now. During an answered free call between two engines of this SDK, it also restarts ICE (a new offer
+   * in svc 187 type 1), so the media finds a new path (a new TURN relay if needed) without ending the call. It has no
+   * outcome and no return delegate.
    */
   networkChanged(): void {
     void callEngine(this.handle, 'networkChanged', null);
