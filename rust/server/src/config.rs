@@ -47,6 +47,10 @@ pub struct Config {
     /// credentials of its own, after `ice_servers`.
     #[serde(default)]
     pub turn: Option<crate::turn::TurnConfig>,
+    /// Files and recordings on object storage (`[files]`): the upload endpoint and signed download links. Absent:
+    /// no uploads, recordings stay in `[sip.recording] dir`.
+    #[serde(default)]
+    pub files: Option<crate::files::FilesConfig>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -203,6 +207,7 @@ impl Config {
             stickers: default_stickers(),
             sip: None,
             turn: None,
+            files: Some(crate::files::FilesConfig::in_dir(&data.join("files"))),
         }
     }
 }

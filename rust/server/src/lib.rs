@@ -37,6 +37,7 @@ pub mod config;
 pub mod errors;
 pub mod fanout;
 pub mod fdlimit;
+pub mod files;
 pub mod gateway;
 pub mod handlers;
 pub mod hub;
