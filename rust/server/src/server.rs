@@ -147,12 +147,20 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         Some(sip) => Some(azstack_sip::Gateway::bind(sip.clone()).await?),
         None => None,
     };
-    let recordings = match config.sip.as_ref().and_then(|s| s.recording.as_ref()) {
-        Some(recording) => Some(Arc::new(crate::recordings::Recordings::open(recording, http_base(&config))?)),
-        None => None,
-    };
     let files = match &config.files {
         Some(files) => Some(Arc::new(crate::files::Files::open(files, http_base(&config)).await?)),
+        None => None,
+    };
+    let recordings = match config.sip.as_ref().and_then(|s| s.recording.as_ref()) {
+        Some(recording) => {
+            let objects = files.as_ref().map(|f| f.objects().clone());
+            let recordings = Arc::new(crate::recordings::Recordings::open(recording, http_base(&config), objects)?);
+            tokio::spawn({
+                let recordings = recordings.clone();
+                async move { recordings.store_leftovers().await }
+            });
+            Some(recordings)
+        }
         None => None,
     };
     let turn = match &config.turn {

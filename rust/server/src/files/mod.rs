@@ -102,6 +102,35 @@ impl Files {
     }
 }
 
+/// Copies local file `from` into the store at `to`, in parts, never whole in memory; its length.
+pub async fn copy_in(objects: &dyn ObjectStore, from: &std::path::Path, to: &Path) -> Result<u64, FilesError> {
+    use tokio::io::AsyncReadExt;
+    let io = |e: std::io::Error| FilesError::Config(format!("{}: {e}", from.display()));
+    let mut file = tokio::fs::File::open(from).await.map_err(io)?;
+    let mut writer =
+        object_store::WriteMultipart::new_with_chunk_size(objects.put_multipart(to).await?, upload::PART_BYTES);
+    let mut length = 0u64;
+    loop {
+        let mut buffer = vec![0; 256 * 1024];
+        let read = match file.read(&mut buffer).await {
+            Ok(read) => read,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(io(e));
+            }
+        };
+        if read == 0 {
+            break;
+        }
+        buffer.truncate(read);
+        length += read as u64;
+        writer.wait_for_capacity(2).await?;
+        writer.put(buffer.into());
+    }
+    writer.finish().await?;
+    Ok(length)
+}
+
 async fn load_or_make_key(objects: &dyn ObjectStore) -> Result<Vec<u8>, FilesError> {
     let path = Path::from(KEY_OBJECT);
     let fresh: [u8; 32] = rand::random();
