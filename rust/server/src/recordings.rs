@@ -39,8 +39,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use azstack_sip::RecordingConfig;
+use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt};
 
 /// The link key's file in the recording directory.
 const KEY_FILE: &str = ".link-key";
@@ -62,16 +62,16 @@ pub struct Recordings {
     base_url: String,
     link_lifetime: Duration,
     /// The object store of `[files]`, when there is one.
-    objects: Option<Arc<dyn ObjectStore>>,
+    files: Option<Arc<crate::files::Files>>,
 }
 
 impl Recordings {
     /// Creates the directory if needed and loads (or makes) the link key. `default_base` is used when the
-    /// configuration names no base URL; `objects` is where complete recordings go, if anywhere.
+    /// configuration names no base URL; `files` is where complete recordings go, if anywhere.
     pub fn open(
         config: &RecordingConfig,
         default_base: String,
-        objects: Option<Arc<dyn ObjectStore>>,
+        files: Option<Arc<crate::files::Files>>,
     ) -> Result<Recordings, RecordingsError> {
         std::fs::create_dir_all(&config.dir).map_err(|e| RecordingsError::Dir(config.dir.clone(), e))?;
         let key = load_or_make_key(&config.dir.join(KEY_FILE))?;
@@ -81,19 +81,19 @@ impl Recordings {
             key: hmac::Key::new(hmac::HMAC_SHA256, &key),
             base_url,
             link_lifetime: Duration::from_secs(config.link_secs),
-            objects,
+            files,
         })
     }
 
     /// Moves the complete recording `name` from the directory to the object store (if there is one). A failure is
     /// logged and leaves the file where it is, served from there.
     pub async fn store(&self, name: &str) {
-        let Some(objects) = &self.objects else { return };
+        let Some(files) = &self.files else { return };
         if !is_recording_name(name) {
             return;
         }
         let local = self.path(name);
-        match crate::files::copy_in(objects.as_ref(), &local, &object_path(name)).await {
+        match crate::files::copy_in(files, &local, &object_path(name)).await {
             Ok(bytes) => {
                 tracing::info!(recording = name, bytes, "recording stored");
                 if let Err(e) = tokio::fs::remove_file(&local).await {
@@ -106,7 +106,7 @@ impl Recordings {
 
     /// Moves every complete recording left in the directory to the object store (at start).
     pub async fn store_leftovers(&self) {
-        if self.objects.is_none() {
+        if self.files.is_none() {
             return;
         }
         let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else { return };
@@ -237,8 +237,8 @@ pub async fn serve(
         Err(LinkError::BadSignature) => return (StatusCode::FORBIDDEN, "invalid link").into_response(),
         Err(LinkError::Expired) => return (StatusCode::FORBIDDEN, "link expired").into_response(),
     };
-    if let Some(objects) = &recordings.objects {
-        match objects.get(&object_path(&name)).await {
+    if let Some(files) = &recordings.files {
+        match files.objects().get(&object_path(&name)).await {
             Ok(object) => return wav(object.meta.size, Body::from_stream(object.into_stream())),
             Err(object_store::Error::NotFound { .. }) => {} // not moved (yet): the directory may have it
             Err(e) => {

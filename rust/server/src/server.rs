@@ -153,8 +153,8 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
     };
     let recordings = match config.sip.as_ref().and_then(|s| s.recording.as_ref()) {
         Some(recording) => {
-            let objects = files.as_ref().map(|f| f.objects().clone());
-            let recordings = Arc::new(crate::recordings::Recordings::open(recording, http_base(&config), objects)?);
+            let recordings =
+                Arc::new(crate::recordings::Recordings::open(recording, http_base(&config), files.clone())?);
             tokio::spawn({
                 let recordings = recordings.clone();
                 async move { recordings.store_leftovers().await }

@@ -75,6 +75,12 @@ impl FilesConfig {
         FilesConfig { store: format!("file://{}", dir.display()), ..FilesConfig::default() }
     }
 
+    /// Bytes per part when streaming into the store: S3's smallest part (5 MiB), 1 MiB for a directory (which has
+    /// no minimum), so an upload holds at most a few parts in memory.
+    pub fn part_bytes(&self) -> usize {
+        if self.store.starts_with("file://") { 1024 * 1024 } else { 5 * 1024 * 1024 }
+    }
+
     /// Opens the object store `store` names.
     pub fn open_store(&self) -> Result<Arc<dyn ObjectStore>, FilesError> {
         let bad = |m: String| FilesError::Config(m);

@@ -103,12 +103,14 @@ impl Files {
 }
 
 /// Copies local file `from` into the store at `to`, in parts, never whole in memory; its length.
-pub async fn copy_in(objects: &dyn ObjectStore, from: &std::path::Path, to: &Path) -> Result<u64, FilesError> {
+pub async fn copy_in(files: &Files, from: &std::path::Path, to: &Path) -> Result<u64, FilesError> {
     use tokio::io::AsyncReadExt;
     let io = |e: std::io::Error| FilesError::Config(format!("{}: {e}", from.display()));
     let mut file = tokio::fs::File::open(from).await.map_err(io)?;
-    let mut writer =
-        object_store::WriteMultipart::new_with_chunk_size(objects.put_multipart(to).await?, upload::PART_BYTES);
+    let mut writer = object_store::WriteMultipart::new_with_chunk_size(
+        files.objects.put_multipart(to).await?,
+        files.config.part_bytes(),
+    );
     let mut length = 0u64;
     loop {
         let mut buffer = vec![0; 256 * 1024];
@@ -124,7 +126,7 @@ pub async fn copy_in(objects: &dyn ObjectStore, from: &std::path::Path, to: &Pat
         }
         buffer.truncate(read);
         length += read as u64;
-        writer.wait_for_capacity(2).await?;
+        writer.wait_for_capacity(upload::PARTS_IN_FLIGHT).await?;
         writer.put(buffer.into());
     }
     writer.finish().await?;

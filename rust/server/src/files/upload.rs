@@ -1,7 +1,8 @@
 //! `POST /files?name=NAME`: an authenticated, streamed upload (see the module [`super`] for the protocol).
 //!
-//! The body goes to the object store as it arrives, in parts of [`PART_BYTES`] (S3's smallest multipart part), so
-//! an upload holds at most a few parts in memory whatever its size. The limits are checked before a byte is read
+//! The body goes to the object store as it arrives, in parts ([`super::FilesConfig::part_bytes`]: 5 MiB, S3's
+//! smallest, or 1 MiB for a directory), at most [`PARTS_IN_FLIGHT`] being written at once, so an upload holds a few
+//! parts in memory whatever its size. The limits are checked before a byte is read
 //! when the client declares a `Content-Length`, and on every chunk otherwise; an upload stopped by a limit is
 //! aborted in the store (no object is left). The first [`SNIFF_BYTES`] are kept to sniff the content type. The quota
 //! is charged once the object is complete (`Store::add_file`, atomic): an upload that loses a race for the last
@@ -24,10 +25,8 @@ use crate::admission::Conn;
 use crate::store::Store;
 use crate::store::files::FileRow;
 
-/// Bytes per part written to the store.
-pub const PART_BYTES: usize = 5 * 1024 * 1024;
 /// Parts being written at once.
-const PARTS_IN_FLIGHT: usize = 2;
+pub const PARTS_IN_FLIGHT: usize = 2;
 /// Bytes kept from the start of the file for content sniffing.
 pub const SNIFF_BYTES: usize = 8192;
 /// Longest file name, in bytes.
@@ -108,7 +107,7 @@ where
     let id = format!("{:032x}", rand::random::<u128>());
     let path = Path::from(format!("files/{id}"));
     let multipart = files.objects.put_multipart(&path).await.map_err(Refusal::storage)?;
-    let mut writer = WriteMultipart::new_with_chunk_size(multipart, PART_BYTES);
+    let mut writer = WriteMultipart::new_with_chunk_size(multipart, files.config.part_bytes());
     let (length, head) = match pump(&mut writer, stream, &limits).await {
         Ok(read) => read,
         Err(refusal) => {
