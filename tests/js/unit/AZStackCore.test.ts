@@ -53,6 +53,8 @@ const SECTION_7_6_DELEGATES = [
   'onGetOutboxReturn', 'onCancelOutboxMessageReturn', 'onOutboxChanged',
   // extensions of the audio session (permissions, route, interruptions)
   'onRequestMediaPermissionsReturn', 'onSetSpeakerphoneOnReturn', 'onAudioInterrupted', 'onAudioResumed',
+  // extension of file uploads
+  'onUploadFileReturn', 'onUploadFileProgress',
 ];
 
 test('the constructor hands the options to the engine as given', () => {
