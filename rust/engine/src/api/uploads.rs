@@ -133,6 +133,10 @@ impl Uploads {
             .await
             .map_err(|e| unexpected(format!("Cannot open {}: {e}", o.path.display())))?;
         let total = file.metadata().await.map_err(|e| unexpected(format!("Cannot read the file: {e}")))?.len();
+        if total == 0 {
+            // No chunk will report it: an empty file is sent as soon as it starts.
+            self.emit(Event::UploadFileProgress(UploadProgress { name: o.name.clone(), sent: 0, total: 0 }));
+        }
         let body = reqwest::Body::wrap_stream(self.chunks(file, o.name.clone(), total));
         let response = client()?
             .post(url)
