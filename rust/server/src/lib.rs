@@ -15,7 +15,7 @@
 //! The SIP gateway is its own crate, `azstack_sip`; [`sip_host`] is the server's side of it (its `Host` trait over
 //! the sessions, the store and the recordings), and `calls` hands it the apps' callout and call-in packets.
 //!
-//! //! ## Files
+//! ## Files
 //! [`files`] serves `POST /files` (an upload authenticated by the login token) and signed download links on the same
 //! listener, over an object store (a directory or S3) that call recordings ([`recordings`]) move into once complete.
 //!
