@@ -239,7 +239,7 @@ pub async fn serve(
     };
     if let Some(files) = &recordings.files {
         match files.objects().get(&object_path(&name)).await {
-            Ok(object) => return wav(object.meta.size, Body::from_stream(object.into_stream())),
+            Ok(object) => return wav(object.meta.size, crate::files::body_of(object)),
             Err(object_store::Error::NotFound { .. }) => {} // not moved (yet): the directory may have it
             Err(e) => {
                 tracing::error!(recording = %name, error = %e, "recording store failed");

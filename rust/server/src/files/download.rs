@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -77,7 +76,7 @@ async fn open(
             (header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
             (header::CACHE_CONTROL, "private, no-transform".to_owned()),
         ],
-        Body::from_stream(object.into_stream()),
+        super::body_of(object),
     )
         .into_response())
 }

@@ -133,6 +133,18 @@ pub async fn copy_in(files: &Files, from: &std::path::Path, to: &Path) -> Result
     Ok(length)
 }
 
+/// A stored object as a response body. A directory store's file is read in 256 KiB chunks (object_store's own
+/// stream reads it 8 KiB at a time, each on a blocking thread: about a quarter of the speed).
+pub fn body_of(object: object_store::GetResult) -> axum::body::Body {
+    match object.payload {
+        object_store::GetResultPayload::File(file, _) => {
+            let file = tokio::fs::File::from_std(file);
+            axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024))
+        }
+        object_store::GetResultPayload::Stream(stream) => axum::body::Body::from_stream(stream),
+    }
+}
+
 async fn load_or_make_key(objects: &dyn ObjectStore) -> Result<Vec<u8>, FilesError> {
     let path = Path::from(KEY_OBJECT);
     let fresh: [u8; 32] = rand::random();
