@@ -195,6 +195,31 @@ async fn the_quota_bounds_a_users_files(server: TestServer) {
     server.shutdown().await;
 }
 
+/// Two uploads at once for the last megabyte of a quota: however they interleave (both past the check before the
+/// body, or one after the other's commit), one is stored and the other refused, leaving no object.
+async fn racing_uploads_cannot_overshoot_the_quota(server: TestServer) {
+    for i in 0..2 {
+        let (status, reply) =
+            upload(&server, "alice", &format!("{i}.bin"), "application/octet-stream", bytes(MAX_FILE as usize)).await;
+        assert_eq!(status, 200, "{reply}");
+    }
+    let part = bytes(MAX_FILE as usize * 3 / 4);
+    let (a, b) = tokio::join!(
+        upload(&server, "alice", "a.bin", "application/octet-stream", part.clone()),
+        upload(&server, "alice", "b.bin", "application/octet-stream", part),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 413], "{a:?} {b:?}");
+    let refused = if a.0 == 413 { &a.1 } else { &b.1 };
+    assert_eq!(refused["error"], "quota_exceeded", "{refused}");
+    let store = server.server.hub.config.files.as_ref().unwrap().store.clone();
+    let stored =
+        std::fs::read_dir(std::path::Path::new(store.trim_start_matches("file://")).join("files")).unwrap().count();
+    assert_eq!(stored, 3, "the refused upload left no object");
+    server.shutdown().await;
+}
+
 async fn forged_and_expired_links_are_403(server: TestServer) {
     let (status, reply) = upload(&server, "alice", "a.txt", "text/plain", b"secret".to_vec()).await;
     assert_eq!(status, 200, "{reply}");
@@ -253,6 +278,7 @@ files_tests!(
     a_bad_token_is_401,
     too_large_is_413_without_reading_it_all,
     the_quota_bounds_a_users_files,
+    racing_uploads_cannot_overshoot_the_quota,
     forged_and_expired_links_are_403,
     the_stored_type_is_the_sniffed_one,
 );
