@@ -138,7 +138,7 @@ impl Uploads {
             self.emit(Event::UploadFileProgress(UploadProgress { name: o.name.clone(), sent: 0, total: 0 }));
         }
         let body = reqwest::Body::wrap_stream(self.chunks(file, o.name.clone(), total));
-        let response = client()?
+        let response = client(self.request_timeout())?
             .post(url)
             .header("authorization", format!("AZStack {token}"))
             .header("azstack-app-id", &data.app_id)
@@ -196,9 +196,10 @@ impl Uploads {
     }
 }
 
-/// The HTTP client: rustls with the engine's trust ([`crate::tls`]) when built with TLS.
-fn client() -> Result<reqwest::Client, ApiError> {
-    let builder = reqwest::Client::builder();
+/// The HTTP client: rustls with the engine's trust ([`crate::tls`]) when built with TLS; a connection must be made
+/// within `requestTimeout` (the upload itself takes as long as the file needs).
+fn client(connect_timeout: std::time::Duration) -> Result<reqwest::Client, ApiError> {
+    let builder = reqwest::Client::builder().connect_timeout(connect_timeout);
     #[cfg(feature = "tls")]
     let builder = builder.tls_backend_preconfigured(
         (*crate::tls::client_config().map_err(|e| unexpected(format!("TLS: {e}")))?.0).clone(),
