@@ -84,6 +84,8 @@ import type {
   StartCalloutOptions,
   StartFreeCallOptions,
   StickerPackList,
+  UploadedFile,
+  UploadFileOptions,
   ToggleStateOptions,
   UserList,
   VideoStateResult,
@@ -514,6 +516,17 @@ export class AZStackCore {
   /** Extension: the sticker catalogue. Return delegate `onGetStickersListReturn`. */
   getStickersList(options: GetStickersListOptions, callback?: Callback<StickerPackList>): Promise<StickerPackList> {
     return this.request('getStickersList', options, callback);
+  }
+
+  // --- file uploads (extension) ------------------------------------------------------------------------------------
+
+  /**
+   * Extension: streams a file to the server's file store for a file message, with `onUploadFileProgress` events;
+   * the result's `url` and `fileLength` go into `newMessage`'s `file: {url, name, length, type}`. Return delegate
+   * `onUploadFileReturn`.
+   */
+  uploadFile(options: UploadFileOptions, callback?: Callback<UploadedFile>): Promise<UploadedFile> {
+    return this.request('uploadFile', options, callback);
   }
 
   // --- plumbing -----------------------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ import type {
   StickerPackList,
   StreamArrived,
   Typing,
+  UploadedFile,
+  UploadProgress,
   UserList,
   VideoStateResult,
 } from './types';
@@ -90,6 +92,7 @@ export interface DelegateResults {
   onGetStickersListReturn: StickerPackList;
   onGetOutboxReturn: OutboxList;
   onCancelOutboxMessageReturn: null;
+  onUploadFileReturn: UploadedFile;
   onRequestMediaPermissionsReturn: MediaPermissions;
   onSetSpeakerphoneOnReturn: AudioRouteResult;
   onRegisterForCallNotificationsReturn: CallNotificationRegistration;
@@ -135,6 +138,11 @@ export interface DelegateResults {
   onAudioInterrupted: null;
   /** Extension: the interruption ended and the call's audio flows again both ways; `(null, null)`. */
   onAudioResumed: null;
+  /**
+   * Extension: `uploadFile` progress, `{name, sent, total}` bytes handed to the connection; at most about once per
+   * percent, and always once with `sent === total` before the upload's result.
+   */
+  onUploadFileProgress: UploadProgress;
 }
 
 /** The name of a delegate. */
@@ -175,6 +183,7 @@ const EVENT_DELEGATES: Record<EventDelegateName, true> = {
   onOutboxChanged: true,
   onAudioInterrupted: true,
   onAudioResumed: true,
+  onUploadFileProgress: true,
 };
 
 /** Every delegate name: the return delegates of all methods, then the event delegates. */

@@ -59,6 +59,7 @@ export const RETURN_DELEGATE_OF_METHOD = {
   getStickersList: 'onGetStickersListReturn',
   getOutbox: 'onGetOutboxReturn',
   cancelOutboxMessage: 'onCancelOutboxMessageReturn',
+  uploadFile: 'onUploadFileReturn',
 
   requestMediaPermissions: 'onRequestMediaPermissionsReturn',
   setSpeakerphoneOn: 'onSetSpeakerphoneOnReturn',

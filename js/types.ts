@@ -913,3 +913,40 @@ export interface SetSpeakerphoneOnOptions {
 export interface AudioRouteResult {
   route: 'speaker' | 'earpiece' | 'none';
 }
+
+/**
+ * The options of `uploadFile` (extension): a file on this device, by `path` or by `file://` `uri` (other URI schemes,
+ * such as Android's `content://`, must be copied to a file first).
+ */
+export interface UploadFileOptions {
+  /** The file's path. One of `path` and `uri` is required; `path` wins when both are given. */
+  path?: string;
+  /** The file's `file://` URI. */
+  uri?: string;
+  /** The name stored with the file (default: the file's own name). */
+  name?: string;
+  /** The type claimed (default `application/octet-stream`); the server stores the sniffed type when the bytes say. */
+  mimeType?: string;
+}
+
+/** The result of `uploadFile`: what a file message's `file: {url, name, length, type}` needs. */
+export interface UploadedFile {
+  /** The signed download link, valid for the server's `link_ttl_secs`. */
+  url: string;
+  /** The bytes stored. */
+  fileLength: number;
+  /** The type the server stored. */
+  mimeType: string;
+  /** The name stored. */
+  name: string;
+}
+
+/** What `onUploadFileProgress` receives. */
+export interface UploadProgress {
+  /** The `name` of the upload. */
+  name: string;
+  /** Bytes handed to the connection so far. */
+  sent: number;
+  /** The file's size. */
+  total: number;
+}

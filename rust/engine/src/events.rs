@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::model::{
     AuthenticatedUser, CallStatus, CallinStart, FreeCallStart, Message, MessageStatusChange, OutboxCount, PaidCallLog,
-    StreamArrived, Typing,
+    StreamArrived, Typing, UploadProgress,
 };
 
 /// One event, carrying the mapped result its delegate receives.
@@ -69,6 +69,8 @@ pub enum Event {
     OutboxChanged(Result<OutboxCount, ApiError>),
     /// `onNewMessageReturn` from the outbox: the ack of a message whose `newMessage` call is gone (an earlier process).
     NewMessageReturn(Result<Message, ApiError>),
+    /// `onUploadFileProgress` (extension): bytes of an `uploadFile` sent so far; the last one has `sent == total`.
+    UploadFileProgress(UploadProgress),
 }
 
 /// Each event's `Delegates` entry, written once: [`DELEGATES`] (the names, for the check against the JavaScript
@@ -116,6 +118,7 @@ delegates! {
     CallinStatusChangedByMe(_) => "onCallinStatusChangedByMe",
     OutboxChanged(_) => "onOutboxChanged",
     NewMessageReturn(_) => "onNewMessageReturn",
+    UploadFileProgress(_) => "onUploadFileProgress",
 }
 
 impl Event {
@@ -153,6 +156,7 @@ impl Event {
             Event::OutboxChanged(Ok(count)) => ok(count),
             Event::NewMessageReturn(Ok(m)) => ok(m),
             Event::OutboxChanged(Err(e)) | Event::NewMessageReturn(Err(e)) => err(e),
+            Event::UploadFileProgress(p) => ok(p),
         }
     }
 }

@@ -464,3 +464,22 @@ pub struct Outbox {
 pub struct OutboxCount {
     pub pending: usize,
 }
+
+/// `uploadFile`'s result (extension): the signed link to put in a file message, and the bytes stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadedFile {
+    pub url: String,
+    pub file_length: u64,
+    /// The type the server stored (sniffed from the bytes when they say what they are).
+    pub mime_type: String,
+    pub name: String,
+}
+
+/// `onUploadFileProgress` (extension): `sent` of `total` bytes of the file `name` handed to the connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UploadProgress {
+    pub name: String,
+    pub sent: u64,
+    pub total: u64,
+}

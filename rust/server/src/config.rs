@@ -47,6 +47,10 @@ pub struct Config {
     /// credentials of its own, after `ice_servers`.
     #[serde(default)]
     pub turn: Option<crate::turn::TurnConfig>,
+    /// Files and recordings on object storage (`[files]`): the upload endpoint and signed download links. Absent:
+    /// no uploads, recordings stay in `[sip.recording] dir`.
+    #[serde(default)]
+    pub files: Option<crate::files::FilesConfig>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -203,6 +207,7 @@ impl Config {
             stickers: default_stickers(),
             sip: None,
             turn: None,
+            files: Some(crate::files::FilesConfig::in_dir(&data.join("files"))),
         }
     }
 }
@@ -246,6 +251,9 @@ mod tests {
         assert_eq!(turn.public_ip, std::net::IpAddr::from([203, 0, 113, 7]));
         assert_eq!((turn.relay_ports, turn.max_allocations_per_user), ([49152, 65535], 12));
         assert!(turn.check().is_ok());
+        let files = config.files.expect("[files]");
+        assert_eq!((files.max_file_bytes, files.link_ttl_secs), (100 * 1024 * 1024, 30 * 24 * 3600));
+        assert!(files.options.is_empty());
     }
 
     #[test]

@@ -15,6 +15,10 @@
 //! The SIP gateway is its own crate, `azstack_sip`; [`sip_host`] is the server's side of it (its `Host` trait over
 //! the sessions, the store and the recordings), and `calls` hands it the apps' callout and call-in packets.
 //!
+//! ## Files
+//! [`files`] serves `POST /files` (an upload authenticated by the login token) and signed download links on the same
+//! listener, over an object store (a directory or S3) that call recordings ([`recordings`]) move into once complete.
+//!
 //! ## Which module may use which
 //! Dependencies point down. [`server`] (start-up) and [`gateway`] are the composition root: they build the [`hub::Hub`]
 //! and are the only ones to reach into it. The handlers get [`handlers::Services`] (the store, the fan-out, the call
@@ -37,6 +41,7 @@ pub mod config;
 pub mod errors;
 pub mod fanout;
 pub mod fdlimit;
+pub mod files;
 pub mod gateway;
 pub mod handlers;
 pub mod hub;

@@ -12,10 +12,16 @@
 //! The key is 32 random bytes in `DIR/.link-key`, made on first start (mode 0600) and kept across restarts, so
 //! links survive a restart; deleting the file revokes every link handed out.
 //!
+//! With `[files]`, recordings live in the object store beside the files (`recordings/NAME`): the recorder writes
+//! the WAV to the directory as before, and once the call's media is released (the file complete) it is copied to
+//! the store and removed from the directory, before the call's log is pushed — so the 601's link works on any
+//! server that shares the store. A recording whose copy failed stays in the directory and is served from there;
+//! recordings left in the directory (a copy failed, a crash) are copied at the next start.
+//!
 //! The route answers 404 for a name that is not a recording's, 403 for a bad or expired signature, 404 for a
 //! recording that does not exist (yet: a link handed out while the file is still being completed), and otherwise
-//! streams the file (`audio/wav`). Recordings are kept until an operator removes them; there is no retention
-//! policy yet.
+//! streams the file (`audio/wav`) from the store or the directory. Recordings are kept until an operator removes
+//! them; there is no retention policy yet.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,6 +39,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use azstack_sip::RecordingConfig;
+use object_store::ObjectStoreExt;
+use object_store::path::Path as ObjectPath;
 
 /// The link key's file in the recording directory.
 const KEY_FILE: &str = ".link-key";
@@ -53,12 +61,18 @@ pub struct Recordings {
     key: hmac::Key,
     base_url: String,
     link_lifetime: Duration,
+    /// The object store of `[files]`, when there is one.
+    files: Option<Arc<crate::files::Files>>,
 }
 
 impl Recordings {
     /// Creates the directory if needed and loads (or makes) the link key. `default_base` is used when the
-    /// configuration names no base URL.
-    pub fn open(config: &RecordingConfig, default_base: String) -> Result<Recordings, RecordingsError> {
+    /// configuration names no base URL; `files` is where complete recordings go, if anywhere.
+    pub fn open(
+        config: &RecordingConfig,
+        default_base: String,
+        files: Option<Arc<crate::files::Files>>,
+    ) -> Result<Recordings, RecordingsError> {
         std::fs::create_dir_all(&config.dir).map_err(|e| RecordingsError::Dir(config.dir.clone(), e))?;
         let key = load_or_make_key(&config.dir.join(KEY_FILE))?;
         let base_url = config.base_url.clone().unwrap_or(default_base).trim_end_matches('/').to_owned();
@@ -67,7 +81,40 @@ impl Recordings {
             key: hmac::Key::new(hmac::HMAC_SHA256, &key),
             base_url,
             link_lifetime: Duration::from_secs(config.link_secs),
+            files,
         })
+    }
+
+    /// Moves the complete recording `name` from the directory to the object store (if there is one). A failure is
+    /// logged and leaves the file where it is, served from there.
+    pub async fn store(&self, name: &str) {
+        let Some(files) = &self.files else { return };
+        if !is_recording_name(name) {
+            return;
+        }
+        let local = self.path(name);
+        match crate::files::copy_in(files, &local, &object_path(name)).await {
+            Ok(bytes) => {
+                tracing::info!(recording = name, bytes, "recording stored");
+                if let Err(e) = tokio::fs::remove_file(&local).await {
+                    tracing::warn!(recording = name, error = %e, "stored recording not removed from the directory");
+                }
+            }
+            Err(e) => tracing::error!(recording = name, error = %e, "recording not stored; kept in the directory"),
+        }
+    }
+
+    /// Moves every complete recording left in the directory to the object store (at start).
+    pub async fn store_leftovers(&self) {
+        if self.files.is_none() {
+            return;
+        }
+        let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else { return };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if let Some(name) = entry.file_name().to_str().filter(|n| is_recording_name(n)) {
+                self.store(name).await;
+            }
+        }
     }
 
     /// A fresh, unguessable file name for a recording of `call_id`.
@@ -122,6 +169,10 @@ pub enum LinkError {
     NotARecording,
     BadSignature,
     Expired,
+}
+
+fn object_path(name: &str) -> ObjectPath {
+    ObjectPath::from(format!("recordings/{name}"))
 }
 
 fn signed_text(name: &str, expires: u64) -> String {
@@ -186,6 +237,16 @@ pub async fn serve(
         Err(LinkError::BadSignature) => return (StatusCode::FORBIDDEN, "invalid link").into_response(),
         Err(LinkError::Expired) => return (StatusCode::FORBIDDEN, "link expired").into_response(),
     };
+    if let Some(files) = &recordings.files {
+        match files.objects().get(&object_path(&name)).await {
+            Ok(object) => return wav(object.meta.size, crate::files::body_of(object)),
+            Err(object_store::Error::NotFound { .. }) => {} // not moved (yet): the directory may have it
+            Err(e) => {
+                tracing::error!(recording = %name, error = %e, "recording store failed");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
+    }
     let file = match tokio::fs::File::open(&path).await {
         Ok(file) => file,
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
@@ -194,13 +255,17 @@ pub async fn serve(
         Ok(m) => m.len(),
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
+    wav(length, Body::from_stream(tokio_util::io::ReaderStream::new(file)))
+}
+
+fn wav(length: u64, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, "audio/wav".to_owned()),
             (header::CONTENT_LENGTH, length.to_string()),
             (header::CACHE_CONTROL, "private, no-transform".to_owned()),
         ],
-        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+        body,
     )
         .into_response()
 }
@@ -212,7 +277,7 @@ mod tests {
     fn recordings(dir: &Path) -> Recordings {
         let config =
             RecordingConfig { dir: dir.to_owned(), link_secs: 60, base_url: Some("https://x.example/".into()) };
-        Recordings::open(&config, "http://unused".into()).unwrap()
+        Recordings::open(&config, "http://unused".into(), None).unwrap()
     }
 
     fn parts(link: &str) -> (String, u64, String) {
@@ -261,6 +326,6 @@ mod tests {
         assert!(recordings(dir.path()).check(&name, expires, &sig, now).is_ok(), "a second start signs alike");
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
         let config = RecordingConfig::in_dir(dir.path().to_owned());
-        assert!(matches!(Recordings::open(&config, String::new()), Err(RecordingsError::Key(..))));
+        assert!(matches!(Recordings::open(&config, String::new(), None), Err(RecordingsError::Key(..))));
     }
 }

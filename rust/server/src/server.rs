@@ -47,6 +47,8 @@ pub enum StartError {
     Turn(#[from] crate::turn::TurnError),
     #[error("call recordings: {0}")]
     Recordings(#[from] crate::recordings::RecordingsError),
+    #[error("{0}")]
+    Files(#[from] crate::files::FilesError),
 }
 
 /// A running server.
@@ -145,8 +147,20 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         Some(sip) => Some(azstack_sip::Gateway::bind(sip.clone()).await?),
         None => None,
     };
+    let files = match &config.files {
+        Some(files) => Some(Arc::new(crate::files::Files::open(files, http_base(&config)).await?)),
+        None => None,
+    };
     let recordings = match config.sip.as_ref().and_then(|s| s.recording.as_ref()) {
-        Some(recording) => Some(Arc::new(crate::recordings::Recordings::open(recording, http_base(&config))?)),
+        Some(recording) => {
+            let recordings =
+                Arc::new(crate::recordings::Recordings::open(recording, http_base(&config), files.clone())?);
+            tokio::spawn({
+                let recordings = recordings.clone();
+                async move { recordings.store_leftovers().await }
+            });
+            Some(recordings)
+        }
         None => None,
     };
     let turn = match &config.turn {
@@ -243,10 +257,21 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         host
     });
     let recordings = Router::new().route("/recordings/{file}", get(crate::recordings::serve));
+    let files = crate::files::FilesState {
+        files,
+        store: hub.services.store.clone(),
+        auth: hub.clone(),
+        admission: hub.admission.clone(),
+    };
+    let files = Router::new()
+        .route("/files", axum::routing::post(crate::files::upload::upload))
+        .route("/files/{id}", get(crate::files::download::download))
+        .with_state(files);
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .with_state(hub.clone())
         .merge(recordings.with_state(hub.recordings.clone()))
+        .merge(files)
         .layer(layer);
     let header_timeout = Duration::from_secs(limits.http_header_timeout_secs.max(1));
     let stop = CancellationToken::new();

@@ -102,4 +102,11 @@ impl Host for SipHost {
     fn new_recording(&self, call_id: i64) -> Option<(String, PathBuf)> {
         self.hub.upgrade()?.recordings.as_ref().map(|r| r.new_recording(call_id))
     }
+
+    async fn recording_complete(&self, name: &str) {
+        let recordings = self.hub.upgrade().and_then(|hub| hub.recordings.clone());
+        if let Some(recordings) = recordings {
+            recordings.store(name).await;
+        }
+    }
 }

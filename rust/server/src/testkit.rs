@@ -68,10 +68,12 @@ impl TestServer {
             return None;
         };
         let url = fresh_postgres_database(&base).await;
-        let mut config = Config::dev(0, std::path::Path::new("."));
+        // The directory holds what is not in the database (the file store).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::dev(0, dir.path());
         config.database = url;
         tweak(&mut config);
-        Some(TestServer::start_on(config, None).await)
+        Some(TestServer::start_on(config, Some(dir)).await)
     }
 
     /// Starts a server on `config` (whose `database` is used as is), creating one application.
@@ -259,16 +261,20 @@ impl TestClient {
         Ok(client)
     }
 
-    /// Sends 179 with a token made for `login` and waits for 162 (success or failure).
-    pub async fn authenticate(&mut self, app: &AppRow, login: &Login, addr: &Value) -> Result<Value, ClientError> {
+    /// The svc 179 token for `login` (an HTTP upload is authenticated with it too).
+    pub fn token(app: &AppRow, login: &Login) -> Result<String, ClientError> {
         let plaintext = json!({
             "sdkVersion": login.sdk_version,
             "namespace": login.namespace,
             "azStackUserID": login.username,
             "userCredentials": login.credentials,
         });
-        let token = encrypt_token(&app.public_key, &plaintext.to_string())
-            .map_err(|e| ClientError::Handshake(e.to_string()))?;
+        encrypt_token(&app.public_key, &plaintext.to_string()).map_err(|e| ClientError::Handshake(e.to_string()))
+    }
+
+    /// Sends 179 with a token made for `login` and waits for 162 (success or failure).
+    pub async fn authenticate(&mut self, app: &AppRow, login: &Login, addr: &Value) -> Result<Value, ClientError> {
+        let token = TestClient::token(app, login)?;
         self.send(
             Service::AUTHENTICATION_SEND_AUTHENTICATE,
             &json!({

@@ -460,7 +460,11 @@ impl Callin {
 
     async fn release_media(&mut self) {
         if let Some(media) = self.media.take() {
+            let recording = media.recording().to_owned();
             media.release().await;
+            if !recording.is_empty() {
+                self.host.recording_complete(&recording).await;
+            }
         }
     }
 

@@ -75,6 +75,10 @@ pub trait Host: Send + Sync + 'static {
     /// A new recording of call `call_id`, when calls are recorded: the name its log row keeps and the file the
     /// recorder writes.
     fn new_recording(&self, call_id: i64) -> Option<(String, PathBuf)>;
+
+    /// Recording `name` is complete (the call's media is released; its file is under its final name). The host may
+    /// move it to its own storage; the call's log is pushed (601) after this returns.
+    async fn recording_complete(&self, _name: &str) {}
 }
 
 #[cfg(test)]

@@ -55,6 +55,8 @@ const SECTION_7_6_DELEGATES = [
   'onRequestMediaPermissionsReturn', 'onSetSpeakerphoneOnReturn', 'onAudioInterrupted', 'onAudioResumed',
   // extension: calls that ring a sleeping phone
   'onRegisterForCallNotificationsReturn',
+  // extension of file uploads
+  'onUploadFileReturn', 'onUploadFileProgress',
 ];
 
 test('the constructor hands the options to the engine as given', () => {

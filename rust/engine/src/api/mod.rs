@@ -14,6 +14,7 @@ pub mod extensions;
 pub mod groups;
 pub mod messages;
 pub mod outbox;
+pub mod uploads;
 pub mod users;
 
 use azstack_protocol::Envelope;

@@ -24,6 +24,7 @@ use crate::api::groups::{
 };
 use crate::api::messages::{DeleteMessageOptions, MessageStatusOptions, NewMessageOptions, TypingOptions};
 use crate::api::outbox;
+use crate::api::uploads::UploadFileOptions;
 use crate::api::users::UsersOptions;
 use crate::call::{self, CallinOptions, StartCalloutOptions, StartFreeCallOptions};
 
@@ -99,6 +100,7 @@ methods! { engine, p;
     },
     "parseNotification" => to_json(extensions::parse_notification(p)),
     "getStickersList" => to_json(engine.extensions().get_stickers_list(extensions::is_default_from_json(p)?).await),
+    "uploadFile" => to_json(engine.uploads().upload_file(UploadFileOptions::from_json(p)?).await),
     "startFreeCall" => null(Box::pin(engine.calls().start_free_call(StartFreeCallOptions::from_json(p)?)).await),
     "stopFreeCall" => null(engine.calls().stop_free_call().await),
     "answerFreeCall" => null(Box::pin(engine.calls().answer_free_call()).await),

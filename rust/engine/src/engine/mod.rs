@@ -19,6 +19,7 @@ use crate::api::extensions::Extensions;
 use crate::api::groups::Groups;
 use crate::api::messages::Messages;
 use crate::api::outbox::Storage;
+use crate::api::uploads::Uploads;
 use crate::api::users::Users;
 use crate::call::Calls;
 use crate::catch_up::{self, CatchUp};
@@ -91,6 +92,11 @@ impl Engine {
     /// Application state, push notifications, stickers.
     pub fn extensions(&self) -> Extensions {
         Extensions { core: self.core.clone() }
+    }
+
+    /// File uploads for file messages (extension).
+    pub fn uploads(&self) -> Uploads {
+        Uploads { core: self.core.clone() }
     }
 
     /// Free calls and phone calls, their media and streams.

@@ -18,4 +18,5 @@ mod liveness;
 mod media_loopback;
 mod outbox;
 mod pstn;
+mod uploads;
 mod validation;

@@ -113,13 +113,25 @@ mod code {
 
 async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
     let request: Authenticate = env.decode().map_err(|e| (code::MALFORMED, e.to_string()))?;
-    let app = hub.app(&request.app_id).ok_or((code::UNKNOWN_APP, "Unknown application".to_owned()))?;
+    verify_token(hub, &request.app_id, &request.token, &request.fullname, &request.sdk_version).await
+}
+
+/// The identity a svc 179 token of application `app_id` logs in as: the token decrypted (within the decryption
+/// limit), its credentials verified, its user stored. A login and an HTTP upload ([`crate::files`]) both ask this.
+async fn verify_token(
+    hub: &Hub,
+    app_id: &str,
+    token: &str,
+    fullname: &str,
+    sdk_version: &str,
+) -> Result<Identity, (i64, String)> {
+    let app = hub.app(app_id).ok_or((code::UNKNOWN_APP, "Unknown application".to_owned()))?;
     let wait = Duration::from_secs(hub.config.limits.login_timeout_secs);
     let Ok(Ok(permit)) = tokio::time::timeout(wait, hub.decrypts.acquire()).await else {
         Metrics::inc(&hub.metrics.auth_busy);
         return Err((code::INTERNAL, "Server busy".to_owned()));
     };
-    let plaintext = app.key.decrypt_token(&request.token).map_err(|e| (code::BAD_TOKEN, e.to_string()));
+    let plaintext = app.key.decrypt_token(token).map_err(|e| (code::BAD_TOKEN, e.to_string()));
     drop(permit);
     let plaintext = plaintext?;
     let claims: TokenPlaintext =
@@ -139,20 +151,26 @@ async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
     };
     verifier.verify(&claim, &hub.http, now_ms() / 1000).await.map_err(|e| (code::REFUSED, e.to_string()))?;
     let user =
-        hub.store.upsert_user(&app.id, &claims.namespace, &claims.az_stack_user_id, &request.fullname).await.map_err(
-            |e| {
-                tracing::error!(error = %e, "user upsert failed");
-                (code::INTERNAL, "Internal error".to_owned())
-            },
-        )?;
+        hub.store.upsert_user(&app.id, &claims.namespace, &claims.az_stack_user_id, fullname).await.map_err(|e| {
+            tracing::error!(error = %e, "user upsert failed");
+            (code::INTERNAL, "Internal error".to_owned())
+        })?;
     Ok(Identity {
         user_id: user.id,
         app_id: Arc::from(app.id.as_str()),
         namespace: Arc::from(claims.namespace.as_str()),
         username: user.username,
         fullname: user.fullname,
-        is_engine: request.sdk_version.starts_with(ENGINE_SDK_PREFIX),
+        is_engine: sdk_version.starts_with(ENGINE_SDK_PREFIX),
     })
+}
+
+/// An HTTP upload is authenticated by the svc 179 token, exactly as a login (see [`crate::files`] for why).
+#[async_trait::async_trait]
+impl crate::files::Authenticator for Hub {
+    async fn user_for_token(&self, app_id: &str, token: &str) -> Result<i64, String> {
+        verify_token(self, app_id, token, "", "").await.map(|identity| identity.user_id).map_err(|(_, why)| why)
+    }
 }
 
 /// The socket is gone: unregister, record the last visit, let the call state (the SIP gateway's too) react.

@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 
+use super::files::FileRow;
 use super::groups::{CreatedGroup, GroupTx, PrivateGroup, PublicGroup};
 use super::history::{ConversationRow, MessageRow};
 use super::membership::GroupRow;
@@ -88,4 +89,8 @@ store_trait! {
         &self, me: i64, conv: ConvKey, floor: i64, last_created: i64, limit: i64,
     ) -> Result<Vec<MessageRow>>;
     fn all_files(&self, me: i64, app_id: &str, last_created: i64, limit: i64) -> Result<Vec<MessageRow>>;
+    // Stored files (files/).
+    fn file_bytes_used(&self, user_id: i64) -> Result<i64>;
+    fn add_file(&self, file: &FileRow, quota: i64) -> Result<bool>;
+    fn file(&self, id: &str) -> Result<Option<FileRow>>;
 }

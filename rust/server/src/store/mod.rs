@@ -15,6 +15,7 @@ pub mod apps;
 pub mod call_logs;
 pub mod contract;
 pub mod devices;
+pub mod files;
 pub mod groups;
 pub mod history;
 pub mod membership;
@@ -63,14 +64,16 @@ fn migrator(backend: Backend) -> Migrator {
             include_str!("../../migrations/sqlite/0001_initial.sql"),
             include_str!("../../migrations/sqlite/0002_paid_call_log_recording.sql"),
             include_str!("../../migrations/sqlite/0003_group_namespace.sql"),
+            include_str!("../../migrations/sqlite/0004_files.sql"),
         ],
         Backend::Postgres => [
             include_str!("../../migrations/postgres/0001_initial.sql"),
             include_str!("../../migrations/postgres/0002_paid_call_log_recording.sql"),
             include_str!("../../migrations/postgres/0003_group_namespace.sql"),
+            include_str!("../../migrations/postgres/0004_files.sql"),
         ],
     };
-    let names = ["initial", "paid call log recording", "group namespace"];
+    let names = ["initial", "paid call log recording", "group namespace", "files"];
     Migrator::with_migrations(
         (1..)
             .zip(names.into_iter().zip(sql))

@@ -10,6 +10,7 @@ mod calls;
 mod chat_support;
 mod connection;
 mod extensions;
+mod files;
 mod group_history;
 mod groups;
 mod history;

@@ -146,6 +146,14 @@ async fn callout_with(law: Law, codec: &str, call_id: i64, recorded: bool) {
     assert!(entry["duration"].as_i64().unwrap() >= 1, "{entry}");
     if recorded {
         recording_holds_both_tones(&entry, &mut alice).await;
+        // With `[files]` (the test server's default) the complete recording was moved to the object store before
+        // the log was pushed.
+        let link = entry["urlRecord"].as_str().unwrap_or_default();
+        let name = link.split('?').next().and_then(|p| p.rsplit('/').next()).unwrap_or_default();
+        let store = server.server.hub.config.files.as_ref().map(|f| f.store.clone()).unwrap_or_default();
+        let store = std::path::PathBuf::from(store.trim_start_matches("file://"));
+        assert!(store.join("recordings").join(name).is_file(), "{name} is in the object store");
+        assert!(!recordings.path().join(name).exists(), "{name} is no longer in the recording directory");
     } else {
         assert_eq!(entry["urlRecord"], "", "not recorded");
     }
