@@ -75,6 +75,9 @@ pub struct AdminConfig {
 pub struct AppConfig {
     pub id: String,
     pub verifier: Verifier,
+    /// `[apps.push]`: APNs/FCM credentials (`crate::push`). Absent: the application's users get no mobile push.
+    #[serde(default)]
+    pub push: Option<crate::push::PushConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -42,6 +42,7 @@ pub mod handlers;
 pub mod hub;
 pub mod listener;
 pub mod metrics;
+pub mod push;
 pub mod recordings;
 pub mod server;
 pub mod session;

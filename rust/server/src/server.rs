@@ -47,6 +47,8 @@ pub enum StartError {
     Turn(#[from] crate::turn::TurnError),
     #[error("call recordings: {0}")]
     Recordings(#[from] crate::recordings::RecordingsError),
+    #[error("push: {0}")]
+    Push(#[from] crate::push::PushConfigError),
 }
 
 /// A running server.
@@ -184,8 +186,16 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         max_offers_per_callee: limits.max_offers_per_callee,
         attempts_per_min: limits.call_attempts_per_min,
     };
-    let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits));
     let fanout: Arc<dyn Fanout> = sessions.clone();
+    let push = Arc::new(crate::push::Push::start(
+        &config.apps,
+        limits.ring_timeout_secs,
+        store.clone(),
+        fanout.clone(),
+        counters.clone(),
+        warnings.clone(),
+    )?);
+    let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits, push.clone()));
     let services = Arc::new(Services {
         store: store.clone(),
         fanout,
@@ -194,6 +204,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         stickers: config.stickers.clone(),
         metrics: counters.clone(),
         warnings: warnings.clone(),
+        push: push.clone(),
     });
     let hub = Arc::new(Hub {
         config,
@@ -205,6 +216,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         sip,
         recordings,
         turn,
+        push,
         metrics: counters,
         warnings,
         http,

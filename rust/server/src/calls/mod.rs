@@ -118,10 +118,18 @@ pub struct Calls {
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     limits: CallLimits,
+    /// The VoIP / high-priority pushes of 186 and 188 (OQ-21).
+    push: Arc<crate::push::Push>,
 }
 
 impl Calls {
-    pub fn new(sessions: Arc<Registry>, store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: CallLimits) -> Calls {
+    pub fn new(
+        sessions: Arc<Registry>,
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        limits: CallLimits,
+        push: Arc<crate::push::Push>,
+    ) -> Calls {
         Calls {
             free: free::FreeCalls::default(),
             attempts: attempts::Attempts::default(),
@@ -129,6 +137,7 @@ impl Calls {
             store,
             metrics,
             limits,
+            push,
         }
     }
 
