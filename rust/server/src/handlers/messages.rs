@@ -342,11 +342,14 @@ fn push_event(sender: &Sender, delivery: &Delivery) -> Event {
     Event { app_id: sender.app_id.clone(), to, what }
 }
 
-/// The fan-out of a newly stored message (§11.3): the recipients' sessions, then my other sessions; then the push
-/// for the recipients whose app sleeps (enqueued, never awaited).
+/// The fan-out of a newly stored message (§11.3): the push for the recipients whose app sleeps (enqueued, never
+/// awaited), the recipients' sessions, then my other sessions.
 fn deliver(svc: &Services, session: &Session, sender: &Sender, created: i64, delivery: Delivery) {
     let me = sender.id;
-    let push = svc.push.enabled(&sender.app_id).then(|| push_event(sender, &delivery));
+    // Enqueued first: a recipient that sees the message may count on its push being under way.
+    if svc.push.enabled(&sender.app_id) {
+        svc.push.notify(push_event(sender, &delivery));
+    }
     match delivery {
         Delivery::UserText { to, msg_id, msg } => {
             svc.fanout.send_to_user(
@@ -374,9 +377,6 @@ fn deliver(svc: &Services, session: &Session, sender: &Sender, created: i64, del
             svc.fanout.send_to_users(&others, None, Service::MESSAGE_HAS_NEW_WITH_GROUP, &body);
             svc.fanout.send_to_user(me, Some(session.id), Service::MESSAGE_FROM_ME_WITH_GROUP, &body);
         }
-    }
-    if let Some(event) = push {
-        svc.push.notify(event);
     }
 }
 

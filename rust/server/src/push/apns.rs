@@ -97,7 +97,7 @@ impl Apns {
         let mut builder = self
             .http
             .post(format!("{}/3/device/{device_token}", self.endpoint))
-            .bearer_auth(bearer)
+            .header(reqwest::header::AUTHORIZATION, format!("bearer {bearer}"))
             .header("apns-topic", &request.topic)
             .header("apns-push-type", request.push_type)
             .header("apns-priority", request.priority.to_string())

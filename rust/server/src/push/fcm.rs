@@ -42,11 +42,7 @@ impl Fcm {
     pub fn new(config: &FcmConfig) -> Result<Fcm, PushConfigError> {
         let account = ServiceAccount::load(&config.service_account_path)?;
         let http = http_client(config.ca_path.as_deref())?;
-        let url = format!(
-            "{}/v1/projects/{}/messages:send",
-            config.endpoint.trim_end_matches('/'),
-            account.project_id
-        );
+        let url = format!("{}/v1/projects/{}/messages:send", config.endpoint.trim_end_matches('/'), account.project_id);
         let tokens = AccessTokens::new(http.clone(), account, &config.service_account_path)?;
         Ok(Fcm { http, url, tokens })
     }

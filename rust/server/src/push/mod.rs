@@ -111,7 +111,8 @@ impl Push {
         self.pending.add();
         if tx.try_send(event).is_err() {
             self.pending.done();
-            for (configured, service) in [(app.apns.is_some(), PushService::Apns), (app.fcm.is_some(), PushService::Fcm)]
+            for (configured, service) in
+                [(app.apns.is_some(), PushService::Apns), (app.fcm.is_some(), PushService::Fcm)]
             {
                 if configured {
                     count(&self.metrics, service, Counted::Dropped);

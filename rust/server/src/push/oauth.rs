@@ -46,7 +46,11 @@ struct TokenReply {
 }
 
 impl AccessTokens {
-    pub fn new(http: reqwest::Client, account: ServiceAccount, path: &std::path::Path) -> Result<Self, PushConfigError> {
+    pub fn new(
+        http: reqwest::Client,
+        account: ServiceAccount,
+        path: &std::path::Path,
+    ) -> Result<Self, PushConfigError> {
         let key = EncodingKey::from_rsa_pem(account.private_key.as_bytes())
             .map_err(|e| PushConfigError::Invalid { path: path.to_owned(), why: format!("private_key: {e}") })?;
         Ok(AccessTokens { http, account, key, cached: Mutex::new(None) })

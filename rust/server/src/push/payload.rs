@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn apns_alert_and_voip() {
         let alert = apns(&note(false), "com.x", false, 1000);
-        assert_eq!((alert.push_type, alert.topic.as_str(), alert.collapse_id.as_deref()), ("alert", "com.x", Some("1-1")));
+        assert_eq!(
+            (alert.push_type, alert.topic.as_str(), alert.collapse_id.as_deref()),
+            ("alert", "com.x", Some("1-1"))
+        );
         assert_eq!(alert.body["aps"]["badge"], 4);
         assert_eq!(alert.body["aps"]["thread-id"], "1-1");
         assert_eq!(alert.body["pushPacketType"], "5");

@@ -1,7 +1,7 @@
 //! The push queue and its workers. [`super::Push::notify`] only enqueues (never awaits the network, never waits for
 //! room: a full queue drops the event, counted as `dropped`, with a rate-limited warning), so message delivery
 //! and call signalling never wait for APNs or FCM. Workers take events off the bounded queue, look up the
-//! recipients' device tokens and unread counts, and send to each token, one token at a time per worker.
+//! recipients' device tokens and unread counts, and send to each token, all tokens of one recipient at once.
 //!
 //! **Retries.** 429 and 5xx answers and network errors are retried up to [`RETRIES`] times, after the service's
 //! `Retry-After` when it gave one and otherwise after an exponential backoff from [`BACKOFF`]. Each retry counts as
@@ -109,9 +109,9 @@ impl Workers {
             }
             let badge = if call { None } else { self.store.unread_total(user, &event.app_id).await.ok() };
             let note = notification(event, badge, app.hide_content, self.ring_secs);
-            for (device, route) in routes {
-                self.deliver(app, user, device, route, &note).await;
-            }
+            // A recipient's tokens at once: a slow service does not hold up the other.
+            let sends = routes.into_iter().map(|(device, route)| self.deliver(app, user, device, route, &note));
+            futures_util::future::join_all(sends).await;
         }
     }
 

@@ -365,6 +365,12 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<String> {
     }
 }
 
+/// The credentials of an `authorization: bearer …` header (the scheme is case-insensitive).
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, credentials) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(credentials)
+}
+
 fn uuid_like() -> String {
     let n: u128 = rand::random();
     let h = format!("{n:032X}");
@@ -382,7 +388,7 @@ fn check_apns(state: &State, path: &str, headers: &HashMap<String, String>) -> R
     let Some(token) = path.strip_prefix("/3/device/").filter(|t| !t.is_empty()) else {
         return Err(Reply::new(404, json!({"reason": "BadPath"})));
     };
-    let jwt = headers.get("authorization").and_then(|a| a.strip_prefix("bearer ")).ok_or(forbidden("MissingProviderToken"))?;
+    let jwt = headers.get("authorization").and_then(|a| bearer(a)).ok_or(forbidden("MissingProviderToken"))?;
     let header = jsonwebtoken::decode_header(jwt).map_err(|_| forbidden("InvalidProviderToken"))?;
     if header.alg != Algorithm::ES256 || header.kid.as_deref() != Some(KEY_ID) {
         return Err(forbidden("InvalidProviderToken"));
@@ -421,8 +427,8 @@ fn check_apns(state: &State, path: &str, headers: &HashMap<String, String>) -> R
 /// FCM: the access token, the project and the message; returns the device token.
 fn check_fcm(state: &State, path: &str, headers: &HashMap<String, String>, body: &Value) -> Result<String, Reply> {
     let error = |code: u16, status: &str| Reply::new(code, json!({"error": {"code": code, "status": status}}));
-    let bearer = headers.get("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
-    if !state.access_tokens.lock().is_ok_and(|t| t.contains(bearer)) {
+    let token = headers.get("authorization").and_then(|a| bearer(a)).unwrap_or_default();
+    if !state.access_tokens.lock().is_ok_and(|t| t.contains(token)) {
         return Err(error(401, "UNAUTHENTICATED"));
     }
     if path != format!("/v1/projects/{PROJECT_ID}/messages:send") {

@@ -34,12 +34,11 @@ impl SqlStore {
 
     /// The user's device tokens, oldest first.
     pub async fn devices(&self, user_id: i64) -> Result<Vec<Device>> {
-        let rows = sqlx::query(
-            "SELECT token, platform, bundle_id FROM devices WHERE user_id = $1 ORDER BY created, token",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT token, platform, bundle_id FROM devices WHERE user_id = $1 ORDER BY created, token")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok(Device { token: r.try_get(0)?, platform: r.try_get(1)?, bundle_id: r.try_get(2)? }))
             .collect()

@@ -14,6 +14,7 @@ mod group_history;
 mod groups;
 mod history;
 mod messages;
+mod push;
 mod restart;
 mod sip_bridge;
 mod sip_callin;
