@@ -146,22 +146,29 @@ impl StandIn {
         self.state.grants.lock().map(|g| *g).unwrap_or(0)
     }
 
-    /// Waits (up to a deadline) until `n` requests have been received; returns them all.
-    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+    /// How many requests have been received.
+    pub fn count(&self) -> usize {
+        self.state.received.lock().map(|r| r.len()).unwrap_or(0)
+    }
+
+    /// Waits until `n` requests have been received, for at most `within`; false if they have not.
+    pub async fn reach(&self, n: usize, within: Duration) -> bool {
         let wait = async {
             loop {
                 let arrived = self.state.arrived.notified();
-                let now = self.received();
-                if now.len() >= n {
-                    return now;
+                if self.count() >= n {
+                    return;
                 }
                 arrived.await;
             }
         };
-        match tokio::time::timeout(DEADLINE, wait).await {
-            Ok(all) => all,
-            Err(_) => panic!("stand-in: {n} requests expected, {} received", self.received().len()),
-        }
+        tokio::time::timeout(within, wait).await.is_ok()
+    }
+
+    /// Waits (up to a deadline) until `n` requests have been received; returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        assert!(self.reach(n, DEADLINE).await, "stand-in: {n} requests expected, {} received", self.count());
+        self.received()
     }
 
     /// The next requests (after their authentication passed) get these answers, in order.
