@@ -188,7 +188,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
     };
     let fanout: Arc<dyn Fanout> = sessions.clone();
     let push = Arc::new(crate::push::Push::start(
-        &config.apps,
+        config.apps.iter().filter_map(|a| Some((a.id.as_str(), a.push.as_ref()?))),
         limits.ring_timeout_secs,
         store.clone(),
         fanout.clone(),

@@ -39,7 +39,6 @@ use tokio::sync::mpsc;
 pub use config::{ApnsConfig, FcmConfig, PushConfig, PushConfigError};
 pub use decide::{Event, Notification, What};
 
-use crate::config::AppConfig;
 use crate::fanout::Fanout;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -66,10 +65,10 @@ pub struct Push {
 }
 
 impl Push {
-    /// Sets up the clients of every application with `[apps.push]` and starts the workers (none when no
-    /// application has push). A key or service-account file that cannot be read stops the start.
-    pub fn start(
-        apps: &[AppConfig],
+    /// Sets up the clients of every application with `[apps.push]` (`apps`: its id and configuration) and starts
+    /// the workers (none when no application has push). A key or service-account file that cannot be read stops the start.
+    pub fn start<'a>(
+        apps: impl IntoIterator<Item = (&'a str, &'a PushConfig)>,
         ring_secs: u64,
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
@@ -77,11 +76,10 @@ impl Push {
         warnings: Arc<Warnings>,
     ) -> Result<Push, PushConfigError> {
         let mut clients = HashMap::new();
-        for app in apps {
-            let Some(push) = &app.push else { continue };
+        for (id, push) in apps {
             let apns = push.apns.as_ref().map(apns::Apns::new).transpose()?;
             let fcm = push.fcm.as_ref().map(fcm::Fcm::new).transpose()?;
-            clients.insert(app.id.clone(), Arc::new(AppPush { apns, fcm, hide_content: push.hide_content }));
+            clients.insert(id.to_owned(), Arc::new(AppPush { apns, fcm, hide_content: push.hide_content }));
         }
         let pending = Arc::new(queue::Pending::default());
         let tx = (!clients.is_empty()).then(|| {
