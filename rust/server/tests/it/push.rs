@@ -332,3 +332,43 @@ push_tests!(
     a_stalled_push_service_delays_no_message,
     throttling_is_retried,
 );
+
+/// A call-in (the SIP gateway, SIPp as the carrier) to a user whose only session is in the background: the 505
+/// rings it and a VoIP push of `pushPacketType` 602 wakes the phone (OQ-24).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_in_to_a_backgrounded_user_is_pushed() {
+    const NUMBER: &str = "+842873001234";
+    let standins = PushStandIns::start().await;
+    let push = standins.config.clone();
+    let server = TestServer::sqlite_with_app(|config, app| {
+        let mut sip = azstack_sip::SipConfig::new("sip:127.0.0.1:9", "127.0.0.1:0".parse().expect("addr"));
+        sip.t1_ms = 200;
+        sip.callin.insert(NUMBER.into(), "bob".into());
+        config.sip = Some(sip);
+        config.apps = vec![AppConfig { id: app.id.clone(), verifier: Verifier::AcceptAll, push: Some(push) }];
+    })
+    .await;
+    let mut bob = server.login("bob").await;
+    server.server.hub.store.register_device(bob.user_id, "b0b2", 2, &voip_bundle()).await.unwrap();
+    bob.send(Service::APPLICATION_CHANGE_STATE, &json!({"state": 1}));
+    bob.recv(Service::APPLICATION_CHANGE_STATE).await.unwrap();
+
+    let gateway = server.server.hub.sip.as_ref().expect("gateway").local_addr();
+    let carrier = crate::sip_support::Carrier::call("callin_reject.xml", gateway, NUMBER);
+    let start = bob.recv(Service::CALLIN_START).await.expect("505");
+    let apns = standins.apns.wait_for(1).await;
+    assert_eq!(apns[0].path, "/3/device/b0b2");
+    assert_eq!(apns[0].header("apns-push-type"), Some("voip"));
+    assert_eq!(apns[0].body["pushPacketType"], "602");
+    assert_eq!(apns[0].body["callId"], start["callId"].to_string());
+    assert_eq!(apns[0].body["from"], start["from"]);
+    let reply = |code: i64| {
+        json!({"callId": start["callId"], "callType": start["callType"], "destination": start["from"],
+               "phonenumber": start["to"], "code": code})
+    };
+    bob.send(Service::CALLIN_STATUS_CHANGED, &reply(183));
+    bob.send(Service::CALLIN_STATUS_CHANGED, &reply(702));
+    let result = carrier.finish().await;
+    assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
+    server.shutdown().await;
+}
