@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use azstack_protocol::Service;
 use azstack_protocol::bodies::messages::Content;
 use azstack_protocol::constants::{chat, platform};
 
@@ -181,7 +182,7 @@ pub fn notification(event: &Event, badge: Option<i64>, hide_content: bool, ring_
             }
         }
         What::Callin { call_id, from_number } => Notification {
-            packet_type: 602,
+            packet_type: Service::CALLIN_START_PUSH.as_i64(),
             app_id,
             title: from_number.clone(),
             body: "Incoming call".to_owned(),
@@ -223,7 +224,7 @@ mod tests {
             app_id: "app".into(),
             to: vec![2],
             what: What::Message {
-                service: 5,
+                service: Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT.as_i64(),
                 from: 1,
                 from_name: "Ann".into(),
                 group: None,

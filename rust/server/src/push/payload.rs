@@ -94,11 +94,14 @@ pub fn fcm(n: &Notification, token: &str) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use azstack_protocol::Service;
+
     use super::*;
 
     fn note(call: bool) -> Notification {
         Notification {
-            packet_type: if call { 186 } else { 5 },
+            packet_type: if call { Service::FREE_CALL_START } else { Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT }
+                .as_i64(),
             app_id: "app".into(),
             title: "Ann".into(),
             body: "hi".into(),
