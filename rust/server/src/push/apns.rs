@@ -2,7 +2,8 @@
 //! team's `.p8` key: header `kid` = key id, claims `iss` = team id and `iat`). The JWT is reused for 50 minutes
 //! (Apple refuses one older than an hour and too frequent new ones). Answers map to outcomes as Apple documents
 //! them: 200 sent; 410, or 400 `BadDeviceToken` / `DeviceTokenNotForTopic` / `Unregistered`, an invalid token;
-//! 429 and 5xx retried (after `Retry-After` when given); the rest failed (403 also drops the cached JWT).
+//! 429 and 5xx retried (after `Retry-After` when given); 403 `ExpiredProviderToken` retried at once with a new JWT;
+//! the rest failed (another 403 also drops the cached JWT).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -123,6 +124,10 @@ impl Apns {
             Outcome::InvalidToken(why)
         } else if outcome::retryable(status) {
             Outcome::Retry { after, why }
+        } else if status == reqwest::StatusCode::FORBIDDEN && reason == "ExpiredProviderToken" {
+            // Our token aged out (a clock step, say): the retry signs a new one.
+            self.forget_token();
+            Outcome::Retry { after: Some(std::time::Duration::ZERO), why }
         } else {
             if status == reqwest::StatusCode::FORBIDDEN {
                 self.forget_token();
