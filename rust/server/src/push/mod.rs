@@ -56,8 +56,8 @@ pub struct AppPush {
 pub struct Push {
     /// The applications with `[apps.push]`, by id.
     apps: HashMap<String, Arc<AppPush>>,
-    /// The queue; `None` when no application has push.
-    tx: Option<mpsc::Sender<Event>>,
+    /// The workers' queues; empty when no application has push.
+    queues: Vec<mpsc::Sender<Event>>,
     fanout: Arc<dyn Fanout>,
     metrics: Arc<Metrics>,
     warnings: Arc<Warnings>,
@@ -82,8 +82,9 @@ impl Push {
             clients.insert(id.to_owned(), Arc::new(AppPush { apns, fcm, hide_content: push.hide_content }));
         }
         let pending = Arc::new(queue::Pending::default());
-        let tx = (!clients.is_empty()).then(|| {
-            let (tx, rx) = mpsc::channel(queue::QUEUE);
+        let queues = if clients.is_empty() {
+            Vec::new()
+        } else {
             let workers = queue::Workers {
                 apps: clients.clone(),
                 store,
@@ -91,21 +92,19 @@ impl Push {
                 ring_secs,
                 pending: pending.clone(),
             };
-            workers.spawn(rx);
-            tx
-        });
-        Ok(Push { apps: clients, tx, fanout, metrics, warnings, pending })
+            workers.spawn()
+        };
+        Ok(Push { apps: clients, queues, fanout, metrics, warnings, pending })
     }
 
     /// Enqueues `event` for its recipients that have no foreground session. Never waits: with the queue full the
     /// event is dropped (counted, and a warning).
     pub fn notify(&self, mut event: Event) {
-        let Some(tx) = &self.tx else { return };
         let Some(app) = self.apps.get(&*event.app_id) else { return };
         event.to.retain(|&user| !self.fanout.in_foreground(user));
-        if event.to.is_empty() {
-            return;
-        }
+        let Some(&first) = event.to.first() else { return };
+        // One user's events go to one worker, in order.
+        let Some(tx) = self.queues.get(first.unsigned_abs() as usize % self.queues.len().max(1)) else { return };
         self.pending.add();
         if tx.try_send(event).is_err() {
             self.pending.done();

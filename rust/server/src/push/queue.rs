@@ -1,7 +1,9 @@
 //! The push queue and its workers. [`super::Push::notify`] only enqueues (never awaits the network, never waits for
 //! room: a full queue drops the event, counted as `dropped`, with a rate-limited warning), so message delivery
-//! and call signalling never wait for APNs or FCM. Workers take events off the bounded queue, look up the
-//! recipients' device tokens and unread counts, and send to each token, all tokens of one recipient at once.
+//! and call signalling never wait for APNs or FCM. Each worker has a bounded queue of its own, and an event goes to
+//! the queue its (first) recipient picks, so the pushes of one user leave in the order of their events — a call's
+//! 188 never overtakes its 186. A worker looks up the recipients' device tokens and unread counts and sends to all
+//! tokens of one recipient at once.
 //!
 //! **Retries.** 429 and 5xx answers and network errors are retried up to [`RETRIES`] times, after the service's
 //! `Retry-After` when it gave one and otherwise after an exponential backoff from [`BACKOFF`]. Each retry counts as
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::sync::{Notify, mpsc};
 
 use super::AppPush;
 use super::apns::now_secs;
@@ -24,9 +26,9 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::devices::Device;
 
-/// Events waiting for a worker; beyond, events are dropped.
+/// Events waiting for the workers, all queues together; beyond a queue's share, events are dropped.
 pub const QUEUE: usize = 4096;
-/// Workers sending at once.
+/// Workers sending at once, each with its queue.
 pub const WORKERS: usize = 16;
 /// Retries of one send after a 429, a 5xx or a network error.
 pub const RETRIES: u32 = 3;
@@ -73,20 +75,22 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the workers on the queue's receiving end.
-    pub fn spawn(self, rx: mpsc::Receiver<Event>) {
+    /// Starts the workers, each on a queue of its own; returns the queues' sending ends.
+    pub fn spawn(self) -> Vec<mpsc::Sender<Event>> {
         let shared = Arc::new(self);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..WORKERS {
-            let (shared, rx) = (shared.clone(), rx.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Some(event) = rx.lock().await.recv().await else { return };
-                    shared.process(&event).await;
-                    shared.pending.done();
-                }
-            });
-        }
+        (0..WORKERS)
+            .map(|_| {
+                let (tx, mut rx) = mpsc::channel::<Event>(QUEUE / WORKERS);
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = rx.recv().await {
+                        shared.process(&event).await;
+                        shared.pending.done();
+                    }
+                });
+                tx
+            })
+            .collect()
     }
 
     async fn process(&self, event: &Event) {
