@@ -11,6 +11,7 @@ mod engine;
 mod fanout;
 mod messages;
 mod outbox;
+mod push;
 mod server;
 mod sip_bridge;
 mod soak;
@@ -72,6 +73,8 @@ enum Command {
     /// The embedded TURN server: relayed calls (audio + video each way, both ends relayed) in steps; packets lost,
     /// the latency the relay adds, the server's CPU per call.
     Turn(TurnArgs),
+    /// Mobile push: pushes sent per second to the APNs/FCM stand-ins and the server's CPU per push.
+    Push(PushArgs),
     /// The simulated ends of `sip-bridge`, run by it as a child process (not for direct use).
     #[command(hide = true)]
     SipBridgeEnds(SipBridgeEndsArgs),
@@ -226,6 +229,16 @@ struct TurnArgs {
     /// Video bitrate of each side of a call.
     #[arg(long, default_value_t = 1500)]
     video_kbps: u64,
+}
+
+#[derive(ClapArgs, Clone)]
+struct PushArgs {
+    /// User texts sent in each phase.
+    #[arg(long, default_value_t = 5000)]
+    messages: usize,
+    /// Offline users they go to, round-robin.
+    #[arg(long, default_value_t = 100)]
+    recipients: usize,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -429,6 +442,10 @@ async fn run(cli: Cli) -> bool {
             let args = turn::Args { calls: a.calls.clone(), secs: a.secs.max(1), video_kbps: a.video_kbps.max(1) };
             raise_fd_limit(8 * args.calls.iter().max().copied().unwrap_or(1) + 64);
             printed("turn", turn::run(&args).await, |r| turn::print(r, &args)).is_some()
+        }
+        Command::Push(a) => {
+            let args = push::Args { messages: a.messages.max(1), recipients: a.recipients.max(1) };
+            printed("push", push::run(&args).await, |r| push::print(r, &args)).is_some()
         }
         Command::Soak(a) => {
             let args = soak::Args {

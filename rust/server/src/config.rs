@@ -79,6 +79,9 @@ pub struct AdminConfig {
 pub struct AppConfig {
     pub id: String,
     pub verifier: Verifier,
+    /// `[apps.push]`: APNs/FCM credentials (`crate::push`). Absent: the application's users get no mobile push.
+    #[serde(default)]
+    pub push: Option<crate::push::PushConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +241,14 @@ mod tests {
         assert_eq!(config.ice_servers.len(), 2);
         assert_eq!(config.apps.len(), 2);
         assert!(matches!(config.apps[1].verifier, Verifier::Webhook { timeout_ms: 3000, .. }));
+        let push = config.apps[0].push.as_ref().expect("[apps.push]");
+        let apns = push.apns.as_ref().expect("[apps.push.apns]");
+        assert_eq!(
+            (apns.bundle_id.as_str(), apns.endpoint.as_str()),
+            ("com.example.chat", "https://api.push.apple.com")
+        );
+        assert_eq!(push.fcm.as_ref().map(|f| f.endpoint.as_str()), Some("https://fcm.googleapis.com"));
+        assert!(config.apps[1].push.is_none());
         assert_eq!(config.limits.ring_timeout_secs, 45);
         let sip = config.sip.expect("[sip]");
         assert_eq!(sip.trunk, "sip:trunk.example.org:5060");

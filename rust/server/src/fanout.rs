@@ -28,6 +28,10 @@ pub trait Fanout: Send + Sync {
     /// Presence: whether `user` has a session online.
     fn is_online(&self, user: i64) -> bool;
 
+    /// Whether `user` has a session in the foreground (whose last svc 105 state is not 1, background): such a
+    /// user gets no mobile push (§10.3).
+    fn in_foreground(&self, user: i64) -> bool;
+
     /// Presence with the tenant: `None` when `user` is offline, else whether the user is of `me`'s tenant
     /// (application and namespace).
     fn online_in_tenant(&self, user: i64, me: &Identity) -> Option<bool>;
@@ -63,6 +67,11 @@ impl Fanout for Registry {
 
     fn is_online(&self, user: i64) -> bool {
         Registry::is_online(self, user)
+    }
+
+    fn in_foreground(&self, user: i64) -> bool {
+        let background = azstack_protocol::constants::application_state::APPLICATION_STATE_BACKGROUND;
+        self.sessions(user).iter().any(|s| s.app_state.load(std::sync::atomic::Ordering::Relaxed) != background)
     }
 
     fn online_in_tenant(&self, user: i64, me: &Identity) -> Option<bool> {

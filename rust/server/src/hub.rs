@@ -31,6 +31,8 @@ pub struct Hub {
     pub recordings: Option<Arc<crate::recordings::Recordings>>,
     /// The embedded STUN/TURN server, with `[turn]`.
     pub turn: Option<crate::turn::Turn>,
+    /// Mobile pushes (`[apps.push]`).
+    pub push: Arc<crate::push::Push>,
     pub metrics: Arc<Metrics>,
     /// Client-caused warnings, rate-limited per cause ([`crate::warn_limited!`]).
     pub warnings: Arc<Warnings>,

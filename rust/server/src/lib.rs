@@ -9,7 +9,8 @@
 //! bind the socket to a user as a [`session::Session`]; after that [`handlers::dispatch`] routes each packet to its
 //! area's module, which validates it, stores what must last through the [`store::Store`] trait and pushes to other
 //! users through the [`fanout::Fanout`] trait (every session of every recipient, with the exceptions of PROTOCOL.md
-//! §11.3); free calls go to the [`calls::Calls`] registry.
+//! §11.3); free calls go to the [`calls::Calls`] registry. Recipients whose app is not in the foreground also get a
+//! mobile push ([`push`], APNs and FCM), queued so that it never holds up delivery.
 //!
 //! ## Phone calls
 //! The SIP gateway is its own crate, `azstack_sip`; [`sip_host`] is the server's side of it (its `Host` trait over
@@ -47,6 +48,7 @@ pub mod handlers;
 pub mod hub;
 pub mod listener;
 pub mod metrics;
+pub mod push;
 pub mod recordings;
 pub mod server;
 pub mod session;

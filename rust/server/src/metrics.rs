@@ -35,7 +35,15 @@ pub struct Metrics {
     pub calls_refused_callee_offers: AtomicU64,
     pub calls_rate_limited: AtomicU64,
     pub log_lines_suppressed: AtomicU64,
+    /// Mobile pushes by service and outcome (`crate::push`): `push[service][outcome]`, indexed as
+    /// [`PUSH_SERVICES`] and [`PUSH_OUTCOMES`].
+    pub push: [[AtomicU64; 5]; 2],
 }
+
+/// The `service` label of `azstack_push_total`, in the order of [`Metrics::push`].
+pub const PUSH_SERVICES: [&str; 2] = ["apns", "fcm"];
+/// The `outcome` label of `azstack_push_total`, in the order of [`Metrics::push`].
+pub const PUSH_OUTCOMES: [&str; 5] = ["sent", "invalid_token", "retried", "failed", "dropped"];
 
 impl Metrics {
     pub fn inc(counter: &AtomicU64) {
@@ -149,6 +157,13 @@ impl Metrics {
         ];
         for (name, help, counter) in hardening {
             line(name, "counter", help, get(counter));
+        }
+        let name = "azstack_push_total";
+        let _ = writeln!(out, "# HELP {name} Mobile pushes (APNs, FCM) by outcome.\n# TYPE {name} counter");
+        for (service, row) in PUSH_SERVICES.iter().zip(&self.push) {
+            for (outcome, counter) in PUSH_OUTCOMES.iter().zip(row) {
+                let _ = writeln!(out, "{name}{{service=\"{service}\",outcome=\"{outcome}\"}} {}", get(counter));
+            }
         }
         out
     }

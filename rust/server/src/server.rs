@@ -49,6 +49,8 @@ pub enum StartError {
     Recordings(#[from] crate::recordings::RecordingsError),
     #[error("{0}")]
     Files(#[from] crate::files::FilesError),
+    #[error("push: {0}")]
+    Push(#[from] crate::push::PushConfigError),
 }
 
 /// A running server.
@@ -198,8 +200,16 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         max_offers_per_callee: limits.max_offers_per_callee,
         attempts_per_min: limits.call_attempts_per_min,
     };
-    let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits));
     let fanout: Arc<dyn Fanout> = sessions.clone();
+    let push = Arc::new(crate::push::Push::start(
+        config.apps.iter().filter_map(|a| Some((a.id.as_str(), a.push.as_ref()?))),
+        limits.ring_timeout_secs,
+        store.clone(),
+        fanout.clone(),
+        counters.clone(),
+        warnings.clone(),
+    )?);
+    let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits, push.clone()));
     let services = Arc::new(Services {
         store: store.clone(),
         fanout,
@@ -208,6 +218,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         stickers: config.stickers.clone(),
         metrics: counters.clone(),
         warnings: warnings.clone(),
+        push: push.clone(),
     });
     let hub = Arc::new(Hub {
         config,
@@ -219,6 +230,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         sip,
         recordings,
         turn,
+        push,
         metrics: counters,
         warnings,
         http,

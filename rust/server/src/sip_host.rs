@@ -32,6 +32,16 @@ impl SipHost {
     }
 }
 
+/// OQ-24: a call-in rings; a user whose app is not in the foreground also gets a push (`pushPacketType: "602"`,
+/// a VoIP push on iOS). A user with no session at all is refused by the gateway before it rings (480): holding the
+/// call for a session to come is the gateway's to do.
+fn push_callin(hub: &Hub, user_id: i64, start: &azstack_protocol::bodies::calls::CallinStart) {
+    let app_id = hub.sessions.sessions(user_id).iter().find_map(|s| s.identity().map(|i| i.app_id.clone()));
+    let Some(app_id) = app_id else { return };
+    let what = crate::push::What::Callin { call_id: start.call_id, from_number: start.from.clone() };
+    hub.push.notify(crate::push::Event { app_id, to: vec![user_id], what });
+}
+
 #[async_trait::async_trait]
 impl Host for SipHost {
     fn to_session(&self, user_id: i64, session_id: u64, packet: ToApp) {
@@ -43,6 +53,9 @@ impl Host for SipHost {
 
     fn to_user(&self, user_id: i64, except: Option<u64>, mut packet: ToApp) {
         let Some(hub) = self.hub.upgrade() else { return };
+        if let ToApp::CallinStart(start) = &packet {
+            push_callin(&hub, user_id, start);
+        }
         if let ToApp::CallLog(push) = &mut packet {
             let recording = push.data.url_record.take().unwrap_or_default();
             let link = crate::recordings::link(hub.recordings.as_deref(), &recording, std::time::SystemTime::now());

@@ -62,6 +62,14 @@ impl TestServer {
     }
 
     pub async fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<TestServer> {
+        let (mut config, dir) = TestServer::postgres_config().await?;
+        tweak(&mut config);
+        Some(TestServer::start_on(config, Some(dir)).await)
+    }
+
+    /// A dev configuration on a fresh PostgreSQL database with the directory of what is not in the database, or `None`
+    /// when [`POSTGRES_ENV`] is not set.
+    async fn postgres_config() -> Option<(Config, tempfile::TempDir)> {
         let Ok(base) = std::env::var(POSTGRES_ENV) else {
             assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
             eprintln!("skipped: {POSTGRES_ENV} is not set");
@@ -72,18 +80,40 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::dev(0, dir.path());
         config.database = url;
-        tweak(&mut config);
-        Some(TestServer::start_on(config, Some(dir)).await)
+        Some((config, dir))
     }
 
     /// Starts a server on `config` (whose `database` is used as is), creating one application.
     pub async fn start_on(config: Config, dir: Option<tempfile::TempDir>) -> TestServer {
+        TestServer::start_on_with_app(config, dir, |_, _| {}).await
+    }
+
+    /// As [`TestServer::sqlite_with`], with `tweak` given the application too (its `[[apps]]` entry, say).
+    pub async fn sqlite_with_app(tweak: impl FnOnce(&mut Config, &AppRow)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config::dev(0, dir.path());
+        TestServer::start_on_with_app(config, Some(dir), tweak).await
+    }
+
+    /// As [`TestServer::postgres_with`], with `tweak` given the application too.
+    pub async fn postgres_with_app(tweak: impl FnOnce(&mut Config, &AppRow)) -> Option<TestServer> {
+        let (config, dir) = TestServer::postgres_config().await?;
+        Some(TestServer::start_on_with_app(config, Some(dir), tweak).await)
+    }
+
+    /// As [`TestServer::start_on`], with `tweak` applied to `config` once the application exists.
+    pub async fn start_on_with_app(
+        mut config: Config,
+        dir: Option<tempfile::TempDir>,
+        tweak: impl FnOnce(&mut Config, &AppRow),
+    ) -> TestServer {
         let database = config.database.clone();
         let store = SqlStore::open(&database).await.expect("open store");
         let app = match store.list_apps().await.expect("list apps").into_iter().next() {
             Some(app) => app,
             None => create_app(&store, "test").await.expect("create app"),
         };
+        tweak(&mut config, &app);
         let server = crate::start_with_store(config, store).await.expect("start server");
         TestServer { server, app, database, _dir: dir }
     }

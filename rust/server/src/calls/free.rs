@@ -37,6 +37,7 @@ use tokio::task::AbortHandle;
 
 use super::Calls;
 use crate::errors::{Handled, Reject};
+use crate::push::{Event, What};
 use crate::session::{Identity, Session};
 
 /// How long 187 packets are held for a 186 that has not arrived (race 1) or for the callee's answer (race 2).
@@ -90,7 +91,7 @@ impl TimerSlot {
         let task = tokio::spawn(async move {
             tokio::time::sleep(after).await;
             if let Some(cx) = weak.upgrade() {
-                cx.free.fire(key, timer);
+                cx.free.fire(&cx, key, timer);
             }
         });
         TimerSlot { id, handle: task.abort_handle() }
@@ -542,15 +543,38 @@ fn mirror(cx: &Calls, me: &Identity, except: u64, call_id: i64, status: i64) {
     }
 }
 
-/// OQ-21: the callee has no session. Here a mobile push (`pushPacketType: "186"`) would go out once a push service
-/// exists; until then the call is only held until the ring timeout (or until a callee session authenticates).
+/// OQ-21: the callee has no session. The call is held until the ring timeout (or until a callee session
+/// authenticates and rings); the push of the offer ([`push_call`]) is what wakes the callee's phone.
 fn callee_offline(key: CallKey, callee: i64) {
     tracing::info!(
         caller = key.caller,
         call_id = key.call_id,
         callee,
-        "free call to a user with no session: no push service configured, holding until the ring timeout"
+        "free call to a user with no session: holding until the ring timeout"
     );
+}
+
+/// The push of a 186 (`status` `None`) or of the 188 that ends a ringing call, for a callee whose app is not in
+/// the foreground (§10.3, OQ-21): a VoIP push on iOS, a high-priority data message on Android. Only enqueued.
+fn push_call(cx: &Calls, caller: &Identity, callee: i64, call_id: i64, media_type: i64, status: Option<i64>) {
+    let service = match status {
+        Some(_) => Service::FREE_CALL_STATUS_CHANGED,
+        None => Service::FREE_CALL_START,
+    };
+    let what = What::FreeCall {
+        service: service.as_i64(),
+        from: caller.user_id,
+        from_name: caller.fullname.clone(),
+        call_id,
+        media_type,
+        status,
+    };
+    cx.push.notify(Event { app_id: caller.app_id.clone(), to: vec![callee], what });
+}
+
+/// The media type of a call, from its offer.
+fn media_type(call: &Call) -> i64 {
+    call.offer.decode::<FreeCallStart>().map(|o| o.media_type).unwrap_or(1)
 }
 
 impl FreeCalls {
@@ -649,6 +673,7 @@ impl FreeCalls {
         if legs.is_empty() {
             callee_offline(key, req.to);
         }
+        push_call(cx, me, req.to, req.call_id, req.media_type, None);
         tracing::info!(
             caller = me.user_id,
             call_id = req.call_id,
@@ -762,6 +787,9 @@ impl FreeCalls {
                 if let Some(mut call) = st.calls.remove(&key) {
                     call.send_to_callee(&out);
                     mirror(cx, me, session.id, req.call_id, req.status);
+                    if matches!(call.phase, Phase::Ringing(_)) {
+                        push_call(cx, me, call.callee, req.call_id, media_type(&call), Some(req.status));
+                    }
                     tracing::info!(
                         caller = key.caller,
                         call_id = key.call_id,
@@ -873,7 +901,7 @@ impl FreeCalls {
     }
 
     /// A timer fired.
-    fn fire(&self, key: CallKey, timer: Timer) {
+    fn fire(&self, cx: &Calls, key: CallKey, timer: Timer) {
         let mut st = self.lock();
         match timer {
             Timer::Early(id) => {
@@ -891,6 +919,8 @@ impl FreeCalls {
                 if due && let Some(mut call) = st.calls.remove(&key) {
                     call.caller.deliver(&server_status(key.call_id, NOT_ANSWERED, call.callee, key.caller));
                     call.send_to_callee(&server_status(key.call_id, NOT_ANSWERED, key.caller, call.callee));
+                    let media = media_type(&call);
+                    push_call(cx, &call.caller_identity, call.callee, key.call_id, media, Some(NOT_ANSWERED));
                     tracing::info!(caller = key.caller, call_id = key.call_id, "free call not answered in time");
                 }
             }

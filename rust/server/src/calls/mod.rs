@@ -59,8 +59,9 @@
 //! are dropped (a 187 for no call at all is taken as race 1 above).
 //!
 //! **Callee offline (OQ-21).** If the callee has no session the call is created without legs and held until the ring
-//! timeout (then 400 to the caller). A mobile push (`pushPacketType: "186"`) belongs here; no push service exists
-//! yet, so the hook only logs. A callee session that authenticates meanwhile rings as described above.
+//! timeout (then 400 to the caller). A callee with no session in the foreground gets a mobile push of the offer
+//! (`pushPacketType: "186"`, [`crate::push`]), and one of the 188 when the caller cancels or the ring timeout ends
+//! the call while it still rings. A callee session that authenticates meanwhile rings as described above.
 //!
 //! **Lost sessions (OQ-5, §3.3, §9.4).** An explicit disconnect (Socket.IO `41`) ends the session's call at once as
 //! if it had sent 188/700: the peer gets 700 (`from` the departed user). A transport loss (no `41`) detaches that
@@ -118,10 +119,18 @@ pub struct Calls {
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     limits: CallLimits,
+    /// The VoIP / high-priority pushes of 186 and 188 (OQ-21).
+    push: Arc<crate::push::Push>,
 }
 
 impl Calls {
-    pub fn new(sessions: Arc<Registry>, store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: CallLimits) -> Calls {
+    pub fn new(
+        sessions: Arc<Registry>,
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        limits: CallLimits,
+        push: Arc<crate::push::Push>,
+    ) -> Calls {
         Calls {
             free: free::FreeCalls::default(),
             attempts: attempts::Attempts::default(),
@@ -129,6 +138,7 @@ impl Calls {
             store,
             metrics,
             limits,
+            push,
         }
     }
 

@@ -82,6 +82,8 @@ use serde_json::json;
 
 use super::{Handled, Reject, Services};
 use crate::metrics::Metrics;
+use crate::push::decide::preview;
+use crate::push::{Event, What};
 use crate::session::{Identity, Session};
 use crate::store::messages::{ConvKey, is_content_kind};
 use crate::store::writer::{NewMessage, Pending};
@@ -283,7 +285,8 @@ struct Accepted {
 /// Queues the completion of a send: wait for the commit, fan out (unless it is a resend, D7), then answer the
 /// sending session — or just answer with the error.
 fn complete(svc: &Arc<Services>, session: &Arc<Session>, me: &Identity, reply: Reply, outcome: Result<Accepted, Fail>) {
-    let (queue, svc, session, me_id) = (session.clone(), svc.clone(), session.clone(), me.user_id);
+    let (queue, svc, session) = (session.clone(), svc.clone(), session.clone());
+    let sender = Sender { id: me.user_id, app_id: me.app_id.clone(), name: me.fullname.clone() };
     queue.after_sends(async move {
         let result = match outcome {
             Ok(accepted) => accepted.pending.wait().await.map_err(Fail::from).map(|s| (s, accepted.delivery)),
@@ -295,7 +298,7 @@ fn complete(svc: &Arc<Services>, session: &Arc<Session>, me: &Identity, reply: R
                     Metrics::inc(&svc.metrics.messages_duplicate);
                 } else {
                     Metrics::inc(&svc.metrics.messages_stored);
-                    deliver(&svc, &session, me_id, stored.created, delivery);
+                    deliver(&svc, &session, &sender, stored.created, delivery);
                 }
                 reply.ack(&session, stored.created);
             }
@@ -308,8 +311,45 @@ fn complete(svc: &Arc<Services>, session: &Arc<Session>, me: &Identity, reply: R
     });
 }
 
-/// The fan-out of a newly stored message (§11.3): the recipients' sessions, then my other sessions.
-fn deliver(svc: &Services, session: &Session, me: i64, created: i64, delivery: Delivery) {
+/// Who sent a message, as its fan-out and its push need it.
+struct Sender {
+    id: i64,
+    app_id: Arc<str>,
+    name: String,
+}
+
+/// The push of a newly stored message, for the recipients whose app is not in the foreground (§10.3).
+fn push_event(sender: &Sender, delivery: &Delivery) -> Event {
+    let (to, service, group, msg_id, preview) = match delivery {
+        Delivery::UserText { to, msg_id, msg } => {
+            let text = preview(&Content::text(msg.as_str()));
+            (vec![*to], Service::MESSAGE_SERVER_WITH_USER_TYPE_TEXT, None, *msg_id, text)
+        }
+        Delivery::UserMedia { service, body } => (vec![body.to], *service, None, body.id, preview(&body.content.0)),
+        Delivery::Group { others, body } => {
+            let text = preview(&body.content);
+            (others.clone(), Service::MESSAGE_HAS_NEW_WITH_GROUP, Some(body.group), body.msg_id, text)
+        }
+    };
+    let what = What::Message {
+        service: service.as_i64(),
+        from: sender.id,
+        from_name: sender.name.clone(),
+        group,
+        msg_id,
+        preview,
+    };
+    Event { app_id: sender.app_id.clone(), to, what }
+}
+
+/// The fan-out of a newly stored message (§11.3): the push for the recipients whose app sleeps (enqueued, never
+/// awaited), the recipients' sessions, then my other sessions.
+fn deliver(svc: &Services, session: &Session, sender: &Sender, created: i64, delivery: Delivery) {
+    let me = sender.id;
+    // Enqueued first: a recipient that sees the message may count on its push being under way.
+    if svc.push.enabled(&sender.app_id) {
+        svc.push.notify(push_event(sender, &delivery));
+    }
     match delivery {
         Delivery::UserText { to, msg_id, msg } => {
             svc.fanout.send_to_user(

@@ -34,6 +34,8 @@ pub struct Services {
     pub stickers: Vec<StickerPack>,
     pub metrics: Arc<Metrics>,
     pub warnings: Arc<Warnings>,
+    /// Mobile pushes for the recipients whose app is not in the foreground.
+    pub push: Arc<crate::push::Push>,
 }
 
 /// Routes one packet of an authenticated session.

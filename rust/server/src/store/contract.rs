@@ -55,6 +55,8 @@ store_trait! {
     // Devices.
     fn register_device(&self, user_id: i64, token: &str, platform: i64, bundle_id: &str) -> Result<()>;
     fn unregister_device(&self, user_id: i64, token: &str) -> Result<bool>;
+    fn devices(&self, user_id: i64) -> Result<Vec<super::devices::Device>>;
+    fn unread_total(&self, me: i64, app_id: &str) -> Result<i64>;
     // Messages.
     fn find_message(&self, conv: ConvKey, sender_id: i64, msg_id: i64) -> Result<Option<MessageRef>>;
     fn raise_message_status(&self, id: i64, status: i64, now: i64) -> Result<bool>;

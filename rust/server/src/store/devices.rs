@@ -1,4 +1,5 @@
-//! Push-notification device tokens (svc 38/40, §10.1): stored per user, used by a push sender.
+//! Push-notification device tokens (svc 38/40, §10.1): stored per user, read by the push sender (`crate::push`),
+//! which also removes those APNs or FCM report invalid.
 
 use sqlx::Row;
 
@@ -31,12 +32,25 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The user's device tokens as `(token, platform)`.
-    pub async fn devices(&self, user_id: i64) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT token, platform FROM devices WHERE user_id = $1 ORDER BY created, token")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    /// The user's device tokens, oldest first.
+    pub async fn devices(&self, user_id: i64) -> Result<Vec<Device>> {
+        let rows =
+            sqlx::query("SELECT token, platform, bundle_id FROM devices WHERE user_id = $1 ORDER BY created, token")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok(Device { token: r.try_get(0)?, platform: r.try_get(1)?, bundle_id: r.try_get(2)? }))
+            .collect()
     }
+}
+
+/// A registered device token (svc 38).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    pub token: String,
+    /// 1 Android (FCM), 2 iOS (APNs).
+    pub platform: i64,
+    /// `appBundleId` as registered; on iOS a bundle ending in `.voip` marks a PushKit VoIP token.
+    pub bundle_id: String,
 }

@@ -407,6 +407,14 @@ impl SqlStore {
             .collect()
     }
 
+    /// How many messages `me` has not seen over all conversations of `app_id` (the badge of a mobile push).
+    pub async fn unread_total(&self, me: i64, app_id: &str) -> Result<i64> {
+        /// Conversations counted; a badge beyond this many conversations is a lower bound.
+        const MOST: i64 = 500;
+        let page = self.conversations_page(me, app_id, i64::MAX, 0, MOST).await?;
+        Ok(page.iter().map(|c| c.unread).sum())
+    }
+
     /// One page of the unread messages of `conv` for `me`, newest first.
     pub async fn unread_page(
         &self,

@@ -83,7 +83,8 @@ async fn production_config(dir: &std::path::Path) -> (azstack_server::Config, St
 async fn hmac_verifier_accepts_good_credentials_and_refuses_bad() {
     let dir = tempfile::tempdir().unwrap();
     let (mut config, app_id) = production_config(dir.path()).await;
-    config.apps = vec![AppConfig { id: app_id.clone(), verifier: Verifier::Hmac { secret: "s3cret".into() } }];
+    config.apps =
+        vec![AppConfig { id: app_id.clone(), verifier: Verifier::Hmac { secret: "s3cret".into() }, push: None }];
     let server = TestServer::start_on(config, None).await;
     let far = azstack_server::store::now_ms() / 1000 + 3600;
     let good = Login { credentials: hmac_credentials("s3cret", &app_id, "", "carol", far), ..Login::engine("carol") };
@@ -101,7 +102,7 @@ async fn hmac_verifier_accepts_good_credentials_and_refuses_bad() {
 async fn accept_all_is_refused_outside_dev_mode() {
     let dir = tempfile::tempdir().unwrap();
     let (mut config, app_id) = production_config(dir.path()).await;
-    config.apps = vec![AppConfig { id: app_id, verifier: Verifier::AcceptAll }];
+    config.apps = vec![AppConfig { id: app_id, verifier: Verifier::AcceptAll, push: None }];
     assert!(matches!(azstack_server::start(config).await, Err(azstack_server::StartError::AcceptAllOutsideDev(_))));
     // And an app without any verifier refuses every login.
     let (config, _) = production_config(dir.path()).await;

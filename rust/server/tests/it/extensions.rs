@@ -4,6 +4,7 @@ use std::sync::atomic::Ordering;
 
 use azstack_protocol::Service;
 use azstack_server::backend_tests;
+use azstack_server::store::devices::Device;
 use azstack_server::testkit::TestServer;
 use serde_json::json;
 
@@ -17,7 +18,8 @@ async fn device_tokens_register_and_unregister(server: TestServer) {
     a.send(Service::PUSH_NOTIFICATION_REGISTER_DEVICE_SEND, &json!({"id": "tok-2", "type": 1, "appBundleId": "com.x"}));
     assert_eq!(a.recv(Service::PUSH_NOTIFICATION_REGISTER_DEVICE_RECEIVE).await.unwrap()["r"], 1);
     let store = &server.server.hub.store;
-    assert_eq!(store.devices(a.user_id).await.unwrap(), vec![("tok-1".to_owned(), 2), ("tok-2".to_owned(), 1)]);
+    let tokens = |devices: Vec<Device>| devices.into_iter().map(|d| (d.token, d.platform)).collect::<Vec<_>>();
+    assert_eq!(tokens(store.devices(a.user_id).await.unwrap()), vec![("tok-1".to_owned(), 2), ("tok-2".to_owned(), 1)]);
     // Bad platform and missing fields get r 0 with a message.
     a.send(Service::PUSH_NOTIFICATION_REGISTER_DEVICE_SEND, &json!({"id": "tok-3", "type": 3, "appBundleId": "com.x"}));
     let bad = a.recv(Service::PUSH_NOTIFICATION_REGISTER_DEVICE_RECEIVE).await.unwrap();
@@ -27,7 +29,7 @@ async fn device_tokens_register_and_unregister(server: TestServer) {
     assert_eq!(a.recv(Service::PUSH_NOTIFICATION_REGISTER_DEVICE_RECEIVE).await.unwrap()["r"], 0);
     a.send(Service::PUSH_NOTIFICATION_UNREGISTER_DEVICE_SEND, &json!({"id": "tok-1"}));
     assert_eq!(a.recv(Service::PUSH_NOTIFICATION_UNREGISTER_DEVICE_RECEIVE).await.unwrap(), json!({"r": 1}));
-    assert_eq!(store.devices(a.user_id).await.unwrap(), vec![("tok-2".to_owned(), 1)]);
+    assert_eq!(tokens(store.devices(a.user_id).await.unwrap()), vec![("tok-2".to_owned(), 1)]);
     // Someone else's unregister cannot remove alice's token.
     let mut b = server.login("bob").await;
     b.send(Service::PUSH_NOTIFICATION_UNREGISTER_DEVICE_SEND, &json!({"id": "tok-2"}));

@@ -16,6 +16,7 @@ mod groups;
 mod history;
 mod messages;
 mod reoffer;
+mod push;
 mod restart;
 mod sip_bridge;
 mod sip_callin;

@@ -40,7 +40,8 @@ async fn hmac_credentials_of_one_namespace_do_not_log_in_to_another() {
     let app = azstack_server::create_app(&store, "prod").await.unwrap();
     store.close().await;
     config.dev = false;
-    config.apps = vec![AppConfig { id: app.id.clone(), verifier: Verifier::Hmac { secret: "s3cret".into() } }];
+    config.apps =
+        vec![AppConfig { id: app.id.clone(), verifier: Verifier::Hmac { secret: "s3cret".into() }, push: None }];
     let server = TestServer::start_on(config, Some(dir)).await;
     let far = azstack_server::store::now_ms() / 1000 + 3600;
     let for_default = hmac_credentials("s3cret", &app.id, "", "alice", far);
