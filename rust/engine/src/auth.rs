@@ -6,6 +6,7 @@
 //! `RSAPublicKey` are accepted too. A plaintext longer than the key allows (k − 11 bytes) fails with the original's
 //! `Cannot encrypt authenticating data`.
 
+use azstack_protocol::errors::ApiError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::PublicKey;
@@ -60,6 +61,12 @@ pub fn make_token(
         .map_err(|_| TokenError::Encrypt)?;
     let cipher = key.pkcs1v15_encrypt(&plaintext).map_err(|_| TokenError::Encrypt)?;
     Ok(STANDARD.encode(cipher))
+}
+
+/// The svc 179 token of `data` (this engine's `sdkVersion`), which also authenticates an upload (`uploadFile`).
+pub fn login_token(data: &crate::config::AuthenticatingData) -> Result<String, ApiError> {
+    make_token(&data.public_key, crate::SDK_VERSION, &data.namespace, &data.az_stack_user_id, &data.user_credentials)
+        .map_err(|_| ApiError::unexpected("Cannot encrypt authenticating data"))
 }
 
 #[cfg(test)]

@@ -95,6 +95,11 @@ impl ApiError {
         ApiError { code, message: message.into(), status: None }
     }
 
+    /// `ERR_UNEXPECTED_DATA` with `message`: input the engine cannot use.
+    pub fn unexpected(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::UnexpectedData, message)
+    }
+
     /// The same error with a callout `status`.
     pub fn with_status(mut self, status: i64) -> ApiError {
         self.status = Some(status);

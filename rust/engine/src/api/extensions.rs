@@ -68,22 +68,18 @@ pub fn is_default_from_json(params: &Value) -> Result<bool, ApiError> {
     Ok(o.get("isDefault").and_then(Value::as_bool).unwrap_or(false))
 }
 
-fn unexpected(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::UnexpectedData, message)
-}
-
 /// `parseNotification({notification})`: which kind of event a mobile push payload announces. Local; its validation
 /// errors use `ERR_UNEXPECTED_DATA` as in the original.
 pub fn parse_notification(params: &Value) -> Result<ParsedNotification, ApiError> {
-    let Some(o) = params.as_object() else { return Err(unexpected("Missing parse notification params")) };
+    let Some(o) = params.as_object() else { return Err(ApiError::unexpected("Missing parse notification params")) };
     let Some(n) = o.get("notification").filter(|v| v.is_object()) else {
-        return Err(unexpected(if validate::is_missing(o.get("notification")) {
+        return Err(ApiError::unexpected(if validate::is_missing(o.get("notification")) {
             "notification is required"
         } else {
             "notification must be an object"
         }));
     };
-    let as_unexpected = |e: ApiError| unexpected(e.message);
+    let as_unexpected = |e: ApiError| ApiError::unexpected(e.message);
     Rule::field(n, "pushPacketType").required().not_equal("0").kind(Kind::String).check().map_err(as_unexpected)?;
     Rule::field(n, "appId").required().kind(Kind::String).check().map_err(as_unexpected)?;
     let packet_type: i64 = validate::string(n, "pushPacketType").trim().parse().map_err(|_| {

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
-use crate::auth::make_token;
+use crate::auth::login_token;
 use crate::core::area_handle;
 use crate::events::Event;
 use crate::model::{UploadProgress, UploadedFile};
@@ -89,18 +89,14 @@ fn path_of_uri(uri: &str) -> Result<PathBuf, ApiError> {
 /// `http(s)://HOST:PORT` of `masterSocketUri`.
 pub fn base_url(master_socket_uri: &str) -> Result<String, ApiError> {
     let (scheme, rest) =
-        master_socket_uri.split_once("://").ok_or_else(|| unexpected("masterSocketUri is not a URL"))?;
+        master_socket_uri.split_once("://").ok_or_else(|| ApiError::unexpected("masterSocketUri is not a URL"))?;
     let scheme = match scheme.to_ascii_lowercase().as_str() {
         "http" | "ws" => "http",
         "https" | "wss" => "https",
-        _ => return Err(unexpected("masterSocketUri is not an http(s) or ws(s) URL")),
+        _ => return Err(ApiError::unexpected("masterSocketUri is not an http(s) or ws(s) URL")),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     Ok(format!("{scheme}://{authority}"))
-}
-
-fn unexpected(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::UnexpectedData, message)
 }
 
 fn refused(message: impl Into<String>) -> ApiError {
@@ -118,21 +114,15 @@ impl Uploads {
         let config = self.config();
         let data = &config.authenticating_data;
         if data.app_id.is_empty() || data.public_key.is_empty() || data.az_stack_user_id.is_empty() {
-            return Err(unexpected("appId, publicKey and azStackUserId are required to upload a file"));
+            return Err(ApiError::unexpected("appId, publicKey and azStackUserId are required to upload a file"));
         }
-        let token = make_token(
-            &data.public_key,
-            crate::SDK_VERSION,
-            &data.namespace,
-            &data.az_stack_user_id,
-            &data.user_credentials,
-        )
-        .map_err(|_| unexpected("Cannot encrypt authenticating data"))?;
+        let token = login_token(data)?;
         let url = format!("{}/files?name={}", base_url(&config.master_socket_uri)?, query_encode(&o.name));
         let file = tokio::fs::File::open(&o.path)
             .await
-            .map_err(|e| unexpected(format!("Cannot open {}: {e}", o.path.display())))?;
-        let total = file.metadata().await.map_err(|e| unexpected(format!("Cannot read the file: {e}")))?.len();
+            .map_err(|e| ApiError::unexpected(format!("Cannot open {}: {e}", o.path.display())))?;
+        let total =
+            file.metadata().await.map_err(|e| ApiError::unexpected(format!("Cannot read the file: {e}")))?.len();
         if total == 0 {
             // No chunk will report it: an empty file is sent as soon as it starts.
             self.emit(Event::UploadFileProgress(UploadProgress { name: o.name.clone(), sent: 0, total: 0 }));
@@ -202,9 +192,9 @@ fn client(connect_timeout: std::time::Duration) -> Result<reqwest::Client, ApiEr
     let builder = reqwest::Client::builder().connect_timeout(connect_timeout);
     #[cfg(feature = "tls")]
     let builder = builder.tls_backend_preconfigured(
-        (*crate::tls::client_config().map_err(|e| unexpected(format!("TLS: {e}")))?.0).clone(),
+        (*crate::tls::client_config().map_err(|e| ApiError::unexpected(format!("TLS: {e}")))?.0).clone(),
     );
-    builder.build().map_err(|e| unexpected(format!("Cannot make an HTTP client: {e}")))
+    builder.build().map_err(|e| ApiError::unexpected(format!("Cannot make an HTTP client: {e}")))
 }
 
 /// `name` percent-encoded for a query string.

@@ -147,10 +147,6 @@ pub fn state_from_json(params: &Value) -> Result<Option<i64>, ApiError> {
     Ok(validate::opt_int(params, "state"))
 }
 
-fn unexpected(message: &str) -> ApiError {
-    ApiError::new(ErrorCode::UnexpectedData, message)
-}
-
 fn webrtc_error(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Webrtc, message)
 }
@@ -473,7 +469,7 @@ impl Calls {
         let reference = {
             let mut current = self.call_state().lock();
             if current.is_some() {
-                return Err(unexpected("Cannot start free call when currently on call"));
+                return Err(ApiError::unexpected("Cannot start free call when currently on call"));
             }
             if !self.is_connected() {
                 return Err(ApiError::new(ErrorCode::SocketNotConnected, SEND_FAIL));
@@ -498,7 +494,7 @@ impl Calls {
             *current = Some(call);
             reference
         };
-        let cancelled = || unexpected("Free call stopped before it started");
+        let cancelled = || ApiError::unexpected("Free call stopped before it started");
         let fail = |error: ApiError| {
             self.call_state().take(serial);
             error
@@ -549,7 +545,7 @@ impl Calls {
         let call = {
             let mut current = self.call_state().lock();
             let Some(call) = current.as_ref().filter(|c| c.is_free()) else {
-                return Err(unexpected("Cannot stop free call when not currently on free call"));
+                return Err(ApiError::unexpected("Cannot stop free call when not currently on free call"));
             };
             if !matches!(
                 call.status,
@@ -557,7 +553,7 @@ impl Calls {
                     | call::CALL_STATUS_FREE_CALL_RINGING
                     | call::CALL_STATUS_FREE_CALL_ANSWERED
             ) {
-                return Err(unexpected(
+                return Err(ApiError::unexpected(
                     "Cannot stop free call when current status is not connecting or ringing or answered",
                 ));
             }
@@ -585,13 +581,13 @@ impl Calls {
     /// "not answer").
     fn check_incoming(call: Option<&Call>, verb: &str) -> Result<(), ApiError> {
         let Some(call) = call.filter(|c| c.is_free()) else {
-            return Err(unexpected(&format!("Cannot {verb} free call when not currently on free call")));
+            return Err(ApiError::unexpected(format!("Cannot {verb} free call when not currently on free call")));
         };
         if call.is_caller {
-            return Err(unexpected(&format!("Cannot {verb} free call when is caller")));
+            return Err(ApiError::unexpected(format!("Cannot {verb} free call when is caller")));
         }
         if !matches!(call.status, call::CALL_STATUS_FREE_CALL_CONNECTING | call::CALL_STATUS_FREE_CALL_RINGING) {
-            return Err(unexpected(&format!(
+            return Err(ApiError::unexpected(format!(
                 "Cannot {verb} free call when current status is not connecting or ringing"
             )));
         }
@@ -643,14 +639,14 @@ impl Calls {
             let mut current = self.call_state().lock();
             Self::check_incoming(current.as_ref(), "answer")?;
             let Some(call) = current.as_mut() else {
-                return Err(unexpected("Cannot answer free call when not currently on free call"));
+                return Err(ApiError::unexpected("Cannot answer free call when not currently on free call"));
             };
             // Claims the answer: a second answerFreeCall now fails the status check.
             call.status = call::CALL_STATUS_FREE_CALL_ANSWERED;
             (call.reference(), call.offer.clone())
         };
         let serial = reference.serial;
-        let gone = || unexpected("Cannot answer free call when not currently on free call");
+        let gone = || ApiError::unexpected("Cannot answer free call when not currently on free call");
         let sources = self.open_sources(reference.media_type).map_err(|e| self.abandon(serial, e))?;
         let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
         if !self.call_state().is_current(serial) {
@@ -834,10 +830,10 @@ impl Calls {
     pub fn toggle_audio_state(&self, state: Option<i64>) -> Result<AudioState, ApiError> {
         let mut current = self.call_state().lock();
         let Some(call) = current.as_mut() else {
-            return Err(unexpected("Cannot toggle audio state when not currently on call"));
+            return Err(ApiError::unexpected("Cannot toggle audio state when not currently on call"));
         };
         let Some(media) = &call.media else {
-            return Err(unexpected("Cannot toggle audio state, local stream not found"));
+            return Err(ApiError::unexpected("Cannot toggle audio state, local stream not found"));
         };
         call.audio_on = match state {
             Some(s) => s != call::CALL_WEBRTC_AUDIO_STATE_OFF,
@@ -851,16 +847,16 @@ impl Calls {
     pub fn toggle_video_state(&self, state: Option<i64>) -> Result<VideoState, ApiError> {
         let mut current = self.call_state().lock();
         let Some(call) = current.as_mut() else {
-            return Err(unexpected("Cannot toggle video state when not currently on call"));
+            return Err(ApiError::unexpected("Cannot toggle video state when not currently on call"));
         };
         let Some(media) = &call.media else {
-            return Err(unexpected("Cannot toggle video state, local stream not found"));
+            return Err(ApiError::unexpected("Cannot toggle video state, local stream not found"));
         };
         if call.media_type != call::CALL_MEDIA_TYPE_VIDEO {
-            return Err(unexpected("Cannot toggle video state, no video used"));
+            return Err(ApiError::unexpected("Cannot toggle video state, no video used"));
         }
         if media.sources.video.is_none() {
-            return Err(unexpected("Cannot toggle video state, no video stream found"));
+            return Err(ApiError::unexpected("Cannot toggle video state, no video stream found"));
         }
         call.video_on = match state {
             Some(s) => s != call::CALL_WEBRTC_VIDEO_STATE_OFF,
@@ -874,16 +870,16 @@ impl Calls {
     pub fn switch_camera_type(&self) -> Result<CameraType, ApiError> {
         let mut current = self.call_state().lock();
         let Some(call) = current.as_mut() else {
-            return Err(unexpected("Cannot switch camera type when not currently on call"));
+            return Err(ApiError::unexpected("Cannot switch camera type when not currently on call"));
         };
         let Some(media) = &call.media else {
-            return Err(unexpected("Cannot switch camera type, local stream not found"));
+            return Err(ApiError::unexpected("Cannot switch camera type, local stream not found"));
         };
         if call.media_type != call::CALL_MEDIA_TYPE_VIDEO {
-            return Err(unexpected("Cannot switch camera type, no video used"));
+            return Err(ApiError::unexpected("Cannot switch camera type, no video used"));
         }
         let Some(source) = &media.sources.video else {
-            return Err(unexpected("Cannot toggle video state, no video stream found"));
+            return Err(ApiError::unexpected("Cannot toggle video state, no video stream found"));
         };
         source.switch_camera();
         call.camera_back = !call.camera_back;

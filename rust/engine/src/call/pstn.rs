@@ -47,7 +47,7 @@ use tokio::sync::Notify;
 
 use super::Calls;
 use super::peer::Cmd;
-use super::{Call, CallKind, CallStatus, decode, next_serial, teardown, teardown_later, unexpected, webrtc_error};
+use super::{Call, CallKind, CallStatus, decode, next_serial, teardown, teardown_later, webrtc_error};
 use crate::events::Event;
 pub use crate::model::CallinStart;
 use crate::requests::{DEFAULT_KEY, Uncall};
@@ -202,7 +202,7 @@ impl Calls {
         {
             let mut current = self.call_state().lock();
             if current.is_some() {
-                return Err(unexpected("Cannot start callout when currently on call"));
+                return Err(ApiError::unexpected("Cannot start callout when currently on call"));
             }
             if !self.is_connected() {
                 return Err(ApiError::new(ErrorCode::SocketNotConnected, SEND_FAIL));
@@ -215,7 +215,7 @@ impl Calls {
                 None,
             ));
         }
-        let cancelled = || unexpected("Callout stopped before it started");
+        let cancelled = || ApiError::unexpected("Callout stopped before it started");
         let fail = |error: ApiError| {
             self.call_state().take(serial);
             error
@@ -303,10 +303,10 @@ impl Calls {
         let call = {
             let mut current = self.call_state().lock();
             let Some(call) = current.as_ref() else {
-                return Err(unexpected("Cannot stop callout when not currently on callout"));
+                return Err(ApiError::unexpected("Cannot stop callout when not currently on callout"));
             };
             let CallKind::Callout(callout) = &call.kind else {
-                return Err(unexpected("Cannot stop callout when not currently on callout"));
+                return Err(ApiError::unexpected("Cannot stop callout when not currently on callout"));
             };
             if !matches!(
                 call.status,
@@ -314,7 +314,7 @@ impl Calls {
                     | call::CALL_STATUS_CALLOUT_STATUS_RINGING
                     | call::CALL_STATUS_CALLOUT_STATUS_ANSWERED
             ) {
-                return Err(unexpected(
+                return Err(ApiError::unexpected(
                     "Cannot stop callout when current status is not connecting or ringing or answered",
                 ));
             }
@@ -450,10 +450,10 @@ impl Calls {
             CallKind::Callin(callin) => Some((c, callin)),
             _ => None,
         }) else {
-            return Err(unexpected(&format!("Cannot {verb} callin when not currently on callin")));
+            return Err(ApiError::unexpected(format!("Cannot {verb} callin when not currently on callin")));
         };
         if call.status != call::CALL_STATUS_CALLIN_STATUS_RINGING {
-            return Err(unexpected(&format!("Cannot {verb} callin when current status is not ringing")));
+            return Err(ApiError::unexpected(format!("Cannot {verb} callin when current status is not ringing")));
         }
         Ok((call, callin))
     }
@@ -519,13 +519,13 @@ impl Calls {
         let call = {
             let mut current = self.call_state().lock();
             let Some(call) = current.as_ref().filter(|c| matches!(c.kind, CallKind::Callin(_))) else {
-                return Err(unexpected("Cannot stop callin when not currently on callin"));
+                return Err(ApiError::unexpected("Cannot stop callin when not currently on callin"));
             };
             if !matches!(
                 call.status,
                 call::CALL_STATUS_CALLIN_STATUS_RINGING | call::CALL_STATUS_CALLIN_STATUS_ANSWERED
             ) {
-                return Err(unexpected("Cannot stop callin when current status is not ringing or answered"));
+                return Err(ApiError::unexpected("Cannot stop callin when current status is not ringing or answered"));
             }
             self.send_stop(call, "Cannot send stop callin data, stop callin fail")?;
             current.take()
@@ -544,7 +544,7 @@ impl Calls {
             let mut current = self.call_state().lock();
             Self::ringing_callin(current.as_ref(), "answer")?;
             let Some(call) = current.as_mut() else {
-                return Err(unexpected("Cannot answer callin when not currently on callin"));
+                return Err(ApiError::unexpected("Cannot answer callin when not currently on callin"));
             };
             // Claims the answer: a second answerCallin now fails the status check.
             call.status = call::CALL_STATUS_CALLIN_STATUS_ANSWERED;
@@ -554,7 +554,7 @@ impl Calls {
             (call.reference(), call.offer.take())
         };
         let serial = reference.serial;
-        let gone = || unexpected("Cannot answer callin when not currently on callin");
+        let gone = || ApiError::unexpected("Cannot answer callin when not currently on callin");
         let sources = self.open_sources(call::CALL_MEDIA_TYPE_AUDIO).map_err(|e| self.abandon(serial, e))?;
         let media = self.build_media(reference, sources).await.map_err(|e| self.abandon(serial, e))?;
         let answer = match offer {

@@ -30,7 +30,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Engine;
-use crate::auth::make_token;
+use crate::auth::login_token;
 use crate::config::AuthenticatingData;
 use crate::core::Phase;
 use crate::events::Event;
@@ -79,10 +79,6 @@ impl From<ApiError> for AttemptError {
     }
 }
 
-fn unexpected(message: &str) -> ApiError {
-    ApiError::new(ErrorCode::UnexpectedData, message)
-}
-
 /// Reads the `authenticatingData` and `masterSocketUri` overrides of `connect`/`reconnect` options.
 fn apply_overrides(engine: &Engine, options: &Value) {
     if let Some(data) = options.get("authenticatingData").filter(|v| v.is_object()) {
@@ -103,7 +99,7 @@ impl Engine {
             Phase::New => {}
             // A shut-down engine connects no more (as its attempt would have found).
             Phase::ShutDown => return Err(Attempt::Connect.slave_connect_error()),
-            _ => return Err(unexpected("Cannot init core, already inited")),
+            _ => return Err(ApiError::unexpected("Cannot init core, already inited")),
         }
         apply_overrides(self, options);
         if !self.config().authenticating_data.is_complete() {
@@ -120,13 +116,13 @@ impl Engine {
         {
             let state = self.state();
             if state.socket.is_some() {
-                return Err(unexpected("Cannot reconnect, slave socket already connected"));
+                return Err(ApiError::unexpected("Cannot reconnect, slave socket already connected"));
             }
             match state.phase {
-                Phase::New => return Err(unexpected("Cannot reconnect, core not inited")),
-                Phase::Connecting => return Err(unexpected("Cannot reconnect, already try connecting")),
+                Phase::New => return Err(ApiError::unexpected("Cannot reconnect, core not inited")),
+                Phase::Connecting => return Err(ApiError::unexpected("Cannot reconnect, already try connecting")),
                 Phase::Reconnecting | Phase::AutoReconnecting => {
-                    return Err(unexpected("Cannot reconnect, already try reconnecting"));
+                    return Err(ApiError::unexpected("Cannot reconnect, already try reconnecting"));
                 }
                 Phase::Idle | Phase::Disconnecting | Phase::ShutDown => {}
             }
@@ -165,7 +161,7 @@ impl Engine {
         let (socket, closed) = {
             let mut state = self.state();
             if matches!(state.phase, Phase::Disconnecting | Phase::ShutDown) && state.socket.is_some() {
-                return Err(unexpected("Cannot disconnect to slave server, already try disconnecting"));
+                return Err(ApiError::unexpected("Cannot disconnect to slave server, already try disconnecting"));
             }
             let Some(socket) = state.socket.clone() else {
                 return Err(ApiError::new(
@@ -208,14 +204,7 @@ impl Engine {
         let address = discover(&config, deadline).await?.ok_or_else(timeout_error)?;
 
         // 2. The token (fails before any slave socket exists).
-        let token = make_token(
-            &data.public_key,
-            crate::SDK_VERSION,
-            &data.namespace,
-            &data.az_stack_user_id,
-            &data.user_credentials,
-        )
-        .map_err(|_| unexpected("Cannot encrypt authenticating data"))?;
+        let token = login_token(data)?;
 
         // 3. The slave socket.
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -454,7 +443,7 @@ impl Engine {
             let tries = self.state().auto_tries;
             if config.auto_reconnect_limit_tries > 0 && tries >= config.auto_reconnect_limit_tries {
                 self.finish_auto_reconnect();
-                self.emit(Event::AutoReconnectStop(unexpected("Stop auto reconnect, trieds exceed limit")));
+                self.emit(Event::AutoReconnectStop(ApiError::unexpected("Stop auto reconnect, trieds exceed limit")));
                 return;
             }
             if tries == 0 {
