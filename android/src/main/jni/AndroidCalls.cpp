@@ -70,14 +70,6 @@ void nativeAnswerRegistration(JNIEnv* env, jclass, jlong request, jstring token,
                                        toStdString(env, bundleId), toStdString(env, error));
 }
 
-jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* signature) {
-  jmethodID method = env->GetStaticMethodID(cls, name, signature);
-  if (!method) {
-    clearException(env, name);
-  }
-  return method;
-}
-
 }  // namespace
 
 bool installAndroidCalls(JNIEnv* env) {

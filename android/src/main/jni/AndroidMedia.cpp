@@ -156,14 +156,6 @@ void nativeAudioInterrupted(JNIEnv*, jclass, jboolean interrupted) {
   MediaBridge::audioInterrupted(interrupted == JNI_TRUE);
 }
 
-jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* signature) {
-  jmethodID method = env->GetStaticMethodID(cls, name, signature);
-  if (!method) {
-    clearException(env, name);
-  }
-  return method;
-}
-
 }  // namespace
 
 bool installAndroidMedia(JNIEnv* env) {

@@ -56,6 +56,14 @@ bool clearException(JNIEnv* env, const char* where) {
   return true;
 }
 
+jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* signature) {
+  jmethodID method = env->GetStaticMethodID(cls, name, signature);
+  if (!method) {
+    clearException(env, name);
+  }
+  return method;
+}
+
 bool registerNatives(JNIEnv* env, const char* className, const JNINativeMethod* methods, int count) {
   jclass cls = env->FindClass(className);
   if (!cls) {

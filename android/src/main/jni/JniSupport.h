@@ -34,6 +34,9 @@ bool clearException(JNIEnv* env, const char* where);
 // Registers `count` native methods of `className`; aborts the load (returns false) if the class or a method is missing.
 bool registerNatives(JNIEnv* env, const char* className, const JNINativeMethod* methods, int count);
 
+// A static method of `cls`, or null (the pending exception logged and cleared) when it is missing.
+jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* signature);
+
 // A Java String as UTF-8 ("" for null).
 std::string toStdString(JNIEnv* env, jstring value);
 
