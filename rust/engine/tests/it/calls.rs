@@ -71,6 +71,14 @@ pub(crate) async fn answer(caller: &mut Side, callee: &mut Side) {
     assert_eq!(callee.peer.engine.calls().current_call().map(|c| c.status), Some(200));
 }
 
+/// `by` hangs up an answered call: `other` hears 700 and both release their media.
+pub(crate) async fn hang_up(by: &mut Side, other: &mut Side) {
+    assert_eq!(by.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
+    assert_eq!(other.status(700).await, stop_text());
+    by.released().await;
+    other.released().await;
+}
+
 pub(crate) async fn loud_audio(side: &Side, at_least: u64) {
     let got = side.audio.wait_for(DEADLINE, |s| s.loud_chunks >= at_least).await;
     assert!(got.is_ok(), "audio did not arrive: {got:?}");
@@ -200,10 +208,7 @@ async fn video_call_frames_both_ways_with_counters_toggles_and_caller_hang_up() 
     assert!(!alice.peer.engine.calls().detach_video_sink(&local_id, &sink));
 
     // The caller hangs up.
-    assert_eq!(alice.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
-    assert_eq!(bob.status(700).await, stop_text());
-    alice.released().await;
-    bob.released().await;
+    hang_up(&mut alice, &mut bob).await;
     assert!(camera.is_stopped());
 }
 
@@ -261,10 +266,7 @@ async fn a_callee_on_another_call_answers_busy_and_fires_nothing() {
     assert_eq!(bob.peer.engine.calls().current_call().map(|c| c.peer_user_id), Some(carol.id()));
 
     // Carol cancels while it rings.
-    assert_eq!(carol.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
-    assert_eq!(bob.status(700).await, stop_text());
-    carol.released().await;
-    bob.released().await;
+    hang_up(&mut carol, &mut bob).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,10 +305,7 @@ async fn answered_on_another_device_stops_the_ringing_there() {
     assert_eq!(bob2.audio.snapshot().chunks, 0, "the other device never got media");
 
     // Alice hangs up; Bob's other device is told too (199/700 by the server is harmless when idle).
-    assert_eq!(alice.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
-    assert_eq!(bob.status(700).await, stop_text());
-    alice.released().await;
-    bob.released().await;
+    hang_up(&mut alice, &mut bob).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 //! over 187 type 1 (the remote ICE username fragment changes) and media keeps arriving — the same tracks, no new
 //! statuses or delegates. Real server, two real engines, real media on loopback, as in [`crate::calls`].
 
-use crate::calls::{Side, answer, loud_audio, ring, stop_text};
+use crate::calls::{Side, answer, hang_up, loud_audio, ring, stop_text};
 use crate::common;
 
 use std::time::Duration;
@@ -45,13 +45,6 @@ fn call_unchanged(a: &mut Side, b: &mut Side) {
         assert_eq!(side.peer.engine.calls().current_call().map(|c| c.status), Some(200));
         assert!(side.peer.buffered("onFreeCallStatusChanged").is_empty(), "{:?}", side.peer.history_names());
     }
-}
-
-async fn hang_up(alice: &mut Side, bob: &mut Side) {
-    assert_eq!(alice.peer.ok("stopFreeCall", Value::Null).await, Value::Null);
-    assert_eq!(bob.status(700).await, stop_text());
-    alice.released().await;
-    bob.released().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
