@@ -79,7 +79,10 @@ async fn a_call_in_to_an_offline_user_is_pushed_and_answered_at_login() {
     assert_eq!(bob.user_id, bob_id);
     let start = bob.recv(Service::CALLIN_START).await.expect("505");
     assert_eq!(start["callId"].to_string(), pushed_call_id);
-    assert_eq!((start["from"].as_str(), start["to"].as_str(), start["callType"].as_i64()), (Some(CALLER), Some(NUMBER), Some(2)));
+    assert_eq!(
+        (start["from"].as_str(), start["to"].as_str(), start["callType"].as_i64()),
+        (Some(CALLER), Some(NUMBER), Some(2))
+    );
     let offer = start["sdp_candidate"].as_str().unwrap_or_default();
     assert!(is_gateway_webrtc_sdp(offer), "the gateway's WebRTC offer: {offer}");
     bob.send(Service::CALLIN_STATUS_CHANGED, &status(&start, 183));
