@@ -33,12 +33,16 @@ impl SipHost {
 }
 
 /// OQ-24: a call-in rings; a user whose app is not in the foreground also gets a push (`pushPacketType: "602"`,
-/// a VoIP push on iOS). A user with no session at all is refused by the gateway before it rings (480): holding the
-/// call for a session to come is the gateway's to do.
+/// a VoIP push on iOS). A user with no session at all is pushed to by [`Host::push_callin`] before the call rings.
 fn push_callin(hub: &Hub, user_id: i64, start: &azstack_protocol::bodies::calls::CallinStart) {
     let app_id = hub.sessions.sessions(user_id).iter().find_map(|s| s.identity().map(|i| i.app_id.clone()));
-    let Some(app_id) = app_id else { return };
-    let what = crate::push::What::Callin { call_id: start.call_id, from_number: start.from.clone() };
+    if let Some(app_id) = app_id {
+        notify_callin(hub, app_id, user_id, start.call_id, &start.from);
+    }
+}
+
+fn notify_callin(hub: &Hub, app_id: std::sync::Arc<str>, user_id: i64, call_id: i64, from: &str) {
+    let what = crate::push::What::Callin { call_id, from_number: from.to_owned() };
     hub.push.notify(crate::push::Event { app_id, to: vec![user_id], what });
 }
 
@@ -82,6 +86,35 @@ impl Host for SipHost {
             }
         }
         None
+    }
+
+    /// The user's application (of those with push) and device tokens are looked up; the push itself is only
+    /// enqueued.
+    async fn push_callin(&self, user_id: i64, call_id: i64, from: &str) -> bool {
+        let Some(hub) = self.hub.upgrade() else { return false };
+        let apps: Vec<String> = match hub.apps.read() {
+            Ok(apps) => apps.keys().filter(|app| hub.push.enabled(app)).cloned().collect(),
+            Err(_) => return false,
+        };
+        let mut app_id = None;
+        for app in apps {
+            if let Ok(true) = hub.store.user_in_tenant(Tenant { app_id: &app, namespace: "" }, user_id).await {
+                app_id = Some(app);
+                break;
+            }
+        }
+        let Some(app_id) = app_id else { return false };
+        match hub.store.devices(user_id).await {
+            Ok(devices) if !devices.is_empty() => {
+                notify_callin(&hub, app_id.into(), user_id, call_id, from);
+                true
+            }
+            Ok(_) => false,
+            Err(error) => {
+                tracing::warn!(user = user_id, %error, "device tokens not read: call-in not pushed");
+                false
+            }
+        }
     }
 
     async fn store_call_log(&self, entry: &PaidCallLogEntry) -> bool {

@@ -9,6 +9,11 @@
 //! 200 and 506 700. Final responses other than 2xx are retransmitted until their ACK too (Timer G, H = 64·T1);
 //! over TCP none is retransmitted, and Timer H alone bounds the wait for the ACK.
 //!
+//! A session of the user that authenticates while the call rings gets the same 505 and takes part like the others
+//! (OQ-24). A user with no session at all is woken by a push (602, [`Host::push_callin`]) and the call is held:
+//! 180 to the trunk at once, then it rings until the ring timeout (480) for a session to authenticate and get the
+//! 505. A user the host cannot push to (no device token) is refused at once (480): nobody could answer.
+//!
 //! The call keeps the [`Peer`] its INVITE came from: responses to the INVITE and the gateway's BYE go there (over
 //! TCP, on the INVITE's connection); a response to any other request goes to where that request came from.
 
@@ -54,7 +59,8 @@ fn user_part(uri: &str) -> Option<&str> {
 }
 
 /// An INVITE for no known dialog: ring the user of the called number, or refuse (403 when it does not come from
-/// the trunk's address, 404 for a number no user answers, 480 when the user has no session).
+/// the trunk's address, 404 for a number no user answers, 480 when the user has no session and cannot be pushed
+/// to). A user with no session is pushed to and the call held for a session to come.
 pub(super) async fn incoming(gw: &Arc<Gateway>, host: &Arc<dyn Host>, invite: Message, from: Peer) {
     let uri = match &invite.start {
         super::message::StartLine::Request { uri, .. } => uri.clone(),
@@ -76,16 +82,17 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, host: &Arc<dyn Host>, invite: Me
         tracing::warn!(%number, %username, "call-in for a user who never logged in");
         return refuse(404, "Not Found").await;
     };
-    let offered: HashSet<u64> = host.sessions(user_id).into_iter().collect();
-    if offered.is_empty() {
-        // No push service yet (OQ-24): nobody can answer.
-        return refuse(480, "Temporarily Unavailable").await;
-    }
     let Some(carrier) = sdp::carrier_media(&String::from_utf8_lossy(&invite.body)) else {
         // No offer, or one without a G.711 audio stream we can answer (offer-less INVITEs are not supported).
         return refuse(488, "Not Acceptable Here").await;
     };
     let call_id = new_call_id();
+    let caller = invite.header("From").map(uri_of).and_then(user_part).unwrap_or("anonymous").to_owned();
+    let held = host.sessions(user_id).is_empty();
+    if held && !host.push_callin(user_id, call_id, &caller).await {
+        tracing::info!(%number, user = user_id, "call-in for a user with no session and no device to push to");
+        return refuse(480, "Temporarily Unavailable").await;
+    }
     let sip_call_id = invite.call_id().unwrap_or_default().to_owned();
     let (tx, rx) = mpsc::unbounded_channel();
     let own_events = tx.downgrade();
@@ -94,7 +101,6 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, host: &Arc<dyn Host>, invite: Me
     }
     let trying = Message::response_to(&invite, 100, "Trying", None);
     gw.send(&trying.to_bytes(), &from).await;
-    let caller = invite.header("From").map(uri_of).and_then(user_part).unwrap_or("anonymous").to_owned();
     let call = Callin {
         gw: gw.clone(),
         host: host.clone(),
@@ -107,7 +113,9 @@ pub(super) async fn incoming(gw: &Arc<Gateway>, host: &Arc<dyn Host>, invite: Me
         invite,
         caller,
         number,
-        offered,
+        held,
+        start: None,
+        offered: HashSet::new(),
         ringing: HashSet::new(),
         busy: HashSet::new(),
         answered_by: None,
@@ -143,7 +151,11 @@ struct Callin {
     last_response: Option<Message>,
     caller: String,
     number: String,
-    /// Sessions the 505 went to (a session authenticating later is not rung: no 505 re-send yet, OQ-24).
+    /// The user had no session: a push went out and the call rings until a session comes or the ring timeout.
+    held: bool,
+    /// The 505, for the sessions that authenticate while the call rings.
+    start: Option<CallinStart>,
+    /// Sessions the 505 went to.
     offered: HashSet<u64>,
     ringing: HashSet<u64>,
     busy: HashSet<u64>,
@@ -223,8 +235,35 @@ impl Callin {
             to: self.number.clone(),
             sdp_candidate: offer,
         };
-        self.host.to_user(self.user_id, None, ToApp::CallinStart(start));
-        tracing::info!(call_id = self.call_id, user = self.user_id, number = %self.number, caller = %self.caller, "call-in ringing");
+        // Sessions that authenticate from now on get the 505 from `on_session_opened`.
+        self.offered = self.host.sessions(self.user_id).into_iter().collect();
+        self.host.to_user(self.user_id, None, ToApp::CallinStart(start.clone()));
+        self.start = Some(start);
+        tracing::info!(call_id = self.call_id, user = self.user_id, number = %self.number, caller = %self.caller, held = self.held, "call-in ringing");
+        if self.held {
+            self.send_180().await;
+        }
+    }
+
+    /// 180 Ringing to the trunk, once.
+    async fn send_180(&mut self) {
+        if !self.sent_180 {
+            self.sent_180 = true;
+            let ringing = Message::response_to(&self.invite, 180, "Ringing", Some(&self.local_tag));
+            self.gw.send(&ringing.to_bytes(), &self.peer).await;
+            self.last_response = Some(ringing);
+        }
+    }
+
+    /// A session of the user authenticated while the call rings: it gets the 505 the others got (OQ-24).
+    fn on_session_opened(&mut self, session_id: u64) {
+        if self.ended || self.answered_by.is_some() || self.offered.contains(&session_id) {
+            return;
+        }
+        let Some(start) = self.start.clone() else { return };
+        self.offered.insert(session_id);
+        self.host.to_session(self.user_id, session_id, ToApp::CallinStart(start));
+        tracing::info!(call_id = self.call_id, session = session_id, "call-in rings on a new session");
     }
 
     async fn on_timer(&mut self, ring_deadline: Instant) {
@@ -283,6 +322,7 @@ impl Callin {
             },
             Event::Callin { session_id, status } => self.on_app(session_id, status).await,
             Event::CallinSessionClosed(session_id) => self.on_session_closed(session_id).await,
+            Event::CallinSessionOpened(session_id) => self.on_session_opened(session_id),
             Event::MediaEnded(end) => self.on_media_ended(end).await,
             Event::SessionClosed | Event::Hangup | Event::Offer(_) => {}
         }
@@ -351,12 +391,7 @@ impl Callin {
         match code {
             c::CALL_STATUS_CALLIN_STATUS_RINGING => {
                 self.ringing.insert(session_id);
-                if !self.sent_180 {
-                    self.sent_180 = true;
-                    let ringing = Message::response_to(&self.invite, 180, "Ringing", Some(&self.local_tag));
-                    self.gw.send(&ringing.to_bytes(), &self.peer).await;
-                    self.last_response = Some(ringing);
-                }
+                self.send_180().await;
             }
             c::CALL_STATUS_CALLIN_STATUS_BUSY => {
                 self.busy.insert(session_id);
@@ -387,7 +422,8 @@ impl Callin {
     }
 
     /// A session of the user went away: the answering one hangs up (BYE); a ringing call-in ends as not answered
-    /// (480) when no session is left that rings or may still ring.
+    /// (480) when no session is left that rings or may still ring. A session the 505 never reached changes nothing
+    /// (a held call keeps waiting).
     async fn on_session_closed(&mut self, session_id: u64) {
         if self.ended {
             return;
@@ -398,6 +434,7 @@ impl Callin {
                 self.end(0, Notice::Others(session_id, c::CALL_STATUS_CALLIN_STATUS_STOP)).await;
             }
             Some(_) => {}
+            None if !self.offered.contains(&session_id) => {}
             None => {
                 self.ringing.remove(&session_id);
                 self.busy.remove(&session_id);

@@ -267,7 +267,7 @@ impl Call {
             Event::Offer(sdp) => self.on_offer(sdp).await,
             Event::Hangup | Event::SessionClosed => self.on_hangup().await,
             Event::MediaEnded(end) => self.on_media_ended(end).await,
-            Event::Callin { .. } | Event::CallinSessionClosed(_) => {}
+            Event::Callin { .. } | Event::CallinSessionClosed(_) | Event::CallinSessionOpened(_) => {}
             Event::Sip(message, from) => match message.code() {
                 Some(code) => self.on_response(code, &message).await,
                 None => self.on_request(&message, &from).await,

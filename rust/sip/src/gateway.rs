@@ -42,6 +42,8 @@ pub(crate) enum Event {
     SessionClosed,
     /// A session of the call-in's user closed (it is already out of the registry).
     CallinSessionClosed(u64),
+    /// A session of the call-in's user authenticated (it is already in the registry).
+    CallinSessionOpened(u64),
     /// svc 506 from a session of the call-in's user.
     Callin { session_id: u64, status: azstack_protocol::bodies::calls::CallinStatus },
     /// The call's media bridge ended on its own (the carrier went silent, the WebRTC connection failed).
@@ -242,6 +244,19 @@ impl Gateway {
             };
             if let Some(tx) = table.by_sip.get(&leg.sip_call_id) {
                 let _ = tx.send(event);
+            }
+        }
+    }
+
+    /// A session `session_id` of `user_id` authenticated: the user's call-ins still ringing ring on it too (505).
+    pub fn session_authenticated(&self, user_id: i64, session_id: u64) {
+        let Ok(table) = self.table.lock() else { return };
+        for ((user, _), leg) in &table.by_app {
+            if leg.session_id == 0
+                && *user == user_id
+                && let Some(tx) = table.by_sip.get(&leg.sip_call_id)
+            {
+                let _ = tx.send(Event::CallinSessionOpened(session_id));
             }
         }
     }

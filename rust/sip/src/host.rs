@@ -66,6 +66,13 @@ pub trait Host: Send + Sync + 'static {
     /// could not be stored, in which case the gateway does not push it.
     async fn store_call_log(&self, entry: &PaidCallLogEntry) -> bool;
 
+    /// `user_id` has no session: wakes the user's devices with the call-in's push (`pushPacketType` 602, call
+    /// `call_id` from number `from`) and returns true; false, with nothing sent, when none can be woken (no push
+    /// for the user's application, no device token). The gateway then holds the call ringing for a session to come.
+    async fn push_callin(&self, _user_id: i64, _call_id: i64, _from: &str) -> bool {
+        false
+    }
+
     /// The talk seconds `user_id` has left, `None` when unlimited.
     fn balance(&self, user_id: i64) -> Option<i64>;
 

@@ -9,10 +9,10 @@
 //! The server implements [`Host`] over its sessions and store and hands it to [`Gateway::run`]; the gateway calls
 //! it to deliver app packets ([`ToApp`]: to the one session that started a callout, or to every session of a
 //! user — ringing a call-in, its status, a paid call log), to list a user's sessions, to find the user a call-in
-//! number names, to store a call's log row, to read and charge a user's talk seconds, and to open a call's
+//! number names, to push a call-in to a user with no session, to store a call's log row, to read and charge a user's talk seconds, and to open a call's
 //! recording (a name for the log and a file for the recorder). The other way, the server hands the app's packets
 //! to the gateway: [`Gateway::start_callout`] (500), [`Gateway::callout_offer`] (501), [`Gateway::callout_stop`]
-//! (502), [`Gateway::callin_status`] (506) and [`Gateway::session_closed`].
+//! (502), [`Gateway::callin_status`] (506), [`Gateway::session_authenticated`] and [`Gateway::session_closed`].
 //!
 //! The modules without I/O — [`message`], [`framing`], [`sdp`], [`digest`], [`transaction`], [`refresh`],
 //! [`config`], and the codecs, RTP and jitter buffer of [`media`] — are unit-tested here. Without the default
@@ -60,7 +60,10 @@
 //! to the other sessions; a 506 200 carries the app's answer, which the leg applies before the trunk gets 200
 //! (G.711 answer on the call's RTP port, the law the carrier offered first) and the bridge starts. CANCEL and BYE
 //! from the trunk become 506 702 and 700; a dead carrier or failed connection after answer, BYE and 506 700.
-//! Unknown numbers get 404, a user with no session 480 (no push service yet, OQ-24).
+//! A session that authenticates while a call-in rings gets its 505 too. Unknown numbers get 404. A user with no
+//! session (OQ-24) is pushed to (602) and the call held — 180 to the trunk, ringing until `ring_timeout_secs`, then
+//! 480 and a not-answered log row — for a session to authenticate and get the 505; a user with no device token to
+//! push to gets 480 at once.
 //!
 //! **Refreshes** ([`refresh`]): in an answered call, a re-INVITE or UPDATE from the carrier that keeps the media
 //! (a session-timer refresh, RFC 4028) gets 200 with the gateway's SDP; one that would change it gets 488.
@@ -158,7 +161,8 @@
 //! * Record-Route/route sets (in-dialog requests go to the trunk address, which suits a trunk that is the next
 //!   hop); Digest challenges to requests other than the INVITE (a BYE); final responses
 //!   retransmitted after a call ended are not acknowledged again;
-//! * call-in to a user with no session (push, OQ-24): answered 480 at once;
+//! * a held call-in (a user with no session, pushed) that ends before a session comes sends no push to stop the
+//!   phone ringing (the push expires with the server's `limits.ring_timeout_secs`);
 //! * a session lost without an explicit disconnect gets no grace period (OQ-5) in gateway calls: its callout or
 //!   answered call-in hangs up at once.
 

@@ -81,6 +81,9 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
             session.send(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE, &reply);
             tracing::info!(session = session.id, user_id, "authenticated");
             hub.calls.session_authenticated(session, &identity);
+            if let Some(sip) = &hub.sip {
+                sip.session_authenticated(user_id, session.id);
+            }
         }
         Err((result_code, message)) => {
             Metrics::inc(&hub.metrics.auth_failed);

@@ -20,6 +20,7 @@ mod reoffer;
 mod restart;
 mod sip_bridge;
 mod sip_callin;
+mod sip_callin_offline;
 mod sip_callout;
 mod sip_gateway;
 mod sip_support;

@@ -234,6 +234,8 @@ async fn the_answering_session_closing_hangs_up() {
     server.shutdown().await;
 }
 
+/// A session that logs in while the call rings gets the 505 too (OQ-24); here it is busy, so when the one ringing
+/// session closes nobody is left to answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_ringing_session_closing_ends_as_not_answered() {
     let (server, mut bobs) = server_with_bob(1).await;
@@ -242,6 +244,9 @@ async fn the_last_ringing_session_closing_ends_as_not_answered() {
     let call_id = start["callId"].as_i64().unwrap_or(0);
     status(&bobs[0], &start, 183, json!({}));
     let mut other = server.login("bob").await;
+    assert_eq!(ringing(&mut other).await["callId"], start["callId"]);
+    status(&other, &start, 486, json!({}));
+    other.barrier().await;
     bobs[0].close();
     check_log(&log_push(&mut other, call_id).await, &start["callId"], 2);
     let result = carrier.finish().await;
