@@ -28,9 +28,17 @@ pub trait Fanout: Send + Sync {
     /// Presence: whether `user` has a session online.
     fn is_online(&self, user: i64) -> bool;
 
+    /// Whether `user` has a session in the foreground (whose last svc 105 state is not 1, background): such a
+    /// user gets no mobile push (§10.3).
+    fn in_foreground(&self, user: i64) -> bool;
+
     /// Presence with the tenant: `None` when `user` is offline, else whether the user is of `me`'s tenant
     /// (application and namespace).
     fn online_in_tenant(&self, user: i64, me: &Identity) -> Option<bool>;
+
+    /// This node's sessions of `user` changed (a login, a logout, an application state): a fan-out that shares
+    /// presence with other nodes publishes it. Nothing to do in-process.
+    fn presence_changed(&self, _user: i64) {}
 }
 
 impl dyn Fanout {
@@ -63,6 +71,11 @@ impl Fanout for Registry {
 
     fn is_online(&self, user: i64) -> bool {
         Registry::is_online(self, user)
+    }
+
+    fn in_foreground(&self, user: i64) -> bool {
+        let background = azstack_protocol::constants::application_state::APPLICATION_STATE_BACKGROUND;
+        self.sessions(user).iter().any(|s| s.app_state.load(std::sync::atomic::Ordering::Relaxed) != background)
     }
 
     fn online_in_tenant(&self, user: i64, me: &Identity) -> Option<bool> {

@@ -49,6 +49,8 @@ pub enum StartError {
     Recordings(#[from] crate::recordings::RecordingsError),
     #[error("{0}")]
     Files(#[from] crate::files::FilesError),
+    #[error("{0}")]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// A running server.
@@ -84,6 +86,9 @@ impl RunningServer {
             turn.shutdown().await;
         }
         self.io.close().await;
+        if let Some(cluster) = &self.hub.cluster {
+            cluster.shutdown().await;
+        }
         self.stop.cancel();
         let _ = (&mut self.task).await;
         self.hub.store.close().await;
@@ -128,6 +133,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 pub async fn start_with_store(config: Config, store: SqlStore) -> Result<RunningServer, StartError> {
     if config.dev {
         tracing::warn!("development mode: every application accepts every login (accept-all verifier)");
+    }
+    if let Some(cluster) = &config.cluster {
+        cluster.check(&config.database)?;
     }
     let apps = load_apps(&store, &config).await?;
     let open_files = crate::fdlimit::raise();
@@ -199,7 +207,14 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         attempts_per_min: limits.call_attempts_per_min,
     };
     let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits));
-    let fanout: Arc<dyn Fanout> = sessions.clone();
+    let cluster = match &config.cluster {
+        Some(cluster) => Some(crate::cluster::Cluster::start(cluster, sessions.clone()).await?),
+        None => None,
+    };
+    let fanout: Arc<dyn Fanout> = match &cluster {
+        Some(cluster) => cluster.clone(),
+        None => sessions.clone(),
+    };
     let services = Arc::new(Services {
         store: store.clone(),
         fanout,
@@ -224,6 +239,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         http,
         admission,
         decrypts: tokio::sync::Semaphore::new(limits.max_concurrent_decrypts.max(1)),
+        cluster,
     });
     let (layer, io) = SocketIo::builder()
         // Packets queued per socket before an emit fails (and the session is shed as a slow consumer).
