@@ -34,42 +34,47 @@ pub enum Out {
 
 pub type Outbox = mpsc::UnboundedSender<Out>;
 
-/// Publishes what the fan-out queued, in order, until the queue closes or the node stops.
+/// Most queued items published in one pipeline.
+pub const BATCH: usize = 256;
+
+/// Publishes what the fan-out queued, in order, until the queue closes or the node stops. What has queued up while
+/// the previous round trip was out goes in one pipeline (bench/RESULTS.md "Cluster: Redis pub/sub": one publication
+/// per round trip caps a node at the inverse of Redis' latency).
 pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver<Out>, stop: CancellationToken) {
     let mut conn = cluster.conn.clone();
+    let mut batch = Vec::with_capacity(BATCH);
     loop {
-        let out = tokio::select! {
+        let received = tokio::select! {
             _ = stop.cancelled() => return,
-            out = queue.recv() => match out { Some(out) => out, None => return },
+            received = queue.recv_many(&mut batch, BATCH) => received,
         };
-        let result = match out {
-            Out::Deliver { node, delivery } => match serde_json::to_vec(&delivery) {
-                Ok(payload) => {
-                    redis::cmd("PUBLISH")
-                        .arg(wire::deliver_channel(&node))
-                        .arg(payload)
-                        .query_async::<()>(&mut conn)
-                        .await
-                }
-                Err(error) => {
-                    tracing::error!(%error, "cluster delivery not serialisable");
-                    Ok(())
-                }
-            },
-            Out::Presence { user } => publish_presence(&cluster, &mut conn, user).await,
-        };
-        if let Err(error) = result {
+        if received == 0 {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for out in batch.drain(..) {
+            match out {
+                Out::Deliver { node, delivery } => match serde_json::to_vec(&delivery) {
+                    Ok(payload) => {
+                        pipe.cmd("PUBLISH").arg(wire::deliver_channel(&node)).arg(payload).ignore();
+                    }
+                    Err(error) => tracing::error!(%error, "cluster delivery not serialisable"),
+                },
+                Out::Presence { user } => add_presence(&cluster, &mut pipe, user),
+            }
+        }
+        if let Err(error) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(%error, "cluster publication failed");
         }
     }
 }
 
-async fn publish_presence(cluster: &Cluster, conn: &mut ConnectionManager, user: i64) -> redis::RedisResult<()> {
+/// Adds to `pipe` the storing and announcing of this node's sessions of `user` as they are now.
+fn add_presence(cluster: &Cluster, pipe: &mut redis::Pipeline, user: i64) {
     let entry = cluster.local_entry(user);
     let me = &cluster.config.node_id;
     let announce = Announce::User { node: me.clone(), user, entry: entry.clone() };
     let announce = serde_json::to_string(&announce).unwrap_or_default();
-    let mut pipe = redis::pipe();
     match &entry {
         Some(entry) => pipe
             .cmd("HSET")
@@ -84,7 +89,6 @@ async fn publish_presence(cluster: &Cluster, conn: &mut ConnectionManager, user:
         None => pipe.cmd("HDEL").arg(wire::presence_key(me)).arg(user).ignore(),
     };
     pipe.cmd("PUBLISH").arg(wire::PRESENCE_CHANNEL).arg(announce).ignore();
-    pipe.query_async::<()>(conn).await
 }
 
 /// Subscribes to this node's deliveries and the presence announcements; delivers and mirrors them. Reconnects and
