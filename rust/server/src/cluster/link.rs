@@ -187,6 +187,8 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
         redis::cmd("SREM").arg(wire::NODES).arg(&dead).query_async::<()>(conn).await?;
     }
     let peers: HashSet<String> = live.keys().filter(|id| *id != me).cloned().collect();
+    // Discovery stops handing out a dead node no later than its users go offline.
+    cluster.nodes.set_live(live);
     let (appeared, gone) = cluster.update_peers(&peers);
     for node in gone {
         cluster.presence.drop_node(&node);
@@ -197,7 +199,6 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
             hash.into_iter().filter_map(|(user, e)| Some((user, serde_json::from_str::<Entry>(&e).ok()?))).collect();
         cluster.presence.replace_node(&node, entries);
     }
-    cluster.nodes.set_live(live);
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! The `cluster` stage of `scripts/test`: three `azstack-server serve` processes on 127.0.0.1 sharing one PostgreSQL
 //! database and one Redis (`[cluster]`), driven by raw clients. Users on different nodes chat 1:1 and in a group,
 //! exchange receipts and typing notices, a user with sessions on two nodes gets copies on both — each packet exactly
-//! once — and discovery (svc 29) spreads 300 logins over the three nodes.
+//! once — discovery (svc 29) spreads 300 logins over the three nodes, and a node killed with SIGKILL is no longer
+//! handed out and its users go offline.
 //!
 //! Every test is `#[ignore = "cluster stage"]` (the stage starts a throwaway redis-server and PostgreSQL and runs
 //! `--ignored cluster::`); it needs `AZSTACK_TEST_POSTGRES_URL` and `AZSTACK_TEST_REDIS_URL`. Each test uses its own
@@ -30,7 +31,7 @@ struct Cluster {
 }
 
 struct Node {
-    _child: Child,
+    child: Child,
     url: String,
 }
 
@@ -59,7 +60,20 @@ impl Cluster {
             std::fs::write(&path, config).expect("write config");
             nodes.push(start_node(&path, &dir.path().join(format!("node{i}.log"))).await);
         }
-        Some(Cluster { nodes, app, _dir: dir })
+        let cluster = Cluster { nodes, app, _dir: dir };
+        cluster.wait_discoverable().await;
+        Some(cluster)
+    }
+
+    /// Waits until discovery on node 1 has handed out every node (its heartbeat round has seen them all live).
+    async fn wait_discoverable(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < self.nodes.len() {
+            assert!(tokio::time::Instant::now() < deadline, "discovery handed out only {seen:?}");
+            seen.insert(discover(&self.nodes[0].url, "probe").await.0);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Logs `username` in directly on node `i` (0-based).
@@ -98,21 +112,26 @@ async fn start_node(config: &Path, log: &Path) -> Node {
     .await
     .expect("azstack-server did not start in time");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Node { _child: child, url }
+    Node { child, url }
 }
 
 /// Waits until `c`'s node sees every user of `users` online (the cluster's presence has reached it).
 async fn wait_online(c: &mut TestClient, users: &[i64]) {
+    wait_status(c, users, 1).await;
+}
+
+/// Waits until `c`'s node sees every user of `users` with `status` (1 online, 0 offline).
+async fn wait_status(c: &mut TestClient, users: &[i64], status: i64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     for purpose in 1.. {
         c.send(Service::USER_GET_INFO_BY_IDS, &json!({"purpose": purpose, "userIdList": users}));
         let reply =
             c.recv_where(Service::USER_GET_INFO_BY_IDS, |b| b["purpose"] == purpose).await.expect("users information");
         let list = reply["userInfoList"].as_array().cloned().unwrap_or_default();
-        if list.len() == users.len() && list.iter().all(|u| u["status"] == 1) {
+        if list.len() == users.len() && list.iter().all(|u| u["status"] == status) {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{} never saw {users:?} online: {reply}", c.username);
+        assert!(tokio::time::Instant::now() < deadline, "{} never saw {users:?} at {status}: {reply}", c.username);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -239,6 +258,15 @@ async fn users_on_different_nodes_chat_and_get_every_packet_once() {
     drop(cluster);
 }
 
+/// Asks `master` for a node (svc 29) as `username` would: the node's URL and the reply.
+async fn discover(master: &str, username: &str) -> (String, Value) {
+    let mut discovery = TestClient::connect(master).await.expect("connect to the master");
+    discovery.send(Service::AUTHENTICATION_GET_SERVER_ADDR, &json!({"azStackUserId": username}));
+    let addr = discovery.recv(Service::AUTHENTICATION_GET_SERVER_ADDR).await.expect("discovery");
+    discovery.close();
+    (format!("http://{}:{}", addr["ip"].as_str().unwrap_or_default(), addr["port"]), addr)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "cluster stage"]
 async fn discovery_spreads_logins_over_the_live_nodes() {
@@ -259,11 +287,7 @@ async fn discovery_spreads_logins_over_the_live_nodes() {
     for n in 0..300 {
         let (master, app) = (master.clone(), cluster.app.clone());
         logins.spawn(async move {
-            let mut discovery = TestClient::connect(&master).await.expect("connect to the master");
-            discovery.send(Service::AUTHENTICATION_GET_SERVER_ADDR, &json!({"azStackUserId": format!("u{n}")}));
-            let addr = discovery.recv(Service::AUTHENTICATION_GET_SERVER_ADDR).await.expect("discovery");
-            discovery.close();
-            let url = format!("http://{}:{}", addr["ip"].as_str().unwrap_or_default(), addr["port"]);
+            let (url, addr) = discover(&master, &format!("u{n}")).await;
             let mut client = TestClient::connect(&url).await.expect("connect to the node");
             let reply = client.authenticate(&app, &Login::engine(&format!("u{n}")), &addr).await.expect("login");
             assert!(reply["userId"].as_i64().is_some(), "login refused: {reply}");
@@ -288,5 +312,39 @@ async fn discovery_spreads_logins_over_the_live_nodes() {
         assert!((80..=120).contains(count), "{url} got {count} of 300 logins: {by_node:?}");
     }
     drop(clients);
+    drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_killed_node_is_no_longer_handed_out_and_its_users_go_offline() {
+    let Some(mut cluster) = Cluster::start("dead", 3).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut bob = cluster.login(2, "bob").await;
+    let (alice_id, bob_id) = (alice.user_id, bob.user_id);
+    wait_online(&mut alice, &[alice_id, bob_id]).await;
+    wait_online(&mut bob, &[alice_id, bob_id]).await;
+    let master = cluster.nodes[0].url.clone();
+    let dead = cluster.nodes[2].url.clone();
+    let mut handed: Vec<String> = Vec::new();
+    for n in 0..6 {
+        handed.push(discover(&master, &format!("before{n}")).await.0);
+    }
+    assert!(handed.contains(&dead), "node 3 is handed out while alive: {handed:?}");
+
+    // SIGKILL: node 3 says nothing; its heartbeat expires.
+    cluster.nodes[2].child.start_kill().expect("kill node 3");
+    let _ = cluster.nodes[2].child.wait().await;
+    wait_status(&mut alice, &[bob_id], 0).await;
+    for n in 0..30 {
+        let (url, _) = discover(&master, &format!("after{n}")).await;
+        assert_ne!(url, dead, "a dead node was handed out");
+    }
+    // The living nodes still serve: bob logs in again through discovery and alice sees him online.
+    let (url, addr) = discover(&master, "bob").await;
+    let mut bob = TestClient::connect(&url).await.expect("connect");
+    let reply = bob.authenticate(&cluster.app, &Login::engine("bob"), &addr).await.expect("login");
+    assert_eq!(reply["userId"].as_i64(), Some(bob_id));
+    wait_online(&mut alice, &[bob_id]).await;
     drop(cluster);
 }
