@@ -5,10 +5,11 @@
 //! The publisher takes work from an unbounded queue so that the fan-out, which runs in the packet handlers, never
 //! waits on Redis; one task publishes, so the packets one node sends to another arrive in the order they were sent
 //! (Redis pub/sub keeps the order of one connection's publications). Commands go through `redis`' connection
-//! manager, which reconnects by itself; the subscriber reconnects and resubscribes in a loop, and then reloads every
-//! node's presence (announcements published while it was away are lost, the hashes are not). Pub/sub delivers at
-//! most once: a packet published while a node is unreachable is lost for its sessions there — as for a session
-//! whose socket drops — and the client gets it with its next sync from the shared store.
+//! manager, which reconnects by itself; the subscriber reconnects and resubscribes in a loop, then stores and
+//! announces this node's users again (a restarted Redis has lost them) and reloads every node's presence (the
+//! announcements published while it was away are lost). Pub/sub delivers at most once: a packet published while a
+//! node is unreachable is lost for its sessions there — as for a session whose socket drops — and the client gets
+//! it with its next sync from the shared store.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -116,7 +117,11 @@ pub async fn subscriber(cluster: Arc<Cluster>, mut pubsub: redis::aio::PubSub, s
                 Err(error) => tracing::warn!(%error, "cluster resubscription failed"),
             }
         };
-        // Announcements were missed: reload every node's presence at the next heartbeat.
+        // Announcements were missed, and a restarted Redis has lost every hash: store and announce this node's
+        // users again, and reload every node's presence at the next heartbeat.
+        for user in cluster.registry.users() {
+            let _ = cluster.outbox.send(Out::Presence { user });
+        }
         cluster.forget_peers();
     }
 }

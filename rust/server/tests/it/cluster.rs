@@ -2,7 +2,7 @@
 //! database and one Redis (`[cluster]`), driven by raw clients. Users on different nodes chat 1:1 and in a group,
 //! exchange receipts and typing notices, a user with sessions on two nodes gets copies on both — each packet exactly
 //! once — discovery (svc 29) spreads 300 logins over the three nodes, and a node killed with SIGKILL is no longer
-//! handed out and its users go offline.
+//! handed out and its users go offline; the nodes survive a restart of Redis.
 //!
 //! Every test is `#[ignore = "cluster stage"]` (the stage starts a throwaway redis-server and PostgreSQL and runs
 //! `--ignored cluster::`); it needs `AZSTACK_TEST_POSTGRES_URL` and `AZSTACK_TEST_REDIS_URL`. Each test uses its own
@@ -44,7 +44,12 @@ impl Cluster {
             eprintln!("skipped: {POSTGRES_ENV} or {REDIS_ENV} is not set");
             return None;
         };
-        let database = fresh_postgres_database(&postgres).await;
+        Some(Cluster::start_on(name, &postgres, &format!("{redis}/{redis_db}")).await)
+    }
+
+    /// Starts three nodes on a fresh database of the PostgreSQL server `postgres` and the Redis at `redis`.
+    async fn start_on(name: &str, postgres: &str, redis: &str) -> Cluster {
+        let database = fresh_postgres_database(postgres).await;
         let store = SqlStore::open(&database).await.expect("open store");
         let app = azstack_server::create_app(&store, "cluster").await.expect("create app");
         store.close().await;
@@ -54,13 +59,13 @@ impl Cluster {
             let port = free_port();
             let config = format!(
                 "listen = \"127.0.0.1:{port}\"\ndatabase = \"{database}\"\ndev = true\n\n[cluster]\n\
-                 redis_url = \"{redis}/{redis_db}\"\nnode_url = \"http://127.0.0.1:{port}\"\nnode_id = \"{name}-{i}\"\n"
+                 redis_url = \"{redis}\"\nnode_url = \"http://127.0.0.1:{port}\"\nnode_id = \"{name}-{i}\"\n"
             );
             let path = dir.path().join(format!("node{i}.toml"));
             std::fs::write(&path, config).expect("write config");
             nodes.push(start_node(&path, &dir.path().join(format!("node{i}.log"))).await);
         }
-        Some(Cluster { nodes, app, _dir: dir })
+        Cluster { nodes, app, _dir: dir }
     }
 
     /// The URL clients ask for a node (svc 29): the node started last, whose first heartbeat round, made before it
@@ -339,5 +344,71 @@ async fn a_killed_node_is_no_longer_handed_out_and_its_users_go_offline() {
     let reply = bob.authenticate(&cluster.app, &Login::engine("bob"), &addr).await.expect("login");
     assert_eq!(reply["userId"].as_i64(), Some(bob_id));
     wait_online(&mut alice, &[bob_id]).await;
+    drop(cluster);
+}
+
+/// A redis-server of the test's own on `port` (the test restarts it), killed when dropped.
+async fn redis_server(port: u16, dir: &Path) -> Child {
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn redis-server");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "redis-server did not listen on {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child
+}
+
+/// Sends texts from `from` to `to` until one arrives (each given a second), within `within`; returns its msgId.
+async fn text_until_delivered(from: &mut TestClient, to: &mut TestClient, first_id: i64, within: Duration) -> i64 {
+    let deadline = tokio::time::Instant::now() + within;
+    for msg_id in first_id.. {
+        assert!(tokio::time::Instant::now() < deadline, "no text from {} reached {}", from.username, to.username);
+        assert_eq!(text(from, to.user_id, msg_id, "anyone there?").await["r"], 1);
+        let wanted = |b: &Value| b["msgId"] == msg_id;
+        let got = to.recv_where_within(Service::MESSAGE_HAS_NEW_WITH_USER_TYPE_TEXT, wanted, Duration::from_secs(1));
+        if got.await.is_ok() {
+            return msg_id;
+        }
+    }
+    unreachable!()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn the_nodes_survive_a_redis_restart() {
+    let Ok(postgres) = std::env::var(POSTGRES_ENV) else {
+        assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut redis = redis_server(port, dir.path()).await;
+    let cluster = Cluster::start_on("restart", &postgres, &format!("redis://127.0.0.1:{port}")).await;
+    let mut alice = cluster.login(0, "alice").await;
+    let mut bob = cluster.login(1, "bob").await;
+    let ids = [alice.user_id, bob.user_id];
+    wait_online(&mut alice, &ids).await;
+    wait_online(&mut bob, &ids).await;
+    text_until_delivered(&mut alice, &mut bob, 1, Duration::from_secs(5)).await;
+
+    // Redis dies with everything it held (no persistence) and comes back empty on the same port.
+    redis.start_kill().expect("kill redis-server");
+    let _ = redis.wait().await;
+    let _redis = redis_server(port, dir.path()).await;
+
+    // The nodes reconnect and resubscribe: pushes cross nodes again, both ways, ...
+    let last = text_until_delivered(&mut alice, &mut bob, 100, Duration::from_secs(20)).await;
+    text_until_delivered(&mut bob, &mut alice, last + 1, Duration::from_secs(10)).await;
+    // ... the users stored again are online for a node that logs in after the restart, and reach it.
+    let mut carol = cluster.login(2, "carol").await;
+    wait_online(&mut carol, &ids).await;
+    text_until_delivered(&mut carol, &mut alice, 1000, Duration::from_secs(10)).await;
     drop(cluster);
 }
