@@ -118,11 +118,6 @@ impl Cluster {
             .unwrap_or_default()
     }
 
-    /// The ids of the nodes known live (this one included).
-    pub fn live_nodes(&self) -> Vec<String> {
-        self.nodes.live_ids()
-    }
-
     /// This node's sessions of `user` as the others see them.
     fn local_entry(&self, user: i64) -> Option<Entry> {
         let sessions = self.registry.sessions(user);

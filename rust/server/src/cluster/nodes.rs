@@ -49,11 +49,6 @@ impl Nodes {
         }
     }
 
-    /// The ids of the live nodes.
-    pub fn live_ids(&self) -> Vec<String> {
-        self.table.lock().map(|t| t.live.keys().cloned().collect()).unwrap_or_default()
-    }
-
     /// The URL of the least loaded live node at `now_ms`, counted as handed out; `None` when no node is live.
     pub fn pick(&self, now_ms: i64) -> Option<String> {
         let mut t = self.table.lock().ok()?;
