@@ -6,6 +6,7 @@
 
 mod calls;
 mod client;
+mod cluster_redis;
 mod connections;
 mod engine;
 mod fanout;
@@ -75,6 +76,9 @@ enum Command {
     Turn(TurnArgs),
     /// Mobile push: pushes sent per second to the APNs/FCM stand-ins and the server's CPU per push.
     Push(PushArgs),
+    /// The cluster's Redis pub/sub path on a running redis-server (`--redis URL`): a delivery's round trip between
+    /// two nodes, and deliveries per second published one at a time and pipelined.
+    ClusterRedis(ClusterRedisArgs),
     /// The simulated ends of `sip-bridge`, run by it as a child process (not for direct use).
     #[command(hide = true)]
     SipBridgeEnds(SipBridgeEndsArgs),
@@ -216,6 +220,19 @@ struct SipBridgeArgs {
     /// Record every call (`[sip.recording]` in a temporary directory).
     #[arg(long)]
     record: bool,
+}
+
+#[derive(ClapArgs, Clone)]
+struct ClusterRedisArgs {
+    /// A running redis-server, e.g. `redis://127.0.0.1:6390`.
+    #[arg(long)]
+    redis: String,
+    #[arg(long, default_value_t = 100_000)]
+    count: u64,
+    #[arg(long, default_value_t = 2_000)]
+    round_trips: u64,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -437,6 +454,15 @@ async fn run(cli: Cli) -> bool {
                 record: a.record,
             };
             printed("sip-bridge", sip_bridge::run(&args).await, |r| sip_bridge::print(r, &args)).is_some()
+        }
+        Command::ClusterRedis(a) => {
+            let args = cluster_redis::Args {
+                redis: a.redis.clone(),
+                count: a.count.max(1),
+                round_trips: a.round_trips.max(1),
+                runs: a.runs.max(1),
+            };
+            printed("cluster-redis", cluster_redis::run(&args).await, |r| cluster_redis::print(r, &args)).is_some()
         }
         Command::Turn(a) => {
             let args = turn::Args { calls: a.calls.clone(), secs: a.secs.max(1), video_kbps: a.video_kbps.max(1) };

@@ -209,3 +209,41 @@ _stop_postgres() {
   fi
   rm -rf "$dir"
 }
+
+# Starts a throwaway redis-server on 127.0.0.1 (no persistence), stopped on exit, and exports AZSTACK_TEST_REDIS_URL.
+# Installs Debian's redis-server when missing. Returns 1 with the reason in REDIS_UNAVAILABLE when it cannot run here.
+ensure_redis() {
+  local port dir deadline tries
+  if ! command -v redis-server >/dev/null; then
+    ensure_apt redis-server || { REDIS_UNAVAILABLE="redis-server could not be installed"; return 1; }
+  fi
+  command -v redis-server >/dev/null || { REDIS_UNAVAILABLE="redis-server is not installed"; return 1; }
+  port=${AZSTACK_REDIS_PORT:-56379}
+  for ((tries = 0; tries < 10; tries++)); do
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    port=$((port + 1))
+  done
+  ((tries < 10)) || { REDIS_UNAVAILABLE="no free port for redis-server near ${AZSTACK_REDIS_PORT:-56379}"; return 1; }
+  dir=$(mktemp -d /tmp/azstack-redis.XXXXXX)
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null ||
+    { REDIS_UNAVAILABLE="redis-server did not start"; return 1; }
+  at_exit "_stop_redis '$dir'"
+  deadline=$(($(now_s) + 30))
+  until [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == PONG ]]; do
+    if (($(now_s) >= deadline)); then
+      cat "$dir/redis.log" >&2 || true
+      REDIS_UNAVAILABLE="redis-server did not answer on 127.0.0.1:$port within 30 s"
+      return 1
+    fi
+    sleep 0.1
+  done
+  export AZSTACK_TEST_REDIS_URL="redis://127.0.0.1:$port"
+  log "Redis ready: $AZSTACK_TEST_REDIS_URL"
+}
+
+_stop_redis() {
+  local dir=$1
+  if [[ -f "$dir/redis.pid" ]]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}

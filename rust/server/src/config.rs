@@ -51,6 +51,9 @@ pub struct Config {
     /// no uploads, recordings stay in `[sip.recording] dir`.
     #[serde(default)]
     pub files: Option<crate::files::FilesConfig>,
+    /// Several nodes on one PostgreSQL database and one Redis (`[cluster]`). Absent: a single node, no Redis.
+    #[serde(default)]
+    pub cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -211,6 +214,7 @@ impl Config {
             sip: None,
             turn: None,
             files: Some(crate::files::FilesConfig::in_dir(&data.join("files"))),
+            cluster: None,
         }
     }
 }

@@ -35,6 +35,10 @@ pub trait Fanout: Send + Sync {
     /// Presence with the tenant: `None` when `user` is offline, else whether the user is of `me`'s tenant
     /// (application and namespace).
     fn online_in_tenant(&self, user: i64, me: &Identity) -> Option<bool>;
+
+    /// This node's sessions of `user` changed (a login, a logout, an application state): a fan-out that shares
+    /// presence with other nodes publishes it. Nothing to do in-process.
+    fn presence_changed(&self, _user: i64) {}
 }
 
 impl dyn Fanout {

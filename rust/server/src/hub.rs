@@ -42,6 +42,8 @@ pub struct Hub {
     pub admission: Arc<Admission>,
     /// Token decryptions (RSA) running at once (`max_concurrent_decrypts`).
     pub decrypts: tokio::sync::Semaphore,
+    /// This node in a cluster (`[cluster]`): discovery hands out the live nodes; `services.fanout` is the cluster.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl Hub {

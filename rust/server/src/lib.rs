@@ -38,6 +38,7 @@
 pub mod admission;
 pub mod auth;
 pub mod calls;
+pub mod cluster;
 pub mod config;
 pub mod errors;
 pub mod fanout;

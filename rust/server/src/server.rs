@@ -51,6 +51,8 @@ pub enum StartError {
     Files(#[from] crate::files::FilesError),
     #[error("push: {0}")]
     Push(#[from] crate::push::PushConfigError),
+    #[error("{0}")]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// A running server.
@@ -86,6 +88,9 @@ impl RunningServer {
             turn.shutdown().await;
         }
         self.io.close().await;
+        if let Some(cluster) = &self.hub.cluster {
+            cluster.shutdown().await;
+        }
         self.stop.cancel();
         let _ = (&mut self.task).await;
         self.hub.store.close().await;
@@ -130,6 +135,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 pub async fn start_with_store(config: Config, store: SqlStore) -> Result<RunningServer, StartError> {
     if config.dev {
         tracing::warn!("development mode: every application accepts every login (accept-all verifier)");
+    }
+    if let Some(cluster) = &config.cluster {
+        cluster.check(&config.database)?;
     }
     let apps = load_apps(&store, &config).await?;
     let open_files = crate::fdlimit::raise();
@@ -200,7 +208,14 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         max_offers_per_callee: limits.max_offers_per_callee,
         attempts_per_min: limits.call_attempts_per_min,
     };
-    let fanout: Arc<dyn Fanout> = sessions.clone();
+    let cluster = match &config.cluster {
+        Some(cluster) => Some(crate::cluster::Cluster::start(cluster, sessions.clone()).await?),
+        None => None,
+    };
+    let fanout: Arc<dyn Fanout> = match &cluster {
+        Some(cluster) => cluster.clone(),
+        None => sessions.clone(),
+    };
     let push = Arc::new(crate::push::Push::start(
         config.apps.iter().filter_map(|a| Some((a.id.as_str(), a.push.as_ref()?))),
         limits.ring_timeout_secs,
@@ -236,6 +251,7 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         http,
         admission,
         decrypts: tokio::sync::Semaphore::new(limits.max_concurrent_decrypts.max(1)),
+        cluster,
     });
     let (layer, io) = SocketIo::builder()
         // Packets queued per socket before an emit fails (and the session is shed as a slow consumer).

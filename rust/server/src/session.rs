@@ -302,6 +302,11 @@ impl Registry {
         self.by_user.read().map(|m| m.contains_key(&user_id)).unwrap_or(false)
     }
 
+    /// The users with a session here.
+    pub fn users(&self) -> Vec<i64> {
+        self.by_user.read().map(|m| m.keys().copied().collect()).unwrap_or_default()
+    }
+
     /// Number of authenticated sessions.
     pub fn session_count(&self) -> usize {
         self.by_user.read().map(|m| m.values().map(Vec::len).sum()).unwrap_or(0)

@@ -139,7 +139,8 @@ impl TestServer {
     }
 }
 
-async fn fresh_postgres_database(base: &str) -> String {
+/// A new, empty database on the PostgreSQL server of `base` (a URL with a database part); its URL.
+pub async fn fresh_postgres_database(base: &str) -> String {
     use sqlx::Executor;
     sqlx::any::install_default_drivers();
     let name = format!("t_{}", crate::store::apps::new_app_id());

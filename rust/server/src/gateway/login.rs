@@ -22,11 +22,16 @@ use crate::store::now_ms;
 /// The `sdkVersion` prefix of the new engine (D6).
 pub const ENGINE_SDK_PREFIX: &str = "azstack-rs/";
 
-/// svc 29: a single-process server answers with its own address (§1.3).
+/// svc 29: a single server answers with its own address (§1.3); a node of a cluster with the least loaded live node.
 pub fn discovery(hub: &Hub, session: &Session) {
     let listen = hub.config.listen;
-    let ip = hub.config.public_host.clone().unwrap_or_else(|| listen.ip().to_string());
-    let port = hub.config.public_port.unwrap_or(listen.port());
+    let (ip, port) = match &hub.cluster {
+        Some(cluster) => cluster.discovery_addr(),
+        None => (
+            hub.config.public_host.clone().unwrap_or_else(|| listen.ip().to_string()),
+            hub.config.public_port.unwrap_or(listen.port()),
+        ),
+    };
     session.send(
         Service::AUTHENTICATION_GET_SERVER_ADDR,
         &ServerAddrReply { ip, port: IntOrString::Int(i64::from(port)) },
@@ -79,6 +84,7 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
             }
             Metrics::inc(&hub.metrics.auth_ok);
             session.send(Service::AUTHENTICATION_RECEIVE_AUTHENTICATE, &reply);
+            hub.services.fanout.presence_changed(user_id);
             tracing::info!(session = session.id, user_id, "authenticated");
             hub.calls.session_authenticated(session, &identity);
             if let Some(sip) = &hub.sip {
@@ -180,6 +186,7 @@ impl crate::files::Authenticator for Hub {
 pub async fn closed(hub: &Arc<Hub>, session: &Arc<Session>, explicit: bool) {
     let Some(me) = session.identity() else { return };
     let last = hub.sessions.remove(me.user_id, session.id);
+    hub.services.fanout.presence_changed(me.user_id);
     if last && let Err(error) = hub.store.touch_last_visit(me.user_id).await {
         tracing::warn!(%error, "last visit not recorded");
     }

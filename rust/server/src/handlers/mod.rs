@@ -86,7 +86,13 @@ pub async fn dispatch(
         APPLICATION_CHANGE_STATE
         | PUSH_NOTIFICATION_REGISTER_DEVICE_SEND
         | PUSH_NOTIFICATION_UNREGISTER_DEVICE_SEND
-        | STICKER_GET_LIST => extensions::handle(&*svc.store, &svc.stickers, session, me, service, env).await,
+        | STICKER_GET_LIST => {
+            let handled = extensions::handle(&*svc.store, &svc.stickers, session, me, service, env).await;
+            if service == APPLICATION_CHANGE_STATE {
+                svc.fanout.presence_changed(me.user_id);
+            }
+            handled
+        }
         _ => Err(Reject::Refused("service is not sent by clients")),
     }
 }

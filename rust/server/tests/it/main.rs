@@ -8,6 +8,7 @@
 mod abuse;
 mod calls;
 mod chat_support;
+mod cluster;
 mod connection;
 mod extensions;
 mod files;

@@ -1,0 +1,54 @@
+//! What the nodes say to each other through Redis: the key and channel names, and the JSON published on them.
+//!
+//! - `azstack:node:{id}` (string, expires after [`NODE_TTL`] unless refreshed): the node's [`NodeInfo`] heartbeat.
+//! - `azstack:nodes` (set): every node id ever seen; ids whose heartbeat key is gone are removed by any node.
+//! - `azstack:presence:{id}` (hash user id → [`Entry`], expires with the heartbeat): the node's users.
+//! - `azstack:deliver:{id}` (channel): [`Delivery`] packets for the node's sessions.
+//! - `azstack:presence` (channel): every node's [`Announce`]ments.
+//!
+//! [`NodeInfo`]: super::nodes::NodeInfo
+
+use std::time::Duration;
+
+use azstack_protocol::Envelope;
+use serde::{Deserialize, Serialize};
+
+use super::presence::Entry;
+
+/// How often a node refreshes its heartbeat and reads the others'.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A node whose heartbeat is older than this is dead: not handed out, its users offline.
+pub const NODE_TTL: Duration = Duration::from_secs(5);
+
+pub const NODES: &str = "azstack:nodes";
+pub const PRESENCE_CHANNEL: &str = "azstack:presence";
+
+pub fn node_key(id: &str) -> String {
+    format!("azstack:node:{id}")
+}
+
+pub fn presence_key(id: &str) -> String {
+    format!("azstack:presence:{id}")
+}
+
+pub fn deliver_channel(id: &str) -> String {
+    format!("azstack:deliver:{id}")
+}
+
+/// A packet for some users' sessions on the node whose channel carries it (all of their sessions there: the
+/// sender's `except` names a session of the sender's node).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Delivery {
+    pub users: Vec<i64>,
+    pub envelope: Envelope,
+}
+
+/// A change of one node's presence.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Announce {
+    /// `user` now has `entry` on `node` (`None`: no session there any more).
+    User { node: String, user: i64, entry: Option<Entry> },
+    /// `node` (re)started: forget all it held.
+    Reset { node: String },
+}
