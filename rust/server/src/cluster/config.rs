@@ -14,6 +14,13 @@ pub struct ClusterConfig {
     pub node_url: String,
     /// This node's name, unique in the cluster and kept across restarts (e.g. `node-1`).
     pub node_id: String,
+    /// How long a SIGTERM waits for the node's sockets to finish their in-flight packets before it exits anyway.
+    #[serde(default = "default_drain_timeout_secs")]
+    pub drain_timeout_secs: u64,
+}
+
+fn default_drain_timeout_secs() -> u64 {
+    10
 }
 
 /// Why a `[cluster]` section cannot be used.
@@ -67,7 +74,12 @@ mod tests {
     use super::*;
 
     fn config(url: &str, id: &str) -> ClusterConfig {
-        ClusterConfig { redis_url: "redis://127.0.0.1:6379".into(), node_url: url.into(), node_id: id.into() }
+        ClusterConfig {
+            redis_url: "redis://127.0.0.1:6379".into(),
+            node_url: url.into(),
+            node_id: id.into(),
+            drain_timeout_secs: 10,
+        }
     }
 
     #[test]

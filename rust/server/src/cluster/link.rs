@@ -156,7 +156,12 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     let me = &cluster.config.node_id;
     let ttl = wire::NODE_TTL.as_millis() as u64;
     let sessions = cluster.registry.session_count() as u64;
-    let info = NodeInfo { url: cluster.config.node_url.clone(), sessions, at_ms: crate::store::now_ms() };
+    let info = NodeInfo {
+        url: cluster.config.node_url.clone(),
+        sessions,
+        at_ms: crate::store::now_ms(),
+        draining: cluster.draining(),
+    };
     redis::pipe()
         .cmd("SET")
         .arg(wire::node_key(me))
@@ -220,6 +225,12 @@ pub async fn reset(conn: &mut ConnectionManager, node: &str) -> redis::RedisResu
         .ignore()
         .query_async::<()>(conn)
         .await
+}
+
+/// Announces that `node` is draining, so that the others stop handing it out before its next heartbeat.
+pub async fn announce_draining(conn: &mut ConnectionManager, node: &str) -> redis::RedisResult<()> {
+    let announce = serde_json::to_string(&Announce::Draining { node: node.to_owned() }).unwrap_or_default();
+    redis::cmd("PUBLISH").arg(wire::PRESENCE_CHANNEL).arg(announce).query_async::<()>(conn).await
 }
 
 /// Removes this node from the cluster at a clean stop: its heartbeat and presence go, the others forget its users.

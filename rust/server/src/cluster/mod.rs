@@ -10,6 +10,11 @@
 //! Nodes heartbeat every second; a node whose heartbeat is five seconds old is dead: its users count as offline and
 //! discovery no longer hands it out ([`nodes`]).
 //!
+//! **Draining (SIGTERM).** [`Cluster::drain`] marks this node draining: in its own table, in its heartbeat, and at
+//! once in an announcement on the presence channel, so every node stops handing it out by discovery. A draining
+//! node refuses logins (svc 162 failure, gateway/login.rs), closes its sockets once its in-flight packets are handled
+//! (server.rs), and then leaves ([`Cluster::shutdown`]): its presence goes and the others forget its users.
+//!
 //! **Why Redis pub/sub with a channel per node, through the `redis` crate.** A channel per node costs one
 //! publication per remote node holding a recipient, whatever the number of users; a channel per user would need a
 //! subscription per logged-in user on every node (SUBSCRIBE/UNSUBSCRIBE traffic at every login) for the same
@@ -34,6 +39,7 @@ pub mod presence;
 pub mod wire;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -61,6 +67,8 @@ pub struct Cluster {
     outbox: Outbox,
     /// The other live nodes whose presence is loaded.
     peers: Mutex<HashSet<String>>,
+    /// SIGTERM: this node takes no more logins and is not handed out.
+    draining: AtomicBool,
     stop: CancellationToken,
 }
 
@@ -90,6 +98,7 @@ impl Cluster {
             nodes: nodes::Nodes::default(),
             outbox,
             peers: Mutex::default(),
+            draining: AtomicBool::new(false),
             stop: CancellationToken::new(),
         });
         link::beat(&cluster, &mut conn).await.map_err(error)?;
@@ -98,6 +107,29 @@ impl Cluster {
         tokio::spawn(link::heartbeat(cluster.clone(), cluster.stop.clone()));
         tracing::info!(node = %config.node_id, url = %config.node_url, "joined the cluster");
         Ok(cluster)
+    }
+
+    /// Starts draining: no more logins here, and discovery (here and, from the announcement on, everywhere) no
+    /// longer hands this node out.
+    pub async fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        self.nodes.mark_draining(&self.config.node_id);
+        let mut conn = self.conn.clone();
+        let announced = link::announce_draining(&mut conn, &self.config.node_id).await;
+        if let Err(error) = announced.and(link::beat(self, &mut conn).await) {
+            tracing::warn!(%error, "cluster: could not announce the drain (the others see it at the next heartbeat)");
+        }
+        tracing::info!(node = %self.config.node_id, "draining");
+    }
+
+    /// Whether this node is draining (it refuses logins).
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    /// How long a drain waits for the in-flight packets (`drain_timeout_secs`).
+    pub fn drain_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.drain_timeout_secs)
     }
 
     /// Leaves the cluster at a clean stop: the tasks end, the others forget this node at once.
@@ -144,6 +176,7 @@ impl Cluster {
                 Ok(Announce::User { node, .. } | Announce::Reset { node }) if node == self.config.node_id => {}
                 Ok(Announce::User { node, user, entry }) => self.presence.set(&node, user, entry),
                 Ok(Announce::Reset { node }) => self.presence.drop_node(&node),
+                Ok(Announce::Draining { node }) => self.nodes.mark_draining(&node),
                 Err(error) => tracing::warn!(%error, "cluster: unreadable presence announcement"),
             }
             return;

@@ -4,7 +4,8 @@
 //! this node sent it since that heartbeat (less [`LOGIN_DELAY`]: a client handed out just before the heartbeat may
 //! not have logged in when it was written). Counting those hand-outs spreads a burst of logins evenly although the
 //! reported counts lag by up to a heartbeat; a client counted twice for a moment is counted so on every node alike.
-//! A node that stopped heartbeating is not in the table, so it is never handed out.
+//! A node that stopped heartbeating is not in the table, so it is never handed out; a draining node (SIGTERM) is in
+//! it, marked, and not handed out either.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -25,6 +26,9 @@ pub struct NodeInfo {
     pub sessions: u64,
     /// When the heartbeat was written (Unix ms).
     pub at_ms: i64,
+    /// It is draining (SIGTERM): it takes no more logins, so discovery does not hand it out.
+    #[serde(default)]
+    pub draining: bool,
 }
 
 #[derive(Default)]
@@ -49,6 +53,15 @@ impl Nodes {
         }
     }
 
+    /// Marks `id` draining at once (its announcement), ahead of the heartbeat that will say so.
+    pub fn mark_draining(&self, id: &str) {
+        if let Ok(mut t) = self.table.lock()
+            && let Some(info) = t.live.get_mut(id)
+        {
+            info.draining = true;
+        }
+    }
+
     /// The URL of the least loaded live node at `now_ms`, counted as handed out; `None` when no node is live.
     pub fn pick(&self, now_ms: i64) -> Option<String> {
         let mut t = self.table.lock().ok()?;
@@ -62,7 +75,10 @@ impl Nodes {
             let since = info.at_ms - LOGIN_DELAY_MS;
             info.sessions + handed_out.get(id).map_or(0, |r| r.iter().filter(|at| **at > since).count() as u64)
         };
-        let (id, info) = live.iter().min_by(|a, b| load(a.0, a.1).cmp(&load(b.0, b.1)).then(a.0.cmp(b.0)))?;
+        let (id, info) = live
+            .iter()
+            .filter(|(_, info)| !info.draining)
+            .min_by(|a, b| load(a.0, a.1).cmp(&load(b.0, b.1)).then(a.0.cmp(b.0)))?;
         handed_out.entry(id.clone()).or_default().push_back(now_ms);
         Some(info.url.clone())
     }
@@ -73,7 +89,7 @@ mod tests {
     use super::*;
 
     fn live(loads: &[(&str, u64)], at_ms: i64) -> HashMap<String, NodeInfo> {
-        let info = |id: &str, sessions| NodeInfo { url: format!("http://{id}:1"), sessions, at_ms };
+        let info = |id: &str, sessions| NodeInfo { url: format!("http://{id}:1"), sessions, at_ms, draining: false };
         loads.iter().map(|(id, n)| (id.to_string(), info(id, *n))).collect()
     }
 
@@ -107,6 +123,8 @@ mod tests {
         assert_eq!(nodes.pick(later).as_deref(), Some("http://a:1"));
         nodes.set_live(live(&[("b", 5)], later));
         assert_eq!(nodes.pick(now).as_deref(), Some("http://b:1"));
+        nodes.mark_draining("b");
+        assert_eq!(nodes.pick(now), None, "a draining node is not handed out");
         nodes.set_live(HashMap::new());
         assert_eq!(nodes.pick(now), None);
     }

@@ -51,4 +51,6 @@ pub enum Announce {
     User { node: String, user: i64, entry: Option<Entry> },
     /// `node` (re)started: forget all it held.
     Reset { node: String },
+    /// `node` is draining (SIGTERM): hand it out no more.
+    Draining { node: String },
 }

@@ -111,6 +111,11 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
     }
 }
 
+/// The failure message of a login on a draining node of a cluster. A refusal (D3) rather than a refused socket:
+/// both SDKs treat it as a failed attempt at once (a refused or silent socket costs the connect timeout first), and
+/// their next attempt starts with discovery (svc 29), which no longer hands this node out.
+pub const DRAINING: &str = "this server node is shutting down: connect again to be given another node";
+
 /// Failure result codes of 162.
 mod code {
     pub const MALFORMED: i64 = 1;
@@ -121,6 +126,9 @@ mod code {
 }
 
 async fn check(hub: &Hub, env: &Envelope) -> Result<Identity, (i64, String)> {
+    if hub.cluster.as_ref().is_some_and(|c| c.draining()) {
+        return Err((code::REFUSED, DRAINING.to_owned()));
+    }
     let request: Authenticate = env.decode().map_err(|e| (code::MALFORMED, e.to_string()))?;
     verify_token(hub, &request.app_id, &request.token, &request.fullname, &request.sdk_version).await
 }
