@@ -412,3 +412,156 @@ async fn the_nodes_survive_a_redis_restart() {
     text_until_delivered(&mut carol, &mut alice, 1000, Duration::from_secs(10)).await;
     drop(cluster);
 }
+
+/// How a node leaves in the middle of the stream.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Loss {
+    /// SIGKILL: it says nothing, its heartbeat expires.
+    Kill,
+    /// SIGTERM: it drains.
+    Term,
+}
+
+/// A client that sends numbered texts to one peer as the engine's outbox does: each until acked, reconnecting
+/// through discovery when its node goes away and resending the unacked one with the same msgId (§12 D7).
+struct Sender {
+    client: TestClient,
+    url: String,
+    /// The msgIds of the texts received live, on every socket this user had.
+    live: Vec<i64>,
+}
+
+impl Sender {
+    /// Sends `msg_id` to `to` until it is acked; returns whether the client had to reconnect for it.
+    async fn send_acked(&mut self, cluster: &Cluster, to: i64, msg_id: i64) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let mut reconnected = false;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "{} never got msgId {msg_id} acked", self.client.username);
+            let body = json!({"msgId": msg_id, "to": to, "msg": format!("m{msg_id}")});
+            self.client.send(Service::MESSAGE_NEW_WITH_USER_TYPE_TEXT, &body);
+            let acked = |b: &Value| b["msgId"] == msg_id && b.get("r").is_some();
+            let ack =
+                self.client.recv_where_within(Service::MESSAGE_NEW_WITH_USER_TYPE_TEXT, acked, Duration::from_secs(2));
+            match ack.await {
+                Ok(ack) => {
+                    assert_eq!(ack["r"], 1, "{msg_id} refused: {ack}");
+                    return reconnected;
+                }
+                Err(_) => {
+                    self.reconnect(cluster).await;
+                    reconnected = true;
+                }
+            }
+        }
+    }
+
+    /// Keeps what the lost socket received live, then logs in again on the node discovery hands out.
+    async fn reconnect(&mut self, cluster: &Cluster) {
+        self.collect();
+        let username = self.client.username.clone();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "{username} could not log in again");
+            let (url, addr) = discover(&cluster.master(), &username).await;
+            if let Ok(mut client) = TestClient::connect(&url).await
+                && let Ok(reply) = client.authenticate(&cluster.app, &Login::engine(&username), &addr).await
+                && reply["userId"].as_i64().is_some()
+            {
+                self.client = client;
+                self.url = url;
+                return;
+            }
+            // The node handed out is gone (a SIGKILLed node stays in the table until its heartbeat expires).
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Moves the texts received live on the current socket into `live`.
+    fn collect(&mut self) {
+        let got = self.client.buffered(Service::MESSAGE_HAS_NEW_WITH_USER_TYPE_TEXT);
+        self.live.extend(got.iter().filter_map(|b| b["msgId"].as_i64()));
+        self.client.clear();
+    }
+}
+
+/// The msgIds `sender` sent in `reader`'s 1:1 history with it, as the store holds them.
+async fn stored_from(reader: &mut TestClient, sender: i64) -> Vec<i64> {
+    let items = super::chat_support::full_history(reader, 1, sender).await;
+    items.iter().filter(|m| m["senderId"] == sender).filter_map(|m| m["msgId"].as_i64()).collect()
+}
+
+/// Asserts that every msgId of `acked` is stored exactly once, and that nothing was received live twice.
+fn assert_once(what: &str, acked: &[i64], stored: &[i64], live: &[i64]) {
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for id in stored {
+        *counts.entry(*id).or_default() += 1;
+    }
+    for id in acked {
+        assert_eq!(counts.get(id), Some(&1), "{what}: acked msgId {id} stored {:?} times", counts.get(id));
+    }
+    assert!(counts.values().all(|n| *n == 1), "{what}: a duplicate in the store: {stored:?}");
+    let mut seen = std::collections::HashSet::new();
+    for id in live {
+        assert!(seen.insert(*id), "{what}: msgId {id} delivered live twice");
+        assert!(counts.contains_key(id), "{what}: msgId {id} delivered live but not stored");
+    }
+}
+
+/// alice on node 1 and bob on node 2 exchange numbered acked texts; node 1 goes away (`loss`) in the middle; alice
+/// rediscovers, logs in on another node and carries on. Every acked text is stored exactly once, none is received
+/// live twice, and alice ends on another node.
+async fn stream_across_a_node_loss(name: &str, redis_db: u32, loss: Loss) {
+    let Some(mut cluster) = Cluster::start(name, redis_db).await else { return };
+    let mut alice = Sender { client: cluster.login(0, "alice").await, url: cluster.nodes[0].url.clone(), live: vec![] };
+    let mut bob = Sender { client: cluster.login(1, "bob").await, url: cluster.nodes[1].url.clone(), live: vec![] };
+    let (alice_id, bob_id) = (alice.client.user_id, bob.client.user_id);
+    wait_online(&mut alice.client, &[alice_id, bob_id]).await;
+    wait_online(&mut bob.client, &[alice_id, bob_id]).await;
+    const N: i64 = 40;
+    let (mut from_alice, mut from_bob) = (Vec::new(), Vec::new());
+    let mut alice_moved = false;
+    for i in 1..=N {
+        if i == N / 2 {
+            let pid = cluster.nodes[0].child.id().expect("node 1 runs");
+            let signal = if loss == Loss::Kill { "-KILL" } else { "-TERM" };
+            let sent = std::process::Command::new("kill").arg(signal).arg(pid.to_string()).status();
+            assert!(sent.is_ok_and(|s| s.success()), "kill {signal} {pid}");
+            // In flight at the signal: alice's next text, sent without waiting.
+        }
+        alice_moved |= alice.send_acked(&cluster, bob_id, 1000 + i).await;
+        from_alice.push(1000 + i);
+        bob.send_acked(&cluster, alice_id, 2000 + i).await;
+        from_bob.push(2000 + i);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), cluster.nodes[0].child.wait()).await;
+    let status = status.expect("node 1 exits").expect("node 1 status");
+    if loss == Loss::Term {
+        assert!(status.success(), "a drained node exits 0: {status}");
+    }
+    assert!(alice_moved, "alice's socket on node 1 was closed");
+    assert_ne!(alice.url, cluster.nodes[0].url, "alice is on another node");
+    assert!(cluster.nodes[1..].iter().any(|n| n.url == alice.url), "{} is a living node", alice.url);
+    // Whatever the new nodes still had in flight has arrived once each has answered a later request.
+    alice.client.barrier().await;
+    bob.client.barrier().await;
+    alice.collect();
+    bob.collect();
+    let stored = stored_from(&mut bob.client, alice_id).await;
+    assert_once("alice → bob", &from_alice, &stored, &bob.live);
+    let stored = stored_from(&mut alice.client, bob_id).await;
+    assert_once("bob → alice", &from_bob, &stored, &alice.live);
+    drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_node_killed_mid_stream_loses_and_duplicates_no_acked_message() {
+    stream_across_a_node_loss("kill9", 4, Loss::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_sigterm_drains_the_node_mid_stream_losing_and_duplicating_nothing() {
+    stream_across_a_node_loss("drain", 5, Loss::Term).await;
+}
