@@ -1,8 +1,10 @@
 //! The `cluster` stage of `scripts/test`: three `azstack-server serve` processes on 127.0.0.1 sharing one PostgreSQL
 //! database and one Redis (`[cluster]`), driven by raw clients. Users on different nodes chat 1:1 and in a group,
 //! exchange receipts and typing notices, a user with sessions on two nodes gets copies on both — each packet exactly
-//! once — discovery (svc 29) spreads 300 logins over the three nodes, and a node killed with SIGKILL is no longer
-//! handed out and its users go offline; the nodes survive a restart of Redis.
+//! once — discovery (svc 29) spreads 300 logins over the three nodes, a node killed with SIGKILL is no longer
+//! handed out and its users go offline, a node killed (SIGKILL) or drained (SIGTERM) in the middle of a stream of
+//! acked messages both ways loses and duplicates none of them while its client moves to another node, and the nodes
+//! survive a restart of Redis.
 //!
 //! Every test is `#[ignore = "cluster stage"]` (the stage starts a throwaway redis-server and PostgreSQL and runs
 //! `--ignored cluster::`); it needs `AZSTACK_TEST_POSTGRES_URL` and `AZSTACK_TEST_REDIS_URL`. Each test uses its own
