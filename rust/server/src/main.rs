@@ -195,7 +195,7 @@ async fn dev(
     let _ = stdout.flush();
     drop(stdout);
     wait_for_signal().await;
-    server.shutdown().await;
+    stop(server).await;
     Ok(())
 }
 
@@ -207,8 +207,16 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
-    server.shutdown().await;
+    stop(server).await;
     Ok(())
+}
+
+/// Stops `server` (a node of a cluster drains first), within its drain timeout.
+async fn stop(server: azstack_server::RunningServer) {
+    let timeout = server.drain_timeout();
+    if tokio::time::timeout(timeout, server.shutdown()).await.is_err() {
+        tracing::warn!(?timeout, "the stop did not finish within the drain timeout; exiting anyway");
+    }
 }
 
 async fn wait_for_signal() {

@@ -14,7 +14,7 @@ pub struct ClusterConfig {
     pub node_url: String,
     /// This node's name, unique in the cluster and kept across restarts (e.g. `node-1`).
     pub node_id: String,
-    /// How long a SIGTERM waits for the node's sockets to finish their in-flight packets before it exits anyway.
+    /// How long a SIGTERM's drain may take before the node exits anyway.
     #[serde(default = "default_drain_timeout_secs")]
     pub drain_timeout_secs: u64,
 }

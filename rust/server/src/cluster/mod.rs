@@ -12,7 +12,7 @@
 //!
 //! **Draining (SIGTERM).** [`Cluster::drain`] marks this node draining: in its own table, in its heartbeat, and at
 //! once in an announcement on the presence channel, so every node stops handing it out by discovery. A draining
-//! node refuses logins (svc 162 failure, gateway/login.rs), closes its sockets once its in-flight packets are handled
+//! node refuses logins (svc 162 failure, gateway/login.rs), closes its sockets, lets the database work in flight finish
 //! (server.rs), and then leaves ([`Cluster::shutdown`]): its presence goes and the others forget its users.
 //!
 //! **Why Redis pub/sub with a channel per node, through the `redis` crate.** A channel per node costs one
@@ -127,7 +127,7 @@ impl Cluster {
         self.draining.load(Ordering::Relaxed)
     }
 
-    /// How long a drain waits for the in-flight packets (`drain_timeout_secs`).
+    /// How long a drain may take before the node exits anyway (`drain_timeout_secs`).
     pub fn drain_timeout(&self) -> Duration {
         Duration::from_secs(self.config.drain_timeout_secs)
     }
