@@ -92,11 +92,8 @@ bool installAndroidCalls(JNIEnv* env) {
   k.registerForCalls = staticMethod(env, local, "registerForCalls", "(J)V");
   k.endCall = staticMethod(env, local, "endCall", "(Ljava/lang/String;I)V");
   const bool complete = k.registerForCalls && k.endCall;
-  if (complete) {
-    k.cls = static_cast<jclass>(env->NewGlobalRef(local));  // kept for the life of the process
-  }
-  env->DeleteLocalRef(local);
-  if (!complete) {
+  k.cls = keepClass(env, local, complete);  // kept for the life of the process
+  if (!k.cls) {
     return false;
   }
   SystemCallBridge::install(std::make_shared<AndroidCalls>(k));

@@ -189,11 +189,8 @@ bool installAndroidMedia(JNIEnv* env) {
   k.requestPermissions = staticMethod(env, local, "requestPermissions", "(ZZJ)V");
   const bool complete = k.startCamera && k.switchCamera && k.stopCamera && k.startMicrophone && k.stopMicrophone &&
                         k.startPlayout && k.stopPlayout && k.setSpeakerphoneOn && k.requestPermissions;
-  if (complete) {
-    k.cls = static_cast<jclass>(env->NewGlobalRef(local));  // kept for the life of the process
-  }
-  env->DeleteLocalRef(local);
-  if (!complete) {
+  k.cls = keepClass(env, local, complete);  // kept for the life of the process
+  if (!k.cls) {
     return false;
   }
   MediaBridge::install(std::make_shared<AndroidMedia>(k));

@@ -64,6 +64,12 @@ jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* si
   return method;
 }
 
+jclass keepClass(JNIEnv* env, jclass local, bool keep) {
+  jclass global = keep ? static_cast<jclass>(env->NewGlobalRef(local)) : nullptr;
+  env->DeleteLocalRef(local);
+  return global;
+}
+
 bool registerNatives(JNIEnv* env, const char* className, const JNINativeMethod* methods, int count) {
   jclass cls = env->FindClass(className);
   if (!cls) {

@@ -37,6 +37,9 @@ bool registerNatives(JNIEnv* env, const char* className, const JNINativeMethod* 
 // A static method of `cls`, or null (the pending exception logged and cleared) when it is missing.
 jmethodID staticMethod(JNIEnv* env, jclass cls, const char* name, const char* signature);
 
+// A global reference to `local` when `keep` (null otherwise); the local reference is deleted either way.
+jclass keepClass(JNIEnv* env, jclass local, bool keep);
+
 // A Java String as UTF-8 ("" for null).
 std::string toStdString(JNIEnv* env, jstring value);
 
