@@ -225,7 +225,7 @@ ensure_redis() {
   done
   ((tries < 10)) || { REDIS_UNAVAILABLE="no free port for redis-server near ${AZSTACK_REDIS_PORT:-56379}"; return 1; }
   dir=$(mktemp -d /tmp/azstack-redis.XXXXXX)
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --databases 64 --daemonize yes \
     --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null ||
     { REDIS_UNAVAILABLE="redis-server did not start"; return 1; }
   at_exit "_stop_redis '$dir'"

@@ -8,7 +8,8 @@
 //!
 //! Every test is `#[ignore = "cluster stage"]` (the stage starts a throwaway redis-server and PostgreSQL and runs
 //! `--ignored cluster::`); it needs `AZSTACK_TEST_POSTGRES_URL` and `AZSTACK_TEST_REDIS_URL`. Each test uses its own
-//! Redis database number and node ids, so the tests may run one after another on one Redis.
+//! Redis database number (the stage's redis-server has 64) and node ids, so the tests may run one after another on one
+//! Redis. The tests of one area are a child module of this one and use its helpers.
 
 use std::collections::HashMap;
 use std::path::Path;
