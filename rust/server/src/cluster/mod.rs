@@ -33,6 +33,7 @@
 
 pub mod config;
 mod fanout;
+pub mod limits;
 mod link;
 pub mod nodes;
 pub mod presence;
@@ -78,7 +79,13 @@ impl Cluster {
     pub async fn start(config: &ClusterConfig, registry: Arc<Registry>) -> Result<Arc<Cluster>, ClusterError> {
         let error = |source| ClusterError::Redis { url: config.redis_url.clone(), source };
         let timed_out = || error(redis::RedisError::from((redis::ErrorKind::IoError, "no answer in time")));
-        let client = redis::Client::open(config.redis_url.as_str()).map_err(error)?;
+        let client = config.redis_client()?;
+        // One plain connection first, for its error: the connection manager retries a failed handshake (say, a
+        // certificate the configured CA did not sign) until the timeout, which would only say "no answer in time".
+        tokio::time::timeout(CONNECT_TIMEOUT, client.get_multiplexed_async_connection())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(error)?;
         let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, client.get_connection_manager())
             .await
             .map_err(|_| timed_out())?
@@ -160,6 +167,7 @@ impl Cluster {
             foreground: sessions.iter().any(|s| s.app_state.load(std::sync::atomic::Ordering::Relaxed) != background),
             app: identity.app_id.to_string(),
             ns: identity.namespace.to_string(),
+            since_ms: sessions.iter().map(|s| s.authenticated_ms()).collect(),
         })
     }
 
@@ -183,7 +191,10 @@ impl Cluster {
         }
         match serde_json::from_slice::<Delivery>(payload) {
             Ok(delivery) => self.registry.send_envelope(&delivery.users, None, &delivery.envelope),
-            Err(error) => tracing::warn!(%error, "cluster: unreadable delivery"),
+            Err(error) => match serde_json::from_slice::<wire::DropSessions>(payload) {
+                Ok(request) => self.drop_oldest(request.drop_oldest_of, request.count as usize),
+                Err(_) => tracing::warn!(%error, "cluster: unreadable delivery"),
+            },
         }
     }
 
