@@ -9,7 +9,8 @@
 //! socketioxide refuses the packet when full) and in bytes (`outbound_buffer_bytes`: the bytes handed to the
 //! socket, as framed on the wire, minus those its TCP stream has written). A session over either bound is
 //! disconnected at the TCP level and counted; it never gets more memory. A user has at most
-//! `max_sessions_per_user` sessions: a login beyond it disconnects the user's oldest one.
+//! `max_sessions_per_user` sessions: a login beyond it disconnects the user's oldest one (in a cluster, the oldest
+//! over all nodes: cluster/limits.rs).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};

@@ -1,14 +1,14 @@
 //! The per-user limits that hold across the nodes (src/cluster/limits.rs): a user's call attempts spread over three
-//! nodes are counted in one bucket, and logins of one user spread over the nodes beyond `max_sessions_per_user`
-//! close the user's oldest session in the cluster, wherever it is.
+//! nodes are counted in one bucket (and, while Redis is down, in each node's own), and logins of one user spread over
+//! the nodes beyond `max_sessions_per_user` close the user's oldest session in the cluster, wherever it is.
 
 use std::time::Duration;
 
 use azstack_protocol::Service;
-use azstack_server::testkit::{ClientError, TestClient};
+use azstack_server::testkit::{ClientError, POSTGRES_ENV, TestClient};
 use serde_json::json;
 
-use super::{Cluster, REDIS_ENV, wait_online};
+use super::{Cluster, REDIS_ENV, free_port, redis_server, wait_online};
 
 /// Sends a callout (500) from `c` and returns its 610's `chargingError`: −4 (no SIP trunk: the attempt was
 /// admitted) or −3 (over `call_attempts_per_min`).
@@ -21,6 +21,10 @@ async fn callout(c: &mut TestClient, call_id: i64) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "cluster stage"]
 async fn a_users_call_attempts_spread_over_three_nodes_share_one_budget() {
+    // The users of the fresh database get the ids of a previous run's: forget that run's buckets.
+    if std::env::var_os(REDIS_ENV).is_some() {
+        redis::cmd("FLUSHDB").query_async::<()>(&mut connection(30).await).await.expect("FLUSHDB");
+    }
     let extra = "[limits]\ncall_attempts_per_min = 3\n";
     let Some(cluster) = Cluster::start_with("lim-att", 30, extra).await else { return };
     let mut alice: Vec<TestClient> = Vec::new();
@@ -39,6 +43,38 @@ async fn a_users_call_attempts_spread_over_three_nodes_share_one_budget() {
     let mut bob = cluster.login(1, "bob").await;
     assert_eq!(callout(&mut bob, 1).await, -4);
     drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn while_redis_is_down_call_attempts_are_counted_on_each_node() {
+    let Ok(postgres) = std::env::var(POSTGRES_ENV) else {
+        assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut redis = redis_server(port, dir.path()).await;
+    let extra = "[limits]\ncall_attempts_per_min = 2\n";
+    let cluster = Cluster::start_on_with("lim-down", &postgres, &format!("redis://127.0.0.1:{port}"), extra).await;
+    let mut a1 = cluster.login(0, "alice").await;
+    let mut a2 = cluster.login(1, "alice").await;
+    redis.start_kill().expect("kill redis-server");
+    let _ = redis.wait().await;
+    // Calls keep working: each node counts the attempts in its own bucket, and still refuses beyond it.
+    for c in [&mut a1, &mut a2] {
+        assert_eq!(callout(c, 1).await, -4, "admitted without Redis");
+        assert_eq!(callout(c, 2).await, -4, "admitted without Redis");
+        assert_eq!(callout(c, 3).await, -3, "over the node's own bucket");
+    }
+    drop(cluster);
+}
+
+/// A connection to database `db` of the stage's Redis.
+async fn connection(db: u32) -> redis::aio::MultiplexedConnection {
+    let url = format!("{}/{db}", std::env::var(REDIS_ENV).expect("redis url"));
+    let client = redis::Client::open(url).expect("redis client");
+    client.get_multiplexed_async_connection().await.expect("redis connection")
 }
 
 /// Waits until `c`'s socket is closed by the server; false when it is still open after a while.
@@ -95,12 +131,7 @@ async fn fence(cluster: &Cluster, i: usize, watcher: &mut TestClient, name: &str
 async fn logins_over_the_cap_on_other_nodes_close_the_oldest_session_in_the_cluster() {
     let extra = "[limits]\nmax_sessions_per_user = 2\n";
     let Some(cluster) = Cluster::start_with("lim-cap", 31, extra).await else { return };
-    let redis_url = format!("{}/31", std::env::var(REDIS_ENV).expect("redis url"));
-    let mut redis = redis::Client::open(redis_url)
-        .expect("redis client")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis connection");
+    let mut redis = connection(31).await;
     let ids: Vec<String> = (1..=3).map(|i| format!("lim-cap-{i}")).collect();
     let mut watch1 = cluster.login(0, "watch1").await;
     let mut watch3 = cluster.login(2, "watch3").await;

@@ -4,7 +4,8 @@
 //! once — discovery (svc 29) spreads 300 logins over the three nodes, a node killed with SIGKILL is no longer
 //! handed out and its users go offline, a node killed (SIGKILL) or drained (SIGTERM) in the middle of a stream of
 //! acked messages both ways loses and duplicates none of them while its client moves to another node, and the nodes
-//! survive a restart of Redis.
+//! survive a restart of Redis. The child modules: [`limits`] (call attempts and the session cap across nodes),
+//! [`drain`] (the drain window and `kill -9` seen from every node), [`tls`] (`rediss://`).
 //!
 //! Every test is `#[ignore = "cluster stage"]` (the stage starts a throwaway redis-server and PostgreSQL and runs
 //! `--ignored cluster::`); it needs `AZSTACK_TEST_POSTGRES_URL` and `AZSTACK_TEST_REDIS_URL`. Each test uses its own
