@@ -33,8 +33,9 @@
 //! in the cluster go: this node's at once, another node's through a [`DropSessions`] request on that node's channel,
 //! which closes its oldest sessions of the user. The mirror lags a login elsewhere by a Redis round trip, so two
 //! logins of one user on two nodes within that time may leave the user one session over the cap until the next
-//! login; the authentication times are the nodes' clocks, which only matters between logins closer together than the
-//! nodes' clock skew.
+//! login (or, with a drop request still in flight, close one session too many); the authentication times are the
+//! nodes' clocks, which only matters between logins closer together than the nodes' clock skew. The node of the
+//! login counts every session it closed or asked another node to close in `azstack_sessions_over_cap_total`.
 //!
 //! [`DropSessions`]: super::wire::DropSessions
 
@@ -95,8 +96,8 @@ impl Cluster {
 
     /// `user`'s session `new` has just logged in here (this node's sessions are already within `cap`): when the
     /// user's sessions over all nodes are more than `cap`, the oldest go. Asks the other nodes to close theirs and
-    /// returns this node's, removed from the registry, for the caller to close.
-    pub fn cap_sessions(&self, user: i64, new: u64, cap: usize) -> Vec<Arc<Session>> {
+    /// returns how many it asked for, and this node's, removed from the registry, for the caller to close.
+    pub fn cap_sessions(&self, user: i64, new: u64, cap: usize) -> (u32, Vec<Arc<Session>>) {
         let local = self.registry.sessions(user);
         // (authenticated at, the node holding it: None for this one), oldest first.
         let mut all: Vec<(i64, Option<Arc<str>>)> =
@@ -109,7 +110,7 @@ impl Cluster {
         }
         let over = (all.len() + 1).saturating_sub(cap.max(1));
         if over == 0 {
-            return Vec::new();
+            return (0, Vec::new());
         }
         all.sort_by_key(|(at, _)| *at);
         let mut local_over = 0;
@@ -120,12 +121,13 @@ impl Cluster {
                 Some(node) => *remote.entry(node).or_default() += 1,
             }
         }
+        let asked = remote.values().sum();
         for (node, count) in remote {
             tracing::info!(user, %node, count, "too many sessions in the cluster: asking their node to close the oldest");
             let request = wire::DropSessions { drop_oldest_of: user, count };
             let _ = self.outbox.send(Out::DropSessions { node, request });
         }
-        self.registry.take_oldest(user, local_over)
+        (asked, self.registry.take_oldest(user, local_over))
     }
 
     /// Another node's [`wire::DropSessions`]: closes this node's `count` oldest sessions of `user`.

@@ -15,6 +15,10 @@
 //! node refuses logins (svc 162 failure, gateway/login.rs), closes its sockets, lets the database work in flight finish
 //! (server.rs), and then leaves ([`Cluster::shutdown`]): its presence goes and the others forget its users.
 //!
+//! **Limits.** What bounds a socket or the node's own resources stays per node; `call_attempts_per_min` and
+//! `max_sessions_per_user` hold per user across the nodes ([`limits`], which has the table for every key).
+//! `rediss://` reaches Redis over TLS, trusting `redis_ca_path` when set ([`config`]).
+//!
 //! **Why Redis pub/sub with a channel per node, through the `redis` crate.** A channel per node costs one
 //! publication per remote node holding a recipient, whatever the number of users; a channel per user would need a
 //! subscription per logged-in user on every node (SUBSCRIBE/UNSUBSCRIBE traffic at every login) for the same

@@ -81,7 +81,9 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
             let mut over = hub.sessions.add(user_id, session.clone(), cap);
             if let Some(cluster) = &hub.cluster {
                 // Cluster-wide: the oldest sessions over all nodes go (cluster/limits.rs).
-                over.extend(cluster.cap_sessions(user_id, session.id, cap));
+                let (elsewhere, here) = cluster.cap_sessions(user_id, session.id, cap);
+                hub.metrics.sessions_over_cap.fetch_add(u64::from(elsewhere), std::sync::atomic::Ordering::Relaxed);
+                over.extend(here);
             }
             for old in over {
                 Metrics::inc(&hub.metrics.sessions_over_cap);
