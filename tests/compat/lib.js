@@ -3,7 +3,8 @@
 // drive it the way the original AZStack SDK core does (PROTOCOL.md §1–§2), with
 // socket.io-client 2.x (the original transport, Engine.IO 3) or 4.x (Engine.IO 4).
 
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
+const net = require('node:net');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -78,8 +79,31 @@ async function startServer({ bin = serverBinary(), dataDir, timeoutMs = SERVER_S
   }
   const ownDataDir = !dataDir;
   dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'azstack-compat-'));
+  const server = await spawnServer(bin, ['dev', '--port', '0', '--data', dataDir], { timeoutMs, dataDir, ownDataDir });
 
-  const proc = spawn(bin, ['dev', '--port', '0', '--data', dataDir], {
+  const devAppPath = path.join(dataDir, 'dev-app.json');
+  let devApp;
+  try {
+    devApp = JSON.parse(fs.readFileSync(devAppPath, 'utf8'));
+  } catch (err) {
+    await server.stop();
+    throw new Error(`cannot read ${devAppPath} after the server said it was listening: ${err.message}`);
+  }
+  for (const key of ['appId', 'publicKey', 'url']) {
+    if (typeof devApp[key] !== 'string' || !devApp[key]) {
+      await server.stop();
+      throw new Error(`${devAppPath} has no string "${key}": ${JSON.stringify(devApp)}`);
+    }
+  }
+  return Object.assign(server, { appId: devApp.appId, publicKey: devApp.publicKey, devApp });
+}
+
+/**
+ * Spawn `bin args…` and wait for its `listening on http://…` line. Resolves to
+ * `{url, proc, dataDir, logTail(), stop()}`; `stop()` removes `dataDir` when `ownDataDir`.
+ */
+async function spawnServer(bin, args, { timeoutMs = SERVER_START_TIMEOUT_MS, dataDir, ownDataDir = false } = {}) {
+  const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { RUST_LOG: 'info', NO_COLOR: '1', ...process.env },
   });
@@ -130,22 +154,70 @@ async function startServer({ bin = serverBinary(), dataDir, timeoutMs = SERVER_S
     err.message += `\n--- server output ---\n${server.logTail()}`;
     throw err;
   }
+  server.url = url;
+  return server;
+}
 
-  const devAppPath = path.join(dataDir, 'dev-app.json');
-  let devApp;
+/** A TCP port free on 127.0.0.1 now (the node binds it right after). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start `nodes` `azstack-server serve` processes of one cluster (`[cluster]`) on a fresh database of the
+ * PostgreSQL server `postgresUrl` (created with psql) and the Redis at `redisUrl`, each on its own port, with
+ * one application (`azstack-server app create`). Resolves to `{url, nodes, appId, publicKey, stop()}`, where
+ * `url` is the master clients ask for a node (svc 29): the node started last, whose first heartbeat round found
+ * the others live.
+ */
+async function startCluster({ postgresUrl, redisUrl, name, nodes: count = 3, bin = serverBinary() }) {
+  if (!fs.existsSync(bin)) throw new Error(`azstack-server binary not found at ${bin}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azstack-compat-cluster-'));
+  const database = `compat_${name.replace(/[^a-z0-9_]/gi, '_')}`;
+  execFileSync('psql', [postgresUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${database}`]);
+  const databaseUrl = postgresUrl.replace(/\/[^/]*$/, `/${database}`);
+  const configs = [];
+  for (let i = 1; i <= count; i++) {
+    const port = await freePort();
+    const config = path.join(dir, `node${i}.toml`);
+    fs.writeFileSync(config, [
+      `listen = "127.0.0.1:${port}"`,
+      `database = "${databaseUrl}"`,
+      'dev = true',
+      '[cluster]',
+      `redis_url = "${redisUrl}"`,
+      `node_url = "http://127.0.0.1:${port}"`,
+      `node_id = "${name}-${i}"`,
+      '',
+    ].join('\n'));
+    configs.push(config);
+  }
+  const created = execFileSync(bin, ['app', 'create', '--name', name, '--config', configs[0]], { encoding: 'utf8' });
+  const appId = /appId: (\S+)/.exec(created)?.[1];
+  const publicKey = /publicKey: (\S+)/.exec(created)?.[1];
+  if (!appId || !publicKey) throw new Error(`azstack-server app create printed no app: ${created}`);
+  const cluster = { nodes: [], appId, publicKey };
+  cluster.stop = async () => {
+    await Promise.all(cluster.nodes.map((node) => node.stop()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
-    devApp = JSON.parse(fs.readFileSync(devAppPath, 'utf8'));
-  } catch (err) {
-    await server.stop();
-    throw new Error(`cannot read ${devAppPath} after the server said it was listening: ${err.message}`);
-  }
-  for (const key of ['appId', 'publicKey', 'url']) {
-    if (typeof devApp[key] !== 'string' || !devApp[key]) {
-      await server.stop();
-      throw new Error(`${devAppPath} has no string "${key}": ${JSON.stringify(devApp)}`);
+    for (const config of configs) {
+      cluster.nodes.push(await spawnServer(bin, ['serve', '--config', config]));
     }
+  } catch (err) {
+    await cluster.stop();
+    throw err;
   }
-  return Object.assign(server, { url, appId: devApp.appId, publicKey: devApp.publicKey, devApp });
+  cluster.url = cluster.nodes[cluster.nodes.length - 1].url;
+  return cluster;
 }
 
 async function stopServer(server, removeDataDir) {
@@ -351,7 +423,8 @@ function seedIds(seed) {
  * with `{client, auth}` where `auth` is the parsed svc 162 body. Options:
  * transport ('v2' | 'v4'), azStackUserId, fullname, userCredentials, namespace,
  * sdkVersion, token (to send a given token instead of a fresh one), beforeAuth(client)
- * (called on socket B after connect, before svc 179 is sent).
+ * (called on socket B after connect, before svc 179 is sent), followDiscovery (open socket B
+ * on the node svc 29 named rather than on `server.url`: a cluster).
  */
 async function login(server, {
   transport = 'v2',
@@ -363,11 +436,14 @@ async function login(server, {
   token,
   beforeAuth,
   name,
+  followDiscovery = false,
 } = {}) {
   if (!azStackUserId) throw new Error('login: azStackUserId is required');
   name = name || azStackUserId;
   const slave = await discover(transport, server.url, azStackUserId, { name });
-  const client = new Client(transport, server.url, name);
+  // The original connects socket B to the node svc 29 named; a single server names itself.
+  const url = followDiscovery ? `http://${slave.ip}:${slave.port}` : server.url;
+  const client = new Client(transport, url, name);
   try {
     await client.connect();
     if (beforeAuth) await beforeAuth(client);
@@ -416,6 +492,7 @@ module.exports = {
   nextId,
   seedIds,
   serverBinary,
+  startCluster,
   startServer,
   waitFor,
 };

@@ -242,6 +242,9 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         warnings.clone(),
     )?);
     let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits, push.clone()));
+    if let Some(cluster) = &cluster {
+        calls.share_attempts(cluster.clone());
+    }
     let services = Arc::new(Services {
         store: store.clone(),
         fanout,

@@ -9,7 +9,8 @@
 //! socketioxide refuses the packet when full) and in bytes (`outbound_buffer_bytes`: the bytes handed to the
 //! socket, as framed on the wire, minus those its TCP stream has written). A session over either bound is
 //! disconnected at the TCP level and counted; it never gets more memory. A user has at most
-//! `max_sessions_per_user` sessions: a login beyond it disconnects the user's oldest one.
+//! `max_sessions_per_user` sessions: a login beyond it disconnects the user's oldest one (in a cluster, the oldest
+//! over all nodes: cluster/limits.rs).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -60,6 +61,8 @@ pub struct Session {
     pub conn: Option<Arc<Conn>>,
     /// Set by the first svc 179: a socket gets one login attempt.
     login_tried: AtomicBool,
+    /// When the session authenticated (Unix ms; 0 before): which of a user's sessions is the oldest, cluster-wide.
+    authenticated_ms: AtomicI64,
     out: Outbound,
     /// The completion of the session's sends, in the order they were made (see [`Session::after_sends`]).
     sends: Arc<Mutex<Sends>>,
@@ -132,6 +135,7 @@ impl Session {
             bucket: Mutex::new(Bucket { tokens: f64::from(burst), at: Instant::now() }),
             conn,
             login_tried: AtomicBool::new(false),
+            authenticated_ms: AtomicI64::new(0),
             out,
             sends: Arc::default(),
         }
@@ -149,7 +153,16 @@ impl Session {
 
     /// Binds the session to a user. Returns false if it already was (a second 179 on one socket is ignored).
     pub fn bind(&self, identity: Identity) -> bool {
-        self.identity.set(identity).is_ok()
+        let bound = self.identity.set(identity).is_ok();
+        if bound {
+            self.authenticated_ms.store(crate::store::now_ms(), Ordering::Relaxed);
+        }
+        bound
+    }
+
+    /// When the session authenticated (Unix ms), 0 before.
+    pub fn authenticated_ms(&self) -> i64 {
+        self.authenticated_ms.load(Ordering::Relaxed)
     }
 
     /// Sends one packet to this session. A closed socket is not an error worth reporting: the session is going away.
@@ -278,6 +291,18 @@ impl Registry {
         list.push(session);
         let over = list.len().saturating_sub(max_per_user.max(1));
         list.drain(..over).collect()
+    }
+
+    /// Removes and returns the `count` oldest sessions of `user_id` (the first to authenticate), for the caller to
+    /// disconnect.
+    pub fn take_oldest(&self, user_id: i64, count: usize) -> Vec<Arc<Session>> {
+        let Ok(mut map) = self.by_user.write() else { return Vec::new() };
+        let Some(list) = map.get_mut(&user_id) else { return Vec::new() };
+        let taken: Vec<Arc<Session>> = list.drain(..count.min(list.len())).collect();
+        if list.is_empty() {
+            map.remove(&user_id);
+        }
+        taken
     }
 
     /// Removes the session; returns true when it was the user's last one.

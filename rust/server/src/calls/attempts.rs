@@ -2,10 +2,18 @@
 //! `limits.call_attempts_per_min` tokens, refilled at that many per minute. A user idle for a minute has a full
 //! bucket, which is the same as having none, so such entries are pruned whenever the table has doubled since the
 //! last pruning: the table stays proportional to the users who started a call in the last minute.
+//!
+//! A node of a cluster takes the token from the user's bucket in Redis instead, shared by every node
+//! ([`Cluster::take_attempt`]); when Redis does not answer, from this node's bucket, with a warning at most every
+//! [`WARN_EVERY_MS`] (cluster/limits.rs says why).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
+
+use crate::cluster::Cluster;
+use crate::cluster::limits::ATTEMPT_TIMEOUT;
 
 /// The table is first pruned at this size.
 const PRUNE_FROM: usize = 1024;
@@ -13,9 +21,16 @@ const PRUNE_FROM: usize = 1024;
 /// A bucket refills completely within this time.
 const REFILL: Duration = Duration::from_secs(60);
 
+/// The Redis-unavailable warning is logged at most this often.
+const WARN_EVERY_MS: i64 = 10_000;
+
 #[derive(Default)]
 pub(super) struct Attempts {
     state: Mutex<State>,
+    /// The cluster whose shared buckets count the attempts, when this node is one.
+    cluster: OnceLock<Arc<Cluster>>,
+    /// When the Redis-unavailable warning was last logged (Unix ms).
+    warned_ms: AtomicI64,
 }
 
 #[derive(Default)]
@@ -26,8 +41,33 @@ struct State {
 }
 
 impl Attempts {
-    /// Takes a token for a call `user` starts now; false when the bucket is empty (the attempt is refused).
-    pub(super) fn admit(&self, user: i64, per_min: u32) -> bool {
+    /// Counts the attempts in `cluster`'s shared buckets from now on.
+    pub(super) fn share(&self, cluster: Arc<Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    /// Takes a token for a call `user` starts now, from the cluster's bucket of the user when this node is in one
+    /// and Redis answers, else from this node's; false when the bucket is empty (the attempt is refused).
+    pub(super) async fn admit(&self, user: i64, per_min: u32) -> bool {
+        if let Some(cluster) = self.cluster.get() {
+            let why = match tokio::time::timeout(ATTEMPT_TIMEOUT, cluster.take_attempt(user, per_min)).await {
+                Ok(Ok(admitted)) => return admitted,
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => format!("no answer within {ATTEMPT_TIMEOUT:?}"),
+            };
+            let now = crate::store::now_ms();
+            let last = self.warned_ms.load(Ordering::Relaxed);
+            if now - last >= WARN_EVERY_MS
+                && self.warned_ms.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            {
+                tracing::warn!(%why, "cluster: call attempts counted on this node only (Redis unavailable)");
+            }
+        }
+        self.admit_here(user, per_min)
+    }
+
+    /// Takes a token from this node's bucket of `user`.
+    fn admit_here(&self, user: i64, per_min: u32) -> bool {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         if st.buckets.len() >= st.prune_at.max(PRUNE_FROM) {
@@ -54,16 +94,16 @@ mod tests {
     #[test]
     fn a_user_gets_the_burst_then_is_refused_and_others_are_not() {
         let attempts = Attempts::default();
-        assert!((0..5).all(|_| attempts.admit(1, 5)));
-        assert!(!attempts.admit(1, 5));
-        assert!(attempts.admit(2, 5));
+        assert!((0..5).all(|_| attempts.admit_here(1, 5)));
+        assert!(!attempts.admit_here(1, 5));
+        assert!(attempts.admit_here(2, 5));
     }
 
     #[test]
     fn the_table_is_pruned_of_idle_users() {
         let attempts = Attempts::default();
         for user in 0..(PRUNE_FROM as i64 * 3) {
-            attempts.admit(user, 5);
+            attempts.admit_here(user, 5);
         }
         // Nobody is idle yet: nothing could be pruned, and the threshold moved up instead of pruning on every call.
         let st = attempts.state.lock().unwrap();

@@ -168,16 +168,21 @@ impl Calls {
         self.free.changed()
     }
 
+    /// Counts the call attempts in the cluster's shared buckets (cluster/limits.rs) from now on.
+    pub fn share_attempts(&self, cluster: Arc<crate::cluster::Cluster>) {
+        self.attempts.share(cluster);
+    }
+
     /// Takes one of `me`'s call attempts for a 186 or a 500; false (counted, and the client told what it
     /// understands) when the user is over `call_attempts_per_min`.
-    fn admit_attempt(
+    async fn admit_attempt(
         &self,
         session: &Session,
         me: &Identity,
         service: Service,
         env: &Envelope,
     ) -> Result<bool, crate::errors::Reject> {
-        if self.attempts.admit(me.user_id, self.limits.attempts_per_min) {
+        if self.attempts.admit(me.user_id, self.limits.attempts_per_min).await {
             return Ok(true);
         }
         Metrics::inc(&self.metrics.calls_rate_limited);
@@ -194,7 +199,7 @@ pub async fn handle(
     service: Service,
     env: &Envelope,
 ) -> Handled {
-    if service == Service::FREE_CALL_START && !calls.admit_attempt(session, me, service, env)? {
+    if service == Service::FREE_CALL_START && !calls.admit_attempt(session, me, service, env).await? {
         return Ok(());
     }
     match service {
@@ -215,7 +220,7 @@ pub async fn handle_paid(
     service: Service,
     env: &Envelope,
 ) -> Handled {
-    if service == Service::CALLOUT_START_SEND && !calls.admit_attempt(session, me, service, env)? {
+    if service == Service::CALLOUT_START_SEND && !calls.admit_attempt(session, me, service, env).await? {
         return Ok(());
     }
     pstn::handle(paid, session, me, service, env).await

@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
-    /// `redis://HOST:PORT[/DB]`: presence, heartbeats and the cross-node fan-out.
+    /// `redis://HOST:PORT[/DB]`, or `rediss://…` for TLS: presence, heartbeats and the cross-node fan-out.
     pub redis_url: String,
+    /// With `rediss://`: the PEM file of the certificate authorities that Redis' certificate must chain to, in place
+    /// of the system's (a private CA). Without it a `rediss://` Redis must present a certificate the system trusts.
+    #[serde(default)]
+    pub redis_ca_path: Option<std::path::PathBuf>,
     /// This node's public URL (`http://HOST:PORT` or `https://…`), which discovery (svc 29) hands out to clients.
     pub node_url: String,
     /// This node's name, unique in the cluster and kept across restarts (e.g. `node-1`).
@@ -34,6 +38,10 @@ pub enum ClusterError {
     NodeId,
     #[error("[cluster] Redis at {url}: {source}")]
     Redis { url: String, source: redis::RedisError },
+    #[error("[cluster] redis_ca_path {path}: {source}")]
+    RedisCa { path: String, source: std::io::Error },
+    #[error("[cluster] redis_ca_path is set but redis_url is not rediss:// (TLS)")]
+    CaWithoutTls,
 }
 
 impl ClusterConfig {
@@ -48,7 +56,28 @@ impl ClusterConfig {
         if !id_ok {
             return Err(ClusterError::NodeId);
         }
+        if self.redis_ca_path.is_some() && !self.redis_url.starts_with("rediss://") {
+            return Err(ClusterError::CaWithoutTls);
+        }
         Ok(())
+    }
+
+    /// The Redis client of `redis_url`: over TLS for `rediss://`, trusting `redis_ca_path`'s authorities when set,
+    /// the system's otherwise.
+    pub fn redis_client(&self) -> Result<redis::Client, ClusterError> {
+        let error = |source| ClusterError::Redis { url: self.redis_url.clone(), source };
+        if self.redis_url.starts_with("rediss://") {
+            // The redis crate builds its rustls configuration on the process' default provider, which rustls cannot
+            // choose by itself when more than one is compiled in; a provider already installed stays.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let Some(path) = &self.redis_ca_path else {
+            return redis::Client::open(self.redis_url.as_str()).map_err(error);
+        };
+        let root_cert =
+            std::fs::read(path).map_err(|source| ClusterError::RedisCa { path: path.display().to_string(), source })?;
+        let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) };
+        redis::Client::build_with_tls(self.redis_url.as_str(), certificates).map_err(error)
     }
 
     /// The host and port of `node_url`, as the discovery reply (svc 29) carries them.
@@ -79,6 +108,7 @@ mod tests {
             node_url: url.into(),
             node_id: id.into(),
             drain_timeout_secs: 10,
+            redis_ca_path: None,
         }
     }
 
@@ -96,5 +126,8 @@ mod tests {
         assert_eq!(node_addr("ftp://x:1"), None);
         assert!(matches!(config("10.0.0.1:9199", "n1").check("postgres://db/a"), Err(ClusterError::NodeUrl(_))));
         assert!(matches!(config("http://a:1", "n 1").check("postgres://db/a"), Err(ClusterError::NodeId)));
+        let mut plain_with_ca = config("http://a:1", "n1");
+        plain_with_ca.redis_ca_path = Some("ca.pem".into());
+        assert!(matches!(plain_with_ca.check("postgres://db/a"), Err(ClusterError::CaWithoutTls)));
     }
 }

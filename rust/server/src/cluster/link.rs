@@ -31,6 +31,8 @@ pub enum Out {
     Deliver { node: Arc<str>, delivery: Delivery },
     /// This node's sessions of `user` changed: store and announce what they are now.
     Presence { user: i64 },
+    /// A request to node `node` to close some of its sessions of a user ([`super::limits`]).
+    DropSessions { node: Arc<str>, request: wire::DropSessions },
 }
 
 pub type Outbox = mpsc::UnboundedSender<Out>;
@@ -62,6 +64,12 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
                     Err(error) => tracing::error!(%error, "cluster delivery not serialisable"),
                 },
                 Out::Presence { user } => add_presence(&cluster, &mut pipe, user),
+                Out::DropSessions { node, request } => match serde_json::to_vec(&request) {
+                    Ok(payload) => {
+                        pipe.cmd("PUBLISH").arg(wire::deliver_channel(&node)).arg(payload).ignore();
+                    }
+                    Err(error) => tracing::error!(%error, "cluster session drop not serialisable"),
+                },
             }
         }
         if let Err(error) = pipe.query_async::<()>(&mut conn).await {

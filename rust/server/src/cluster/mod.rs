@@ -15,6 +15,10 @@
 //! node refuses logins (svc 162 failure, gateway/login.rs), closes its sockets, lets the database work in flight finish
 //! (server.rs), and then leaves ([`Cluster::shutdown`]): its presence goes and the others forget its users.
 //!
+//! **Limits.** What bounds a socket or the node's own resources stays per node; `call_attempts_per_min` and
+//! `max_sessions_per_user` hold per user across the nodes ([`limits`], which has the table for every key).
+//! `rediss://` reaches Redis over TLS, trusting `redis_ca_path` when set ([`config`]).
+//!
 //! **Why Redis pub/sub with a channel per node, through the `redis` crate.** A channel per node costs one
 //! publication per remote node holding a recipient, whatever the number of users; a channel per user would need a
 //! subscription per logged-in user on every node (SUBSCRIBE/UNSUBSCRIBE traffic at every login) for the same
@@ -33,6 +37,7 @@
 
 pub mod config;
 mod fanout;
+pub mod limits;
 mod link;
 pub mod nodes;
 pub mod presence;
@@ -78,7 +83,13 @@ impl Cluster {
     pub async fn start(config: &ClusterConfig, registry: Arc<Registry>) -> Result<Arc<Cluster>, ClusterError> {
         let error = |source| ClusterError::Redis { url: config.redis_url.clone(), source };
         let timed_out = || error(redis::RedisError::from((redis::ErrorKind::IoError, "no answer in time")));
-        let client = redis::Client::open(config.redis_url.as_str()).map_err(error)?;
+        let client = config.redis_client()?;
+        // One plain connection first, for its error: the connection manager retries a failed handshake (say, a
+        // certificate the configured CA did not sign) until the timeout, which would only say "no answer in time".
+        tokio::time::timeout(CONNECT_TIMEOUT, client.get_multiplexed_async_connection())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(error)?;
         let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, client.get_connection_manager())
             .await
             .map_err(|_| timed_out())?
@@ -160,6 +171,7 @@ impl Cluster {
             foreground: sessions.iter().any(|s| s.app_state.load(std::sync::atomic::Ordering::Relaxed) != background),
             app: identity.app_id.to_string(),
             ns: identity.namespace.to_string(),
+            since_ms: sessions.iter().map(|s| s.authenticated_ms()).collect(),
         })
     }
 
@@ -183,7 +195,10 @@ impl Cluster {
         }
         match serde_json::from_slice::<Delivery>(payload) {
             Ok(delivery) => self.registry.send_envelope(&delivery.users, None, &delivery.envelope),
-            Err(error) => tracing::warn!(%error, "cluster: unreadable delivery"),
+            Err(error) => match serde_json::from_slice::<wire::DropSessions>(payload) {
+                Ok(request) => self.drop_oldest(request.drop_oldest_of, request.count as usize),
+                Err(_) => tracing::warn!(%error, "cluster: unreadable delivery"),
+            },
         }
     }
 

@@ -20,6 +20,10 @@ pub struct Entry {
     /// The user's tenant: application and namespace.
     pub app: String,
     pub ns: String,
+    /// When each of these sessions authenticated (Unix ms, oldest first): which is the user's oldest session in
+    /// the cluster when a login takes the user over `max_sessions_per_user` ([`super::limits`]).
+    #[serde(default)]
+    pub since_ms: Vec<i64>,
 }
 
 /// Remote users' sessions by node.
@@ -74,6 +78,14 @@ impl Presence {
             .unwrap_or_default()
     }
 
+    /// The other nodes that hold sessions of `user`, with what they hold.
+    pub fn entries_of(&self, user: i64) -> Vec<(Arc<str>, Entry)> {
+        self.by_user
+            .read()
+            .map(|m| m.get(&user).map(|n| n.iter().map(|(k, e)| (k.clone(), e.clone())).collect()).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// Whether another node holds a session of `user`.
     pub fn online(&self, user: i64) -> bool {
         self.by_user.read().is_ok_and(|m| m.contains_key(&user))
@@ -96,7 +108,7 @@ mod tests {
     use super::*;
 
     fn entry(foreground: bool) -> Entry {
-        Entry { sessions: 1, foreground, app: "a".into(), ns: String::new() }
+        Entry { sessions: 1, foreground, app: "a".into(), ns: String::new(), since_ms: vec![1] }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! - `azstack:node:{id}` (string, expires after [`NODE_TTL`] unless refreshed): the node's [`NodeInfo`] heartbeat.
 //! - `azstack:nodes` (set): every node id ever seen; ids whose heartbeat key is gone are removed by any node.
 //! - `azstack:presence:{id}` (hash user id → [`Entry`], expires with the heartbeat): the node's users.
-//! - `azstack:deliver:{id}` (channel): [`Delivery`] packets for the node's sessions.
+//! - `azstack:deliver:{id}` (channel): [`Delivery`] packets for the node's sessions, and [`DropSessions`] requests.
+//! - `azstack:attempts:{user}` (hash, expires a minute after its last use): the user's call-attempt bucket
+//!   ([`super::limits`]).
 //! - `azstack:presence` (channel): every node's [`Announce`]ments.
 //!
 //! [`NodeInfo`]: super::nodes::NodeInfo
@@ -31,6 +33,10 @@ pub fn presence_key(id: &str) -> String {
     format!("azstack:presence:{id}")
 }
 
+pub fn attempts_key(user: i64) -> String {
+    format!("azstack:attempts:{user}")
+}
+
 pub fn deliver_channel(id: &str) -> String {
     format!("azstack:deliver:{id}")
 }
@@ -41,6 +47,16 @@ pub fn deliver_channel(id: &str) -> String {
 pub struct Delivery {
     pub users: Vec<i64>,
     pub envelope: Envelope,
+}
+
+/// A request to the node whose channel carries it: close the `count` oldest sessions of user `drop_oldest_of`
+/// there (a login on another node took the user over `max_sessions_per_user`, [`super::limits`]). Its field names
+/// are not those of a [`Delivery`], so the two cannot be mistaken for each other on the channel.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropSessions {
+    pub drop_oldest_of: i64,
+    pub count: u32,
 }
 
 /// A change of one node's presence.

@@ -77,7 +77,15 @@ pub async fn authenticate(hub: &Arc<Hub>, session: &Arc<Session>, env: &Envelope
             if let Some(conn) = &session.conn {
                 hub.admission.authenticated(conn);
             }
-            for old in hub.sessions.add(user_id, session.clone(), hub.config.limits.max_sessions_per_user) {
+            let cap = hub.config.limits.max_sessions_per_user;
+            let mut over = hub.sessions.add(user_id, session.clone(), cap);
+            if let Some(cluster) = &hub.cluster {
+                // Cluster-wide: the oldest sessions over all nodes go (cluster/limits.rs).
+                let (elsewhere, here) = cluster.cap_sessions(user_id, session.id, cap);
+                hub.metrics.sessions_over_cap.fetch_add(u64::from(elsewhere), std::sync::atomic::Ordering::Relaxed);
+                over.extend(here);
+            }
+            for old in over {
                 Metrics::inc(&hub.metrics.sessions_over_cap);
                 tracing::info!(session = old.id, user_id, "oldest session dropped: too many sessions");
                 old.disconnect();

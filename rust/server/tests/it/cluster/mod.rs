@@ -4,7 +4,8 @@
 //! once — discovery (svc 29) spreads 300 logins over the three nodes, a node killed with SIGKILL is no longer
 //! handed out and its users go offline, a node killed (SIGKILL) or drained (SIGTERM) in the middle of a stream of
 //! acked messages both ways loses and duplicates none of them while its client moves to another node, and the nodes
-//! survive a restart of Redis.
+//! survive a restart of Redis. The child modules: [`limits`] (call attempts and the session cap across nodes),
+//! [`drain`] (the drain window and `kill -9` seen from every node), [`tls`] (`rediss://`).
 //!
 //! Every test is `#[ignore = "cluster stage"]` (the stage starts a throwaway redis-server and PostgreSQL and runs
 //! `--ignored cluster::`); it needs `AZSTACK_TEST_POSTGRES_URL` and `AZSTACK_TEST_REDIS_URL`. Each test uses its own
@@ -15,6 +16,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
+
+mod drain;
+mod limits;
+mod tls;
 
 use azstack_protocol::Service;
 use azstack_server::store::SqlStore;
@@ -42,16 +47,27 @@ impl Cluster {
     /// Starts three nodes on a fresh database and Redis database `redis_db`, or `None` when the stage's services
     /// are not configured (which fails under CI).
     async fn start(name: &str, redis_db: u32) -> Option<Cluster> {
+        Cluster::start_with(name, redis_db, "").await
+    }
+
+    /// [`Cluster::start`] with `extra` appended to every node's configuration (after the `[cluster]` keys: more of
+    /// them, then other tables such as `[limits]`).
+    async fn start_with(name: &str, redis_db: u32, extra: &str) -> Option<Cluster> {
         let (Ok(postgres), Ok(redis)) = (std::env::var(POSTGRES_ENV), std::env::var(REDIS_ENV)) else {
             assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} and {REDIS_ENV} must be set under CI");
             eprintln!("skipped: {POSTGRES_ENV} or {REDIS_ENV} is not set");
             return None;
         };
-        Some(Cluster::start_on(name, &postgres, &format!("{redis}/{redis_db}")).await)
+        Some(Cluster::start_on_with(name, &postgres, &format!("{redis}/{redis_db}"), extra).await)
     }
 
     /// Starts three nodes on a fresh database of the PostgreSQL server `postgres` and the Redis at `redis`.
     async fn start_on(name: &str, postgres: &str, redis: &str) -> Cluster {
+        Cluster::start_on_with(name, postgres, redis, "").await
+    }
+
+    /// [`Cluster::start_on`] with `extra` appended to every node's configuration.
+    async fn start_on_with(name: &str, postgres: &str, redis: &str, extra: &str) -> Cluster {
         let database = fresh_postgres_database(postgres).await;
         let store = SqlStore::open(&database).await.expect("open store");
         let app = azstack_server::create_app(&store, "cluster").await.expect("create app");
@@ -62,7 +78,7 @@ impl Cluster {
             let port = free_port();
             let config = format!(
                 "listen = \"127.0.0.1:{port}\"\ndatabase = \"{database}\"\ndev = true\n\n[cluster]\n\
-                 redis_url = \"{redis}\"\nnode_url = \"http://127.0.0.1:{port}\"\nnode_id = \"{name}-{i}\"\n"
+                 redis_url = \"{redis}\"\nnode_url = \"http://127.0.0.1:{port}\"\nnode_id = \"{name}-{i}\"\n{extra}"
             );
             let path = dir.path().join(format!("node{i}.toml"));
             std::fs::write(&path, config).expect("write config");
