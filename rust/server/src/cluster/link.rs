@@ -31,6 +31,8 @@ pub enum Out {
     Deliver { node: Arc<str>, delivery: Delivery },
     /// This node's sessions of `user` changed: store and announce what they are now.
     Presence { user: i64 },
+    /// A call message (JSON) for node `node`'s call table.
+    Call { node: Arc<str>, payload: Vec<u8> },
 }
 
 pub type Outbox = mpsc::UnboundedSender<Out>;
@@ -62,6 +64,9 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
                     Err(error) => tracing::error!(%error, "cluster delivery not serialisable"),
                 },
                 Out::Presence { user } => add_presence(&cluster, &mut pipe, user),
+                Out::Call { node, payload } => {
+                    pipe.cmd("PUBLISH").arg(wire::calls_channel(&node)).arg(payload).ignore();
+                }
             }
         }
         if let Err(error) = pipe.query_async::<()>(&mut conn).await {
@@ -131,6 +136,7 @@ pub async fn subscribe(client: &redis::Client, node: &str) -> redis::RedisResult
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(wire::deliver_channel(node)).await?;
     pubsub.subscribe(wire::PRESENCE_CHANNEL).await?;
+    pubsub.subscribe(wire::calls_channel(node)).await?;
     Ok(pubsub)
 }
 
@@ -202,6 +208,7 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     let (appeared, gone) = cluster.update_peers(&peers);
     for node in gone {
         cluster.presence.drop_node(&node);
+        cluster.node_gone(&node);
     }
     for node in appeared {
         let hash: HashMap<i64, String> = redis::cmd("HGETALL").arg(wire::presence_key(&node)).query_async(conn).await?;

@@ -20,6 +20,9 @@ pub struct Entry {
     /// The user's tenant: application and namespace.
     pub app: String,
     pub ns: String,
+    /// The sessions themselves: id on that node, and whether the client is the new engine (calls across nodes).
+    #[serde(default)]
+    pub ids: Vec<(u64, bool)>,
 }
 
 /// Remote users' sessions by node.
@@ -74,6 +77,18 @@ impl Presence {
             .unwrap_or_default()
     }
 
+    /// `user`'s entries on the other nodes.
+    pub fn entries(&self, user: i64) -> Vec<(Arc<str>, Entry)> {
+        let Ok(map) = self.by_user.read() else { return Vec::new() };
+        map.get(&user).map(|n| n.iter().map(|(node, e)| (node.clone(), e.clone())).collect()).unwrap_or_default()
+    }
+
+    /// The ids of `user`'s sessions on `node`.
+    pub fn ids(&self, node: &str, user: i64) -> Vec<u64> {
+        let Ok(map) = self.by_user.read() else { return Vec::new() };
+        map.get(&user).and_then(|n| n.get(node)).map(|e| e.ids.iter().map(|(id, _)| *id).collect()).unwrap_or_default()
+    }
+
     /// Whether another node holds a session of `user`.
     pub fn online(&self, user: i64) -> bool {
         self.by_user.read().is_ok_and(|m| m.contains_key(&user))
@@ -96,7 +111,7 @@ mod tests {
     use super::*;
 
     fn entry(foreground: bool) -> Entry {
-        Entry { sessions: 1, foreground, app: "a".into(), ns: String::new() }
+        Entry { sessions: 1, foreground, app: "a".into(), ns: String::new(), ids: vec![(1, true)] }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - `azstack:presence:{id}` (hash user id → [`Entry`], expires with the heartbeat): the node's users.
 //! - `azstack:deliver:{id}` (channel): [`Delivery`] packets for the node's sessions.
 //! - `azstack:presence` (channel): every node's [`Announce`]ments.
+//! - `azstack:calls:{id}` (channel): call messages for the node's call table (calls across nodes).
 //!
 //! [`NodeInfo`]: super::nodes::NodeInfo
 
@@ -33,6 +34,14 @@ pub fn presence_key(id: &str) -> String {
 
 pub fn deliver_channel(id: &str) -> String {
     format!("azstack:deliver:{id}")
+}
+
+/// The start of every node's calls channel ([`calls_channel`]).
+pub const CALLS_CHANNEL_PREFIX: &str = "azstack:calls:";
+
+/// `azstack:calls:{id}` (channel): the call messages for the node's call table (`crate::calls::CallMsg`).
+pub fn calls_channel(id: &str) -> String {
+    format!("{CALLS_CHANNEL_PREFIX}{id}")
 }
 
 /// A packet for some users' sessions on the node whose channel carries it (all of their sessions there: the
