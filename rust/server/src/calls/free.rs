@@ -36,7 +36,7 @@ use tokio::sync::futures::Notified;
 use tokio::task::AbortHandle;
 
 use super::Calls;
-use super::peer::{Peer, PeerId, Sender, remote_peer};
+use super::peer::{Kept, Peer, PeerId, Sender, remote_peer};
 use super::remote::CallMsg;
 use crate::errors::{Handled, Reject};
 use crate::push::{Event, What};
@@ -448,7 +448,19 @@ struct State {
     calls: HashMap<CallKey, Call>,
     early: HashMap<CallKey, Early>,
     next_id: u64,
+    /// In a cluster: the sessions that authenticated lately, newest last (see "late re-attach").
+    recent: std::collections::VecDeque<Recent>,
 }
+
+/// A session that authenticated at `at`.
+struct Recent {
+    at: std::time::Instant,
+    me: Identity,
+    session: Kept,
+}
+
+/// Most sessions kept in [`State::recent`].
+const MAX_RECENT: usize = 1024;
 
 impl State {
     fn next_id(&mut self) -> u64 {
@@ -838,7 +850,7 @@ impl FreeCalls {
 
     /// A session of `me` authenticated (on this node or another): it takes over a call side left by a lost session of
     /// the same user, or else starts ringing for every call ringing for the user.
-    pub(super) fn session_authenticated(&self, sender: &Sender, me: &Identity) {
+    pub(super) fn session_authenticated(&self, cx: &Calls, sender: &Sender, me: &Identity) {
         let mut st = self.lock();
         let mut resumed = None;
         for (key, call) in st.calls.iter_mut() {
@@ -863,7 +875,16 @@ impl FreeCalls {
         let session = sender.id();
         if let Some(key) = resumed {
             tracing::info!(caller = key.caller, call_id = key.call_id, ?session, "free call resumed by a new session");
-        } else {
+        } else if let Some(link) = &cx.link {
+            let now = std::time::Instant::now();
+            let window = link.loss_delay();
+            while st.recent.front().is_some_and(|r| now.duration_since(r.at) > window) || st.recent.len() >= MAX_RECENT
+            {
+                st.recent.pop_front();
+            }
+            st.recent.push_back(Recent { at: now, me: me.clone(), session: Kept::of(sender) });
+        }
+        if resumed.is_none() {
             // Only calls still ringing, at most one per caller (a caller has one outgoing call; this keeps it so).
             let mut callers = std::collections::HashSet::new();
             for (key, call) in st.calls.iter_mut() {
@@ -895,7 +916,7 @@ impl FreeCalls {
         let mut st = self.lock();
         let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session)).map(|(k, _)| *k).collect();
         for key in keys {
-            if lose(&mut st, cx, key, session, explicit) {
+            if lose(&mut st, cx, key, session, explicit, false) {
                 mirror(cx, me, session, key.call_id, STOP);
             }
         }
@@ -909,7 +930,7 @@ impl FreeCalls {
         let lost: Vec<(CallKey, PeerId)> =
             st.calls.iter().flat_map(|(k, c)| c.peers_on(node).into_iter().map(move |p| (*k, p))).collect();
         for (key, peer) in lost {
-            lose(&mut st, cx, key, &peer, false);
+            lose(&mut st, cx, key, &peer, false, true);
         }
         drop(st);
         self.changed.notify_waiters();
@@ -992,12 +1013,17 @@ impl FreeCalls {
 
 /// Session `session` of call `key` is gone; true when the call ended and the departure is mirrored (an explicit
 /// disconnect).
-fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explicit: bool) -> bool {
+fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explicit: bool, node_gone: bool) -> bool {
     let id = st.next_id();
     let Some(call) = st.calls.get_mut(&key) else { return false };
     match call.session_lost(cx, key, session, explicit, id) {
         Lost::Stays => {
             tracing::info!(caller = key.caller, call_id = key.call_id, ?session, explicit, "free call session gone");
+            if let PeerId::Remote(node, _) = session
+                && !explicit
+            {
+                late_reattach(st, cx, key, session, node_gone.then_some(&**node));
+            }
             false
         }
         Lost::Ends { mirror } => {
@@ -1009,6 +1035,57 @@ fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explici
                 "free call ended by a session's departure"
             );
             mirror
+        }
+    }
+}
+
+/// Late re-attach (cluster only). A side on another node may be learnt lost well after its user came back: the node
+/// died and the user's client logged in elsewhere before the heartbeat expired, or the node's close message arrived
+/// after the new session's presence. A session of that user (and tenant) that authenticated within the link's
+/// [`loss_delay`](super::CallLink::loss_delay), is still there and is busy with no call takes the side over at once,
+/// as it would have had it come a moment later; never a session of the node that is gone (`dead_node`: it died or
+/// drains, and the presence may list its sessions still). On a single server the loss of a session is known when its socket
+/// closes, and nothing of this runs.
+fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_node: Option<&str>) {
+    let Some(link) = &cx.link else { return };
+    let now = std::time::Instant::now();
+    let window = link.loss_delay();
+    let Some(call) = st.calls.get(&key) else { return };
+    let caller_lost = matches!(call.caller, Side::Detached { .. });
+    let callee_lost = matches!(&call.phase, Phase::Answered(a) if matches!(a.callee, Side::Detached { .. }));
+    let tenant = call.caller_identity.clone();
+    let callee = call.callee;
+    for (detached, user, other) in [(caller_lost, key.caller, callee), (callee_lost, callee, key.caller)] {
+        if !detached {
+            continue;
+        }
+        let alive = |kept: &Kept| match kept {
+            Kept::Local(s) => cx.sessions.sessions(user).iter().any(|l| l.id == s.id),
+            Kept::Remote(r, _) => link.remote_sessions(user).iter().any(|l| l.node == r.node && l.session == r.session),
+        };
+        let found = st
+            .recent
+            .iter()
+            .rev()
+            .filter(|r| now.duration_since(r.at) <= window && r.me.user_id == user && r.me.same_tenant(&tenant))
+            .filter(|r| match r.session.sender().id() {
+                PeerId::Remote(node, _) if Some(&*node) == dead_node => false,
+                id => id != *lost && !st.engaged(&id),
+            })
+            .find(|r| alive(&r.session))
+            .map(|r| r.session.clone());
+        let Some(kept) = found else { continue };
+        let peer = kept.sender().peer(key.caller, key.call_id, other);
+        let Some(call) = st.calls.get_mut(&key) else { return };
+        let side = if user == key.caller && caller_lost {
+            &mut call.caller
+        } else if let Phase::Answered(a) = &mut call.phase {
+            &mut a.callee
+        } else {
+            continue;
+        };
+        if side.reattach(&peer) {
+            tracing::info!(caller = key.caller, call_id = key.call_id, session = ?peer.id(), "free call resumed by a session that came first");
         }
     }
 }

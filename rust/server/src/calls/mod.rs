@@ -213,7 +213,7 @@ impl Calls {
 
     /// A session of `me` has just authenticated: it may resume a call a lost session left, or start ringing.
     pub fn session_authenticated(&self, session: &Arc<Session>, me: &Identity) {
-        self.free.session_authenticated(&peer::Sender::Local(session), me);
+        self.free.session_authenticated(self, &peer::Sender::Local(session), me);
     }
 
     /// A session of `me` has closed; `explicit`: the client disconnected on purpose.

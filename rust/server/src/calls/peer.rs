@@ -128,6 +128,30 @@ impl<'a> Sender<'a> {
     }
 }
 
+/// A [`Sender`] kept: a session that authenticated lately, which may still take over a side whose loss is learnt
+/// late (see `free.rs`, "late re-attach").
+#[derive(Clone)]
+pub(super) enum Kept {
+    Local(Arc<Session>),
+    Remote(RemoteSession, Arc<dyn CallLink>),
+}
+
+impl Kept {
+    pub(super) fn of(sender: &Sender) -> Kept {
+        match sender {
+            Sender::Local(s) => Kept::Local((*s).clone()),
+            Sender::Remote(r, link) => Kept::Remote((*r).clone(), (*link).clone()),
+        }
+    }
+
+    pub(super) fn sender(&self) -> Sender<'_> {
+        match self {
+            Kept::Local(s) => Sender::Local(s),
+            Kept::Remote(r, link) => Sender::Remote(r, link),
+        }
+    }
+}
+
 /// A session of another node as a party of call `(caller, call_id)` whose other party is `other`.
 pub(super) fn remote_peer(
     session: RemoteSession,

@@ -42,6 +42,8 @@ pub trait CallLink: Send + Sync {
     fn remote_sessions(&self, user: i64) -> Vec<RemoteSession>;
     /// The other live nodes that hold sessions of `user`.
     fn nodes_of(&self, user: i64) -> Vec<Arc<str>>;
+    /// How long a node's death may go unnoticed (its heartbeat's expiry and one more round).
+    fn loss_delay(&self) -> std::time::Duration;
 }
 
 /// A session on another node, with what the call rules need of its identity.
@@ -312,8 +314,17 @@ impl Calls {
     /// A session of another node authenticated: it may re-attach a side of a call of this node, or ring.
     pub fn remote_session_authenticated(self: &Arc<Self>, session: &RemoteSession) {
         let Some(link) = self.link.clone() else { return };
-        self.free.session_authenticated(&Sender::remote(session, &link), &session.identity());
+        self.free.session_authenticated(self, &Sender::remote(session, &link), &session.identity());
         self.callin_session_opened(session);
+    }
+
+    /// `node` is draining: its sessions are about to be closed, and their users to log in elsewhere. Their sides in
+    /// this node's calls are detached at once (the grace rule), so that a user who logs in on another node before
+    /// `node` has left takes the side back.
+    pub fn node_draining(self: &Arc<Self>, node: &str) {
+        if self.link.is_some() {
+            self.free.node_gone(self, node);
+        }
     }
 
     /// `node` is gone (dead, drained or restarted): its sessions in this node's calls are lost transports, and this

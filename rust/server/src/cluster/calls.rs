@@ -48,6 +48,13 @@ impl Cluster {
         }
     }
 
+    /// `node` is draining: it is about to close its sockets.
+    pub(super) fn node_draining(&self, node: &str) {
+        if let Some(calls) = self.call_table() {
+            calls.node_draining(node);
+        }
+    }
+
     /// `node` died or left.
     pub(super) fn node_gone(&self, node: &str) {
         if let Some(calls) = self.call_table() {
@@ -114,5 +121,9 @@ impl CallLink for Cluster {
 
     fn nodes_of(&self, user: i64) -> Vec<Arc<str>> {
         self.presence.nodes_of(user)
+    }
+
+    fn loss_delay(&self) -> std::time::Duration {
+        super::wire::NODE_TTL + super::wire::HEARTBEAT
     }
 }

@@ -207,8 +207,8 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     cluster.nodes.set_live(live);
     let (appeared, gone) = cluster.update_peers(&peers);
     for node in gone {
-        cluster.presence.drop_node(&node);
         cluster.node_gone(&node);
+        cluster.presence.drop_node(&node);
     }
     for node in appeared {
         let hash: HashMap<i64, String> = redis::cmd("HGETALL").arg(wire::presence_key(&node)).query_async(conn).await?;

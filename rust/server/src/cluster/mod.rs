@@ -193,10 +193,14 @@ impl Cluster {
                     self.sessions_changed(changed);
                 }
                 Ok(Announce::Reset { node }) => {
-                    self.presence.drop_node(&node);
+                    // The calls first: whoever sees the node's users offline sees its calls' parties lost.
                     self.node_gone(&node);
+                    self.presence.drop_node(&node);
                 }
-                Ok(Announce::Draining { node }) => self.nodes.mark_draining(&node),
+                Ok(Announce::Draining { node }) => {
+                    self.nodes.mark_draining(&node);
+                    self.node_draining(&node);
+                }
                 Err(error) => tracing::warn!(%error, "cluster: unreadable presence announcement"),
             }
             return;

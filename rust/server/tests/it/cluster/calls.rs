@@ -208,14 +208,22 @@ async fn a_callee_lost_on_one_node_comes_back_on_another_within_the_grace() {
 async fn a_killed_node_ends_the_calls_it_owned_and_its_parties_calls_after_the_grace() {
     let limits = |_: usize| "[limits]\ncall_grace_secs = 1\n".to_owned();
     let Some(mut cluster) = Cluster::start_with("fkill", 23, &limits).await else { return };
-    // alice (node 1) calls bob (node 2): node 1 owns it. carol (node 3) calls dave (node 1): node 3 owns it.
+    // alice (node 1) calls bob (node 2): node 1 owns it. carol (node 3) calls dave (node 1), and erin (node 3)
+    // calls frank (node 1): node 3 owns both.
     let mut alice = cluster.login(0, "alice").await;
     let mut dave = cluster.login(0, "dave").await;
+    let mut frank = cluster.login(0, "frank").await;
     let mut bob = cluster.login(1, "bob").await;
     let mut carol = cluster.login(2, "carol").await;
+    let mut erin = cluster.login(2, "erin").await;
     let (a, b, c, d) = (alice.user_id, bob.user_id, carol.user_id, dave.user_id);
+    let (e, f) = (erin.user_id, frank.user_id);
     settle(&mut alice, &mut [&mut bob], 1).await;
     settle(&mut carol, &mut [&mut dave], 2).await;
+    settle(&mut erin, &mut [&mut frank], 3).await;
+    ring(&mut erin, &mut [&mut frank], 16).await;
+    frank.send(STATUS, &status(16, e, 200));
+    status_of(&mut erin, 16, 200).await;
     ring(&mut alice, &mut [&mut bob], 12).await;
     bob.send(STATUS, &status(12, a, 200));
     status_of(&mut alice, 12, 200).await;
@@ -223,18 +231,21 @@ async fn a_killed_node_ends_the_calls_it_owned_and_its_parties_calls_after_the_g
     dave.send(STATUS, &status(13, c, 200));
     status_of(&mut carol, 13, 200).await;
 
-    // SIGKILL node 1: its heartbeat expires (5 s), then bob's call ends at once, carol's after the grace.
+    // SIGKILL node 1: its heartbeat expires (5 s), then bob's call ends at once, carol's after the grace. frank
+    // logs in on node 2 at once, long before node 1 is known dead: his side of erin's call is his again then.
     cluster.nodes[0].child.start_kill().expect("kill node 1");
     let _ = cluster.nodes[0].child.wait().await;
+    drop(frank);
+    let mut frank = cluster.login(1, "frank").await;
     let within = Duration::from_secs(20);
-    assert_eq!(
-        status_within(&mut bob, 12, 700, within).await,
-        json!({"callId": 12, "to": b, "status": 700, "from": a})
-    );
-    assert_eq!(
-        status_within(&mut carol, 13, 700, within).await,
-        json!({"callId": 13, "to": c, "status": 700, "from": d})
-    );
+    let ended = status_within(&mut bob, 12, 700, within).await;
+    assert_eq!(ended, json!({"callId": 12, "to": b, "status": 700, "from": a}));
+    let ended = status_within(&mut carol, 13, 700, within).await;
+    assert_eq!(ended, json!({"callId": 13, "to": c, "status": 700, "from": d}));
+    erin.send(DATA, &candidate(16, f, 1));
+    assert_eq!(frank.recv(DATA).await.unwrap(), from(candidate(16, f, 1), e));
+    frank.send(STATUS, &status(16, e, 700));
+    assert_eq!(status_of(&mut erin, 16, 700).await, json!({"callId": 16, "to": e, "status": 700, "from": f}));
     drop(cluster);
 }
 
@@ -277,5 +288,46 @@ async fn a_callin_at_one_node_rings_and_is_answered_on_the_others() {
     let result = carrier.finish().await;
     assert!(result.success, "sipp failed: {}\n{}", result.errors, result.messages);
     assert_eq!(result.received_kinds(), ["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200"]);
+    drop(cluster);
+}
+
+/// SIGTERM drains node 1: the call it owned ends for bob on node 2 (188 700 from alice) as soon as it leaves, and
+/// dave, whose socket it closed, takes his side of carol's call (owned by node 3) back from node 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_drained_node_ends_the_calls_it_owned_and_its_users_take_theirs_back_elsewhere() {
+    let limits = |_: usize| "[limits]\ncall_grace_secs = 30\n".to_owned();
+    let Some(mut cluster) = Cluster::start_with("fterm", 25, &limits).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut dave = cluster.login(0, "dave").await;
+    let mut bob = cluster.login(1, "bob").await;
+    let mut carol = cluster.login(2, "carol").await;
+    let (a, b, c, d) = (alice.user_id, bob.user_id, carol.user_id, dave.user_id);
+    settle(&mut alice, &mut [&mut bob], 1).await;
+    settle(&mut carol, &mut [&mut dave], 2).await;
+    ring(&mut alice, &mut [&mut bob], 14).await;
+    bob.send(STATUS, &status(14, a, 200));
+    status_of(&mut alice, 14, 200).await;
+    ring(&mut carol, &mut [&mut dave], 15).await;
+    dave.send(STATUS, &status(15, c, 200));
+    status_of(&mut carol, 15, 200).await;
+
+    let pid = cluster.nodes[0].child.id().expect("node 1 runs");
+    let sent = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    let exited = tokio::time::timeout(Duration::from_secs(20), cluster.nodes[0].child.wait()).await;
+    assert!(exited.is_ok_and(|s| s.is_ok_and(|s| s.success())), "a drained node exits 0");
+    assert_eq!(status_of(&mut bob, 14, 700).await, json!({"callId": 14, "to": b, "status": 700, "from": a}));
+
+    // Node 3 has seen node 1 leave (dave offline there): dave's side waits for him.
+    wait_status(&mut carol, &[d], 0).await;
+    carol.send(DATA, &candidate(15, d, 1));
+    carol.barrier().await;
+    let mut dave = cluster.login(1, "dave").await;
+    assert_eq!(dave.recv(DATA).await.unwrap(), from(candidate(15, d, 1), c));
+    dave.send(DATA, &candidate(15, c, 2));
+    assert_eq!(carol.recv(DATA).await.unwrap(), from(candidate(15, c, 2), d));
+    carol.send(STATUS, &status(15, d, 700));
+    assert_eq!(status_of(&mut dave, 15, 700).await, json!({"callId": 15, "to": d, "status": 700, "from": c}));
     drop(cluster);
 }
