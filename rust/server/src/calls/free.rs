@@ -7,6 +7,10 @@
 //! is dropped (logged at debug) — also when queued for a lost side and re-attached by an original client. A re-offer
 //! from another engine session of a party's user takes that side over ([`State::take_over`]).
 //!
+//! A party (the caller's side, a ringing leg, the answering side) is a [`Peer`]: a session of this node, or in a
+//! cluster a session of another node reached through its node (the parent module's "Calls across nodes"); the rules
+//! do not tell them apart.
+//!
 //! All state lives in one [`State`] behind a `std::sync::Mutex` that is never held across an `.await`. Packets are
 //! sent *while* the lock is held: emitting only queues the packet on the socket, and sending under the lock is what
 //! keeps the packets of one call in a single order however many tasks (sockets, timers) act on it.

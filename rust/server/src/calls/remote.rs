@@ -129,14 +129,20 @@ impl Routes {
         self.by_session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn bind(&self, session: u64, route: Route) {
+    /// Records `route` for `session`; true when it is new.
+    fn bind(&self, session: u64, route: Route) -> bool {
         let mut map = self.lock();
         let routes = map.entry(session).or_default();
+        let same = |r: &Route| r.caller == route.caller && r.call_id == route.call_id && r.owner == route.owner;
+        if routes.iter().any(same) {
+            return false;
+        }
         routes.retain(|r| !(r.caller == route.caller && r.call_id == route.call_id));
         if routes.len() >= MAX_ROUTES {
             routes.remove(0);
         }
         routes.push(route);
+        true
     }
 
     /// The owner of the call a packet of `session` (user `user`) about `call_id` to `to` belongs to; `end`: the
@@ -258,7 +264,7 @@ impl Calls {
                     link.send(&owner, CallMsg::Closed { from, explicit: false });
                     return;
                 };
-                self.routes.bind(session, Route { user, caller, call_id, other, owner: owner.clone() });
+                let new = self.routes.bind(session, Route { user, caller, call_id, other, owner: owner.clone() });
                 let mut ended = false;
                 for packet in &packets {
                     local.send_envelope(packet);
@@ -269,7 +275,7 @@ impl Calls {
                     return;
                 }
                 // Packets this session sent before it was known to be a party (a re-attached side's first words).
-                if let Some(me) = local.identity() {
+                if new && let Some(me) = local.identity() {
                     for packet in self.free.take_early(user, call_id, other) {
                         let from = Calls::as_remote(&*link, &local, me);
                         link.send(&owner, CallMsg::FromSession { from, packet });
