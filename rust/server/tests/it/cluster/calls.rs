@@ -1,6 +1,7 @@
 //! Free calls whose parties sit on different nodes (calls across nodes, `crate::calls::remote`): the caller's node
 //! owns the call; the callee's sessions on two other nodes ring, one answers, the other gets the 199; candidates
-//! cross both ways in order; BUSY is aggregated over the nodes; the ring timeout reaches every node; a callee whose
+//! cross both ways in order; BUSY is aggregated over the nodes; a callee session that logs in while the call rings
+//! rings too, with the candidates so far; the ring timeout reaches every node; a callee whose
 //! transport is lost comes back on a third node within the grace period and gets what was queued; a node killed
 //! with SIGKILL ends the calls it owned for the parties on the living nodes (188 700 from the other party), and the
 //! calls with a party on it after the grace period.
@@ -143,7 +144,7 @@ async fn a_call_rings_on_every_node_relays_in_order_and_ends_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "cluster stage"]
 async fn busy_is_aggregated_over_the_nodes_and_the_ring_timeout_reaches_every_node() {
-    let limits = |_: usize| "[limits]\nring_timeout_secs = 2\n".to_owned();
+    let limits = |_: usize| "[limits]\nring_timeout_secs = 3\n".to_owned();
     let Some(cluster) = Cluster::start_with("fbusy", 21, &limits).await else { return };
     let (mut alice, mut b2, mut b3) = alice_and_two_bobs(&cluster).await;
     let (a, b) = (alice.user_id, b2.user_id);
@@ -159,10 +160,16 @@ async fn busy_is_aggregated_over_the_nodes_and_the_ring_timeout_reaches_every_no
     b3.send(STATUS, &status(9, a, 600));
     assert_eq!(status_of(&mut alice, 9, 600).await, json!({"callId": 9, "to": a, "status": 600, "from": b}));
 
-    // Nobody answers: 400 to the caller and to both ringing sessions after the ring timeout.
+    // Nobody answers: a session of bob's that logs in on node 2 meanwhile rings too, with the caller's candidate so
+    // far; then 400 to the caller and to the three ringing sessions after the ring timeout.
     ring(&mut alice, &mut [&mut b2, &mut b3], 10).await;
+    alice.send(DATA, &candidate(10, b, 1));
+    b2.recv(DATA).await.unwrap();
+    let mut b4 = cluster.login(1, "bob").await;
+    assert_eq!(b4.recv(START).await.unwrap(), from(offer(10, b), a));
+    assert_eq!(b4.recv(DATA).await.unwrap(), from(candidate(10, b, 1), a));
     assert_eq!(status_of(&mut alice, 10, 400).await, json!({"callId": 10, "to": a, "status": 400, "from": b}));
-    for c in [&mut b2, &mut b3] {
+    for c in [&mut b2, &mut b3, &mut b4] {
         assert_eq!(status_of(c, 10, 400).await, json!({"callId": 10, "to": b, "status": 400, "from": a}));
     }
     drop(cluster);
