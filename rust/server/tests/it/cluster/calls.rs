@@ -1,10 +1,15 @@
-//! Free calls whose parties sit on different nodes (calls across nodes, `crate::calls::remote`): the caller's node
-//! owns the call; the callee's sessions on two other nodes ring, one answers, the other gets the 199; candidates
-//! cross both ways in order; BUSY is aggregated over the nodes; a callee session that logs in while the call rings
-//! rings too, with the candidates so far; the ring timeout reaches every node; a callee whose
-//! transport is lost comes back on a third node within the grace period and gets what was queued; a node killed
-//! with SIGKILL ends the calls it owned for the parties on the living nodes (188 700 from the other party), and the
-//! calls with a party on it after the grace period.
+//! Calls whose parties sit on different nodes (`azstack_server::calls`, "Calls across nodes"), with raw clients on
+//! three `serve` processes:
+//!
+//! - the caller's node owns the call; the callee's sessions on two other nodes ring, one 180 reaches the caller, one
+//!   answers and the other gets the 199; candidates cross both ways in order; either side ends it;
+//! - BUSY is aggregated over the nodes; a callee session that logs in on any node while the call rings rings too, with
+//!   the candidates so far; the ring timeout reaches every node;
+//! - a callee whose transport is lost comes back on another node within the grace period and gets what was queued;
+//! - a node killed with SIGKILL ends the calls it owned for the parties on the living nodes (188 700 from the other
+//!   party), a call with a party on it after the grace period, and a party that logged in elsewhere before the death
+//!   was noticed keeps its call; a drained node (SIGTERM) does the same, its users taking their calls back elsewhere;
+//! - a call-in (SIPp) at one node's gateway rings and is answered on the others, and its 601 reaches them.
 
 use std::time::Duration;
 
