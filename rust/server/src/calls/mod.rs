@@ -93,8 +93,12 @@
 //! **A node dies** (its heartbeat expires) **or leaves** (SIGTERM drain, restart): its sessions in the calls other
 //! nodes own are lost transports (the grace rule: packets are queued, the user's next session on any node takes the
 //! side over, else the peer gets 188 700); the calls it owned end for their parties on the living nodes with the 188
-//! 700 the other party would have sent (a ringing callee stops ringing). A drained node closes its sockets before it
-//! leaves, so its users' calls owned elsewhere wait for them to come back through another node.
+//! 700 the other party would have sent (a ringing callee stops ringing). A draining node's sessions are counted lost
+//! at its drain announcement, before it closes them, so that their users, sent to another node by discovery, find
+//! their sides waiting. A death is only noticed when the heartbeat expires (up to 6 s), and a client often logs in
+//! elsewhere before that: a session of the user that authenticated within that delay, still there and in no call,
+//! takes the lost side over at once (`free.rs`, "late re-attach"); on a single server a loss is known when the socket
+//! closes and this does not apply.
 //!
 //! **Bounds with N nodes.** The bounds are kept by the owner over the calls it owns: one outgoing call per user holds
 //! per node (a user with sessions on N nodes can place at most N calls at once, one per device's node: the devices of
