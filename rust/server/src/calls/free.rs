@@ -536,7 +536,7 @@ impl Default for FreeCalls {
 }
 
 /// A 187 type 1 with an offer: an ICE restart of an answered call. Only the new engine answers one.
-fn is_reoffer(req: &FreeCallData) -> bool {
+pub(super) fn is_reoffer(req: &FreeCallData) -> bool {
     req.data_type == SESSION_DESCRIPTION && matches!(&req.data, CallData::Description(d) if d.sdp_type == "offer")
 }
 
@@ -938,6 +938,22 @@ impl FreeCalls {
         }
         drop(st);
         self.changed.notify_waiters();
+    }
+
+    /// Whether this node has the call a packet of `user` about `call_id` to `to` would be about (as caller or callee).
+    pub(super) fn has_call(&self, user: i64, call_id: i64, to: i64) -> bool {
+        let st = self.lock();
+        let mine = st.calls.get(&CallKey { caller: user, call_id }).is_some_and(|c| c.callee == to);
+        mine || st.calls.get(&CallKey { caller: to, call_id }).is_some_and(|c| c.callee == user)
+    }
+
+    /// Whether a re-offer of `me` about `call_id` to `to` would take a side of an answered call of this node over.
+    pub(super) fn would_take_over(&self, me: &Identity, call_id: i64, to: i64) -> bool {
+        let st = self.lock();
+        let answered = |c: &Call| matches!(c.phase, Phase::Answered(_)) && c.caller_identity.same_tenant(me);
+        let mine =
+            st.calls.get(&CallKey { caller: me.user_id, call_id }).is_some_and(|c| c.callee == to && answered(c));
+        mine || st.calls.get(&CallKey { caller: to, call_id }).is_some_and(|c| c.callee == me.user_id && answered(c))
     }
 
     /// The 187s `user` sent about `call_id` to `to` before this node knew its session was a party of a call another

@@ -114,10 +114,11 @@
 //! ([`callin_remote`]), and the call's 508 and 601 reach the user's sessions on every node. A callout is served by
 //! the gateway of the node whose session sends the 500; only its 601 to the user's other sessions crosses nodes.
 //!
-//! Not across nodes: the re-offer take-over of `free.rs` (a new session of a party that re-offers while the owner
-//! still counts the old session as attached). A session on another node than the owner is only routed to a call
-//! once the owner has attached it (a ringing leg, or a side re-attached after its old session was seen lost); its
-//! 187s before that are held as early data for 2 s and forwarded when the owner's first packet makes it a party.
+//! A session on another node than the owner is routed to a call once the owner has made it a party (a ringing leg,
+//! a side re-attached after its old session was seen lost): its 187s before that are held as early data for 2 s and
+//! forwarded with the owner's first packet. The re-offer take-over of `free.rs` works across nodes too: a re-offer
+//! from a new-engine session that is a party of no call it knows of goes to the nodes that may own the call (those of
+//! the peer and of the sender's user), and the owner gives it the side.
 //!
 //! # Paid calls
 //!

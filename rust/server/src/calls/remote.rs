@@ -99,6 +99,10 @@ pub enum CallMsg {
     Callin { owner: Arc<str>, user: i64, session: u64, call_id: i64, packet: Envelope },
     /// To the owner of a call-in: a 506 a session sent, as the client sent it.
     CallinFromSession { from: RemoteSession, packet: Envelope },
+    /// To every node that may own the call: a re-offer (ICE restart) from a new-engine session that is no party of
+    /// it; the owner lets the session take its user's side over (`free.rs`, the re-offer take-over), the others drop
+    /// it.
+    TakeOver { from: RemoteSession, packet: Envelope },
 }
 
 /// One call a session of this node takes part in, owned by another node.
@@ -224,6 +228,23 @@ impl Calls {
         let Some(link) = &self.link else { return Ok(false) };
         let (call_id, to, end) = if service == Service::FREE_CALL_DATA {
             let req: FreeCallData = env.decode()?;
+            if self.routes.owner(session.id, me.user_id, req.call_id, req.to, false).is_none()
+                && me.is_engine
+                && super::free::is_reoffer(&req)
+                && !self.free.has_call(me.user_id, req.call_id, req.to)
+            {
+                // A device back after a network change, on another node than the call's: whichever node owns the
+                // call (the peer's, or this user's previous one) lets it take its side over.
+                let mut nodes = link.nodes_of(req.to);
+                nodes.extend(link.nodes_of(me.user_id));
+                nodes.sort();
+                nodes.dedup();
+                for node in nodes {
+                    let from = Calls::as_remote(&**link, session, me);
+                    link.send(&node, CallMsg::TakeOver { from, packet: env.clone() });
+                }
+                return Ok(true);
+            }
             (req.call_id, req.to, false)
         } else {
             let req: FreeCallStatus = env.decode()?;
@@ -294,6 +315,15 @@ impl Calls {
             CallMsg::ToUser { user, except, packet } => {
                 for s in self.sessions.sessions(user).into_iter().filter(|s| Some(s.id) != except) {
                     s.send_envelope(&packet);
+                }
+            }
+            CallMsg::TakeOver { from, packet } => {
+                let me = from.identity();
+                let Ok(req) = packet.decode::<FreeCallData>() else { return };
+                if self.free.would_take_over(&me, req.call_id, req.to)
+                    && let Err(error) = self.free.data(self, &Sender::remote(&from, &link), &me, &packet)
+                {
+                    tracing::debug!(node = %from.node, session = from.session, ?error, "re-offer take-over refused");
                 }
             }
             CallMsg::Callin { owner, user, session, call_id, packet } => {

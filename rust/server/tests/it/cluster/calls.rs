@@ -9,6 +9,7 @@
 //! - a node killed with SIGKILL ends the calls it owned for the parties on the living nodes (188 700 from the other
 //!   party), a call with a party on it after the grace period, and a party that logged in elsewhere before the death
 //!   was noticed keeps its call; a drained node (SIGTERM) does the same, its users taking their calls back elsewhere;
+//! - a device back on another node after a network change takes its side over with a re-offer (ICE restart);
 //! - a call-in (SIPp) at one node's gateway rings and is answered on the others, and its 601 reaches them.
 
 use std::time::Duration;
@@ -341,5 +342,41 @@ async fn a_drained_node_ends_the_calls_it_owned_and_its_users_take_theirs_back_e
     assert_eq!(carol.recv(DATA).await.unwrap(), from(candidate(15, c, 2), d));
     carol.send(STATUS, &status(15, d, 700));
     assert_eq!(status_of(&mut dave, 15, 700).await, json!({"callId": 15, "to": d, "status": 700, "from": c}));
+    drop(cluster);
+}
+
+fn description(call_id: i64, to: i64, kind: &str) -> Value {
+    json!({"callId": call_id, "to": to, "type": 1, "data": {"type": kind, "sdp": format!("v=0\r\ns={kind}\r\n")}})
+}
+
+/// bob's device comes back after a network change on another node than the call's, before his old connection is
+/// seen gone: its re-offer (ICE restart) reaches the owner, which gives it bob's side; the answer and what follows
+/// go to it, nothing more to the old session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_reoffer_from_a_new_session_on_another_node_takes_the_side_over() {
+    let Some(cluster) = Cluster::start("freoffer", 27).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut b2 = cluster.login(1, "bob").await;
+    let (a, b) = (alice.user_id, b2.user_id);
+    settle(&mut alice, &mut [&mut b2], 1).await;
+    ring(&mut alice, &mut [&mut b2], 17).await;
+    b2.send(STATUS, &status(17, a, 200));
+    status_of(&mut alice, 17, 200).await;
+    b2.send(DATA, &answer(17, a));
+    alice.recv(DATA).await.unwrap();
+
+    let mut b3 = cluster.login(2, "bob").await;
+    settle(&mut b3, &mut [&mut alice], 2).await;
+    b3.send(DATA, &description(17, a, "offer"));
+    assert_eq!(alice.recv(DATA).await.unwrap(), from(description(17, a, "offer"), b));
+    alice.send(DATA, &description(17, b, "answer"));
+    assert_eq!(b3.recv(DATA).await.unwrap(), from(description(17, b, "answer"), a));
+    b3.send(DATA, &candidate(17, a, 1));
+    assert_eq!(alice.recv(DATA).await.unwrap(), from(candidate(17, a, 1), b));
+    alice.send(STATUS, &status(17, b, 700));
+    assert_eq!(status_of(&mut b3, 17, 700).await, json!({"callId": 17, "to": b, "status": 700, "from": a}));
+    flush(&mut alice, &mut b2, 10).await;
+    assert!(b2.buffered(DATA).is_empty() && statuses(&mut b2, 17).is_empty(), "the old session is out of the call");
     drop(cluster);
 }
