@@ -241,9 +241,15 @@ pub async fn start_with_store(config: Config, store: SqlStore) -> Result<Running
         counters.clone(),
         warnings.clone(),
     )?);
-    let calls = Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits, push.clone()));
+    let link = cluster.clone().map(|c| c as Arc<dyn crate::calls::CallLink>);
+    let calls =
+        Arc::new(Calls::new(sessions.clone(), store.clone(), counters.clone(), call_limits, push.clone(), link));
     if let Some(cluster) = &cluster {
         calls.share_attempts(cluster.clone());
+        cluster.serve_calls(&calls);
+    }
+    if let Some(gateway) = &sip {
+        calls.serve_sip(gateway);
     }
     let services = Arc::new(Services {
         store: store.clone(),

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, Weak};
 
+use azstack_protocol::Envelope;
 use azstack_protocol::bodies::calls::PaidCallLogEntry;
 use azstack_sip::{Host, ToApp};
 
@@ -35,7 +36,8 @@ impl SipHost {
 /// OQ-24: a call-in rings; a user whose app is not in the foreground also gets a push (`pushPacketType: "602"`,
 /// a VoIP push on iOS). A user with no session at all is pushed to by [`Host::push_callin`] before the call rings.
 fn push_callin(hub: &Hub, user_id: i64, start: &azstack_protocol::bodies::calls::CallinStart) {
-    let app_id = hub.sessions.sessions(user_id).iter().find_map(|s| s.identity().map(|i| i.app_id.clone()));
+    let local = hub.sessions.sessions(user_id).iter().find_map(|s| s.identity().map(|i| i.app_id.clone()));
+    let app_id = local.or_else(|| hub.calls.remote_app(user_id));
     if let Some(app_id) = app_id {
         notify_callin(hub, app_id, user_id, start.call_id, &start.from);
     }
@@ -46,10 +48,26 @@ fn notify_callin(hub: &Hub, app_id: std::sync::Arc<str>, user_id: i64, call_id: 
     hub.push.notify(crate::push::Event { app_id, to: vec![user_id], what });
 }
 
+/// The call a gateway packet is about.
+fn call_id(packet: &ToApp) -> i64 {
+    match packet {
+        ToApp::CalloutInitial(p) => p.call_id,
+        ToApp::CalloutStartDone(p) => p.call_id,
+        ToApp::CalloutStatus(p) => p.call_id,
+        ToApp::CallinStart(p) => p.call_id,
+        ToApp::CallinStatus(p) => p.call_id,
+        ToApp::CallinStatusByMe(p) => p.call_id,
+        ToApp::CallLog(p) => p.data.call_id,
+    }
+}
+
 #[async_trait::async_trait]
 impl Host for SipHost {
     fn to_session(&self, user_id: i64, session_id: u64, packet: ToApp) {
         let Some(hub) = self.hub.upgrade() else { return };
+        if hub.calls.sip_to_session(session_id, call_id(&packet), &Envelope::new(packet.service(), &packet)) {
+            return;
+        }
         if let Some(session) = hub.sessions.sessions(user_id).into_iter().find(|s| s.id == session_id) {
             session.send(packet.service(), &packet);
         }
@@ -65,12 +83,18 @@ impl Host for SipHost {
             let link = crate::recordings::link(hub.recordings.as_deref(), &recording, std::time::SystemTime::now());
             push.data.url_record = Some(link);
         }
-        hub.sessions.send_to_user(user_id, except, packet.service(), &packet);
+        let envelope = Envelope::new(packet.service(), &packet);
+        hub.sessions.send_envelope(&[user_id], except, &envelope);
+        let ring = matches!(packet, ToApp::CallinStart(_)).then(|| call_id(&packet));
+        hub.calls.sip_to_user(user_id, except, &envelope, ring);
     }
 
+    /// This node's sessions and, in a cluster, the aliases of the user's sessions on the other nodes.
     fn sessions(&self, user_id: i64) -> Vec<u64> {
         let Some(hub) = self.hub.upgrade() else { return Vec::new() };
-        hub.sessions.sessions(user_id).iter().map(|s| s.id).collect()
+        let mut ids: Vec<u64> = hub.sessions.sessions(user_id).iter().map(|s| s.id).collect();
+        ids.extend(hub.calls.sip_remote_sessions(user_id));
+        ids
     }
 
     /// An azStackUserId of the default namespace (`""`), in the first application that has one.

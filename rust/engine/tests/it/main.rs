@@ -10,6 +10,7 @@ mod common;
 
 mod calls;
 mod chat;
+mod cluster_calls;
 mod connection;
 mod groups;
 mod ice_restart;

@@ -7,6 +7,10 @@
 //! is dropped (logged at debug) — also when queued for a lost side and re-attached by an original client. A re-offer
 //! from another engine session of a party's user takes that side over ([`State::take_over`]).
 //!
+//! A party (the caller's side, a ringing leg, the answering side) is a [`Peer`]: a session of this node, or in a
+//! cluster a session of another node reached through its node (the parent module's "Calls across nodes"); the rules
+//! do not tell them apart.
+//!
 //! All state lives in one [`State`] behind a `std::sync::Mutex` that is never held across an `.await`. Packets are
 //! sent *while* the lock is held: emitting only queues the packet on the socket, and sending under the lock is what
 //! keeps the packets of one call in a single order however many tasks (sockets, timers) act on it.
@@ -36,6 +40,8 @@ use tokio::sync::futures::Notified;
 use tokio::task::AbortHandle;
 
 use super::Calls;
+use super::peer::{Kept, Peer, PeerId, Sender, remote_peer};
+use super::remote::CallMsg;
 use crate::errors::{Handled, Reject};
 use crate::push::{Event, What};
 use crate::session::{Identity, Session};
@@ -48,7 +54,7 @@ const HOLD: Duration = Duration::from_secs(2);
 const MAX_HELD: usize = 128;
 
 /// Statuses that end a call, whoever sends them.
-fn is_terminal(status: i64) -> bool {
+pub(super) fn is_terminal(status: i64) -> bool {
     matches!(status, NOT_ANSWERED | BUSY | REJECTED | STOP)
 }
 
@@ -107,21 +113,18 @@ impl Drop for TimerSlot {
 /// One end of a call: a live session, or a user whose session was lost and who has until the grace timer fires to
 /// come back. Packets for a detached side are queued and delivered to the session that re-attaches.
 enum Side {
-    Attached(Arc<Session>),
+    Attached(Peer),
     Detached { queue: Vec<Envelope>, grace: TimerSlot },
 }
 
 impl Side {
-    fn session_id(&self) -> Option<u64> {
-        match self {
-            Side::Attached(s) => Some(s.id),
-            Side::Detached { .. } => None,
-        }
+    fn is(&self, id: &PeerId) -> bool {
+        matches!(self, Side::Attached(p) if p.is(id))
     }
 
     fn deliver(&mut self, env: &Envelope) {
         match self {
-            Side::Attached(s) => s.send_envelope(env),
+            Side::Attached(p) => p.send_envelope(env),
             Side::Detached { queue, .. } => {
                 if queue.len() < MAX_HELD {
                     queue.push(env.clone());
@@ -137,22 +140,21 @@ impl Side {
 
     /// Attaches `session` if this side is detached; the queued packets go to it at once (but a re-offer only to
     /// the new engine).
-    fn reattach(&mut self, session: &Arc<Session>) -> bool {
+    fn reattach(&mut self, peer: &Peer) -> bool {
         if !matches!(self, Side::Detached { .. }) {
             return false;
         }
-        if let Side::Detached { queue, .. } = std::mem::replace(self, Side::Attached(session.clone())) {
-            for env in queue.iter().filter(|env| is_engine(session) || !is_reoffer_envelope(env)) {
-                session.send_envelope(env);
-            }
+        if let Side::Detached { queue, .. } = std::mem::replace(self, Side::Attached(peer.clone())) {
+            let engine = peer.is_engine();
+            peer.send_all(queue.iter().filter(|env| engine || !is_reoffer_envelope(env)));
         }
         true
     }
 
     /// `session` takes this side over, from a lost session or from one presumed dead (see [`State::take_over`]).
-    fn take_over(&mut self, session: &Arc<Session>) {
-        if !self.reattach(session) {
-            *self = Side::Attached(session.clone());
+    fn take_over(&mut self, peer: Peer) {
+        if !self.reattach(&peer) {
+            *self = Side::Attached(peer);
         }
     }
 
@@ -160,7 +162,7 @@ impl Side {
     /// re-attaches).
     fn takes_reoffer(&self) -> bool {
         match self {
-            Side::Attached(s) => is_engine(s),
+            Side::Attached(p) => p.is_engine(),
             Side::Detached { .. } => true,
         }
     }
@@ -178,15 +180,15 @@ enum LegState {
 
 /// A callee session the 186 was delivered to, while the call rings.
 struct Leg {
-    session: Arc<Session>,
+    peer: Peer,
     state: LegState,
     /// 187 packets this session sent before answering, `(type, relayed envelope)`; relayed if it answers.
     held: Vec<(i64, Envelope)>,
 }
 
 impl Leg {
-    fn new(session: Arc<Session>) -> Leg {
-        Leg { session, state: LegState::Pending, held: Vec::new() }
+    fn new(peer: Peer) -> Leg {
+        Leg { peer, state: LegState::Pending, held: Vec::new() }
     }
 
     fn live(&self) -> bool {
@@ -273,21 +275,41 @@ enum Lost {
 }
 
 impl Call {
-    fn involves(&self, session: u64) -> bool {
-        self.caller.session_id() == Some(session) || self.has_callee_session(session)
+    fn involves(&self, session: &PeerId) -> bool {
+        self.caller.is(session) || self.has_callee_session(session)
     }
 
     /// The session is busy with this call: its caller, or the callee session that answered.
-    fn engages(&self, session: u64) -> bool {
-        self.caller.session_id() == Some(session)
-            || matches!(&self.phase, Phase::Answered(a) if a.callee.session_id() == Some(session))
+    fn engages(&self, session: &PeerId) -> bool {
+        self.caller.is(session) || matches!(&self.phase, Phase::Answered(a) if a.callee.is(session))
     }
 
-    fn has_callee_session(&self, session: u64) -> bool {
+    fn has_callee_session(&self, session: &PeerId) -> bool {
         match &self.phase {
-            Phase::Ringing(r) => r.legs.iter().any(|l| l.session.id == session),
-            Phase::Answered(a) => a.callee.session_id() == Some(session),
+            Phase::Ringing(r) => r.legs.iter().any(|l| l.peer.is(session)),
+            Phase::Answered(a) => a.callee.is(session),
         }
+    }
+
+    /// The sessions of this call on node `node`.
+    fn peers_on(&self, node: &str) -> Vec<PeerId> {
+        let mut on = Vec::new();
+        if let Side::Attached(p) = &self.caller
+            && p.on_node(node)
+        {
+            on.push(p.id());
+        }
+        match &self.phase {
+            Phase::Ringing(r) => on.extend(r.legs.iter().filter(|l| l.peer.on_node(node)).map(|l| l.peer.id())),
+            Phase::Answered(a) => {
+                if let Side::Attached(p) = &a.callee
+                    && p.on_node(node)
+                {
+                    on.push(p.id());
+                }
+            }
+        }
+        on
     }
 
     /// Whether a re-offer from `from` may be relayed: the call is answered and the other side is the new engine.
@@ -304,7 +326,7 @@ impl Call {
         match &mut self.phase {
             Phase::Ringing(r) => {
                 for leg in r.legs.iter().filter(|l| l.live()) {
-                    leg.session.send_envelope(env);
+                    leg.peer.send_envelope(env);
                 }
             }
             Phase::Answered(a) => a.callee.deliver(env),
@@ -315,7 +337,7 @@ impl Call {
         match &mut self.phase {
             Phase::Ringing(r) => {
                 for leg in r.legs.iter().filter(|l| l.live()) {
-                    leg.session.send_envelope(&env);
+                    leg.peer.send_envelope(&env);
                 }
                 if r.caller_data.len() < MAX_HELD {
                     r.caller_data.push(env);
@@ -329,14 +351,14 @@ impl Call {
         &mut self,
         cx: &Arc<Calls>,
         key: CallKey,
-        session: u64,
+        session: &PeerId,
         data_type: i64,
         env: Envelope,
         id: u64,
     ) -> Handled {
         match &mut self.phase {
             Phase::Ringing(r) => {
-                let Some(leg) = r.legs.iter_mut().find(|l| l.session.id == session) else {
+                let Some(leg) = r.legs.iter_mut().find(|l| l.peer.is(session)) else {
                     return Err(Reject::Refused("free-call data from a session outside the call"));
                 };
                 if !leg.live() {
@@ -361,7 +383,7 @@ impl Call {
         self.caller.deliver(out);
         // Replacing the phase drops the ring timer and the other legs.
         self.phase = Phase::Answered(Answered {
-            callee: Side::Attached(leg.session),
+            callee: Side::Attached(leg.peer),
             answer_relayed: false,
             hold_released: false,
             held: Vec::new(),
@@ -378,9 +400,9 @@ impl Call {
     /// transport loss detaches the side for the grace period. A ringing callee session just leaves; if it was the
     /// last one ringing, busy devices make it a 600, an explicit disconnect a 700, and a transport loss keeps the
     /// call ringing (the device may come back) until the ring timeout.
-    fn session_lost(&mut self, cx: &Arc<Calls>, key: CallKey, session: u64, explicit: bool, id: u64) -> Lost {
+    fn session_lost(&mut self, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explicit: bool, id: u64) -> Lost {
         let callee = self.callee;
-        if self.caller.session_id() == Some(session) {
+        if self.caller.is(session) {
             if explicit {
                 self.send_to_callee(&server_status(key.call_id, STOP, key.caller, callee));
                 return Lost::Ends { mirror: true };
@@ -389,7 +411,7 @@ impl Call {
             return Lost::Stays;
         }
         match &mut self.phase {
-            Phase::Answered(a) if a.callee.session_id() == Some(session) => {
+            Phase::Answered(a) if a.callee.is(session) => {
                 if explicit {
                     self.caller.deliver(&server_status(key.call_id, STOP, callee, key.caller));
                     return Lost::Ends { mirror: true };
@@ -399,8 +421,8 @@ impl Call {
             }
             Phase::Answered(_) => Lost::Stays,
             Phase::Ringing(r) => {
-                let was_live = r.legs.iter().any(|l| l.session.id == session && l.live());
-                r.legs.retain(|l| l.session.id != session);
+                let was_live = r.legs.iter().any(|l| l.peer.is(session) && l.live());
+                r.legs.retain(|l| !l.peer.is(session));
                 if !was_live || r.legs.iter().any(Leg::live) {
                     return Lost::Stays;
                 }
@@ -430,7 +452,19 @@ struct State {
     calls: HashMap<CallKey, Call>,
     early: HashMap<CallKey, Early>,
     next_id: u64,
+    /// In a cluster: the sessions that authenticated lately, newest last (see "late re-attach").
+    recent: std::collections::VecDeque<Recent>,
 }
+
+/// A session that authenticated at `at`.
+struct Recent {
+    at: std::time::Instant,
+    me: Identity,
+    session: Kept,
+}
+
+/// Most sessions kept in [`State::recent`].
+const MAX_RECENT: usize = 1024;
 
 impl State {
     fn next_id(&mut self) -> u64 {
@@ -438,18 +472,18 @@ impl State {
         self.next_id
     }
 
-    fn engaged(&self, session: u64) -> bool {
+    fn engaged(&self, session: &PeerId) -> bool {
         self.calls.values().any(|c| c.engages(session))
     }
 
     /// The call a packet of `session` (user `user`) about `call_id` with peer `peer` belongs to, and the sender's
     /// role in it. Only the sessions taking part count: the caller session, the callee sessions it rings on, then
     /// the answering one.
-    fn locate(&self, user: i64, session: u64, call_id: i64, peer: i64) -> Option<(CallKey, Role)> {
+    fn locate(&self, user: i64, session: &PeerId, call_id: i64, peer: i64) -> Option<(CallKey, Role)> {
         let mine = CallKey { caller: user, call_id };
         if let Some(c) = self.calls.get(&mine)
             && c.callee == peer
-            && c.caller.session_id() == Some(session)
+            && c.caller.is(session)
         {
             return Some((mine, Role::Caller));
         }
@@ -466,14 +500,14 @@ impl State {
     /// A session of the new engine re-offers (an ICE restart, PROTOCOL.md §12) in an answered call its user takes
     /// part in from another session. That one is presumed dead — after a network change the device reconnects
     /// before the server notices its old connection is gone — and this session takes its side over.
-    fn take_over(&mut self, me: &Identity, session: &Arc<Session>, call_id: i64, peer: i64) -> Option<(CallKey, Role)> {
+    fn take_over(&mut self, me: &Identity, session: &Sender, call_id: i64, peer: i64) -> Option<(CallKey, Role)> {
         let mine = CallKey { caller: me.user_id, call_id };
         if let Some(c) = self.calls.get_mut(&mine)
             && c.callee == peer
             && c.caller_identity.same_tenant(me)
             && matches!(c.phase, Phase::Answered(_))
         {
-            c.caller.take_over(session);
+            c.caller.take_over(session.peer(me.user_id, call_id, peer));
             return Some((mine, Role::Caller));
         }
         let theirs = CallKey { caller: peer, call_id };
@@ -482,7 +516,7 @@ impl State {
             && c.caller_identity.same_tenant(me)
             && let Phase::Answered(a) = &mut c.phase
         {
-            a.callee.take_over(session);
+            a.callee.take_over(session.peer(peer, call_id, peer));
             return Some((theirs, Role::Callee));
         }
         None
@@ -501,13 +535,8 @@ impl Default for FreeCalls {
     }
 }
 
-/// The client is the new engine (D6's `sdkVersion` test).
-fn is_engine(session: &Session) -> bool {
-    session.identity().is_some_and(|i| i.is_engine)
-}
-
 /// A 187 type 1 with an offer: an ICE restart of an answered call. Only the new engine answers one.
-fn is_reoffer(req: &FreeCallData) -> bool {
+pub(super) fn is_reoffer(req: &FreeCallData) -> bool {
     req.data_type == SESSION_DESCRIPTION && matches!(&req.data, CallData::Description(d) if d.sdp_type == "offer")
 }
 
@@ -523,23 +552,44 @@ fn relayed(service: Service, mut raw: Map<String, Value>, from: i64) -> Envelope
 }
 
 /// A 188 the server writes on behalf of the peer `from` (ring timeout, lost session, busy, not available).
-fn server_status(call_id: i64, status: i64, from: i64, to: i64) -> Envelope {
+pub(super) fn server_status(call_id: i64, status: i64, from: i64, to: i64) -> Envelope {
     Envelope::new(Service::FREE_CALL_STATUS_CHANGED, &FreeCallStatusFromPeer { call_id, status, from, to: Some(to) })
 }
 
-/// The live sessions of `user` in the tenant (application and namespace) of `me`.
-fn tenant_sessions(cx: &Calls, user: i64, me: &Identity) -> Vec<Arc<Session>> {
-    cx.sessions.sessions(user).into_iter().filter(|s| s.identity().is_some_and(|i| i.same_tenant(me))).collect()
+/// The live sessions of `user` in the tenant (application and namespace) of `me`, on every node.
+fn tenant_sessions(cx: &Calls, user: i64, me: &Identity, call: CallKey, other: i64) -> Vec<Peer> {
+    let mut peers: Vec<Peer> = cx
+        .sessions
+        .sessions(user)
+        .into_iter()
+        .filter(|s| s.identity().is_some_and(|i| i.same_tenant(me)))
+        .map(Peer::Local)
+        .collect();
+    if let Some(link) = &cx.link {
+        let remote = link.remote_sessions(user).into_iter().filter(|r| *r.app == *me.app_id && *r.ns == *me.namespace);
+        peers.extend(remote.map(|r| remote_peer(r, link.clone(), call.caller, call.call_id, other)));
+    }
+    peers
 }
 
-/// 199 to the user's other sessions for the statuses that are mirrored.
-fn mirror(cx: &Calls, me: &Identity, except: u64, call_id: i64, status: i64) {
+/// 199 to the user's other sessions, on every node, for the statuses that are mirrored.
+fn mirror(cx: &Calls, me: &Identity, except: &PeerId, call_id: i64, status: i64) {
     if !is_mirrored(status) {
         return;
     }
     let env = Envelope::new(Service::FREE_CALL_STATUS_CHANGED_BY_ME, &FreeCallStatusByMe { call_id, status });
-    for s in tenant_sessions(cx, me.user_id, me).iter().filter(|s| s.id != except) {
+    let mine = cx.sessions.sessions(me.user_id);
+    for s in mine.iter().filter(|s| s.identity().is_some_and(|i| i.same_tenant(me)) && *except != PeerId::Local(s.id)) {
         s.send_envelope(&env);
+    }
+    if let Some(link) = &cx.link {
+        for node in link.nodes_of(me.user_id) {
+            let except = match except {
+                PeerId::Remote(n, id) if *n == node => Some(*id),
+                _ => None,
+            };
+            link.send(&node, CallMsg::ToUser { user: me.user_id, except, packet: env.clone() });
+        }
     }
 }
 
@@ -623,7 +673,7 @@ impl FreeCalls {
             return Ok(());
         }
         let offer = relayed(Service::FREE_CALL_START, raw, me.user_id);
-        let reachable = tenant_sessions(cx, req.to, me);
+        let reachable = tenant_sessions(cx, req.to, me, key, me.user_id);
         let mut st = self.lock();
         let early = st.early.remove(&key);
         if st.calls.contains_key(&key) {
@@ -647,7 +697,7 @@ impl FreeCalls {
             refuse(BUSY);
             return Ok(());
         }
-        let free: Vec<Arc<Session>> = reachable.iter().filter(|s| !st.engaged(s.id)).cloned().collect();
+        let free: Vec<Peer> = reachable.iter().filter(|p| !st.engaged(&p.id())).cloned().collect();
         if !reachable.is_empty() && free.is_empty() {
             drop(st);
             tracing::info!(
@@ -665,10 +715,7 @@ impl FreeCalls {
         let timer = TimerSlot::start(cx, ring, key, Timer::Ring(id), id);
         let legs: Vec<Leg> = free.into_iter().map(Leg::new).collect();
         for leg in &legs {
-            leg.session.send_envelope(&offer);
-            for data in &caller_data {
-                leg.session.send_envelope(data);
-            }
+            leg.peer.send_all(std::iter::once(&offer).chain(&caller_data));
         }
         if legs.is_empty() {
             callee_offline(key, req.to);
@@ -687,7 +734,7 @@ impl FreeCalls {
                 callee: req.to,
                 caller_identity: me.clone(),
                 offer,
-                caller: Side::Attached(session.clone()),
+                caller: Side::Attached(Peer::Local(session.clone())),
                 phase: Phase::Ringing(Ringing { legs, reported: false, caller_data, timer }),
             },
         );
@@ -697,21 +744,22 @@ impl FreeCalls {
     }
 
     /// svc 187 from either side.
-    pub(super) fn data(&self, cx: &Arc<Calls>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+    pub(super) fn data(&self, cx: &Arc<Calls>, sender: &Sender, me: &Identity, env: &Envelope) -> Handled {
         let req: FreeCallData = env.decode()?;
         let raw: Map<String, Value> = env.decode()?;
         let out = relayed(Service::FREE_CALL_DATA, raw, me.user_id);
         let mut st = self.lock();
         let id = st.next_id();
         let reoffer = is_reoffer(&req);
-        let mut located = st.locate(me.user_id, session.id, req.call_id, req.to);
-        if located.is_none() && reoffer && is_engine(session) {
-            located = st.take_over(me, session, req.call_id, req.to);
+        let session = sender.id();
+        let mut located = st.locate(me.user_id, &session, req.call_id, req.to);
+        if located.is_none() && reoffer && sender.is_engine() {
+            located = st.take_over(me, sender, req.call_id, req.to);
             if let Some((key, _)) = located {
                 tracing::info!(
                     caller = key.caller,
                     call_id = key.call_id,
-                    session = session.id,
+                    ?session,
                     "free call side taken over by a re-offering session"
                 );
             }
@@ -722,7 +770,7 @@ impl FreeCalls {
                 tracing::debug!(
                     caller = key.caller,
                     call_id = key.call_id,
-                    session = session.id,
+                    ?session,
                     "a re-offer for an original client or an unanswered call dropped"
                 );
                 Ok(())
@@ -734,7 +782,7 @@ impl FreeCalls {
                 Ok(())
             }
             Some((key, Role::Callee)) => match st.calls.get_mut(&key) {
-                Some(call) => call.callee_data(cx, key, session.id, req.data_type, out, id),
+                Some(call) => call.callee_data(cx, key, &session, req.data_type, out, id),
                 None => Ok(()),
             },
             None => {
@@ -743,11 +791,7 @@ impl FreeCalls {
                 if st.calls.contains_key(&mine) || st.calls.contains_key(&theirs) {
                     // A device that lost the call to another one (answered elsewhere), or a resumed side's old
                     // session: not a party any more.
-                    tracing::debug!(
-                        session = session.id,
-                        call_id = req.call_id,
-                        "free-call data from a non-party dropped"
-                    );
+                    tracing::debug!(?session, call_id = req.call_id, "free-call data from a non-party dropped");
                     return Ok(());
                 }
                 // Race 1: the caller's candidates may overtake its 186.
@@ -765,17 +809,18 @@ impl FreeCalls {
     }
 
     /// svc 188 from either side.
-    pub(super) fn status(&self, cx: &Arc<Calls>, session: &Arc<Session>, me: &Identity, env: &Envelope) -> Handled {
+    pub(super) fn status(&self, cx: &Arc<Calls>, sender: &Sender, me: &Identity, env: &Envelope) -> Handled {
         let req: FreeCallStatus = env.decode()?;
         let raw: Map<String, Value> = env.decode()?;
         let out = relayed(Service::FREE_CALL_STATUS_CHANGED, raw, me.user_id);
         let mut st = self.lock();
         let id = st.next_id();
-        let Some((key, role)) = st.locate(me.user_id, session.id, req.call_id, req.to) else {
+        let session = sender.id();
+        let Some((key, role)) = st.locate(me.user_id, &session, req.call_id, req.to) else {
             // Usual races: both sides hang up at once, a late answer after the ring timeout, a device that had not
             // seen the 199 yet. Nothing to do.
             tracing::debug!(
-                session = session.id,
+                ?session,
                 call_id = req.call_id,
                 status = req.status,
                 "free-call status for no call dropped"
@@ -786,7 +831,7 @@ impl FreeCalls {
             Role::Caller if is_terminal(req.status) => {
                 if let Some(mut call) = st.calls.remove(&key) {
                     call.send_to_callee(&out);
-                    mirror(cx, me, session.id, req.call_id, req.status);
+                    mirror(cx, me, &session, req.call_id, req.status);
                     if matches!(call.phase, Phase::Ringing(_)) {
                         push_call(cx, me, call.callee, req.call_id, media_type(&call), Some(req.status));
                     }
@@ -800,28 +845,29 @@ impl FreeCalls {
                 Ok(())
             }
             Role::Caller => Err(Reject::Refused("a caller may only end its free call")),
-            Role::Callee => callee_status(&mut st, cx, session, me, key, req.status, &out, id),
+            Role::Callee => callee_status(&mut st, cx, &session, me, key, req.status, &out, id),
         };
         drop(st);
         self.changed.notify_waiters();
         result
     }
 
-    /// A session of `me` authenticated: it takes over a call side left by a lost session of the same user, or else
-    /// starts ringing for every call ringing for the user.
-    pub(super) fn session_authenticated(&self, session: &Arc<Session>, me: &Identity) {
+    /// A session of `me` authenticated (on this node or another): it takes over a call side left by a lost session of
+    /// the same user, or else starts ringing for every call ringing for the user.
+    pub(super) fn session_authenticated(&self, cx: &Calls, sender: &Sender, me: &Identity) {
         let mut st = self.lock();
         let mut resumed = None;
         for (key, call) in st.calls.iter_mut() {
             if !call.caller_identity.same_tenant(me) {
                 continue;
             }
-            let took = if key.caller == me.user_id {
-                call.caller.reattach(session)
+            let took = if key.caller == me.user_id && matches!(call.caller, Side::Detached { .. }) {
+                call.caller.reattach(&sender.peer(key.caller, key.call_id, call.callee))
             } else if call.callee == me.user_id
                 && let Phase::Answered(a) = &mut call.phase
+                && matches!(a.callee, Side::Detached { .. })
             {
-                a.callee.reattach(session)
+                a.callee.reattach(&sender.peer(key.caller, key.call_id, key.caller))
             } else {
                 false
             };
@@ -830,14 +876,19 @@ impl FreeCalls {
                 break;
             }
         }
+        let session = sender.id();
         if let Some(key) = resumed {
-            tracing::info!(
-                caller = key.caller,
-                call_id = key.call_id,
-                session = session.id,
-                "free call resumed by a new session"
-            );
-        } else {
+            tracing::info!(caller = key.caller, call_id = key.call_id, ?session, "free call resumed by a new session");
+        } else if let Some(link) = &cx.link {
+            let now = std::time::Instant::now();
+            let window = link.loss_delay();
+            while st.recent.front().is_some_and(|r| now.duration_since(r.at) > window) || st.recent.len() >= MAX_RECENT
+            {
+                st.recent.pop_front();
+            }
+            st.recent.push_back(Recent { at: now, me: me.clone(), session: Kept::of(sender) });
+        }
+        if resumed.is_none() {
             // Only calls still ringing, at most one per caller (a caller has one outgoing call; this keeps it so).
             let mut callers = std::collections::HashSet::new();
             for (key, call) in st.calls.iter_mut() {
@@ -846,16 +897,15 @@ impl FreeCalls {
                 }
                 if let Phase::Ringing(r) = &mut call.phase
                     && callers.insert(key.caller)
+                    && !r.legs.iter().any(|l| l.peer.is(&session))
                 {
-                    session.send_envelope(&call.offer);
-                    for data in &r.caller_data {
-                        session.send_envelope(data);
-                    }
-                    r.legs.push(Leg::new(session.clone()));
+                    let peer = sender.peer(key.caller, key.call_id, key.caller);
+                    peer.send_all(std::iter::once(&call.offer).chain(&r.caller_data));
+                    r.legs.push(Leg::new(peer));
                     tracing::info!(
                         caller = key.caller,
                         call_id = key.call_id,
-                        session = session.id,
+                        ?session,
                         "free call rings on a new session"
                     );
                 }
@@ -865,39 +915,56 @@ impl FreeCalls {
         self.changed.notify_waiters();
     }
 
-    /// A session of `me` closed (explicitly or by transport loss).
-    pub(super) fn session_closed(&self, cx: &Arc<Calls>, session: &Arc<Session>, me: &Identity, explicit: bool) {
+    /// A session of `me` closed (explicitly or by transport loss), on this node or another.
+    pub(super) fn session_closed(&self, cx: &Arc<Calls>, session: &PeerId, me: &Identity, explicit: bool) {
         let mut st = self.lock();
-        let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session.id)).map(|(k, _)| *k).collect();
+        let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session)).map(|(k, _)| *k).collect();
         for key in keys {
-            let id = st.next_id();
-            let Some(call) = st.calls.get_mut(&key) else { continue };
-            match call.session_lost(cx, key, session.id, explicit, id) {
-                Lost::Stays => {
-                    tracing::info!(
-                        caller = key.caller,
-                        call_id = key.call_id,
-                        session = session.id,
-                        explicit,
-                        "free call session gone"
-                    );
-                }
-                Lost::Ends { mirror: also } => {
-                    st.calls.remove(&key);
-                    if also {
-                        mirror(cx, me, session.id, key.call_id, STOP);
-                    }
-                    tracing::info!(
-                        caller = key.caller,
-                        call_id = key.call_id,
-                        explicit,
-                        "free call ended by a session's departure"
-                    );
-                }
+            if lose(&mut st, cx, key, session, explicit, false) {
+                mirror(cx, me, session, key.call_id, STOP);
             }
         }
         drop(st);
         self.changed.notify_waiters();
+    }
+
+    /// Node `node` is gone: its sessions in this node's calls are lost transports (the grace rule applies).
+    pub(super) fn node_gone(&self, cx: &Arc<Calls>, node: &str) {
+        let mut st = self.lock();
+        let lost: Vec<(CallKey, PeerId)> =
+            st.calls.iter().flat_map(|(k, c)| c.peers_on(node).into_iter().map(move |p| (*k, p))).collect();
+        for (key, peer) in lost {
+            lose(&mut st, cx, key, &peer, false, true);
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
+    /// Whether this node has the call a packet of `user` about `call_id` to `to` would be about (as caller or callee).
+    pub(super) fn has_call(&self, user: i64, call_id: i64, to: i64) -> bool {
+        let st = self.lock();
+        let mine = st.calls.get(&CallKey { caller: user, call_id }).is_some_and(|c| c.callee == to);
+        mine || st.calls.get(&CallKey { caller: to, call_id }).is_some_and(|c| c.callee == user)
+    }
+
+    /// Whether a re-offer of `me` about `call_id` to `to` would take a side of an answered call of this node over.
+    pub(super) fn would_take_over(&self, me: &Identity, call_id: i64, to: i64) -> bool {
+        let st = self.lock();
+        let answered = |c: &Call| matches!(c.phase, Phase::Answered(_)) && c.caller_identity.same_tenant(me);
+        let mine =
+            st.calls.get(&CallKey { caller: me.user_id, call_id }).is_some_and(|c| c.callee == to && answered(c));
+        mine || st.calls.get(&CallKey { caller: to, call_id }).is_some_and(|c| c.callee == me.user_id && answered(c))
+    }
+
+    /// The 187s `user` sent about `call_id` to `to` before this node knew its session was a party of a call another
+    /// node owns (they were taken for race 1, early candidates).
+    pub(super) fn take_early(&self, user: i64, call_id: i64, to: i64) -> Vec<Envelope> {
+        let mut st = self.lock();
+        let key = CallKey { caller: user, call_id };
+        if st.early.get(&key).is_some_and(|e| e.to == to) {
+            return st.early.remove(&key).map(|e| e.items).unwrap_or_default();
+        }
+        Vec::new()
     }
 
     /// A timer fired.
@@ -964,12 +1031,91 @@ impl FreeCalls {
     }
 }
 
+/// Session `session` of call `key` is gone; true when the call ended and the departure is mirrored (an explicit
+/// disconnect).
+fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explicit: bool, node_gone: bool) -> bool {
+    let id = st.next_id();
+    let Some(call) = st.calls.get_mut(&key) else { return false };
+    match call.session_lost(cx, key, session, explicit, id) {
+        Lost::Stays => {
+            tracing::info!(caller = key.caller, call_id = key.call_id, ?session, explicit, "free call session gone");
+            if let PeerId::Remote(node, _) = session
+                && !explicit
+            {
+                late_reattach(st, cx, key, session, node_gone.then_some(&**node));
+            }
+            false
+        }
+        Lost::Ends { mirror } => {
+            st.calls.remove(&key);
+            tracing::info!(
+                caller = key.caller,
+                call_id = key.call_id,
+                explicit,
+                "free call ended by a session's departure"
+            );
+            mirror
+        }
+    }
+}
+
+/// Late re-attach (cluster only). A side on another node may be learnt lost well after its user came back: the node
+/// died and the user's client logged in elsewhere before the heartbeat expired, or the node's close message arrived
+/// after the new session's presence. A session of that user (and tenant) that authenticated within the link's
+/// [`loss_delay`](super::CallLink::loss_delay), is still there and is busy with no call takes the side over at once,
+/// as it would have had it come a moment later; never a session of the node that is gone (`dead_node`: it died or
+/// drains, and the presence may list its sessions still). On a single server the loss of a session is known when its socket
+/// closes, and nothing of this runs.
+fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_node: Option<&str>) {
+    let Some(link) = &cx.link else { return };
+    let now = std::time::Instant::now();
+    let window = link.loss_delay();
+    let Some(call) = st.calls.get(&key) else { return };
+    let caller_lost = matches!(call.caller, Side::Detached { .. });
+    let callee_lost = matches!(&call.phase, Phase::Answered(a) if matches!(a.callee, Side::Detached { .. }));
+    let tenant = call.caller_identity.clone();
+    let callee = call.callee;
+    for (detached, user, other) in [(caller_lost, key.caller, callee), (callee_lost, callee, key.caller)] {
+        if !detached {
+            continue;
+        }
+        let alive = |kept: &Kept| match kept {
+            Kept::Local(s) => cx.sessions.sessions(user).iter().any(|l| l.id == s.id),
+            Kept::Remote(r, _) => link.remote_sessions(user).iter().any(|l| l.node == r.node && l.session == r.session),
+        };
+        let found = st
+            .recent
+            .iter()
+            .rev()
+            .filter(|r| now.duration_since(r.at) <= window && r.me.user_id == user && r.me.same_tenant(&tenant))
+            .filter(|r| match r.session.sender().id() {
+                PeerId::Remote(node, _) if Some(&*node) == dead_node => false,
+                id => id != *lost && !st.engaged(&id),
+            })
+            .find(|r| alive(&r.session))
+            .map(|r| r.session.clone());
+        let Some(kept) = found else { continue };
+        let peer = kept.sender().peer(key.caller, key.call_id, other);
+        let Some(call) = st.calls.get_mut(&key) else { return };
+        let side = if user == key.caller && caller_lost {
+            &mut call.caller
+        } else if let Phase::Answered(a) = &mut call.phase {
+            &mut a.callee
+        } else {
+            continue;
+        };
+        if side.reattach(&peer) {
+            tracing::info!(caller = key.caller, call_id = key.call_id, session = ?peer.id(), "free call resumed by a session that came first");
+        }
+    }
+}
+
 /// A 188 from a callee session.
 #[allow(clippy::too_many_arguments)]
 fn callee_status(
     st: &mut State,
     cx: &Arc<Calls>,
-    session: &Arc<Session>,
+    session: &PeerId,
     me: &Identity,
     key: CallKey,
     status: i64,
@@ -984,12 +1130,12 @@ fn callee_status(
             // Only the answering session gets here (see `locate`); repeated 180/200 are ignored.
             if is_terminal(status) {
                 call.caller.deliver(out);
-                mirror(cx, me, session.id, key.call_id, status);
+                mirror(cx, me, session, key.call_id, status);
                 end = true;
             }
         }
         Phase::Ringing(r) => {
-            let Some(idx) = r.legs.iter().position(|l| l.session.id == session.id) else {
+            let Some(idx) = r.legs.iter().position(|l| l.peer.is(session)) else {
                 return Err(Reject::Refused("free-call status from a session outside the call"));
             };
             match status {
@@ -1016,12 +1162,12 @@ fn callee_status(
                     if !r.legs[idx].live() {
                         return Err(Reject::Refused("answer from a callee session that was busy"));
                     }
-                    mirror(cx, me, session.id, key.call_id, status);
+                    mirror(cx, me, session, key.call_id, status);
                     answer = Some(idx);
                 }
                 REJECTED | NOT_ANSWERED | STOP => {
                     call.caller.deliver(out);
-                    mirror(cx, me, session.id, key.call_id, status);
+                    mirror(cx, me, session, key.call_id, status);
                     end = true;
                 }
                 _ => return Err(Reject::Refused("free-call status a callee does not send")),
@@ -1030,7 +1176,7 @@ fn callee_status(
     }
     if let Some(idx) = answer {
         call.answer(cx, key, idx, out, id);
-        tracing::info!(caller = key.caller, call_id = key.call_id, session = session.id, "free call answered");
+        tracing::info!(caller = key.caller, call_id = key.call_id, ?session, "free call answered");
     }
     if end {
         st.calls.remove(&key);

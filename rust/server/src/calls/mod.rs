@@ -71,16 +71,69 @@
 //! was the last live leg, the caller gets 600 when some leg was busy, 700 after an explicit disconnect, and after a
 //! transport loss the call keeps ringing for the device to come back until the ring timeout.
 //!
+//! # Calls across nodes
+//!
+//! In a cluster (`[cluster]`, [`crate::cluster`]) the node whose session sends the 186 *owns* the call: the table
+//! above lives there, with every rule, timer and queue. A side or a leg on another node is a *remote peer* (its node,
+//! that node's session id, and what the rules ask of its identity: user, tenant, new engine or not). Sending to it
+//! queues a message for its node ([`remote::CallMsg`], a Redis channel per node, in order), which delivers the
+//! packets to the session and remembers `(caller, callId) → owner` for it: that session's later 187/188 about the call
+//! and its close (explicit or transport loss) go back to the owner, which handles them as if from a local session.
+//! The callee's sessions on every node are known to the owner from the cluster-wide presence, whose entries list the
+//! session ids; a session id that appears in a node's presence announcement is a new session there, which the owners
+//! re-attach (a side in its grace period) or ring (a call ringing for that user) exactly as a local login. 199s go
+//! to the sender's other sessions on every node.
+//!
+//! Why the caller's node: the 186 arrives there, so the call exists before any other node is involved and a call
+//! between two sessions of one node costs nothing extra; every decision about one call is taken under one lock, so
+//! the order of its packets and the rules (first 180 only, BUSY aggregation, answered elsewhere) hold as on a single
+//! server. The price is one hop through Redis for each packet of a party on another node (0.32 ms at the median,
+//! bench/RESULTS.md "Cluster: Redis pub/sub").
+//!
+//! **A node dies** (its heartbeat expires) **or leaves** (SIGTERM drain, restart): its sessions in the calls other
+//! nodes own are lost transports (the grace rule: packets are queued, the user's next session on any node takes the
+//! side over, else the peer gets 188 700); the calls it owned end for their parties on the living nodes with the 188
+//! 700 the other party would have sent (a ringing callee stops ringing). A draining node's sessions are counted lost
+//! at its drain announcement, before it closes them, so that their users, sent to another node by discovery, find
+//! their sides waiting. A death is only noticed when the heartbeat expires (up to 6 s), and a client often logs in
+//! elsewhere before that: a session of the user that authenticated within that delay, still there and in no call,
+//! takes the lost side over at once (`free.rs`, "late re-attach"); on a single server a loss is known when the socket
+//! closes and this does not apply.
+//!
+//! **Bounds with N nodes.** The bounds are kept by the owner over the calls it owns: one outgoing call per user holds
+//! per node (a user with sessions on N nodes can place at most N calls at once, one per device's node: the devices of
+//! one user are few); `max_offers_per_callee` counts the calls ringing for a callee per owning node, so at most N ×
+//! that many ring for one callee (N is small, and each is still rate-limited per caller); and the server-side busy
+//! refusal counts the sessions busy in calls this node owns: a callee session busy in a call owned by another node
+//! still gets the 186 and answers 600 itself, which BUSY aggregation handles. Making them exact would need a shared
+//! table of calls in Redis, consulted on every 186; the per-node bounds keep every node's memory bounded, which is
+//! what they are for.
+//!
+//! **Call-ins** follow the same idea: a SIP call is owned by the node that runs its bridge (the node whose gateway
+//! the carrier called); the user's sessions on the other nodes ring, answer and hang up through it
+//! ([`callin_remote`]), and the call's 508 and 601 reach the user's sessions on every node. A callout is served by
+//! the gateway of the node whose session sends the 500; only its 601 to the user's other sessions crosses nodes.
+//!
+//! A session on another node than the owner is routed to a call once the owner has made it a party (a ringing leg,
+//! a side re-attached after its old session was seen lost): its 187s before that are held as early data for 2 s and
+//! forwarded with the owner's first packet. The re-offer take-over of `free.rs` works across nodes too: a re-offer
+//! from a new-engine session that is a party of no call it knows of goes to the nodes that may own the call (those of
+//! the peer and of the sender's user), and the owner gives it the side.
+//!
 //! # Paid calls
 //!
 //! See [`pstn`]: with a SIP trunk, 500/501/502/506 go to the gateway ([`azstack_sip`]); without one, 500 gets 610
 //! 402/−4 and 501/502/506 are dropped. 509 lists the requesting user's paid call logs.
 
 mod attempts;
+mod callin_remote;
 mod free;
+mod peer;
 mod pstn;
+pub mod remote;
 
 pub use pstn::Paid;
+pub use remote::{CallLink, CallMsg, RemoteSession};
 
 use std::sync::Arc;
 
@@ -121,6 +174,16 @@ pub struct Calls {
     limits: CallLimits,
     /// The VoIP / high-priority pushes of 186 and 188 (OQ-21).
     push: Arc<crate::push::Push>,
+    /// The other nodes, in a cluster ([`remote`]).
+    link: Option<Arc<dyn CallLink>>,
+    /// The calls this node's sessions take part in on other nodes.
+    routes: remote::Routes,
+    /// The SIP gateway, when this node has one: call-ins across nodes ([`callin_remote`]).
+    sip: std::sync::OnceLock<Arc<azstack_sip::Gateway>>,
+    /// The gateway's ids of sessions on other nodes.
+    aliases: callin_remote::Aliases,
+    /// The call-ins this node's sessions take part in on other nodes.
+    callin_routes: callin_remote::CallinRoutes,
 }
 
 impl Calls {
@@ -130,6 +193,7 @@ impl Calls {
         metrics: Arc<Metrics>,
         limits: CallLimits,
         push: Arc<crate::push::Push>,
+        link: Option<Arc<dyn CallLink>>,
     ) -> Calls {
         Calls {
             free: free::FreeCalls::default(),
@@ -139,17 +203,28 @@ impl Calls {
             metrics,
             limits,
             push,
+            link,
+            routes: remote::Routes::default(),
+            sip: std::sync::OnceLock::new(),
+            aliases: callin_remote::Aliases::default(),
+            callin_routes: callin_remote::CallinRoutes::default(),
         }
+    }
+
+    /// This node's SIP gateway, whose call-ins reach the sessions on other nodes.
+    pub fn serve_sip(&self, gateway: &Arc<azstack_sip::Gateway>) {
+        let _ = self.sip.set(gateway.clone());
     }
 
     /// A session of `me` has just authenticated: it may resume a call a lost session left, or start ringing.
     pub fn session_authenticated(&self, session: &Arc<Session>, me: &Identity) {
-        self.free.session_authenticated(session, me);
+        self.free.session_authenticated(self, &peer::Sender::Local(session), me);
     }
 
     /// A session of `me` has closed; `explicit`: the client disconnected on purpose.
     pub fn session_closed(self: &Arc<Self>, session: &Arc<Session>, me: &Identity, explicit: bool) {
-        self.free.session_closed(self, session, me, explicit);
+        self.free.session_closed(self, &peer::PeerId::Local(session.id), me, explicit);
+        self.forward_close(session, me, explicit);
     }
 
     /// Free calls in progress (ringing or answered).
@@ -202,10 +277,14 @@ pub async fn handle(
     if service == Service::FREE_CALL_START && !calls.admit_attempt(session, me, service, env).await? {
         return Ok(());
     }
+    if service != Service::FREE_CALL_START && calls.forward(session, me, service, env)? {
+        return Ok(());
+    }
+    let sender = peer::Sender::Local(session);
     match service {
         Service::FREE_CALL_START => calls.free.start(calls, session, me, env).await,
-        Service::FREE_CALL_DATA => calls.free.data(calls, session, me, env),
-        Service::FREE_CALL_STATUS_CHANGED => calls.free.status(calls, session, me, env),
+        Service::FREE_CALL_DATA => calls.free.data(calls, &sender, me, env),
+        Service::FREE_CALL_STATUS_CHANGED => calls.free.status(calls, &sender, me, env),
         _ => Err(crate::errors::Reject::Refused("not a free-call service")),
     }
 }
@@ -221,6 +300,9 @@ pub async fn handle_paid(
     env: &Envelope,
 ) -> Handled {
     if service == Service::CALLOUT_START_SEND && !calls.admit_attempt(session, me, service, env).await? {
+        return Ok(());
+    }
+    if service == Service::CALLIN_STATUS_CHANGED && calls.forward_callin(session, me, env)? {
         return Ok(());
     }
     pstn::handle(paid, session, me, service, env).await

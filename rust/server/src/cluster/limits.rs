@@ -102,8 +102,8 @@ impl Cluster {
         // (authenticated at, the node holding it: None for this one), oldest first.
         let mut all: Vec<(i64, Option<Arc<str>>)> =
             local.iter().filter(|s| s.id != new).map(|s| (s.authenticated_ms(), None)).collect();
-        for (node, entry) in self.presence.entries_of(user) {
-            let mut since = entry.since_ms.clone();
+        for (node, entry) in self.presence.entries(user) {
+            let mut since: Vec<i64> = entry.held.iter().map(|h| h.since_ms).collect();
             // An entry without its times (a node of an earlier version) counts its sessions as the oldest.
             since.resize(entry.sessions as usize, 0);
             all.extend(since.into_iter().map(|at| (at, Some(node.clone()))));

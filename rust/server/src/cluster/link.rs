@@ -33,6 +33,8 @@ pub enum Out {
     Presence { user: i64 },
     /// A request to node `node` to close some of its sessions of a user ([`super::limits`]).
     DropSessions { node: Arc<str>, request: wire::DropSessions },
+    /// A call message (JSON) for node `node`'s call table.
+    Call { node: Arc<str>, payload: Vec<u8> },
 }
 
 pub type Outbox = mpsc::UnboundedSender<Out>;
@@ -70,6 +72,9 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
                     }
                     Err(error) => tracing::error!(%error, "cluster session drop not serialisable"),
                 },
+                Out::Call { node, payload } => {
+                    pipe.cmd("PUBLISH").arg(wire::calls_channel(&node)).arg(payload).ignore();
+                }
             }
         }
         if let Err(error) = pipe.query_async::<()>(&mut conn).await {
@@ -139,6 +144,7 @@ pub async fn subscribe(client: &redis::Client, node: &str) -> redis::RedisResult
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(wire::deliver_channel(node)).await?;
     pubsub.subscribe(wire::PRESENCE_CHANNEL).await?;
+    pubsub.subscribe(wire::calls_channel(node)).await?;
     Ok(pubsub)
 }
 
@@ -209,6 +215,7 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     cluster.nodes.set_live(live);
     let (appeared, gone) = cluster.update_peers(&peers);
     for node in gone {
+        cluster.node_gone(&node);
         cluster.presence.drop_node(&node);
     }
     for node in appeared {

@@ -10,6 +10,11 @@
 //! Nodes heartbeat every second; a node whose heartbeat is five seconds old is dead: its users count as offline and
 //! discovery no longer hands it out ([`nodes`]).
 //!
+//! **Calls.** A free call or a call-in with parties on several nodes is run by the node that owns it; the others
+//! relay their sessions' packets to it through a calls channel per node (`azstack:calls:{node}`), and the presence
+//! entries list the session ids so that an owner can ring, re-attach and address a remote session ([`calls`];
+//! the design is in `crate::calls`, "Calls across nodes"). A node that dies or leaves is told to the call table.
+//!
 //! **Draining (SIGTERM).** [`Cluster::drain`] marks this node draining: in its own table, in its heartbeat, and at
 //! once in an announcement on the presence channel, so every node stops handing it out by discovery. A draining
 //! node refuses logins (svc 162 failure, gateway/login.rs), closes its sockets, lets the database work in flight finish
@@ -35,6 +40,7 @@
 //! [`Registry`]: crate::session::Registry
 //! [`Fanout`]: crate::fanout::Fanout
 
+mod calls;
 pub mod config;
 mod fanout;
 pub mod limits;
@@ -45,7 +51,7 @@ pub mod wire;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
@@ -55,7 +61,7 @@ pub use config::{ClusterConfig, ClusterError};
 
 use crate::session::Registry;
 use link::{Out, Outbox};
-use presence::{Entry, Presence};
+use presence::{Entry, Held, Presence};
 use wire::{Announce, Delivery};
 
 /// How long start-up waits for Redis.
@@ -75,6 +81,10 @@ pub struct Cluster {
     /// SIGTERM: this node takes no more logins and is not handed out.
     draining: AtomicBool,
     stop: CancellationToken,
+    /// This node's call table, which takes the other nodes' call messages ([`calls`]).
+    calls: OnceLock<Weak<crate::calls::Calls>>,
+    /// `config.node_id`, shared with the call messages.
+    node_id: Arc<str>,
 }
 
 impl Cluster {
@@ -111,6 +121,8 @@ impl Cluster {
             peers: Mutex::default(),
             draining: AtomicBool::new(false),
             stop: CancellationToken::new(),
+            calls: OnceLock::new(),
+            node_id: Arc::from(config.node_id.as_str()),
         });
         link::beat(&cluster, &mut conn).await.map_err(error)?;
         tokio::spawn(link::publisher(cluster.clone(), queue, cluster.stop.clone()));
@@ -171,7 +183,14 @@ impl Cluster {
             foreground: sessions.iter().any(|s| s.app_state.load(std::sync::atomic::Ordering::Relaxed) != background),
             app: identity.app_id.to_string(),
             ns: identity.namespace.to_string(),
-            since_ms: sessions.iter().map(|s| s.authenticated_ms()).collect(),
+            held: sessions
+                .iter()
+                .map(|s| Held {
+                    id: s.id,
+                    engine: s.identity().is_some_and(|i| i.is_engine),
+                    since_ms: s.authenticated_ms(),
+                })
+                .collect(),
         })
     }
 
@@ -186,11 +205,26 @@ impl Cluster {
         if channel == wire::PRESENCE_CHANNEL {
             match serde_json::from_slice::<Announce>(payload) {
                 Ok(Announce::User { node, .. } | Announce::Reset { node }) if node == self.config.node_id => {}
-                Ok(Announce::User { node, user, entry }) => self.presence.set(&node, user, entry),
-                Ok(Announce::Reset { node }) => self.presence.drop_node(&node),
-                Ok(Announce::Draining { node }) => self.nodes.mark_draining(&node),
+                Ok(Announce::User { node, user, entry }) => {
+                    let changed = calls::changed_sessions(&self.presence, &node, user, entry.as_ref());
+                    self.presence.set(&node, user, entry);
+                    self.sessions_changed(changed);
+                }
+                Ok(Announce::Reset { node }) => {
+                    // The calls first: whoever sees the node's users offline sees its calls' parties lost.
+                    self.node_gone(&node);
+                    self.presence.drop_node(&node);
+                }
+                Ok(Announce::Draining { node }) => {
+                    self.nodes.mark_draining(&node);
+                    self.node_draining(&node);
+                }
                 Err(error) => tracing::warn!(%error, "cluster: unreadable presence announcement"),
             }
+            return;
+        }
+        if channel.starts_with(wire::CALLS_CHANNEL_PREFIX) {
+            self.call_message(payload);
             return;
         }
         match serde_json::from_slice::<Delivery>(payload) {

@@ -20,10 +20,21 @@ pub struct Entry {
     /// The user's tenant: application and namespace.
     pub app: String,
     pub ns: String,
-    /// When each of these sessions authenticated (Unix ms, oldest first): which is the user's oldest session in
-    /// the cluster when a login takes the user over `max_sessions_per_user` ([`super::limits`]).
+    /// The sessions themselves, oldest first ([`Held`]); empty from a node of an earlier version.
     #[serde(default)]
-    pub since_ms: Vec<i64>,
+    pub held: Vec<Held>,
+}
+
+/// One session of a user on a node, as the other nodes need to know it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// The session's id on its node.
+    pub id: u64,
+    /// Whether its client is the new engine (a call's re-offer goes only to one, calls/free.rs).
+    pub engine: bool,
+    /// When it authenticated (Unix ms): which is the user's oldest session in the cluster when a login takes the
+    /// user over `max_sessions_per_user` ([`super::limits`]).
+    pub since_ms: i64,
 }
 
 /// Remote users' sessions by node.
@@ -78,12 +89,16 @@ impl Presence {
             .unwrap_or_default()
     }
 
-    /// The other nodes that hold sessions of `user`, with what they hold.
-    pub fn entries_of(&self, user: i64) -> Vec<(Arc<str>, Entry)> {
-        self.by_user
-            .read()
-            .map(|m| m.get(&user).map(|n| n.iter().map(|(k, e)| (k.clone(), e.clone())).collect()).unwrap_or_default())
-            .unwrap_or_default()
+    /// `user`'s entries on the other nodes.
+    pub fn entries(&self, user: i64) -> Vec<(Arc<str>, Entry)> {
+        let Ok(map) = self.by_user.read() else { return Vec::new() };
+        map.get(&user).map(|n| n.iter().map(|(node, e)| (node.clone(), e.clone())).collect()).unwrap_or_default()
+    }
+
+    /// The ids of `user`'s sessions on `node`.
+    pub fn ids(&self, node: &str, user: i64) -> Vec<u64> {
+        let Ok(map) = self.by_user.read() else { return Vec::new() };
+        map.get(&user).and_then(|n| n.get(node)).map(|e| e.held.iter().map(|h| h.id).collect()).unwrap_or_default()
     }
 
     /// Whether another node holds a session of `user`.
@@ -108,7 +123,8 @@ mod tests {
     use super::*;
 
     fn entry(foreground: bool) -> Entry {
-        Entry { sessions: 1, foreground, app: "a".into(), ns: String::new(), since_ms: vec![1] }
+        let held = vec![Held { id: 1, engine: true, since_ms: 1 }];
+        Entry { sessions: 1, foreground, app: "a".into(), ns: String::new(), held }
     }
 
     #[test]

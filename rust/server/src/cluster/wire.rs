@@ -7,6 +7,7 @@
 //! - `azstack:attempts:{user}` (hash, expires a minute after its last use): the user's call-attempt bucket
 //!   ([`super::limits`]).
 //! - `azstack:presence` (channel): every node's [`Announce`]ments.
+//! - `azstack:calls:{id}` (channel): call messages for the node's call table (calls across nodes).
 //!
 //! [`NodeInfo`]: super::nodes::NodeInfo
 
@@ -39,6 +40,14 @@ pub fn attempts_key(user: i64) -> String {
 
 pub fn deliver_channel(id: &str) -> String {
     format!("azstack:deliver:{id}")
+}
+
+/// The start of every node's calls channel ([`calls_channel`]).
+pub const CALLS_CHANNEL_PREFIX: &str = "azstack:calls:";
+
+/// `azstack:calls:{id}` (channel): the call messages for the node's call table (`crate::calls::CallMsg`).
+pub fn calls_channel(id: &str) -> String {
+    format!("{CALLS_CHANNEL_PREFIX}{id}")
 }
 
 /// A packet for some users' sessions on the node whose channel carries it (all of their sessions there: the

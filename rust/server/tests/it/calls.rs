@@ -16,27 +16,27 @@ const BY_ME: Service = Service::FREE_CALL_STATUS_CHANGED_BY_ME;
 const OFFER_SDP: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=offer\r\n";
 const ANSWER_SDP: &str = "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=answer\r\n";
 
-fn offer(call_id: i64, to: i64) -> Value {
+pub(crate) fn offer(call_id: i64, to: i64) -> Value {
     json!({"callId": call_id, "mediaType": 2, "to": to, "sdp": {"type": "offer", "sdp": OFFER_SDP}})
 }
 
-fn answer(call_id: i64, to: i64) -> Value {
+pub(crate) fn answer(call_id: i64, to: i64) -> Value {
     json!({"callId": call_id, "to": to, "type": 1, "data": {"type": "answer", "sdp": ANSWER_SDP}})
 }
 
-fn candidate(call_id: i64, to: i64, n: i64) -> Value {
+pub(crate) fn candidate(call_id: i64, to: i64, n: i64) -> Value {
     json!({
         "callId": call_id, "to": to, "type": 2,
         "data": {"sdpMid": "0", "sdpMLineIndex": 0, "sdp": format!("candidate:{n} 1 udp 2122260223 10.0.0.{n} 5000{n} typ host")},
     })
 }
 
-fn status(call_id: i64, to: i64, status: i64) -> Value {
+pub(crate) fn status(call_id: i64, to: i64, status: i64) -> Value {
     json!({"callId": call_id, "to": to, "status": status})
 }
 
 /// `body` as the peer receives it: the sender's fields plus `from`.
-fn from(mut body: Value, sender: i64) -> Value {
+pub(crate) fn from(mut body: Value, sender: i64) -> Value {
     body["from"] = json!(sender);
     body
 }

@@ -26,7 +26,7 @@ async fn a_users_call_attempts_spread_over_three_nodes_share_one_budget() {
         redis::cmd("FLUSHDB").query_async::<()>(&mut connection(30).await).await.expect("FLUSHDB");
     }
     let extra = "[limits]\ncall_attempts_per_min = 3\n";
-    let Some(cluster) = Cluster::start_with("lim-att", 30, extra).await else { return };
+    let Some(cluster) = Cluster::start_with("lim-att", 30, &|_| extra.to_owned()).await else { return };
     let mut alice: Vec<TestClient> = Vec::new();
     for i in 0..3 {
         alice.push(cluster.login(i, "alice").await);
@@ -56,7 +56,8 @@ async fn while_redis_is_down_call_attempts_are_counted_on_each_node() {
     let port = free_port();
     let mut redis = redis_server(port, dir.path()).await;
     let extra = "[limits]\ncall_attempts_per_min = 2\n";
-    let cluster = Cluster::start_on_with("lim-down", &postgres, &format!("redis://127.0.0.1:{port}"), extra).await;
+    let cluster =
+        Cluster::start_on("lim-down", &postgres, &format!("redis://127.0.0.1:{port}"), &|_| extra.to_owned()).await;
     let mut a1 = cluster.login(0, "alice").await;
     let mut a2 = cluster.login(1, "alice").await;
     redis.start_kill().expect("kill redis-server");
@@ -130,7 +131,7 @@ async fn fence(cluster: &Cluster, i: usize, watcher: &mut TestClient, name: &str
 #[ignore = "cluster stage"]
 async fn logins_over_the_cap_on_other_nodes_close_the_oldest_session_in_the_cluster() {
     let extra = "[limits]\nmax_sessions_per_user = 2\n";
-    let Some(cluster) = Cluster::start_with("lim-cap", 31, extra).await else { return };
+    let Some(cluster) = Cluster::start_with("lim-cap", 31, &|_| extra.to_owned()).await else { return };
     let mut redis = connection(31).await;
     let ids: Vec<String> = (1..=3).map(|i| format!("lim-cap-{i}")).collect();
     let mut watch1 = cluster.login(0, "watch1").await;

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+mod calls;
 mod drain;
 mod limits;
 mod tls;
@@ -47,27 +48,22 @@ impl Cluster {
     /// Starts three nodes on a fresh database and Redis database `redis_db`, or `None` when the stage's services
     /// are not configured (which fails under CI).
     async fn start(name: &str, redis_db: u32) -> Option<Cluster> {
-        Cluster::start_with(name, redis_db, "").await
+        Cluster::start_with(name, redis_db, &|_| String::new()).await
     }
 
-    /// [`Cluster::start`] with `extra` appended to every node's configuration (after the `[cluster]` keys: more of
-    /// them, then other tables such as `[limits]`).
-    async fn start_with(name: &str, redis_db: u32, extra: &str) -> Option<Cluster> {
+    /// [`Cluster::start`] with `extra(i)` appended to node `i`'s configuration (0-based), after the `[cluster]` keys:
+    /// more of them, then other tables such as `[limits]`.
+    async fn start_with(name: &str, redis_db: u32, extra: &dyn Fn(usize) -> String) -> Option<Cluster> {
         let (Ok(postgres), Ok(redis)) = (std::env::var(POSTGRES_ENV), std::env::var(REDIS_ENV)) else {
             assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} and {REDIS_ENV} must be set under CI");
             eprintln!("skipped: {POSTGRES_ENV} or {REDIS_ENV} is not set");
             return None;
         };
-        Some(Cluster::start_on_with(name, &postgres, &format!("{redis}/{redis_db}"), extra).await)
+        Some(Cluster::start_on(name, &postgres, &format!("{redis}/{redis_db}"), extra).await)
     }
 
     /// Starts three nodes on a fresh database of the PostgreSQL server `postgres` and the Redis at `redis`.
-    async fn start_on(name: &str, postgres: &str, redis: &str) -> Cluster {
-        Cluster::start_on_with(name, postgres, redis, "").await
-    }
-
-    /// [`Cluster::start_on`] with `extra` appended to every node's configuration.
-    async fn start_on_with(name: &str, postgres: &str, redis: &str, extra: &str) -> Cluster {
+    async fn start_on(name: &str, postgres: &str, redis: &str, extra: &dyn Fn(usize) -> String) -> Cluster {
         let database = fresh_postgres_database(postgres).await;
         let store = SqlStore::open(&database).await.expect("open store");
         let app = azstack_server::create_app(&store, "cluster").await.expect("create app");
@@ -76,6 +72,7 @@ impl Cluster {
         let mut nodes = Vec::new();
         for i in 1..=3 {
             let port = free_port();
+            let extra = extra(i - 1);
             let config = format!(
                 "listen = \"127.0.0.1:{port}\"\ndatabase = \"{database}\"\ndev = true\n\n[cluster]\n\
                  redis_url = \"{redis}\"\nnode_url = \"http://127.0.0.1:{port}\"\nnode_id = \"{name}-{i}\"\n{extra}"
@@ -409,7 +406,8 @@ async fn the_nodes_survive_a_redis_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let mut redis = redis_server(port, dir.path()).await;
-    let cluster = Cluster::start_on("restart", &postgres, &format!("redis://127.0.0.1:{port}")).await;
+    let cluster =
+        Cluster::start_on("restart", &postgres, &format!("redis://127.0.0.1:{port}"), &|_| String::new()).await;
     let mut alice = cluster.login(0, "alice").await;
     let mut bob = cluster.login(1, "bob").await;
     let ids = [alice.user_id, bob.user_id];

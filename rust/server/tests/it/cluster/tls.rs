@@ -104,7 +104,7 @@ async fn nodes_join_over_rediss_trusting_the_configured_ca_and_refuse_another() 
 
     // Three nodes trusting the right one form a cluster over TLS: a text crosses nodes both ways.
     let extra = format!("redis_ca_path = {:?}\n", ca_path.display().to_string());
-    let cluster = Cluster::start_on_with("lim-tls", &postgres, &url, &extra).await;
+    let cluster = Cluster::start_on("lim-tls", &postgres, &url, &|_| extra.clone()).await;
     let mut alice = cluster.login(0, "alice").await;
     let mut bob = cluster.login(1, "bob").await;
     let ids = [alice.user_id, bob.user_id];
