@@ -22,6 +22,7 @@ async fn node(database: &str, redis: &str, id: &str) -> TestServer {
     config.database = database.to_owned();
     config.cluster = Some(ClusterConfig {
         redis_url: redis.to_owned(),
+        redis_ca_path: None,
         node_url: format!("http://127.0.0.1:{port}"),
         node_id: id.to_owned(),
         drain_timeout_secs: 10,
