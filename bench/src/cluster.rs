@@ -19,8 +19,10 @@
 //!
 //! [`nodes`]: crate::nodes
 
+use crate::connections::cpu_sum;
 use crate::nodes::{self, Layout, Nodes};
 use crate::server::ServerOptions;
+use crate::services::{self, Services};
 use crate::stats::{self, thousands};
 use crate::{connections, fanout, messages};
 
@@ -39,8 +41,11 @@ pub struct Args {
 #[derive(Clone, Debug)]
 pub struct Figures {
     pub ack_rate: f64,
-    /// CPU seconds of all the nodes per 1,000 acknowledged messages.
-    pub cpu_per_k: f64,
+    /// CPU seconds per 1,000 acknowledged 1:1 messages over the whole `messages` part (its logins, throughput run
+    /// and latency phase): of all the nodes, of Redis, of PostgreSQL.
+    pub nodes_cpu_per_k: f64,
+    pub redis_cpu_per_k: f64,
+    pub postgres_cpu_per_k: f64,
     /// Send→deliver at the offered rate, ms.
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -75,6 +80,7 @@ fn load() -> String {
 
 pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
     let load_before = load();
+    let services = services::find(&args.postgres, &args.redis).await;
     let mut runs: Vec<(Layout, Vec<Result<Figures, String>>)> = args.layouts.iter().map(|l| (*l, Vec::new())).collect();
     for round in 1..=args.rounds {
         for (layout, outcomes) in &mut runs {
@@ -82,7 +88,7 @@ pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
                 Layout::Plain => format!("bench_{}_r{round}_plain", std::process::id()),
                 Layout::Cluster(n) => format!("bench_{}_r{round}_n{n}", std::process::id()),
             };
-            let outcome = configuration(opts, args, *layout, &name).await;
+            let outcome = configuration(opts, args, &services, *layout, &name).await;
             match &outcome {
                 Ok(f) => eprintln!(
                     "round {round}, {}: {} acked/s, {} group deliveries/s, {} held, send→deliver p50 {:.2} / p99 {:.2} ms",
@@ -102,16 +108,25 @@ pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
 }
 
 /// One configuration, started on a fresh database, measured, stopped.
-async fn configuration(opts: &ServerOptions, args: &Args, layout: Layout, name: &str) -> Result<Figures, String> {
+async fn configuration(
+    opts: &ServerOptions,
+    args: &Args,
+    services: &Services,
+    layout: Layout,
+    name: &str,
+) -> Result<Figures, String> {
     let mut nodes = nodes::start(opts, layout, &args.postgres, &args.redis, name).await?;
-    let result = measure(&mut nodes, args).await;
+    let result = measure(&mut nodes, args, services).await;
     let result = result.map_err(|e| format!("{e}\n{}", nodes.dead_logs()).trim_end().to_owned());
     nodes.stop().await;
     result
 }
 
-async fn measure(nodes: &mut Nodes, args: &Args) -> Result<Figures, String> {
+async fn measure(nodes: &mut Nodes, args: &Args, services: &Services) -> Result<Figures, String> {
+    let (nodes_cpu0, services_cpu0) = (cpu_sum(&nodes.servers), services.cpu());
     let m = messages::measure(&nodes.servers, &args.messages).await.map_err(|e| format!("messages: {e}"))?;
+    let (nodes_cpu, services_cpu) = (cpu_sum(&nodes.servers) - nodes_cpu0, services.cpu().since(services_cpu0));
+    let per_k = 1000.0 / (m.runs.iter().chain(&m.latency).map(|r| r.acked).sum::<u64>().max(1) as f64);
     let f = fanout::measure(&nodes.servers, &args.fanout).await.map_err(|e| format!("fanout: {e}"))?;
     let c =
         connections::measure(&mut nodes.servers, &args.connections).await.map_err(|e| format!("connections: {e}"))?;
@@ -121,11 +136,11 @@ async fn measure(nodes: &mut Nodes, args: &Args) -> Result<Figures, String> {
         None => (0.0, 0.0),
     };
     let direct_lost = m.runs.iter().chain(&m.latency).map(|r| r.sent.saturating_sub(r.delivered)).sum();
-    let cpu_per_k = m.runs.iter().zip(&m.server_cpu).map(|(r, cpu)| 1000.0 * cpu / r.acked.max(1) as f64).sum::<f64>()
-        / m.runs.len().max(1) as f64;
     Ok(Figures {
         ack_rate: m.median_ack_rate(),
-        cpu_per_k,
+        nodes_cpu_per_k: nodes_cpu * per_k,
+        redis_cpu_per_k: services_cpu.redis * per_k,
+        postgres_cpu_per_k: services_cpu.postgres * per_k,
         p50_ms,
         p99_ms,
         direct_lost,
@@ -188,9 +203,11 @@ pub fn print(r: &Report, args: &Args) {
         args.connections.hold.as_secs()
     );
     let p50 = format!("send→deliver p50 at {} msg/s (ms)", args.messages.rate);
-    let rows: [Row; 9] = [
+    let rows: [Row; 11] = [
         ("1:1 acked messages/s", &|f| f.ack_rate, thousands),
-        ("nodes' CPU per 1,000 acked 1:1 messages (s)", &|f| f.cpu_per_k, ms3),
+        ("CPU per 1,000 acked 1:1 messages: the nodes (s)", &|f| f.nodes_cpu_per_k, ms3),
+        ("… Redis (s)", &|f| f.redis_cpu_per_k, ms3),
+        ("… PostgreSQL (s)", &|f| f.postgres_cpu_per_k, ms3),
         (&p50, &|f| f.p50_ms, ms2),
         ("send→deliver p99 (ms)", &|f| f.p99_ms, ms2),
         ("group deliveries/s", &|f| f.group_rate, thousands),

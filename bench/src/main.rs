@@ -16,6 +16,7 @@ mod nodes;
 mod outbox;
 mod push;
 mod server;
+mod services;
 mod sip_bridge;
 mod soak;
 mod stats;
