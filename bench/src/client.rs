@@ -179,6 +179,35 @@ pub fn close_in_background(mut ws: Ws) {
     });
 }
 
+/// Waits (10 s at most) until the server of `ws` sees every user of `users` online (svc 164, `status` 1). In a
+/// cluster, a user logged in on another node becomes visible here through the cluster's presence, and a push to a
+/// user not yet visible would be stored for later rather than delivered: the benchmarks wait for it before sending.
+pub async fn wait_online(ws: &mut Ws, users: &[i64]) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+    // Small requests, whatever the server's `max_list`.
+    for chunk in users.chunks(50) {
+        loop {
+            send(ws, Service::USER_GET_INFO_BY_IDS, &json!({"purpose": 1, "userIdList": chunk}))
+                .await
+                .map_err(|e| e.to_string())?;
+            let reply = recv_service(ws, Service::USER_GET_INFO_BY_IDS, "users' information (svc 164)")
+                .await
+                .map_err(|e| e.to_string())?;
+            let reply: Value = serde_json::from_str(&reply).unwrap_or(Value::Null);
+            let list = reply.get("userInfoList").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let online = list.iter().filter(|u| u.get("status").and_then(Value::as_i64) == Some(1)).count();
+            if online == chunk.len() {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!("{online} of {} users seen online after {STEP_TIMEOUT:?}", chunk.len()));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(())
+}
+
 /// The original login: discovery (svc 29) on a first socket, then authenticate (179 → 162) on a second.
 pub async fn login(url: &str, app: &crate::server::App, username: &str) -> Result<Session, ClientError> {
     let mut master = open(url).await?;

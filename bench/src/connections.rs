@@ -64,10 +64,19 @@ pub struct Logins {
     pub secs_to_last_ok: f64,
 }
 
-/// Logs in `count` users named `{prefix}{i}` (at most `concurrency` in flight) and hands each session to `keep`.
-/// Stops launching at `deadline`.
+/// Which of the servers (nodes of a cluster) user `i` logs in on.
+pub type Place = dyn Fn(usize) -> usize + Sync;
+
+/// User `i` on node `i mod N`: an even spread.
+pub fn round_robin(nodes: usize) -> impl Fn(usize) -> usize + Sync {
+    move |i| i % nodes.max(1)
+}
+
+/// Logs in `count` users named `{prefix}{i}` (at most `concurrency` in flight), user `i` on `nodes[place(i)]`, and
+/// hands each session to `keep`. Stops launching at `deadline`.
 pub async fn login_many(
-    server: &Server,
+    nodes: &[Server],
+    place: &Place,
     prefix: &str,
     count: usize,
     concurrency: usize,
@@ -87,6 +96,7 @@ pub async fn login_many(
             p = sem.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             _ = tokio::time::sleep_until(deadline.into()) => break,
         };
+        let Some(server) = nodes.get(place(i)).or(nodes.first()) else { break };
         let (url, app) = (server.url.clone(), server.app.clone());
         let (ok, failed, first_error, hist, keep, last_ok_us) =
             (ok.clone(), failed.clone(), first_error.clone(), hist.clone(), keep.clone(), last_ok_us.clone());
@@ -149,7 +159,7 @@ async fn hold(mut s: Session, mut stop: watch::Receiver<bool>, alive: Arc<Atomic
 
 pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
     let mut server = Server::start(opts).await?;
-    let result = measure(&mut server, args).await;
+    let result = measure(std::slice::from_mut(&mut server), args).await;
     if result.is_err() {
         eprintln!("server log (last lines):\n{}", server.log_tail(15));
     }
@@ -157,12 +167,31 @@ pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
     result
 }
 
-async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
+/// The sum of a figure over the servers (`None` when one of them has none).
+async fn metric_sum(nodes: &[Server], name: &str) -> Option<f64> {
+    let mut sum = 0.0;
+    for n in nodes {
+        sum += n.metric(name).await?;
+    }
+    Some(sum)
+}
+
+fn rss_sum(nodes: &[Server]) -> Option<u64> {
+    nodes.iter().map(Server::rss_kb).sum()
+}
+
+pub fn cpu_sum(nodes: &[Server]) -> f64 {
+    nodes.iter().filter_map(Server::cpu_secs).sum()
+}
+
+/// Logs `args.count` users in spread over `nodes` (user i on node i mod N), holds them and measures; memory, CPU
+/// and sessions are the sums over the nodes.
+pub async fn measure(nodes: &mut [Server], args: &Args) -> Result<Report, String> {
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before_kb = server.rss_kb().ok_or("cannot read the server's VmRSS")?;
+    let rss_before_kb = rss_sum(nodes).ok_or("cannot read the server's VmRSS")?;
     let alive = Arc::new(AtomicUsize::new(0));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let server_cpu0 = server.cpu_secs().unwrap_or(0.0);
+    let server_cpu0 = cpu_sum(nodes);
     let bench_cpu0 = stats::own_cpu_secs().unwrap_or(0.0);
     let started = Instant::now();
     let deadline = started + args.time_limit;
@@ -172,24 +201,27 @@ async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
             tokio::spawn(hold(s, stop_rx.clone(), alive.clone()));
         }
     };
-    let logins = login_many(server, "bench-conn-", args.count, args.concurrency, deadline, keep).await;
+    let place = round_robin(nodes.len());
+    let logins = login_many(nodes, &place, "bench-conn-", args.count, args.concurrency, deadline, keep).await;
     let Logins { ok, failed, first_error, latency: hist, secs_to_last_ok } = logins;
     let login_secs = started.elapsed().as_secs_f64();
-    let server_login_cpu = server.cpu_secs().unwrap_or(0.0) - server_cpu0;
+    let server_login_cpu = cpu_sum(nodes) - server_cpu0;
     let bench_login_cpu = stats::own_cpu_secs().unwrap_or(0.0) - bench_cpu0;
     let timed_out = Instant::now() >= deadline && (ok + failed) < args.count as u64;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let held_after_login = alive.load(Ordering::Relaxed);
-    let rss_after_kb = server.rss_kb().unwrap_or(0);
+    let rss_after_kb = rss_sum(nodes).unwrap_or(0);
     let hold_started = Instant::now();
     tokio::time::sleep(args.hold).await;
-    if !server.alive() {
-        return Err(format!("the server exited while holding connections; log:\n{}", server.log_tail(15)));
+    for server in nodes.iter_mut() {
+        if !server.alive() {
+            return Err(format!("the server exited while holding connections; log:\n{}", server.log_tail(15)));
+        }
     }
     let held_after_hold = alive.load(Ordering::Relaxed);
-    let server_sessions = server.metric("azstack_sessions_authenticated").await;
-    let server_sockets = server.metric("azstack_sockets_open").await;
-    let rss_end_kb = server.rss_kb().unwrap_or(0);
+    let server_sessions = metric_sum(nodes, "azstack_sessions_authenticated").await;
+    let server_sockets = metric_sum(nodes, "azstack_sockets_open").await;
+    let rss_end_kb = rss_sum(nodes).unwrap_or(0);
     let bench_rss_kb = stats::own_rss_kb().unwrap_or(0);
     let _ = stop_tx.send(true);
     // Give the close handshakes a moment before the server goes.
@@ -197,14 +229,14 @@ async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
     while alive.load(Ordering::Relaxed) > 0 && closing.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    while server.metric("azstack_sockets_open").await.unwrap_or(0.0) > 0.0
+    while metric_sum(nodes, "azstack_sockets_open").await.unwrap_or(0.0) > 0.0
         && closing.elapsed() < Duration::from_secs(20)
     {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The allocator returns freed pages after a short delay.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_closed_kb = server.rss_kb().unwrap_or(0);
+    let rss_closed_kb = rss_sum(nodes).unwrap_or(0);
     let rss_per_conn_kb = if held_after_login > 0 {
         rss_after_kb.saturating_sub(rss_before_kb) as f64 / held_after_login as f64
     } else {
@@ -232,9 +264,18 @@ async fn measure(server: &mut Server, args: &Args) -> Result<Report, String> {
         hold_secs: hold_started.elapsed().as_secs_f64(),
         server_login_cpu,
         bench_login_cpu,
-        mode: server.mode.clone(),
+        mode: mode_of(nodes),
         timed_out,
     })
+}
+
+/// How the servers were started, for the report (`N nodes × …` for several).
+pub fn mode_of(nodes: &[Server]) -> String {
+    match nodes {
+        [one] => one.mode.clone(),
+        [first, ..] => format!("{} nodes × {}", nodes.len(), first.mode),
+        [] => String::new(),
+    }
 }
 
 pub fn print(r: &Report, args: &Args) {

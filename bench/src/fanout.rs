@@ -1,5 +1,6 @@
 //! `fanout`: one group of N members (created with svc 42), S of them posting group texts (svc 45 → ack 45 with
 //! `r`); every other member receives svc 146. Figures: deliveries per second across all members, acks per second.
+//! On several servers (the nodes of a cluster), member i logs in on node i mod N, so the group spans the nodes.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use azstack_protocol::Service;
 use serde_json::{Value, json};
 
 use crate::client::{self, ClientError, Session};
+use crate::connections::{cpu_sum, mode_of, round_robin};
 use crate::messages::login_all;
 use crate::server::{Server, ServerOptions};
 use crate::stats::{self, Table, thousands};
@@ -44,7 +46,7 @@ impl Report {
 
 pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
     let mut server = Server::start(opts).await?;
-    let result = measure(&server, args).await;
+    let result = measure(std::slice::from_ref(&server), args).await;
     if result.is_err() {
         if !server.alive() {
             eprintln!("the server process has exited");
@@ -81,11 +83,18 @@ async fn create_group(creator: &mut Session, others: &[i64]) -> Result<(i64, Opt
     }
 }
 
-async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
+/// Runs the benchmark on `nodes` (one server, or the nodes of a cluster: member i on node i mod N); CPU is the sum
+/// over the nodes.
+pub async fn measure(nodes: &[Server], args: &Args) -> Result<Report, String> {
     let members = args.members.max(2);
     let senders = args.senders.clamp(1, members);
-    let mut sessions = login_all(server, "bench-fan-", members).await?;
+    let mut sessions = login_all(nodes, &round_robin(nodes.len()), "bench-fan-", members).await?;
     let others: Vec<i64> = sessions.iter().skip(1).map(|s| s.user_id).collect();
+    // Each sender's node must know every member online (those on other nodes through the cluster's presence).
+    let everyone: Vec<i64> = sessions.iter().map(|s| s.user_id).collect();
+    for s in sessions.iter_mut().take(senders) {
+        client::wait_online(&mut s.ws, &everyone).await?;
+    }
     let (group, members_in_reply) = create_group(&mut sessions[0], &others).await?;
     let mut runs = Vec::new();
     let mut server_cpu = Vec::new();
@@ -111,9 +120,9 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
             text_bytes: args.text_bytes,
             module: "chat module",
         };
-        let cpu0 = server.cpu_secs().unwrap_or(0.0);
+        let cpu0 = cpu_sum(nodes);
         let mut result = traffic::run_phase(peers, cfg).await?;
-        server_cpu.push(server.cpu_secs().unwrap_or(0.0) - cpu0);
+        server_cpu.push(cpu_sum(nodes) - cpu0);
         eprintln!(
             "fanout run {}: {} deliveries/s, {} acks/s{}",
             run + 1,
@@ -124,7 +133,7 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
         sessions = std::mem::take(&mut result.sessions);
         runs.push(result);
     }
-    Ok(Report { mode: server.mode.clone(), group, members_in_reply, runs, server_cpu })
+    Ok(Report { mode: mode_of(nodes), group, members_in_reply, runs, server_cpu })
 }
 
 pub fn print(r: &Report, args: &Args) {

@@ -6,14 +6,17 @@
 
 mod calls;
 mod client;
+mod cluster;
 mod cluster_redis;
 mod connections;
 mod engine;
 mod fanout;
 mod messages;
+mod nodes;
 mod outbox;
 mod push;
 mod server;
+mod services;
 mod sip_bridge;
 mod soak;
 mod stats;
@@ -79,6 +82,10 @@ enum Command {
     /// The cluster's Redis pub/sub path on a running redis-server (`--redis URL`): a delivery's round trip between
     /// two nodes, and deliveries per second published one at a time and pipelined.
     ClusterRedis(ClusterRedisArgs),
+    /// `messages`, `fanout` and `connections` on 1, 2, 3… nodes of a cluster (`--nodes`, one PostgreSQL database and
+    /// one Redis; the traffic crosses nodes) beside one server on PostgreSQL without `[cluster]`; medians of
+    /// `--rounds` runs of each.
+    Cluster(ClusterArgs),
     /// The simulated ends of `sip-bridge`, run by it as a child process (not for direct use).
     #[command(hide = true)]
     SipBridgeEnds(SipBridgeEndsArgs),
@@ -236,6 +243,47 @@ struct ClusterRedisArgs {
 }
 
 #[derive(ClapArgs, Clone)]
+struct ClusterArgs {
+    /// Node counts, one configuration each (comma-separated; `--nodes 3` runs three nodes only).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    nodes: Vec<usize>,
+    /// Leave out the single server on PostgreSQL without `[cluster]`.
+    #[arg(long)]
+    no_plain: bool,
+    /// A PostgreSQL server whose user may create databases, `postgres://USER@HOST:PORT/DB` (default:
+    /// $AZSTACK_TEST_POSTGRES_URL, which scripts/lib/setup.sh's ensure_postgres exports).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// A Redis, `redis://HOST:PORT` (default: $AZSTACK_TEST_REDIS_URL, which ensure_redis exports).
+    #[arg(long)]
+    redis: Option<String>,
+    /// Runs of every configuration (the medians are reported).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// 1:1 sender → recipient pairs.
+    #[arg(long, default_value_t = 10)]
+    pairs: usize,
+    /// 1:1 messages per throughput run.
+    #[arg(long, default_value_t = 10_000)]
+    messages: u64,
+    /// Offered rate of the latency phase, messages/s over all senders.
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 5)]
+    latency_secs: u64,
+    #[arg(long, default_value_t = 100)]
+    members: usize,
+    /// Group messages per run.
+    #[arg(long, default_value_t = 1_000)]
+    group_messages: u64,
+    /// Connections logged in and held.
+    #[arg(long, default_value_t = 2_000)]
+    connections: usize,
+    #[arg(long, default_value_t = 5)]
+    hold_secs: u64,
+}
+
+#[derive(ClapArgs, Clone)]
 struct TurnArgs {
     /// Concurrent relayed calls, one step each (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "1,10,25,50")]
@@ -362,6 +410,7 @@ fn options(cli: &Cli, relaxed: bool, max_list: usize) -> ServerOptions {
             max_list: max_list.max(200),
         }),
         log_filter: cli.server_log.clone(),
+        shared: None,
     }
 }
 
@@ -464,6 +513,24 @@ async fn run(cli: Cli) -> bool {
             };
             printed("cluster-redis", cluster_redis::run(&args).await, |r| cluster_redis::print(r, &args)).is_some()
         }
+        Command::Cluster(a) => match cluster_args(a) {
+            Ok(args) => {
+                raise_fd_limit(args.connections.count + 2 * args.connections.concurrency + 4 * args.fanout.members);
+                let opts = options(&cli, true, args.fanout.members);
+                if opts.relaxed.is_none() {
+                    eprintln!(
+                        "cluster: the nodes run a generated `serve` configuration; --default-limits does not apply"
+                    );
+                    return false;
+                }
+                printed("cluster", cluster::run(&opts, &args).await, |r| cluster::print(r, &args))
+                    .is_some_and(|r| r.failures() == 0)
+            }
+            Err(e) => {
+                eprintln!("cluster: {e}");
+                false
+            }
+        },
         Command::Turn(a) => {
             let args = turn::Args { calls: a.calls.clone(), secs: a.secs.max(1), video_kbps: a.video_kbps.max(1) };
             raise_fd_limit(8 * args.calls.iter().max().copied().unwrap_or(1) + 64);
@@ -517,6 +584,44 @@ async fn report_messages(cli: &Cli, args: &messages::Args) -> Option<messages::R
 
 async fn report_fanout(cli: &Cli, args: &fanout::Args) -> Option<fanout::Report> {
     printed("fanout", fanout::run(&options(cli, true, args.members), args).await, |r| fanout::print(r, args))
+}
+
+fn cluster_args(a: &ClusterArgs) -> Result<cluster::Args, String> {
+    let from_env = |flag: &Option<String>, name: &str, var: &str| {
+        flag.clone().or_else(|| std::env::var(var).ok()).ok_or_else(|| format!("give --{name} URL or set {var}"))
+    };
+    let postgres = from_env(&a.postgres, "postgres", "AZSTACK_TEST_POSTGRES_URL")?;
+    let redis = from_env(&a.redis, "redis", "AZSTACK_TEST_REDIS_URL")?;
+    let mut layouts = Vec::new();
+    if !a.no_plain {
+        layouts.push(nodes::Layout::Plain);
+    }
+    layouts.extend(a.nodes.iter().map(|n| nodes::Layout::Cluster((*n).max(1))));
+    let messages = MessagesArgs {
+        pairs: a.pairs,
+        count: a.messages,
+        window: 32,
+        runs: 1,
+        rate: a.rate,
+        latency_secs: a.latency_secs,
+        text_bytes: 32,
+        time_limit_secs: 60,
+    }
+    .to_args();
+    let fanout = FanoutArgs {
+        members: a.members,
+        count: a.group_messages,
+        senders: 4,
+        window: 16,
+        runs: 1,
+        text_bytes: 32,
+        time_limit_secs: 60,
+    }
+    .to_args();
+    let connections =
+        ConnectionsArgs { count: a.connections, concurrency: 200, hold_secs: a.hold_secs, time_limit_secs: 300 }
+            .to_args();
+    Ok(cluster::Args { layouts, postgres, redis, rounds: a.rounds.max(1), messages, fanout, connections })
 }
 
 async fn run_all(cli: &Cli, a: &AllArgs) -> bool {

@@ -3,14 +3,18 @@
 //! Phase 1 (throughput, repeated `runs` times): each sender keeps up to `window` messages unacknowledged; the
 //! figure is acknowledged messages per second. Phase 2 (latency): a fixed offered rate spread over the senders for
 //! `latency_secs`; the figures are send→deliver and send→ack percentiles.
+//!
+//! On several servers (the nodes of a cluster, [`measure`]), sender i logs in on node i mod N and its recipient on
+//! the next node, so every message crosses from one node to another.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use azstack_protocol::Service;
 
+use crate::client;
 use crate::client::Session;
-use crate::connections::{Logins, login_many};
+use crate::connections::{Logins, Place, cpu_sum, login_many, mode_of};
 use crate::server::{Server, ServerOptions};
 use crate::stats::{self, Table, thousands};
 use crate::traffic::{self, Pace, PhaseConfig, PhaseResult, Plan, Target};
@@ -46,8 +50,8 @@ impl Report {
     }
 }
 
-/// Logs in `n` users named `{prefix}{i}`; all must succeed.
-pub async fn login_all(server: &Server, prefix: &str, n: usize) -> Result<Vec<Session>, String> {
+/// Logs in `n` users named `{prefix}{i}`, user i on `nodes[place(i)]`; all must succeed.
+pub async fn login_all(nodes: &[Server], place: &Place, prefix: &str, n: usize) -> Result<Vec<Session>, String> {
     let slots: Arc<Mutex<Vec<Option<Session>>>> = Arc::new(Mutex::new((0..n).map(|_| None).collect()));
     let keep = {
         let slots = slots.clone();
@@ -58,7 +62,7 @@ pub async fn login_all(server: &Server, prefix: &str, n: usize) -> Result<Vec<Se
         }
     };
     let deadline = Instant::now() + Duration::from_secs(120);
-    let Logins { ok, failed, first_error, .. } = login_many(server, prefix, n, 100, deadline, keep).await;
+    let Logins { ok, failed, first_error, .. } = login_many(nodes, place, prefix, n, 100, deadline, keep).await;
     if ok < n as u64 {
         return Err(format!(
             "only {ok} of {n} logins succeeded ({failed} failed){}",
@@ -96,7 +100,7 @@ fn plans(sessions: Vec<Session>, pairs: usize, plan_for: impl Fn(usize, i64) -> 
 
 pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
     let mut server = Server::start(opts).await?;
-    let result = measure(&server, args).await;
+    let result = measure(std::slice::from_ref(&server), args).await;
     if result.is_err() {
         if !server.alive() {
             eprintln!("the server process has exited");
@@ -107,9 +111,18 @@ pub async fn run(opts: &ServerOptions, args: &Args) -> Result<Report, String> {
     result
 }
 
-async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
+/// Runs the benchmark on `nodes` (one server, or the nodes of a cluster: sender i on node i mod N, its recipient
+/// on node i + 1 mod N); CPU is the sum over the nodes.
+pub async fn measure(nodes: &[Server], args: &Args) -> Result<Report, String> {
     let pairs = args.pairs.max(1);
-    let mut sessions = login_all(server, "bench-msg-", 2 * pairs).await?;
+    let n = nodes.len().max(1);
+    let place = move |i: usize| if i < pairs { i % n } else { (i - pairs + 1) % n };
+    let mut sessions = login_all(nodes, &place, "bench-msg-", 2 * pairs).await?;
+    // Each sender's node must know its recipient online (on another node, through the cluster's presence).
+    for i in 0..pairs {
+        let to = sessions[pairs + i].user_id;
+        client::wait_online(&mut sessions[i].ws, &[to]).await?;
+    }
     let mut runs = Vec::new();
     let mut server_cpu = Vec::new();
     for run in 0..args.runs.max(1) {
@@ -118,9 +131,9 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
             count: traffic::split(args.count, pairs, i),
             pace: Pace::Window(args.window),
         });
-        let cpu0 = server.cpu_secs().unwrap_or(0.0);
+        let cpu0 = cpu_sum(nodes);
         let result = traffic::run_phase(peers, config(args, args.time_limit)).await?;
-        server_cpu.push(server.cpu_secs().unwrap_or(0.0) - cpu0);
+        server_cpu.push(cpu_sum(nodes) - cpu0);
         eprintln!(
             "messages run {}: {} acknowledged/s, {} delivered/s{}",
             run + 1,
@@ -135,7 +148,7 @@ async fn measure(server: &Server, args: &Args) -> Result<Report, String> {
     let peers = plans(sessions, pairs, |_, to| Plan { target: Target::User(to), count, pace: Pace::Rate(per_sender) });
     let limit = Duration::from_secs(args.latency_secs) + args.time_limit;
     let latency = traffic::run_phase(peers, config(args, limit)).await?;
-    Ok(Report { mode: server.mode.clone(), runs, server_cpu, latency: Some(latency) })
+    Ok(Report { mode: mode_of(nodes), runs, server_cpu, latency: Some(latency) })
 }
 
 /// Keeps the figures of a run and hands its sessions back for the next one.
