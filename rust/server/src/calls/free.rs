@@ -154,6 +154,9 @@ impl Side {
     /// `session` takes this side over, from a lost session or from one presumed dead (see [`State::take_over`]).
     fn take_over(&mut self, peer: Peer) {
         if !self.reattach(&peer) {
+            // A remote session learns at once that it is a party (its node binds the route), so that its
+            // candidates and a hang-up reach this node before the peer answers; nothing for a local one.
+            peer.send_all(std::iter::empty());
             *self = Side::Attached(peer);
         }
     }

@@ -380,3 +380,28 @@ async fn a_reoffer_from_a_new_session_on_another_node_takes_the_side_over() {
     assert!(b2.buffered(DATA).is_empty() && statuses(&mut b2, 17).is_empty(), "the old session is out of the call");
     drop(cluster);
 }
+
+/// The re-offer's session learns its route at once: its hang-up before the peer answers the re-offer reaches the
+/// peer (it used to be dropped: the new session's node knew no route until the peer's answer came back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_session_that_took_a_side_over_hangs_up_before_the_peer_answers() {
+    let Some(cluster) = Cluster::start("ftakeoverstop", 26).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut b2 = cluster.login(1, "bob").await;
+    let (a, b) = (alice.user_id, b2.user_id);
+    settle(&mut alice, &mut [&mut b2], 1).await;
+    ring(&mut alice, &mut [&mut b2], 18).await;
+    b2.send(STATUS, &status(18, a, 200));
+    status_of(&mut alice, 18, 200).await;
+
+    let mut b3 = cluster.login(2, "bob").await;
+    settle(&mut b3, &mut [&mut alice], 2).await;
+    b3.send(DATA, &description(18, a, "offer"));
+    assert_eq!(alice.recv(DATA).await.unwrap(), from(description(18, a, "offer"), b));
+    // Node 1 bound b3's route before it relayed the offer; the text after it reaches node 3 after the route.
+    flush(&mut alice, &mut b3, 10).await;
+    b3.send(STATUS, &status(18, a, 700));
+    assert_eq!(status_of(&mut alice, 18, 700).await, json!({"callId": 18, "to": a, "status": 700, "from": b}));
+    drop(cluster);
+}
