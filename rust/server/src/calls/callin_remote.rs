@@ -17,12 +17,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use azstack_protocol::bodies::calls::{CallinStatus, CallinStatusPush};
+use azstack_protocol::bodies::calls::{CallinStatus, CallinStatusByMe, CallinStatusPush, PaidCallLogPush};
 use azstack_protocol::constants::call::CALL_STATUS_CALLIN_STATUS_STOP;
 use azstack_protocol::{Envelope, Service};
 
 use super::Calls;
-use super::remote::{CallLink, CallMsg, RemoteSession};
+use super::remote::{CallLink, CallMsg, Ends, RemoteSession};
 use crate::errors::Reject;
 use crate::session::{Identity, Session};
 
@@ -117,6 +117,16 @@ impl CallinRoutes {
         self.lock().get(&session)?.iter().find(|(id, _)| *id == call_id).map(|(_, owner)| owner.clone())
     }
 
+    /// Ends the routes of `user`'s sessions but `except` to call-in `call_id` of `owner`.
+    pub(super) fn end_user(&self, user: i64, except: Option<u64>, call_id: i64, owner: &str) {
+        self.lock().retain(|(u, session), routes| {
+            if *u == user && Some(*session) != except {
+                routes.retain(|(id, o)| !(*id == call_id && &**o == owner));
+            }
+            !routes.is_empty()
+        });
+    }
+
     pub(super) fn take(&self, session: (i64, u64)) -> Vec<Arc<str>> {
         self.lock().remove(&session).unwrap_or_default().into_iter().map(|(_, owner)| owner).collect()
     }
@@ -174,9 +184,11 @@ impl Calls {
             }
             return;
         }
+        // Anything but the ring (a 506 or 508 about the call-in's end, its 601) puts the sessions out of it.
+        let ends = callin_id(packet).map(|call_id| Ends::Callin { owner: link.node().clone(), call_id });
         for node in link.nodes_of(user) {
             let except = except.as_ref().filter(|e| e.node == node).map(|e| e.session);
-            link.send(&node, CallMsg::ToUser { user, except, packet: packet.clone() });
+            link.send(&node, CallMsg::ToUser { user, except, packet: packet.clone(), ends: ends.clone() });
         }
     }
 
@@ -243,6 +255,16 @@ impl Calls {
                 local.send(Service::CALLIN_STATUS_CHANGED, &push);
             }
         }
+    }
+}
+
+/// The call-in a 506, 508 or 601 is about.
+fn callin_id(packet: &Envelope) -> Option<i64> {
+    match Service::from_number(packet.service) {
+        Some(Service::CALLIN_STATUS_CHANGED) => packet.decode::<CallinStatusPush>().ok().map(|p| p.call_id),
+        Some(Service::CALLIN_STATUS_CHANGED_BY_ME) => packet.decode::<CallinStatusByMe>().ok().map(|p| p.call_id),
+        Some(Service::PAID_CALL_LOG_RETURN) => packet.decode::<PaidCallLogPush>().ok().map(|p| p.data.call_id),
+        _ => None,
     }
 }
 

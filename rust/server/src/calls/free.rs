@@ -576,7 +576,8 @@ fn tenant_sessions(cx: &Calls, user: i64, me: &Identity, call: CallKey, other: i
 }
 
 /// 199 to the user's other sessions, on every node, for the statuses that are mirrored.
-fn mirror(cx: &Calls, me: &Identity, except: &PeerId, call_id: i64, status: i64) {
+fn mirror(cx: &Calls, me: &Identity, except: &PeerId, key: CallKey, status: i64) {
+    let call_id = key.call_id;
     if !is_mirrored(status) {
         return;
     }
@@ -591,7 +592,8 @@ fn mirror(cx: &Calls, me: &Identity, except: &PeerId, call_id: i64, status: i64)
                 PeerId::Remote(n, id) if *n == node => Some(*id),
                 _ => None,
             };
-            link.send(&node, CallMsg::ToUser { user: me.user_id, except, packet: env.clone() });
+            let ends = Some(super::remote::Ends::Free { caller: key.caller, call_id });
+            link.send(&node, CallMsg::ToUser { user: me.user_id, except, packet: env.clone(), ends });
         }
     }
 }
@@ -834,7 +836,7 @@ impl FreeCalls {
             Role::Caller if is_terminal(req.status) => {
                 if let Some(mut call) = st.calls.remove(&key) {
                     call.send_to_callee(&out);
-                    mirror(cx, me, &session, req.call_id, req.status);
+                    mirror(cx, me, &session, key, req.status);
                     if matches!(call.phase, Phase::Ringing(_)) {
                         push_call(cx, me, call.callee, req.call_id, media_type(&call), Some(req.status));
                     }
@@ -924,7 +926,7 @@ impl FreeCalls {
         let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session)).map(|(k, _)| *k).collect();
         for key in keys {
             if lose(&mut st, cx, key, session, explicit, false) {
-                mirror(cx, me, session, key.call_id, STOP);
+                mirror(cx, me, session, key, STOP);
             }
         }
         drop(st);
@@ -1133,7 +1135,7 @@ fn callee_status(
             // Only the answering session gets here (see `locate`); repeated 180/200 are ignored.
             if is_terminal(status) {
                 call.caller.deliver(out);
-                mirror(cx, me, session, key.call_id, status);
+                mirror(cx, me, session, key, status);
                 end = true;
             }
         }
@@ -1165,12 +1167,12 @@ fn callee_status(
                     if !r.legs[idx].live() {
                         return Err(Reject::Refused("answer from a callee session that was busy"));
                     }
-                    mirror(cx, me, session, key.call_id, status);
+                    mirror(cx, me, session, key, status);
                     answer = Some(idx);
                 }
                 REJECTED | NOT_ANSWERED | STOP => {
                     call.caller.deliver(out);
-                    mirror(cx, me, session, key.call_id, status);
+                    mirror(cx, me, session, key, status);
                     end = true;
                 }
                 _ => return Err(Reject::Refused("free-call status a callee does not send")),

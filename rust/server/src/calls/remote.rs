@@ -7,8 +7,8 @@
 //! for the call table (this module never names the cluster: the dependency points from the cluster to the calls), and
 //! the *routes* of a node that is not the owner: which of its sessions take part in which call, and which node owns
 //! it. A session's later 187/188 about that call, and its close, go to the owner; a terminal 188 either way ends the
-//! route, and a session keeps at most [`MAX_ROUTES`] of them (a leg forgotten by the owner because another device
-//! answered is never told so; its route just ages out).
+//! route, and so does a 199 for the call (a leg forgotten by the owner because another device answered or rejected
+//! it: the 199 reaches the user's other sessions on every node); a session keeps at most [`MAX_ROUTES`] of them.
 //!
 //! When a node dies (its heartbeat expires) or leaves (drain, restart), every node calls [`Calls::node_gone`]: the
 //! owner treats the dead node's sessions as lost transports (the grace rule), and the sessions of calls the dead node
@@ -93,7 +93,14 @@ pub enum CallMsg {
     /// To the owner: a party session closed (`explicit`: the client disconnected on purpose).
     Closed { from: RemoteSession, explicit: bool },
     /// A packet for the sessions of `user` on the receiving node, but not session `except` (a 199: the sender).
-    ToUser { user: i64, except: Option<u64>, packet: Envelope },
+    /// `ends`: the packet tells those sessions that they are out of a call, whose routes then end there.
+    ToUser {
+        user: i64,
+        except: Option<u64>,
+        packet: Envelope,
+        #[serde(default)]
+        ends: Option<Ends>,
+    },
     /// From the node that owns call-in `call_id` (its bridge runs there): a packet for session `session` of `user`,
     /// whose 506 for that call-in then goes to `owner` ([`super::callin_remote`]).
     Callin { owner: Arc<str>, user: i64, session: u64, call_id: i64, packet: Envelope },
@@ -103,6 +110,16 @@ pub enum CallMsg {
     /// it; the owner lets the session take its user's side over (`free.rs`, the re-offer take-over), the others drop
     /// it.
     TakeOver { from: RemoteSession, packet: Envelope },
+}
+
+/// The call a [`CallMsg::ToUser`] puts the user's sessions out of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Ends {
+    /// Free call `(caller, call_id)` (a 199: answered, rejected or ended by another session of the user).
+    Free { caller: i64, call_id: i64 },
+    /// Call-in `call_id` of node `owner` (a 506 or 508 about its end, or its 601).
+    Callin { owner: Arc<str>, call_id: i64 },
 }
 
 /// One call a session of this node takes part in, owned by another node.
@@ -173,6 +190,16 @@ impl Routes {
                 map.remove(&session);
             }
         }
+    }
+
+    /// Ends the routes of `user`'s sessions but `except` to call `(caller, call_id)`.
+    fn end_user(&self, user: i64, except: Option<u64>, caller: i64, call_id: i64) {
+        self.lock().retain(|session, routes| {
+            if Some(*session) != except {
+                routes.retain(|r| !(r.user == user && r.caller == caller && r.call_id == call_id));
+            }
+            !routes.is_empty()
+        });
     }
 
     /// The owners of the calls `session` took part in (it closed).
@@ -312,7 +339,15 @@ impl Calls {
                 self.free.session_closed(self, &Sender::remote(&from, &link).id(), &from.identity(), explicit);
                 self.remote_session_gone(&from.node, from.session);
             }
-            CallMsg::ToUser { user, except, packet } => {
+            CallMsg::ToUser { user, except, packet, ends } => {
+                match ends {
+                    Some(Ends::Free { caller, call_id }) => self.routes.end_user(user, except, caller, call_id),
+                    Some(Ends::Callin { owner, call_id }) => self.callin_routes.end_user(user, except, call_id, &owner),
+                    None => {}
+                }
+                // User ids are global (one `users` row per application, namespace and username, with its own id:
+                // migrations/*/0001_initial.sql), so the user's sessions here are all of the sender's tenant: the
+                // local mirror's tenant filter is not needed.
                 for s in self.sessions.sessions(user).into_iter().filter(|s| Some(s.id) != except) {
                     s.send_envelope(&packet);
                 }

@@ -405,3 +405,32 @@ async fn a_session_that_took_a_side_over_hangs_up_before_the_peer_answers() {
     assert_eq!(status_of(&mut alice, 18, 700).await, json!({"callId": 18, "to": a, "status": 700, "from": b}));
     drop(cluster);
 }
+
+/// A ringing leg that lost to another device's answer is out of the call on its node too: when the owner leaves
+/// later, long after the call ended, that device gets no 188 700 for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_leg_that_lost_to_another_devices_answer_hears_nothing_when_the_owner_leaves() {
+    let Some(mut cluster) = Cluster::start("flostleg", 28).await else { return };
+    let (mut alice, mut b2, mut b3) = alice_and_two_bobs(&cluster).await;
+    let a = alice.user_id;
+    ring(&mut alice, &mut [&mut b2, &mut b3], 19).await;
+    b3.send(STATUS, &status(19, a, 200));
+    status_of(&mut alice, 19, 200).await;
+    let by_me = b2.recv(BY_ME).await.expect("the 199 on node 2");
+    assert_eq!(by_me, json!({"callId": 19, "status": 200}));
+    b3.send(STATUS, &status(19, a, 700));
+    status_of(&mut alice, 19, 700).await;
+
+    let pid = cluster.nodes[0].child.id().expect("node 1 runs");
+    let sent = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    let exited = tokio::time::timeout(Duration::from_secs(20), cluster.nodes[0].child.wait()).await;
+    assert!(exited.is_ok_and(|s| s.is_ok_and(|s| s.success())), "a drained node exits 0");
+    // Node 2 ends the routes of node 1's calls before it drops node 1's users: once alice is offline there, a 188
+    // for call 19 would have arrived.
+    wait_status(&mut b2, &[a], 0).await;
+    b2.barrier().await;
+    assert_eq!(statuses(&mut b2, 19), Vec::<i64>::new(), "no 188 for a call that ended long ago");
+    drop(cluster);
+}
