@@ -182,14 +182,17 @@ impl Routes {
         Some(owner)
     }
 
-    fn end(&self, session: u64, caller: i64, call_id: i64) {
+    /// Ends `session`'s route to call `(caller, call_id)`: true when there was one.
+    fn end(&self, session: u64, caller: i64, call_id: i64) -> bool {
         let mut map = self.lock();
-        if let Some(routes) = map.get_mut(&session) {
-            routes.retain(|r| !(r.caller == caller && r.call_id == call_id));
-            if routes.is_empty() {
-                map.remove(&session);
-            }
+        let Some(routes) = map.get_mut(&session) else { return false };
+        let before = routes.len();
+        routes.retain(|r| !(r.caller == caller && r.call_id == call_id));
+        let ended = routes.len() < before;
+        if routes.is_empty() {
+            map.remove(&session);
         }
+        ended
     }
 
     /// Ends the routes of `user`'s sessions but `except` to call `(caller, call_id)`.
@@ -313,6 +316,17 @@ impl Calls {
                     return;
                 };
                 let new = self.routes.bind(session, Route { user, caller, call_id, other, owner: owner.clone() });
+                if !self.sessions.sessions(user).iter().any(|s| s.id == session) {
+                    // It closed meanwhile, and its close may have found no route to end: end it here, and tell the
+                    // owner unless the close did (it took the route).
+                    if self.routes.end(session, caller, call_id)
+                        && let Some(me) = local.identity()
+                    {
+                        let from = Calls::as_remote(&*link, &local, me);
+                        link.send(&owner, CallMsg::Closed { from, explicit: false });
+                    }
+                    return;
+                }
                 let mut ended = false;
                 for packet in &packets {
                     local.send_envelope(packet);
