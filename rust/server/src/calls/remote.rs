@@ -42,6 +42,8 @@ pub trait CallLink: Send + Sync {
     fn remote_sessions(&self, user: i64) -> Vec<RemoteSession>;
     /// The other live nodes that hold sessions of `user`.
     fn nodes_of(&self, user: i64) -> Vec<Arc<str>>;
+    /// Every other live node.
+    fn peers(&self) -> Vec<Arc<str>>;
     /// How long a node's death may go unnoticed (its heartbeat's expiry and one more round).
     fn loss_delay(&self) -> std::time::Duration;
 }
@@ -264,12 +266,10 @@ impl Calls {
                 && !self.free.has_call(me.user_id, req.call_id, req.to)
             {
                 // A device back after a network change, on another node than the call's: whichever node owns the
-                // call (the peer's, or this user's previous one) lets it take its side over.
-                let mut nodes = link.nodes_of(req.to);
-                nodes.extend(link.nodes_of(me.user_id));
-                nodes.sort();
-                nodes.dedup();
-                for node in nodes {
+                // call lets it take its side over. Every live node is asked (this is rare): the owner is the peer's
+                // node or this user's previous one, but that one may already have dropped the old session from its
+                // presence; the others find no call and drop it.
+                for node in link.peers() {
                     let from = Calls::as_remote(&**link, session, me);
                     link.send(&node, CallMsg::TakeOver { from, packet: env.clone() });
                 }

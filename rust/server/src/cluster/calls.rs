@@ -123,6 +123,10 @@ impl CallLink for Cluster {
         self.presence.nodes_of(user)
     }
 
+    fn peers(&self) -> Vec<Arc<str>> {
+        self.peers.lock().map(|p| p.iter().map(|n| Arc::from(n.as_str())).collect()).unwrap_or_default()
+    }
+
     fn loss_delay(&self) -> std::time::Duration {
         super::wire::NODE_TTL + super::wire::HEARTBEAT
     }
