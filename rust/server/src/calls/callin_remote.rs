@@ -72,13 +72,27 @@ impl Aliases {
         t.by_alias.remove(&alias).map(|s| (alias, s.user))
     }
 
+    /// Removes the aliases of the sessions `listed` says are gone.
+    fn remove_unlisted(&self, listed: impl Fn(&RemoteSession) -> bool) -> Vec<(u64, i64)> {
+        let mut t = self.lock();
+        let gone: Vec<u64> = t.by_alias.iter().filter(|(_, s)| !listed(s)).map(|(a, _)| *a).collect();
+        Table::remove_all(&mut t, gone)
+    }
+
     fn remove_node(&self, node: &str) -> Vec<(u64, i64)> {
         let mut t = self.lock();
         let gone: Vec<u64> = t.by_alias.iter().filter(|(_, s)| &*s.node == node).map(|(a, _)| *a).collect();
+        Table::remove_all(&mut t, gone)
+    }
+}
+
+impl Table {
+    /// Removes `aliases`; returns them with their users.
+    fn remove_all(&mut self, aliases: Vec<u64>) -> Vec<(u64, i64)> {
         let mut out = Vec::new();
-        for alias in gone {
-            if let Some(s) = t.by_alias.remove(&alias) {
-                t.by_session.remove(&(s.node, s.session));
+        for alias in aliases {
+            if let Some(s) = self.by_alias.remove(&alias) {
+                self.by_session.remove(&(s.node, s.session));
                 out.push((alias, s.user));
             }
         }
@@ -241,14 +255,27 @@ impl Calls {
         }
     }
 
-    /// `node` is gone: its sessions are closed for the gateway, and this node's sessions in its call-ins are told the
-    /// call-in ended.
-    pub(super) fn callin_node_gone(&self, node: &str) {
-        for (alias, user) in self.aliases.remove_node(node) {
+    /// Remote sessions the presence no longer lists are closed for the gateway (run at every heartbeat: a "gone"
+    /// missed during a lost subscription, or an alias made from the mirror just before a "gone" was applied).
+    pub fn prune_aliases(&self) {
+        let Some(link) = &self.link else { return };
+        let listed =
+            |s: &RemoteSession| link.remote_sessions(s.user).iter().any(|r| r.node == s.node && r.session == s.session);
+        self.close_aliases(self.aliases.remove_unlisted(listed));
+    }
+
+    fn close_aliases(&self, gone: Vec<(u64, i64)>) {
+        for (alias, user) in gone {
             if let Some(gw) = self.gateway() {
                 gw.session_closed(user, alias);
             }
         }
+    }
+
+    /// `node` is gone: its sessions are closed for the gateway, and this node's sessions in its call-ins are told the
+    /// call-in ended.
+    pub(super) fn callin_node_gone(&self, node: &str) {
+        self.close_aliases(self.aliases.remove_node(node));
         for ((user, session), call_id) in self.callin_routes.take_owned_by(node) {
             if let Some(local) = self.sessions.sessions(user).into_iter().find(|s| s.id == session) {
                 let push = CallinStatusPush { call_id, code: CALL_STATUS_CALLIN_STATUS_STOP };

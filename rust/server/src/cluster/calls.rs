@@ -48,6 +48,14 @@ impl Cluster {
         }
     }
 
+    /// Drops the call-in aliases of remote sessions the mirror no longer lists (a "gone" that was missed, or an
+    /// alias made from the mirror just before the session's "gone" was applied).
+    pub(super) fn prune_aliases(&self) {
+        if let Some(calls) = self.call_table() {
+            calls.prune_aliases();
+        }
+    }
+
     /// `node` is draining: it is about to close its sockets.
     pub(super) fn node_draining(&self, node: &str) {
         if let Some(calls) = self.call_table() {

@@ -220,10 +220,25 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     }
     for node in appeared {
         let hash: HashMap<i64, String> = redis::cmd("HGETALL").arg(wire::presence_key(&node)).query_async(conn).await?;
-        let entries =
+        let entries: Vec<(i64, Entry)> =
             hash.into_iter().filter_map(|(user, e)| Some((user, serde_json::from_str::<Entry>(&e).ok()?))).collect();
+        // The mirror may hold the node from before a lost subscription: sessions that went or came meanwhile are
+        // told to the call table as an announcement would have.
+        let mut users = cluster.presence.users_on(&node);
+        users.extend(entries.iter().map(|(user, _)| *user));
+        users.sort_unstable();
+        users.dedup();
+        let (mut appeared, mut gone) = (Vec::new(), Vec::new());
+        for user in users {
+            let entry = entries.iter().find(|(u, _)| *u == user).map(|(_, e)| e);
+            let (a, g) = super::calls::changed_sessions(&cluster.presence, &node, user, entry);
+            appeared.extend(a);
+            gone.extend(g);
+        }
         cluster.presence.replace_node(&node, entries);
+        cluster.sessions_changed((appeared, gone));
     }
+    cluster.prune_aliases();
     Ok(())
 }
 
