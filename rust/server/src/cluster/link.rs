@@ -35,6 +35,8 @@ pub enum Out {
     DropSessions { node: Arc<str>, request: wire::DropSessions },
     /// A call message (JSON) for node `node`'s call table.
     Call { node: Arc<str>, payload: Vec<u8> },
+    /// Answered once everything queued before it is published (a clean stop waits for it before it leaves).
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 pub type Outbox = mpsc::UnboundedSender<Out>;
@@ -57,6 +59,7 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
             return;
         }
         let mut pipe = redis::pipe();
+        let mut flushed = Vec::new();
         for out in batch.drain(..) {
             match out {
                 Out::Deliver { node, delivery } => match serde_json::to_vec(&delivery) {
@@ -75,10 +78,14 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
                 Out::Call { node, payload } => {
                     pipe.cmd("PUBLISH").arg(wire::calls_channel(&node)).arg(payload).ignore();
                 }
+                Out::Flush(done) => flushed.push(done),
             }
         }
         if let Err(error) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(%error, "cluster publication failed");
+        }
+        for done in flushed {
+            let _ = done.send(());
         }
     }
 }
