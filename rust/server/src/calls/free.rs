@@ -1045,9 +1045,9 @@ fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explici
         Lost::Stays => {
             tracing::info!(caller = key.caller, call_id = key.call_id, ?session, explicit, "free call session gone");
             if let PeerId::Remote(node, _) = session
-                && !explicit
+                && node_gone
             {
-                late_reattach(st, cx, key, session, node_gone.then_some(&**node));
+                late_reattach(st, cx, key, session, node);
             }
             false
         }
@@ -1064,14 +1064,15 @@ fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explici
     }
 }
 
-/// Late re-attach (cluster only). A side on another node may be learnt lost well after its user came back: the node
-/// died and the user's client logged in elsewhere before the heartbeat expired, or the node's close message arrived
-/// after the new session's presence. A session of that user (and tenant) that authenticated within the link's
-/// [`loss_delay`](super::CallLink::loss_delay), is still there and is busy with no call takes the side over at once,
-/// as it would have had it come a moment later; never a session of the node that is gone (`dead_node`: it died or
-/// drains, and the presence may list its sessions still). On a single server the loss of a session is known when its socket
-/// closes, and nothing of this runs.
-fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_node: Option<&str>) {
+/// Late re-attach (cluster only). A side on a node that died or drains may be learnt lost well after its user came
+/// back: the user's client logged in elsewhere before the heartbeat expired. A session of that user (and tenant)
+/// that authenticated within the link's [`loss_delay`](super::CallLink::loss_delay), is still there and is busy with
+/// no call takes the side over at once, as it would have had it come a moment later; never a session of the node
+/// that is gone (`dead_node`: the presence may list its sessions still). A session's own close (a transport loss its
+/// node noticed) is learnt within a Redis hop, as on a single server: the side then goes only to a session that
+/// authenticates after it, and nothing of this runs (a device that logged in before the loss may be another one of
+/// the user's, idle, and the phone that comes back within the grace must find its call).
+fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_node: &str) {
     let Some(link) = &cx.link else { return };
     let now = std::time::Instant::now();
     let window = link.loss_delay();
@@ -1094,7 +1095,7 @@ fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_n
             .rev()
             .filter(|r| now.duration_since(r.at) <= window && r.me.user_id == user && r.me.same_tenant(&tenant))
             .filter(|r| match r.session.sender().id() {
-                PeerId::Remote(node, _) if Some(&*node) == dead_node => false,
+                PeerId::Remote(node, _) if &*node == dead_node => false,
                 id => id != *lost && !st.engaged(&id),
             })
             .find(|r| alive(&r.session))

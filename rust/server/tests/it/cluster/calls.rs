@@ -10,6 +10,11 @@
 //!   party), a call with a party on it after the grace period, and a party that logged in elsewhere before the death
 //!   was noticed keeps its call; a drained node (SIGTERM) does the same, its users taking their calls back elsewhere;
 //! - a device back on another node after a network change takes its side over with a re-offer (ICE restart);
+//!   a hang-up from it before the peer answers the re-offer reaches the peer;
+//! - a ringing leg that lost to another device's answer is out of the call on its node (no 188 when the owner
+//!   leaves later);
+//! - a transport loss noticed by the side's own node goes to the device that comes back, not to an idle one of the
+//!   user that logged in before it;
 //! - a call-in (SIPp) at one node's gateway rings and is answered on the others, and its 601 reaches them.
 
 use std::time::Duration;
@@ -432,5 +437,37 @@ async fn a_leg_that_lost_to_another_devices_answer_hears_nothing_when_the_owner_
     wait_status(&mut b2, &[a], 0).await;
     b2.barrier().await;
     assert_eq!(statuses(&mut b2, 19), Vec::<i64>::new(), "no 188 for a call that ended long ago");
+    drop(cluster);
+}
+
+/// A transport loss noticed by the side's own node is no node death: an idle device of the user that logged in
+/// before the loss does not take the side; the device that comes back within the grace does, as on one server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_lost_side_goes_to_the_device_that_comes_back_not_to_an_idle_one_that_came_before() {
+    let limits = |_: usize| "[limits]\ncall_grace_secs = 30\n".to_owned();
+    let Some(cluster) = Cluster::start_with("fidle", 29, &limits).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut bob = cluster.login(1, "bob").await;
+    let mut carol = cluster.login(1, "carol").await;
+    let (a, b) = (alice.user_id, bob.user_id);
+    settle(&mut alice, &mut [&mut bob], 1).await;
+    ring(&mut alice, &mut [&mut bob], 21).await;
+    bob.send(STATUS, &status(21, a, 200));
+    status_of(&mut alice, 21, 200).await;
+
+    // bob's idle tablet logs in on node 3 (node 1 sees it), then his phone's transport on node 2 is lost.
+    let mut tablet = cluster.login(2, "bob").await;
+    settle(&mut tablet, &mut [&mut alice], 2).await;
+    flush(&mut alice, &mut tablet, 3).await;
+    bob.drop_transport();
+    flush(&mut carol, &mut alice, 4).await;
+    alice.send(DATA, &candidate(21, b, 1));
+    alice.barrier().await;
+
+    let mut phone = cluster.login(1, "bob").await;
+    assert_eq!(phone.recv(DATA).await.unwrap(), from(candidate(21, b, 1), a));
+    flush(&mut alice, &mut tablet, 5).await;
+    assert!(tablet.buffered(DATA).is_empty(), "the idle tablet took no part");
     drop(cluster);
 }
