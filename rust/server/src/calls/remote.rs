@@ -430,3 +430,35 @@ impl Calls {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(user: i64, caller: i64, call_id: i64) -> Route {
+        Route { user, caller, call_id, other: if user == caller { 9 } else { caller }, owner: Arc::from("n1") }
+    }
+
+    #[test]
+    fn a_199_ends_the_users_other_routes_to_that_call_only() {
+        let routes = Routes::default();
+        routes.bind(1, route(7, 5, 3)); // the answering session
+        routes.bind(2, route(7, 5, 3)); // a leg that lost
+        routes.bind(2, route(7, 6, 3)); // another call with the same callId
+        routes.bind(3, route(8, 5, 3)); // another user
+        routes.end_user(7, Some(1), 5, 3);
+        assert_eq!(routes.owner(1, 7, 3, 5, false).as_deref(), Some("n1"));
+        assert_eq!(routes.owner(2, 7, 3, 5, false), None);
+        assert_eq!(routes.owner(2, 7, 3, 6, false).as_deref(), Some("n1"));
+        assert_eq!(routes.owner(3, 8, 3, 5, false).as_deref(), Some("n1"));
+    }
+
+    #[test]
+    fn ending_a_route_says_whether_there_was_one() {
+        let routes = Routes::default();
+        routes.bind(1, route(7, 5, 3));
+        assert!(routes.end(1, 5, 3));
+        assert!(!routes.end(1, 5, 3));
+        assert!(routes.take(1).is_empty());
+    }
+}
