@@ -17,12 +17,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use azstack_protocol::bodies::calls::{CallinStatus, CallinStatusPush};
+use azstack_protocol::bodies::calls::{CallinStatus, CallinStatusByMe, CallinStatusPush, PaidCallLogPush};
 use azstack_protocol::constants::call::CALL_STATUS_CALLIN_STATUS_STOP;
 use azstack_protocol::{Envelope, Service};
 
 use super::Calls;
-use super::remote::{CallLink, CallMsg, RemoteSession};
+use super::remote::{CallLink, CallMsg, Ends, RemoteSession};
 use crate::errors::Reject;
 use crate::session::{Identity, Session};
 
@@ -72,13 +72,27 @@ impl Aliases {
         t.by_alias.remove(&alias).map(|s| (alias, s.user))
     }
 
+    /// Removes the aliases of the sessions `listed` says are gone.
+    fn remove_unlisted(&self, listed: impl Fn(&RemoteSession) -> bool) -> Vec<(u64, i64)> {
+        let mut t = self.lock();
+        let gone: Vec<u64> = t.by_alias.iter().filter(|(_, s)| !listed(s)).map(|(a, _)| *a).collect();
+        Table::remove_all(&mut t, gone)
+    }
+
     fn remove_node(&self, node: &str) -> Vec<(u64, i64)> {
         let mut t = self.lock();
         let gone: Vec<u64> = t.by_alias.iter().filter(|(_, s)| &*s.node == node).map(|(a, _)| *a).collect();
+        Table::remove_all(&mut t, gone)
+    }
+}
+
+impl Table {
+    /// Removes `aliases`; returns them with their users.
+    fn remove_all(&mut self, aliases: Vec<u64>) -> Vec<(u64, i64)> {
         let mut out = Vec::new();
-        for alias in gone {
-            if let Some(s) = t.by_alias.remove(&alias) {
-                t.by_session.remove(&(s.node, s.session));
+        for alias in aliases {
+            if let Some(s) = self.by_alias.remove(&alias) {
+                self.by_session.remove(&(s.node, s.session));
                 out.push((alias, s.user));
             }
         }
@@ -115,6 +129,16 @@ impl CallinRoutes {
 
     fn owner(&self, session: (i64, u64), call_id: i64) -> Option<Arc<str>> {
         self.lock().get(&session)?.iter().find(|(id, _)| *id == call_id).map(|(_, owner)| owner.clone())
+    }
+
+    /// Ends the routes of `user`'s sessions but `except` to call-in `call_id` of `owner`.
+    pub(super) fn end_user(&self, user: i64, except: Option<u64>, call_id: i64, owner: &str) {
+        self.lock().retain(|(u, session), routes| {
+            if *u == user && Some(*session) != except {
+                routes.retain(|(id, o)| !(*id == call_id && &**o == owner));
+            }
+            !routes.is_empty()
+        });
     }
 
     pub(super) fn take(&self, session: (i64, u64)) -> Vec<Arc<str>> {
@@ -174,9 +198,11 @@ impl Calls {
             }
             return;
         }
+        // Anything but the ring (a 506 or 508 about the call-in's end, its 601) puts the sessions out of it.
+        let ends = callin_id(packet).map(|call_id| Ends::Callin { owner: link.node().clone(), call_id });
         for node in link.nodes_of(user) {
             let except = except.as_ref().filter(|e| e.node == node).map(|e| e.session);
-            link.send(&node, CallMsg::ToUser { user, except, packet: packet.clone() });
+            link.send(&node, CallMsg::ToUser { user, except, packet: packet.clone(), ends: ends.clone() });
         }
     }
 
@@ -229,20 +255,43 @@ impl Calls {
         }
     }
 
-    /// `node` is gone: its sessions are closed for the gateway, and this node's sessions in its call-ins are told the
-    /// call-in ended.
-    pub(super) fn callin_node_gone(&self, node: &str) {
-        for (alias, user) in self.aliases.remove_node(node) {
+    /// Remote sessions the presence no longer lists are closed for the gateway (run at every heartbeat: a "gone"
+    /// missed during a lost subscription, or an alias made from the mirror just before a "gone" was applied).
+    pub fn prune_aliases(&self) {
+        let Some(link) = &self.link else { return };
+        let listed =
+            |s: &RemoteSession| link.remote_sessions(s.user).iter().any(|r| r.node == s.node && r.session == s.session);
+        self.close_aliases(self.aliases.remove_unlisted(listed));
+    }
+
+    fn close_aliases(&self, gone: Vec<(u64, i64)>) {
+        for (alias, user) in gone {
             if let Some(gw) = self.gateway() {
                 gw.session_closed(user, alias);
             }
         }
+    }
+
+    /// `node` is gone: its sessions are closed for the gateway, and this node's sessions in its call-ins are told the
+    /// call-in ended.
+    pub(super) fn callin_node_gone(&self, node: &str) {
+        self.close_aliases(self.aliases.remove_node(node));
         for ((user, session), call_id) in self.callin_routes.take_owned_by(node) {
             if let Some(local) = self.sessions.sessions(user).into_iter().find(|s| s.id == session) {
                 let push = CallinStatusPush { call_id, code: CALL_STATUS_CALLIN_STATUS_STOP };
                 local.send(Service::CALLIN_STATUS_CHANGED, &push);
             }
         }
+    }
+}
+
+/// The call-in a 506, 508 or 601 is about.
+fn callin_id(packet: &Envelope) -> Option<i64> {
+    match Service::from_number(packet.service) {
+        Some(Service::CALLIN_STATUS_CHANGED) => packet.decode::<CallinStatusPush>().ok().map(|p| p.call_id),
+        Some(Service::CALLIN_STATUS_CHANGED_BY_ME) => packet.decode::<CallinStatusByMe>().ok().map(|p| p.call_id),
+        Some(Service::PAID_CALL_LOG_RETURN) => packet.decode::<PaidCallLogPush>().ok().map(|p| p.data.call_id),
+        _ => None,
     }
 }
 

@@ -154,6 +154,9 @@ impl Side {
     /// `session` takes this side over, from a lost session or from one presumed dead (see [`State::take_over`]).
     fn take_over(&mut self, peer: Peer) {
         if !self.reattach(&peer) {
+            // A remote session learns at once that it is a party (its node binds the route), so that its
+            // candidates and a hang-up reach this node before the peer answers; nothing for a local one.
+            peer.send_all(std::iter::empty());
             *self = Side::Attached(peer);
         }
     }
@@ -573,7 +576,8 @@ fn tenant_sessions(cx: &Calls, user: i64, me: &Identity, call: CallKey, other: i
 }
 
 /// 199 to the user's other sessions, on every node, for the statuses that are mirrored.
-fn mirror(cx: &Calls, me: &Identity, except: &PeerId, call_id: i64, status: i64) {
+fn mirror(cx: &Calls, me: &Identity, except: &PeerId, key: CallKey, status: i64) {
+    let call_id = key.call_id;
     if !is_mirrored(status) {
         return;
     }
@@ -588,7 +592,8 @@ fn mirror(cx: &Calls, me: &Identity, except: &PeerId, call_id: i64, status: i64)
                 PeerId::Remote(n, id) if *n == node => Some(*id),
                 _ => None,
             };
-            link.send(&node, CallMsg::ToUser { user: me.user_id, except, packet: env.clone() });
+            let ends = Some(super::remote::Ends::Free { caller: key.caller, call_id });
+            link.send(&node, CallMsg::ToUser { user: me.user_id, except, packet: env.clone(), ends });
         }
     }
 }
@@ -831,7 +836,7 @@ impl FreeCalls {
             Role::Caller if is_terminal(req.status) => {
                 if let Some(mut call) = st.calls.remove(&key) {
                     call.send_to_callee(&out);
-                    mirror(cx, me, &session, req.call_id, req.status);
+                    mirror(cx, me, &session, key, req.status);
                     if matches!(call.phase, Phase::Ringing(_)) {
                         push_call(cx, me, call.callee, req.call_id, media_type(&call), Some(req.status));
                     }
@@ -921,7 +926,7 @@ impl FreeCalls {
         let keys: Vec<CallKey> = st.calls.iter().filter(|(_, c)| c.involves(session)).map(|(k, _)| *k).collect();
         for key in keys {
             if lose(&mut st, cx, key, session, explicit, false) {
-                mirror(cx, me, session, key.call_id, STOP);
+                mirror(cx, me, session, key, STOP);
             }
         }
         drop(st);
@@ -1040,9 +1045,9 @@ fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explici
         Lost::Stays => {
             tracing::info!(caller = key.caller, call_id = key.call_id, ?session, explicit, "free call session gone");
             if let PeerId::Remote(node, _) = session
-                && !explicit
+                && node_gone
             {
-                late_reattach(st, cx, key, session, node_gone.then_some(&**node));
+                late_reattach(st, cx, key, session, node);
             }
             false
         }
@@ -1059,14 +1064,15 @@ fn lose(st: &mut State, cx: &Arc<Calls>, key: CallKey, session: &PeerId, explici
     }
 }
 
-/// Late re-attach (cluster only). A side on another node may be learnt lost well after its user came back: the node
-/// died and the user's client logged in elsewhere before the heartbeat expired, or the node's close message arrived
-/// after the new session's presence. A session of that user (and tenant) that authenticated within the link's
-/// [`loss_delay`](super::CallLink::loss_delay), is still there and is busy with no call takes the side over at once,
-/// as it would have had it come a moment later; never a session of the node that is gone (`dead_node`: it died or
-/// drains, and the presence may list its sessions still). On a single server the loss of a session is known when its socket
-/// closes, and nothing of this runs.
-fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_node: Option<&str>) {
+/// Late re-attach (cluster only). A side on a node that died or drains may be learnt lost well after its user came
+/// back: the user's client logged in elsewhere before the heartbeat expired. A session of that user (and tenant)
+/// that authenticated within the link's [`loss_delay`](super::CallLink::loss_delay), is still there and is busy with
+/// no call takes the side over at once, as it would have had it come a moment later; never a session of the node
+/// that is gone (`dead_node`: the presence may list its sessions still). A session's own close (a transport loss its
+/// node noticed) is learnt within a Redis hop, as on a single server: the side then goes only to a session that
+/// authenticates after it, and nothing of this runs (a device that logged in before the loss may be another one of
+/// the user's, idle, and the phone that comes back within the grace must find its call).
+fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_node: &str) {
     let Some(link) = &cx.link else { return };
     let now = std::time::Instant::now();
     let window = link.loss_delay();
@@ -1089,7 +1095,7 @@ fn late_reattach(st: &mut State, cx: &Calls, key: CallKey, lost: &PeerId, dead_n
             .rev()
             .filter(|r| now.duration_since(r.at) <= window && r.me.user_id == user && r.me.same_tenant(&tenant))
             .filter(|r| match r.session.sender().id() {
-                PeerId::Remote(node, _) if Some(&*node) == dead_node => false,
+                PeerId::Remote(node, _) if &*node == dead_node => false,
                 id => id != *lost && !st.engaged(&id),
             })
             .find(|r| alive(&r.session))
@@ -1130,7 +1136,7 @@ fn callee_status(
             // Only the answering session gets here (see `locate`); repeated 180/200 are ignored.
             if is_terminal(status) {
                 call.caller.deliver(out);
-                mirror(cx, me, session, key.call_id, status);
+                mirror(cx, me, session, key, status);
                 end = true;
             }
         }
@@ -1162,12 +1168,12 @@ fn callee_status(
                     if !r.legs[idx].live() {
                         return Err(Reject::Refused("answer from a callee session that was busy"));
                     }
-                    mirror(cx, me, session, key.call_id, status);
+                    mirror(cx, me, session, key, status);
                     answer = Some(idx);
                 }
                 REJECTED | NOT_ANSWERED | STOP => {
                     call.caller.deliver(out);
-                    mirror(cx, me, session, key.call_id, status);
+                    mirror(cx, me, session, key, status);
                     end = true;
                 }
                 _ => return Err(Reject::Refused("free-call status a callee does not send")),

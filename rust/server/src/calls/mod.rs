@@ -117,8 +117,15 @@
 //! A session on another node than the owner is routed to a call once the owner has made it a party (a ringing leg,
 //! a side re-attached after its old session was seen lost): its 187s before that are held as early data for 2 s and
 //! forwarded with the owner's first packet. The re-offer take-over of `free.rs` works across nodes too: a re-offer
-//! from a new-engine session that is a party of no call it knows of goes to the nodes that may own the call (those of
-//! the peer and of the sender's user), and the owner gives it the side.
+//! from a new-engine session that is a party of no call it knows of goes to every live node (the owner's presence
+//! may already have lost the old session), the owner gives it the side and binds its route at once (its candidates
+//! and a hang-up then reach the owner before the peer answers), and the others drop it.
+//!
+//! **Routes end** with the call for every party: a terminal 188 either way, a 199 that puts a ringing leg out
+//! (answered or rejected on another device: the owner forgets it), a call-in's 506/508/601 about its end, the
+//! session's close, and the owner's departure. A route bound while its session was closing is ended at once and
+//! the owner told. A clean stop publishes what it queued before it leaves, so no call message of a departed owner
+//! binds a route after the others saw it go.
 //!
 //! # Paid calls
 //!

@@ -7,8 +7,8 @@
 //! for the call table (this module never names the cluster: the dependency points from the cluster to the calls), and
 //! the *routes* of a node that is not the owner: which of its sessions take part in which call, and which node owns
 //! it. A session's later 187/188 about that call, and its close, go to the owner; a terminal 188 either way ends the
-//! route, and a session keeps at most [`MAX_ROUTES`] of them (a leg forgotten by the owner because another device
-//! answered is never told so; its route just ages out).
+//! route, and so does a 199 for the call (a leg forgotten by the owner because another device answered or rejected
+//! it: the 199 reaches the user's other sessions on every node); a session keeps at most [`MAX_ROUTES`] of them.
 //!
 //! When a node dies (its heartbeat expires) or leaves (drain, restart), every node calls [`Calls::node_gone`]: the
 //! owner treats the dead node's sessions as lost transports (the grace rule), and the sessions of calls the dead node
@@ -42,6 +42,8 @@ pub trait CallLink: Send + Sync {
     fn remote_sessions(&self, user: i64) -> Vec<RemoteSession>;
     /// The other live nodes that hold sessions of `user`.
     fn nodes_of(&self, user: i64) -> Vec<Arc<str>>;
+    /// Every other live node.
+    fn peers(&self) -> Vec<Arc<str>>;
     /// How long a node's death may go unnoticed (its heartbeat's expiry and one more round).
     fn loss_delay(&self) -> std::time::Duration;
 }
@@ -93,7 +95,14 @@ pub enum CallMsg {
     /// To the owner: a party session closed (`explicit`: the client disconnected on purpose).
     Closed { from: RemoteSession, explicit: bool },
     /// A packet for the sessions of `user` on the receiving node, but not session `except` (a 199: the sender).
-    ToUser { user: i64, except: Option<u64>, packet: Envelope },
+    /// `ends`: the packet tells those sessions that they are out of a call, whose routes then end there.
+    ToUser {
+        user: i64,
+        except: Option<u64>,
+        packet: Envelope,
+        #[serde(default)]
+        ends: Option<Ends>,
+    },
     /// From the node that owns call-in `call_id` (its bridge runs there): a packet for session `session` of `user`,
     /// whose 506 for that call-in then goes to `owner` ([`super::callin_remote`]).
     Callin { owner: Arc<str>, user: i64, session: u64, call_id: i64, packet: Envelope },
@@ -103,6 +112,16 @@ pub enum CallMsg {
     /// it; the owner lets the session take its user's side over (`free.rs`, the re-offer take-over), the others drop
     /// it.
     TakeOver { from: RemoteSession, packet: Envelope },
+}
+
+/// The call a [`CallMsg::ToUser`] puts the user's sessions out of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Ends {
+    /// Free call `(caller, call_id)` (a 199: answered, rejected or ended by another session of the user).
+    Free { caller: i64, call_id: i64 },
+    /// Call-in `call_id` of node `owner` (a 506 or 508 about its end, or its 601).
+    Callin { owner: Arc<str>, call_id: i64 },
 }
 
 /// One call a session of this node takes part in, owned by another node.
@@ -165,14 +184,27 @@ impl Routes {
         Some(owner)
     }
 
-    fn end(&self, session: u64, caller: i64, call_id: i64) {
+    /// Ends `session`'s route to call `(caller, call_id)`: true when there was one.
+    fn end(&self, session: u64, caller: i64, call_id: i64) -> bool {
         let mut map = self.lock();
-        if let Some(routes) = map.get_mut(&session) {
-            routes.retain(|r| !(r.caller == caller && r.call_id == call_id));
-            if routes.is_empty() {
-                map.remove(&session);
-            }
+        let Some(routes) = map.get_mut(&session) else { return false };
+        let before = routes.len();
+        routes.retain(|r| !(r.caller == caller && r.call_id == call_id));
+        let ended = routes.len() < before;
+        if routes.is_empty() {
+            map.remove(&session);
         }
+        ended
+    }
+
+    /// Ends the routes of `user`'s sessions but `except` to call `(caller, call_id)`.
+    fn end_user(&self, user: i64, except: Option<u64>, caller: i64, call_id: i64) {
+        self.lock().retain(|session, routes| {
+            if Some(*session) != except {
+                routes.retain(|r| !(r.user == user && r.caller == caller && r.call_id == call_id));
+            }
+            !routes.is_empty()
+        });
     }
 
     /// The owners of the calls `session` took part in (it closed).
@@ -234,12 +266,10 @@ impl Calls {
                 && !self.free.has_call(me.user_id, req.call_id, req.to)
             {
                 // A device back after a network change, on another node than the call's: whichever node owns the
-                // call (the peer's, or this user's previous one) lets it take its side over.
-                let mut nodes = link.nodes_of(req.to);
-                nodes.extend(link.nodes_of(me.user_id));
-                nodes.sort();
-                nodes.dedup();
-                for node in nodes {
+                // call lets it take its side over. Every live node is asked (this is rare): the owner is the peer's
+                // node or this user's previous one, but that one may already have dropped the old session from its
+                // presence; the others find no call and drop it.
+                for node in link.peers() {
                     let from = Calls::as_remote(&**link, session, me);
                     link.send(&node, CallMsg::TakeOver { from, packet: env.clone() });
                 }
@@ -286,6 +316,17 @@ impl Calls {
                     return;
                 };
                 let new = self.routes.bind(session, Route { user, caller, call_id, other, owner: owner.clone() });
+                if !self.sessions.sessions(user).iter().any(|s| s.id == session) {
+                    // It closed meanwhile, and its close may have found no route to end: end it here, and tell the
+                    // owner unless the close did (it took the route).
+                    if self.routes.end(session, caller, call_id)
+                        && let Some(me) = local.identity()
+                    {
+                        let from = Calls::as_remote(&*link, &local, me);
+                        link.send(&owner, CallMsg::Closed { from, explicit: false });
+                    }
+                    return;
+                }
                 let mut ended = false;
                 for packet in &packets {
                     local.send_envelope(packet);
@@ -312,7 +353,15 @@ impl Calls {
                 self.free.session_closed(self, &Sender::remote(&from, &link).id(), &from.identity(), explicit);
                 self.remote_session_gone(&from.node, from.session);
             }
-            CallMsg::ToUser { user, except, packet } => {
+            CallMsg::ToUser { user, except, packet, ends } => {
+                match ends {
+                    Some(Ends::Free { caller, call_id }) => self.routes.end_user(user, except, caller, call_id),
+                    Some(Ends::Callin { owner, call_id }) => self.callin_routes.end_user(user, except, call_id, &owner),
+                    None => {}
+                }
+                // User ids are global (one `users` row per application, namespace and username, with its own id:
+                // migrations/*/0001_initial.sql), so the user's sessions here are all of the sender's tenant: the
+                // local mirror's tenant filter is not needed.
                 for s in self.sessions.sessions(user).into_iter().filter(|s| Some(s.id) != except) {
                     s.send_envelope(&packet);
                 }
@@ -379,5 +428,37 @@ impl Calls {
             local.send_envelope(&super::free::server_status(route.call_id, STOP, route.other, me.user_id));
             tracing::info!(caller = route.caller, call_id = route.call_id, node, "free call ended: its node is gone");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(user: i64, caller: i64, call_id: i64) -> Route {
+        Route { user, caller, call_id, other: if user == caller { 9 } else { caller }, owner: Arc::from("n1") }
+    }
+
+    #[test]
+    fn a_199_ends_the_users_other_routes_to_that_call_only() {
+        let routes = Routes::default();
+        routes.bind(1, route(7, 5, 3)); // the answering session
+        routes.bind(2, route(7, 5, 3)); // a leg that lost
+        routes.bind(2, route(7, 6, 3)); // another call with the same callId
+        routes.bind(3, route(8, 5, 3)); // another user
+        routes.end_user(7, Some(1), 5, 3);
+        assert_eq!(routes.owner(1, 7, 3, 5, false).as_deref(), Some("n1"));
+        assert_eq!(routes.owner(2, 7, 3, 5, false), None);
+        assert_eq!(routes.owner(2, 7, 3, 6, false).as_deref(), Some("n1"));
+        assert_eq!(routes.owner(3, 8, 3, 5, false).as_deref(), Some("n1"));
+    }
+
+    #[test]
+    fn ending_a_route_says_whether_there_was_one() {
+        let routes = Routes::default();
+        routes.bind(1, route(7, 5, 3));
+        assert!(routes.end(1, 5, 3));
+        assert!(!routes.end(1, 5, 3));
+        assert!(routes.take(1).is_empty());
     }
 }

@@ -48,6 +48,14 @@ impl Cluster {
         }
     }
 
+    /// Drops the call-in aliases of remote sessions the mirror no longer lists (a "gone" that was missed, or an
+    /// alias made from the mirror just before the session's "gone" was applied).
+    pub(super) fn prune_aliases(&self) {
+        if let Some(calls) = self.call_table() {
+            calls.prune_aliases();
+        }
+    }
+
     /// `node` is draining: it is about to close its sockets.
     pub(super) fn node_draining(&self, node: &str) {
         if let Some(calls) = self.call_table() {
@@ -121,6 +129,10 @@ impl CallLink for Cluster {
 
     fn nodes_of(&self, user: i64) -> Vec<Arc<str>> {
         self.presence.nodes_of(user)
+    }
+
+    fn peers(&self) -> Vec<Arc<str>> {
+        self.peers.lock().map(|p| p.iter().map(|n| Arc::from(n.as_str())).collect()).unwrap_or_default()
     }
 
     fn loss_delay(&self) -> std::time::Duration {

@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use super::Cluster;
 use super::link::Out;
+use super::presence::Entry;
 use super::wire;
 use crate::session::Session;
 
@@ -79,6 +80,16 @@ redis.call('PEXPIRE', KEYS[1], refill)
 return ok
 ";
 
+/// When each of `entry`'s sessions authenticated, as far as a cap of `cap` sessions needs them. An entry without its
+/// times (a node of an earlier version) counts its sessions as the oldest; its count comes from Redis, so more than
+/// one over the cap is not materialised (a bad entry must not allocate gigabytes).
+fn session_times(entry: &Entry, cap: usize) -> Vec<i64> {
+    let mut since: Vec<i64> = entry.held.iter().map(|h| h.since_ms).collect();
+    let count = usize::try_from(entry.sessions).unwrap_or(usize::MAX).min(since.len().max(cap.saturating_add(1)));
+    since.resize(count, 0);
+    since
+}
+
 impl Cluster {
     /// Takes one of `user`'s `per_min` call attempts from the cluster-wide bucket: false when it is empty.
     pub async fn take_attempt(&self, user: i64, per_min: u32) -> redis::RedisResult<bool> {
@@ -103,10 +114,7 @@ impl Cluster {
         let mut all: Vec<(i64, Option<Arc<str>>)> =
             local.iter().filter(|s| s.id != new).map(|s| (s.authenticated_ms(), None)).collect();
         for (node, entry) in self.presence.entries(user) {
-            let mut since: Vec<i64> = entry.held.iter().map(|h| h.since_ms).collect();
-            // An entry without its times (a node of an earlier version) counts its sessions as the oldest.
-            since.resize(entry.sessions as usize, 0);
-            all.extend(since.into_iter().map(|at| (at, Some(node.clone()))));
+            all.extend(session_times(&entry, cap).into_iter().map(|at| (at, Some(node.clone()))));
         }
         let over = (all.len() + 1).saturating_sub(cap.max(1));
         if over == 0 {
@@ -140,5 +148,24 @@ impl Cluster {
         if !dropped.is_empty() {
             let _ = self.outbox.send(Out::Presence { user });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::presence::Held;
+
+    fn entry(sessions: u32, held: usize) -> Entry {
+        let held = (0..held).map(|i| Held { id: i as u64, engine: true, since_ms: 10 + i as i64 }).collect();
+        Entry { sessions, foreground: true, app: "a".into(), ns: String::new(), held }
+    }
+
+    #[test]
+    fn a_bad_session_count_allocates_no_more_than_the_cap_needs() {
+        assert_eq!(session_times(&entry(u32::MAX, 0), 3), vec![0; 4]);
+        assert_eq!(session_times(&entry(u32::MAX, 2), 3), vec![10, 11, 0, 0]);
+        assert_eq!(session_times(&entry(2, 2), 5), vec![10, 11]);
+        assert_eq!(session_times(&entry(3, 0), 5), vec![0; 3]);
     }
 }

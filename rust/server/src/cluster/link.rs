@@ -35,6 +35,8 @@ pub enum Out {
     DropSessions { node: Arc<str>, request: wire::DropSessions },
     /// A call message (JSON) for node `node`'s call table.
     Call { node: Arc<str>, payload: Vec<u8> },
+    /// Answered once everything queued before it is published (a clean stop waits for it before it leaves).
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 pub type Outbox = mpsc::UnboundedSender<Out>;
@@ -57,6 +59,7 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
             return;
         }
         let mut pipe = redis::pipe();
+        let mut flushed = Vec::new();
         for out in batch.drain(..) {
             match out {
                 Out::Deliver { node, delivery } => match serde_json::to_vec(&delivery) {
@@ -75,10 +78,14 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
                 Out::Call { node, payload } => {
                     pipe.cmd("PUBLISH").arg(wire::calls_channel(&node)).arg(payload).ignore();
                 }
+                Out::Flush(done) => flushed.push(done),
             }
         }
         if let Err(error) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(%error, "cluster publication failed");
+        }
+        for done in flushed {
+            let _ = done.send(());
         }
     }
 }
@@ -220,10 +227,25 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     }
     for node in appeared {
         let hash: HashMap<i64, String> = redis::cmd("HGETALL").arg(wire::presence_key(&node)).query_async(conn).await?;
-        let entries =
+        let entries: Vec<(i64, Entry)> =
             hash.into_iter().filter_map(|(user, e)| Some((user, serde_json::from_str::<Entry>(&e).ok()?))).collect();
+        // The mirror may hold the node from before a lost subscription: sessions that went or came meanwhile are
+        // told to the call table as an announcement would have.
+        let mut users = cluster.presence.users_on(&node);
+        users.extend(entries.iter().map(|(user, _)| *user));
+        users.sort_unstable();
+        users.dedup();
+        let (mut appeared, mut gone) = (Vec::new(), Vec::new());
+        for user in users {
+            let entry = entries.iter().find(|(u, _)| *u == user).map(|(_, e)| e);
+            let (a, g) = super::calls::changed_sessions(&cluster.presence, &node, user, entry);
+            appeared.extend(a);
+            gone.extend(g);
+        }
         cluster.presence.replace_node(&node, entries);
+        cluster.sessions_changed((appeared, gone));
     }
+    cluster.prune_aliases();
     Ok(())
 }
 

@@ -64,6 +64,9 @@ use link::{Out, Outbox};
 use presence::{Entry, Held, Presence};
 use wire::{Announce, Delivery};
 
+/// Longest a clean stop waits for the publisher to flush its queue.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long start-up waits for Redis.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -155,8 +158,17 @@ impl Cluster {
         Duration::from_secs(self.config.drain_timeout_secs)
     }
 
-    /// Leaves the cluster at a clean stop: the tasks end, the others forget this node at once.
+    /// Leaves the cluster at a clean stop: what is queued is published first (for at most half the drain timeout,
+    /// which bounds the whole stop, and 2 s: a Redis that does not answer must leave time to close the store), so
+    /// that no call message of this node reaches another after its departure (a route bound to a departed owner
+    /// would never end); then the tasks end, and the others forget this node at once.
     pub async fn shutdown(&self) {
+        let (flushed, done) = tokio::sync::oneshot::channel();
+        if self.outbox.send(Out::Flush(flushed)).is_ok()
+            && tokio::time::timeout((self.drain_timeout() / 2).min(FLUSH_TIMEOUT), done).await.is_err()
+        {
+            tracing::warn!("cluster: queued publications not flushed in time");
+        }
         self.stop.cancel();
         let mut conn = self.conn.clone();
         if let Err(error) = link::leave(&mut conn, &self.config.node_id).await {

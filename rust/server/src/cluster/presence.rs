@@ -72,6 +72,12 @@ impl Presence {
         }
     }
 
+    /// The users of whom `node` holds sessions.
+    pub fn users_on(&self, node: &str) -> Vec<i64> {
+        let Ok(map) = self.by_user.read() else { return Vec::new() };
+        map.iter().filter(|(_, nodes)| nodes.contains_key(node)).map(|(user, _)| *user).collect()
+    }
+
     /// Forgets `node` (it stopped heartbeating, or restarted).
     pub fn drop_node(&self, node: &str) {
         let Ok(mut map) = self.by_user.write() else { return };

@@ -10,6 +10,11 @@
 //!   party), a call with a party on it after the grace period, and a party that logged in elsewhere before the death
 //!   was noticed keeps its call; a drained node (SIGTERM) does the same, its users taking their calls back elsewhere;
 //! - a device back on another node after a network change takes its side over with a re-offer (ICE restart);
+//!   a hang-up from it before the peer answers the re-offer reaches the peer;
+//! - a ringing leg that lost to another device's answer is out of the call on its node (no 188 when the owner
+//!   leaves later);
+//! - a transport loss noticed by the side's own node goes to the device that comes back, not to an idle one of the
+//!   user that logged in before it;
 //! - a call-in (SIPp) at one node's gateway rings and is answered on the others, and its 601 reaches them.
 
 use std::time::Duration;
@@ -378,5 +383,91 @@ async fn a_reoffer_from_a_new_session_on_another_node_takes_the_side_over() {
     assert_eq!(status_of(&mut b3, 17, 700).await, json!({"callId": 17, "to": b, "status": 700, "from": a}));
     flush(&mut alice, &mut b2, 10).await;
     assert!(b2.buffered(DATA).is_empty() && statuses(&mut b2, 17).is_empty(), "the old session is out of the call");
+    drop(cluster);
+}
+
+/// The re-offer's session learns its route at once: its hang-up before the peer answers the re-offer reaches the
+/// peer (it used to be dropped: the new session's node knew no route until the peer's answer came back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_session_that_took_a_side_over_hangs_up_before_the_peer_answers() {
+    let Some(cluster) = Cluster::start("ftakeoverstop", 26).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut b2 = cluster.login(1, "bob").await;
+    let (a, b) = (alice.user_id, b2.user_id);
+    settle(&mut alice, &mut [&mut b2], 1).await;
+    ring(&mut alice, &mut [&mut b2], 18).await;
+    b2.send(STATUS, &status(18, a, 200));
+    status_of(&mut alice, 18, 200).await;
+
+    let mut b3 = cluster.login(2, "bob").await;
+    settle(&mut b3, &mut [&mut alice], 2).await;
+    b3.send(DATA, &description(18, a, "offer"));
+    assert_eq!(alice.recv(DATA).await.unwrap(), from(description(18, a, "offer"), b));
+    // Node 1 bound b3's route before it relayed the offer; the text after it reaches node 3 after the route.
+    flush(&mut alice, &mut b3, 10).await;
+    b3.send(STATUS, &status(18, a, 700));
+    assert_eq!(status_of(&mut alice, 18, 700).await, json!({"callId": 18, "to": a, "status": 700, "from": b}));
+    drop(cluster);
+}
+
+/// A ringing leg that lost to another device's answer is out of the call on its node too: when the owner leaves
+/// later, long after the call ended, that device gets no 188 700 for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_leg_that_lost_to_another_devices_answer_hears_nothing_when_the_owner_leaves() {
+    let Some(mut cluster) = Cluster::start("flostleg", 28).await else { return };
+    let (mut alice, mut b2, mut b3) = alice_and_two_bobs(&cluster).await;
+    let a = alice.user_id;
+    ring(&mut alice, &mut [&mut b2, &mut b3], 19).await;
+    b3.send(STATUS, &status(19, a, 200));
+    status_of(&mut alice, 19, 200).await;
+    let by_me = b2.recv(BY_ME).await.expect("the 199 on node 2");
+    assert_eq!(by_me, json!({"callId": 19, "status": 200}));
+    b3.send(STATUS, &status(19, a, 700));
+    status_of(&mut alice, 19, 700).await;
+
+    let pid = cluster.nodes[0].child.id().expect("node 1 runs");
+    let sent = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    let exited = tokio::time::timeout(Duration::from_secs(20), cluster.nodes[0].child.wait()).await;
+    assert!(exited.is_ok_and(|s| s.is_ok_and(|s| s.success())), "a drained node exits 0");
+    // Node 2 ends the routes of node 1's calls before it drops node 1's users: once alice is offline there, a 188
+    // for call 19 would have arrived.
+    wait_status(&mut b2, &[a], 0).await;
+    b2.barrier().await;
+    assert_eq!(statuses(&mut b2, 19), Vec::<i64>::new(), "no 188 for a call that ended long ago");
+    drop(cluster);
+}
+
+/// A transport loss noticed by the side's own node is no node death: an idle device of the user that logged in
+/// before the loss does not take the side; the device that comes back within the grace does, as on one server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "cluster stage"]
+async fn a_lost_side_goes_to_the_device_that_comes_back_not_to_an_idle_one_that_came_before() {
+    let limits = |_: usize| "[limits]\ncall_grace_secs = 30\n".to_owned();
+    let Some(cluster) = Cluster::start_with("fidle", 29, &limits).await else { return };
+    let mut alice = cluster.login(0, "alice").await;
+    let mut bob = cluster.login(1, "bob").await;
+    let mut carol = cluster.login(1, "carol").await;
+    let (a, b) = (alice.user_id, bob.user_id);
+    settle(&mut alice, &mut [&mut bob], 1).await;
+    ring(&mut alice, &mut [&mut bob], 21).await;
+    bob.send(STATUS, &status(21, a, 200));
+    status_of(&mut alice, 21, 200).await;
+
+    // bob's idle tablet logs in on node 3 (node 1 sees it), then his phone's transport on node 2 is lost.
+    let mut tablet = cluster.login(2, "bob").await;
+    settle(&mut tablet, &mut [&mut alice], 2).await;
+    flush(&mut alice, &mut tablet, 3).await;
+    bob.drop_transport();
+    flush(&mut carol, &mut alice, 4).await;
+    alice.send(DATA, &candidate(21, b, 1));
+    alice.barrier().await;
+
+    let mut phone = cluster.login(1, "bob").await;
+    assert_eq!(phone.recv(DATA).await.unwrap(), from(candidate(21, b, 1), a));
+    flush(&mut alice, &mut tablet, 5).await;
+    assert!(tablet.buffered(DATA).is_empty(), "the idle tablet took no part");
     drop(cluster);
 }
