@@ -3,17 +3,27 @@
 //! bucket, which is the same as having none, so such entries are pruned whenever the table has doubled since the
 //! last pruning: the table stays proportional to the users who started a call in the last minute.
 //!
-//! A node of a cluster takes the token from the user's bucket in Redis instead, shared by every node
-//! ([`Cluster::take_attempt`]); when Redis does not answer, from this node's bucket, with a warning at most every
-//! [`WARN_EVERY_MS`] (cluster/limits.rs says why).
+//! A node of a cluster takes the token from the user's bucket shared by every node ([`SharedAttempts`], a bucket in
+//! Redis that cluster/limits.rs implements); when that bucket does not answer within [`SHARED_TIMEOUT`], from this
+//! node's bucket, with a warning at most every [`WARN_EVERY_MS`] (cluster/limits.rs says why). The trait lives here
+//! and the cluster implements it, so that calls do not depend on the cluster module (which depends on calls for the
+//! call routing).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::cluster::Cluster;
-use crate::cluster::limits::ATTEMPT_TIMEOUT;
+/// How long a call attempt waits for the shared bucket before it is counted in this node's.
+pub const SHARED_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// Call-attempt buckets shared with other nodes (a cluster's, in Redis).
+#[async_trait::async_trait]
+pub trait SharedAttempts: Send + Sync {
+    /// Takes one of `user`'s `per_min` call attempts from the shared bucket: false when it is empty; an error (its
+    /// text for the log) when the bucket cannot be reached.
+    async fn take(&self, user: i64, per_min: u32) -> Result<bool, String>;
+}
 
 /// The table is first pruned at this size.
 const PRUNE_FROM: usize = 1024;
@@ -27,8 +37,8 @@ const WARN_EVERY_MS: i64 = 10_000;
 #[derive(Default)]
 pub(super) struct Attempts {
     state: Mutex<State>,
-    /// The cluster whose shared buckets count the attempts, when this node is one.
-    cluster: OnceLock<Arc<Cluster>>,
+    /// The shared buckets that count the attempts, when this node is one of a cluster.
+    shared: OnceLock<Arc<dyn SharedAttempts>>,
     /// When the Redis-unavailable warning was last logged (Unix ms).
     warned_ms: AtomicI64,
 }
@@ -41,19 +51,19 @@ struct State {
 }
 
 impl Attempts {
-    /// Counts the attempts in `cluster`'s shared buckets from now on.
-    pub(super) fn share(&self, cluster: Arc<Cluster>) {
-        let _ = self.cluster.set(cluster);
+    /// Counts the attempts in `shared` buckets from now on.
+    pub(super) fn share(&self, shared: Arc<dyn SharedAttempts>) {
+        let _ = self.shared.set(shared);
     }
 
     /// Takes a token for a call `user` starts now, from the cluster's bucket of the user when this node is in one
     /// and Redis answers, else from this node's; false when the bucket is empty (the attempt is refused).
     pub(super) async fn admit(&self, user: i64, per_min: u32) -> bool {
-        if let Some(cluster) = self.cluster.get() {
-            let why = match tokio::time::timeout(ATTEMPT_TIMEOUT, cluster.take_attempt(user, per_min)).await {
+        if let Some(shared) = self.shared.get() {
+            let why = match tokio::time::timeout(SHARED_TIMEOUT, shared.take(user, per_min)).await {
                 Ok(Ok(admitted)) => return admitted,
-                Ok(Err(error)) => error.to_string(),
-                Err(_) => format!("no answer within {ATTEMPT_TIMEOUT:?}"),
+                Ok(Err(error)) => error,
+                Err(_) => format!("no answer within {SHARED_TIMEOUT:?}"),
             };
             let now = crate::store::now_ms();
             let last = self.warned_ms.load(Ordering::Relaxed);

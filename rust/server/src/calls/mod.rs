@@ -139,6 +139,7 @@ mod peer;
 mod pstn;
 pub mod remote;
 
+pub use attempts::SharedAttempts;
 pub use pstn::Paid;
 pub use remote::{CallLink, CallMsg, RemoteSession};
 
@@ -250,9 +251,9 @@ impl Calls {
         self.free.changed()
     }
 
-    /// Counts the call attempts in the cluster's shared buckets (cluster/limits.rs) from now on.
-    pub fn share_attempts(&self, cluster: Arc<crate::cluster::Cluster>) {
-        self.attempts.share(cluster);
+    /// Counts the call attempts in buckets shared with other nodes (a cluster's, cluster/limits.rs) from now on.
+    pub fn share_attempts(&self, shared: Arc<dyn SharedAttempts>) {
+        self.attempts.share(shared);
     }
 
     /// Takes one of `me`'s call attempts for a 186 or a 500; false (counted, and the client told what it

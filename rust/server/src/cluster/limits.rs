@@ -23,7 +23,7 @@
 //! one hash per user in Redis (`azstack:attempts:{user}`, expiring a minute after its last use), refilled and taken
 //! by one Lua script, atomically, with Redis' clock (the nodes' clocks play no part): the same bucket as the
 //! in-process one, shared. It costs the 186 and 500 paths one Redis round trip (≈ 0.3 ms on loopback here,
-//! bench/RESULTS.md "Cluster: call attempts in Redis"). When Redis does not answer (within [`ATTEMPT_TIMEOUT`]) the
+//! bench/RESULTS.md "Cluster: call attempts in Redis"). When Redis does not answer (within `calls::attempts::SHARED_TIMEOUT`) the
 //! attempt is counted in this node's bucket instead, with a warning: calls keep working during a Redis outage, each
 //! node then allowing the limit on its own.
 //!
@@ -41,16 +41,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::Cluster;
 use super::link::Out;
 use super::presence::Entry;
 use super::wire;
 use crate::session::Session;
-
-/// How long a call attempt waits for Redis before it is counted in this node's bucket.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// A bucket refills completely within this time (ms), as the in-process one does.
 const REFILL_MS: u64 = 60_000;
@@ -88,6 +84,14 @@ fn session_times(entry: &Entry, cap: usize) -> Vec<i64> {
     let count = usize::try_from(entry.sessions).unwrap_or(usize::MAX).min(since.len().max(cap.saturating_add(1)));
     since.resize(count, 0);
     since
+}
+
+/// The cluster-wide buckets of call attempts, for the call registry.
+#[async_trait::async_trait]
+impl crate::calls::SharedAttempts for Cluster {
+    async fn take(&self, user: i64, per_min: u32) -> Result<bool, String> {
+        self.take_attempt(user, per_min).await.map_err(|error| error.to_string())
+    }
 }
 
 impl Cluster {
