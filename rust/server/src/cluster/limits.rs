@@ -136,8 +136,8 @@ impl Cluster {
         let asked = remote.values().sum();
         for (node, count) in remote {
             tracing::info!(user, %node, count, "too many sessions in the cluster: asking their node to close the oldest");
-            let request = wire::DropSessions { drop_oldest_of: user, count };
-            let _ = self.outbox.send(Out::DropSessions { node, request });
+            let message = wire::ForNode::DropSessions(wire::DropSessions { drop_oldest_of: user, count });
+            let _ = self.outbox.send(Out::ToNode { node, message });
         }
         (asked, self.registry.take_oldest(user, local_over))
     }

@@ -23,16 +23,14 @@ use tokio_util::sync::CancellationToken;
 use super::Cluster;
 use super::nodes::NodeInfo;
 use super::presence::Entry;
-use super::wire::{self, Announce, Delivery};
+use super::wire::{self, Announce, ForNode};
 
 /// Work for the publisher.
 pub enum Out {
-    /// `delivery` for the sessions on node `node`.
-    Deliver { node: Arc<str>, delivery: Delivery },
+    /// `message` for node `node`'s delivery channel: a packet for its sessions, or a session-drop request.
+    ToNode { node: Arc<str>, message: ForNode },
     /// This node's sessions of `user` changed: store and announce what they are now.
     Presence { user: i64 },
-    /// A request to node `node` to close some of its sessions of a user ([`super::limits`]).
-    DropSessions { node: Arc<str>, request: wire::DropSessions },
     /// A call message (JSON) for node `node`'s call table.
     Call { node: Arc<str>, payload: Vec<u8> },
     /// Answered once everything queued before it is published (a clean stop waits for it before it leaves).
@@ -62,19 +60,13 @@ pub async fn publisher(cluster: Arc<Cluster>, mut queue: mpsc::UnboundedReceiver
         let mut flushed = Vec::new();
         for out in batch.drain(..) {
             match out {
-                Out::Deliver { node, delivery } => match serde_json::to_vec(&delivery) {
+                Out::ToNode { node, message } => match serde_json::to_vec(&message) {
                     Ok(payload) => {
                         pipe.cmd("PUBLISH").arg(wire::deliver_channel(&node)).arg(payload).ignore();
                     }
                     Err(error) => tracing::error!(%error, "cluster delivery not serialisable"),
                 },
                 Out::Presence { user } => add_presence(&cluster, &mut pipe, user),
-                Out::DropSessions { node, request } => match serde_json::to_vec(&request) {
-                    Ok(payload) => {
-                        pipe.cmd("PUBLISH").arg(wire::deliver_channel(&node)).arg(payload).ignore();
-                    }
-                    Err(error) => tracing::error!(%error, "cluster session drop not serialisable"),
-                },
                 Out::Call { node, payload } => {
                     pipe.cmd("PUBLISH").arg(wire::calls_channel(&node)).arg(payload).ignore();
                 }
@@ -227,18 +219,17 @@ pub async fn beat(cluster: &Cluster, conn: &mut ConnectionManager) -> redis::Red
     }
     for node in appeared {
         let hash: HashMap<i64, String> = redis::cmd("HGETALL").arg(wire::presence_key(&node)).query_async(conn).await?;
-        let entries: Vec<(i64, Entry)> =
+        let entries: HashMap<i64, Entry> =
             hash.into_iter().filter_map(|(user, e)| Some((user, serde_json::from_str::<Entry>(&e).ok()?))).collect();
         // The mirror may hold the node from before a lost subscription: sessions that went or came meanwhile are
         // told to the call table as an announcement would have.
         let mut users = cluster.presence.users_on(&node);
-        users.extend(entries.iter().map(|(user, _)| *user));
+        users.extend(entries.keys().copied());
         users.sort_unstable();
         users.dedup();
         let (mut appeared, mut gone) = (Vec::new(), Vec::new());
         for user in users {
-            let entry = entries.iter().find(|(u, _)| *u == user).map(|(_, e)| e);
-            let (a, g) = super::calls::changed_sessions(&cluster.presence, &node, user, entry);
+            let (a, g) = super::calls::changed_sessions(&cluster.presence, &node, user, entries.get(&user));
             appeared.extend(a);
             gone.extend(g);
         }

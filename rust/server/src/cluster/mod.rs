@@ -62,7 +62,7 @@ pub use config::{ClusterConfig, ClusterError};
 use crate::session::Registry;
 use link::{Out, Outbox};
 use presence::{Entry, Held, Presence};
-use wire::{Announce, Delivery};
+use wire::{Announce, Delivery, ForNode};
 
 /// Longest a clean stop waits for the publisher to flush its queue.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -208,8 +208,8 @@ impl Cluster {
 
     /// Queues `envelope` for `users`' sessions on `node`.
     fn publish(&self, node: Arc<str>, users: Vec<i64>, envelope: &azstack_protocol::Envelope) {
-        let delivery = Delivery { users, envelope: envelope.clone() };
-        let _ = self.outbox.send(Out::Deliver { node, delivery });
+        let message = ForNode::Delivery(Delivery { users, envelope: envelope.clone() });
+        let _ = self.outbox.send(Out::ToNode { node, message });
     }
 
     /// A message from the subscription: a delivery for this node's sessions, or another node's presence.
@@ -239,12 +239,10 @@ impl Cluster {
             self.call_message(payload);
             return;
         }
-        match serde_json::from_slice::<Delivery>(payload) {
-            Ok(delivery) => self.registry.send_envelope(&delivery.users, None, &delivery.envelope),
-            Err(error) => match serde_json::from_slice::<wire::DropSessions>(payload) {
-                Ok(request) => self.drop_oldest(request.drop_oldest_of, request.count as usize),
-                Err(_) => tracing::warn!(%error, "cluster: unreadable delivery"),
-            },
+        match serde_json::from_slice::<ForNode>(payload) {
+            Ok(ForNode::Delivery(delivery)) => self.registry.send_envelope(&delivery.users, None, &delivery.envelope),
+            Ok(ForNode::DropSessions(request)) => self.drop_oldest(request.drop_oldest_of, request.count as usize),
+            Err(error) => tracing::warn!(%error, "cluster: unreadable delivery"),
         }
     }
 

@@ -63,7 +63,7 @@ impl Presence {
     }
 
     /// Replaces everything known of `node` by `entries` (its whole hash, read when it appears).
-    pub fn replace_node(&self, node: &str, entries: Vec<(i64, Entry)>) {
+    pub fn replace_node(&self, node: &str, entries: HashMap<i64, Entry>) {
         self.drop_node(node);
         let Ok(mut map) = self.by_user.write() else { return };
         let node: Arc<str> = Arc::from(node);
@@ -156,7 +156,7 @@ mod tests {
         p.drop_node("n2");
         assert!(!p.online(1));
         assert_eq!(p.nodes_of(2), vec![Arc::<str>::from("n3")]);
-        p.replace_node("n3", vec![(5, entry(false))]);
+        p.replace_node("n3", HashMap::from([(5, entry(false))]));
         assert!(!p.online(2) && p.online(5));
         assert_eq!(p.tenant(5), Some(("a".into(), String::new())));
     }

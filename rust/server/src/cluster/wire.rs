@@ -3,7 +3,8 @@
 //! - `azstack:node:{id}` (string, expires after [`NODE_TTL`] unless refreshed): the node's [`NodeInfo`] heartbeat.
 //! - `azstack:nodes` (set): every node id ever seen; ids whose heartbeat key is gone are removed by any node.
 //! - `azstack:presence:{id}` (hash user id → [`Entry`], expires with the heartbeat): the node's users.
-//! - `azstack:deliver:{id}` (channel): [`Delivery`] packets for the node's sessions, and [`DropSessions`] requests.
+//! - `azstack:deliver:{id}` (channel): [`ForNode`]: [`Delivery`] packets for the node's sessions, and
+//!   [`DropSessions`] requests.
 //! - `azstack:attempts:{user}` (hash, expires a minute after its last use): the user's call-attempt bucket
 //!   ([`super::limits`]).
 //! - `azstack:presence` (channel): every node's [`Announce`]ments.
@@ -50,6 +51,15 @@ pub fn calls_channel(id: &str) -> String {
     format!("{CALLS_CHANNEL_PREFIX}{id}")
 }
 
+/// What a node's delivery channel carries. Untagged: the two are told apart by their fields (a [`Delivery`] is
+/// written as it always was).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ForNode {
+    Delivery(Delivery),
+    DropSessions(DropSessions),
+}
+
 /// A packet for some users' sessions on the node whose channel carries it (all of their sessions there: the
 /// sender's `except` names a session of the sender's node).
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,4 +88,22 @@ pub enum Announce {
     Reset { node: String },
     /// `node` is draining (SIGTERM): hand it out no more.
     Draining { node: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_and_a_session_drop_are_told_apart_on_the_channel() {
+        let delivery = ForNode::Delivery(Delivery {
+            users: vec![7],
+            envelope: Envelope::new(azstack_protocol::Service::MESSAGE_NEW_WITH_USER_TYPE_TEXT, &serde_json::json!({})),
+        });
+        let drop = ForNode::DropSessions(DropSessions { drop_oldest_of: 7, count: 2 });
+        let read = |m: &ForNode| serde_json::from_slice::<ForNode>(&serde_json::to_vec(m).unwrap_or_default());
+        assert!(matches!(read(&delivery), Ok(ForNode::Delivery(Delivery { users, .. })) if users == vec![7]));
+        assert!(matches!(read(&drop), Ok(ForNode::DropSessions(DropSessions { drop_oldest_of: 7, count: 2 }))));
+        assert!(serde_json::from_slice::<ForNode>(br#"{"count": 2}"#).is_err());
+    }
 }
