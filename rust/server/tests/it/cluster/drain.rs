@@ -15,7 +15,7 @@ use azstack_server::gateway::login::DRAINING;
 use azstack_server::testkit::{Login, TestClient};
 use futures_util::StreamExt;
 
-use super::{Cluster, REDIS_ENV, discover, wait_online, wait_status};
+use super::{Cluster, REDIS_ENV, discover, wait_status};
 
 /// Hand-outs asked of each surviving node after the fact.
 const ASKS: usize = 30;
@@ -73,13 +73,7 @@ async fn a_draining_node_refuses_logins_and_is_not_handed_out_from_its_announcem
     announcements.subscribe("azstack:presence").await.expect("subscribe");
 
     // An idle session on each node; everyone sees everyone.
-    let mut alice = cluster.login(0, "alice").await;
-    let mut bob = cluster.login(1, "bob").await;
-    let mut carol = cluster.login(2, "carol").await;
-    let ids = [alice.user_id, bob.user_id, carol.user_id];
-    for c in [&mut alice, &mut bob, &mut carol] {
-        wait_online(c, &ids).await;
-    }
+    let [alice, mut bob, mut carol] = cluster.one_per_node(["alice", "bob", "carol"]).await;
     let (doomed, others) = (cluster.nodes[0].url.clone(), [cluster.nodes[1].url.clone(), cluster.nodes[2].url.clone()]);
 
     // Freeze every node's table of live nodes; node 1 is in the others' and handed out by them.
@@ -141,13 +135,7 @@ async fn a_draining_node_refuses_logins_and_is_not_handed_out_from_its_announcem
 #[ignore = "cluster stage"]
 async fn a_killed_node_is_skipped_by_discovery_on_every_surviving_node() {
     let Some(mut cluster) = Cluster::start("lim-kill", 34).await else { return };
-    let mut alice = cluster.login(0, "alice").await;
-    let mut bob = cluster.login(1, "bob").await;
-    let mut carol = cluster.login(2, "carol").await;
-    let ids = [alice.user_id, bob.user_id, carol.user_id];
-    for c in [&mut alice, &mut bob, &mut carol] {
-        wait_online(c, &ids).await;
-    }
+    let [alice, mut bob, mut carol] = cluster.one_per_node(["alice", "bob", "carol"]).await;
     let (dead, others) = (cluster.nodes[0].url.clone(), [cluster.nodes[1].url.clone(), cluster.nodes[2].url.clone()]);
     for url in &others {
         let handed = ask(url, "before", 6).await;

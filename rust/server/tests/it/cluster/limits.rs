@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use azstack_protocol::Service;
-use azstack_server::testkit::{ClientError, POSTGRES_ENV, TestClient};
+use azstack_server::testkit::{ClientError, TestClient};
 use serde_json::json;
 
-use super::{Cluster, REDIS_ENV, free_port, redis_server, wait_online};
+use super::{Cluster, REDIS_ENV, wait_online};
 
 /// Sends a callout (500) from `c` and returns its 610's `chargingError`: −4 (no SIP trunk: the attempt was
 /// admitted) or −3 (over `call_attempts_per_min`).
@@ -48,20 +48,11 @@ async fn a_users_call_attempts_spread_over_three_nodes_share_one_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "cluster stage"]
 async fn while_redis_is_down_call_attempts_are_counted_on_each_node() {
-    let Ok(postgres) = std::env::var(POSTGRES_ENV) else {
-        assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let mut redis = redis_server(port, dir.path()).await;
-    let extra = "[limits]\ncall_attempts_per_min = 2\n";
-    let cluster =
-        Cluster::start_on("lim-down", &postgres, &format!("redis://127.0.0.1:{port}"), &|_| extra.to_owned()).await;
+    let extra = |_| "[limits]\ncall_attempts_per_min = 2\n".to_owned();
+    let Some((cluster, mut redis)) = Cluster::start_on_own_redis("lim-down", &extra).await else { return };
     let mut a1 = cluster.login(0, "alice").await;
     let mut a2 = cluster.login(1, "alice").await;
-    redis.start_kill().expect("kill redis-server");
-    let _ = redis.wait().await;
+    redis.kill().await;
     // Calls keep working: each node counts the attempts in its own bucket, and still refuses beyond it.
     for c in [&mut a1, &mut a2] {
         assert_eq!(callout(c, 1).await, -4, "admitted without Redis");

@@ -90,6 +90,17 @@ impl Cluster {
         self.nodes[2].url.clone()
     }
 
+    /// Logs `names[i]` in on node `i`, and waits until each of them sees all three online: every node then knows
+    /// the other two and their users.
+    async fn one_per_node(&self, names: [&str; 3]) -> [TestClient; 3] {
+        let mut clients = [self.login(0, names[0]).await, self.login(1, names[1]).await, self.login(2, names[2]).await];
+        let ids = clients.each_ref().map(|c| c.user_id);
+        for c in &mut clients {
+            wait_online(c, &ids).await;
+        }
+        clients
+    }
+
     /// Logs `username` in directly on node `i` (0-based).
     async fn login(&self, i: usize, username: &str) -> TestClient {
         TestClient::login(&self.nodes[i].url, &self.app, &Login::engine(username)).await.expect("login")
@@ -286,14 +297,7 @@ async fn discover(master: &str, username: &str) -> (String, Value) {
 async fn discovery_spreads_logins_over_the_live_nodes() {
     let Some(cluster) = Cluster::start("spread", 2).await else { return };
     // Every node knows the other two before the first hand-out: a client logged in on each sees the others.
-    let mut first = Vec::new();
-    for i in 0..3 {
-        first.push(cluster.login(i, &format!("probe{i}")).await);
-    }
-    let ids: Vec<i64> = first.iter().map(|c| c.user_id).collect();
-    for c in &mut first {
-        wait_online(c, &ids).await;
-    }
+    let _probes = cluster.one_per_node(["probe0", "probe1", "probe2"]).await;
     let master = cluster.master();
     let mut logins = tokio::task::JoinSet::new();
     let mut clients = Vec::new();
@@ -363,7 +367,50 @@ async fn a_killed_node_is_no_longer_handed_out_and_its_users_go_offline() {
     drop(cluster);
 }
 
-/// A redis-server of the test's own on `port` (the test restarts it), killed when dropped.
+/// A redis-server of the test's own on a free port (the test kills or restarts it), killed when dropped.
+struct OwnRedis {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl OwnRedis {
+    async fn start() -> OwnRedis {
+        let (dir, port) = (tempfile::tempdir().expect("temp dir"), free_port());
+        OwnRedis { child: redis_server(port, dir.path()).await, port, dir }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it (SIGKILL: everything it held is lost).
+    async fn kill(&mut self) {
+        self.child.start_kill().expect("kill redis-server");
+        let _ = self.child.wait().await;
+    }
+
+    /// Kills it and starts an empty one on the same port.
+    async fn restart(&mut self) {
+        self.kill().await;
+        self.child = redis_server(self.port, self.dir.path()).await;
+    }
+}
+
+impl Cluster {
+    /// Three nodes on the stage's PostgreSQL and a Redis of the test's own, with `extra` as for
+    /// [`Cluster::start_with`]; `None` when PostgreSQL is not configured (which fails under CI).
+    async fn start_on_own_redis(name: &str, extra: &dyn Fn(usize) -> String) -> Option<(Cluster, OwnRedis)> {
+        let Ok(postgres) = std::env::var(POSTGRES_ENV) else {
+            assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
+            return None;
+        };
+        let redis = OwnRedis::start().await;
+        Some((Cluster::start_on(name, &postgres, &redis.url(), extra).await, redis))
+    }
+}
+
+/// Starts redis-server on `port` with `dir` as its directory, and waits until it listens.
 async fn redis_server(port: u16, dir: &Path) -> Child {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -399,15 +446,7 @@ async fn text_until_delivered(from: &mut TestClient, to: &mut TestClient, first_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "cluster stage"]
 async fn the_nodes_survive_a_redis_restart() {
-    let Ok(postgres) = std::env::var(POSTGRES_ENV) else {
-        assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set under CI");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let mut redis = redis_server(port, dir.path()).await;
-    let cluster =
-        Cluster::start_on("restart", &postgres, &format!("redis://127.0.0.1:{port}"), &|_| String::new()).await;
+    let Some((cluster, mut redis)) = Cluster::start_on_own_redis("restart", &|_| String::new()).await else { return };
     let mut alice = cluster.login(0, "alice").await;
     let mut bob = cluster.login(1, "bob").await;
     let ids = [alice.user_id, bob.user_id];
@@ -416,9 +455,7 @@ async fn the_nodes_survive_a_redis_restart() {
     text_until_delivered(&mut alice, &mut bob, 1, Duration::from_secs(5)).await;
 
     // Redis dies with everything it held (no persistence) and comes back empty on the same port.
-    redis.start_kill().expect("kill redis-server");
-    let _ = redis.wait().await;
-    let _redis = redis_server(port, dir.path()).await;
+    redis.restart().await;
 
     // The nodes reconnect and resubscribe: pushes cross nodes again, both ways, ...
     let last = text_until_delivered(&mut alice, &mut bob, 100, Duration::from_secs(20)).await;
