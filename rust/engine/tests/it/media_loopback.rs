@@ -110,7 +110,7 @@ fn track(kind: RtpCodecKind, codec: RTCRtpCodec) -> Arc<TrackLocalStaticSample> 
     )
 }
 
-/// Forwards `from`'s candidates to `to` and reports connected / remote tracks.
+/// Forwards `from`'s candidates to `to` (whose remote description is set) and reports connected / remote tracks.
 fn pump(
     mut events: mpsc::UnboundedReceiver<Ev>,
     to: Arc<dyn PeerConnection>,
@@ -118,16 +118,10 @@ fn pump(
     tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut pending = Vec::new();
         while let Some(ev) = events.recv().await {
             match ev {
                 Ev::Candidate(c) => {
-                    pending.push(c);
-                    if to.remote_description().await.is_some() {
-                        for c in pending.drain(..) {
-                            let _ = to.add_ice_candidate(c).await;
-                        }
-                    }
+                    let _ = to.add_ice_candidate(c).await;
                 }
                 Ev::Connected => {
                     let _ = connected.send(());
@@ -149,18 +143,20 @@ async fn pattern_to_h264_to_rtp_to_decoder_to_sink_keeps_the_counter() {
     let video_sender = a.add_track(Arc::clone(&video) as Arc<dyn TrackLocal>).await.expect("video");
     let audio_sender = a.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal>).await.expect("audio");
 
-    let (connected_tx, mut connected) = mpsc::unbounded_channel();
-    let (tracks_tx, mut tracks) = mpsc::unbounded_channel();
-    let pumps = [
-        pump(a_events, Arc::clone(&b), connected_tx.clone(), tracks_tx.clone()),
-        pump(b_events, Arc::clone(&a), connected_tx, tracks_tx),
-    ];
     let offer = a.create_offer(None).await.expect("offer");
     a.set_local_description(offer.clone()).await.expect("local offer");
     b.set_remote_description(offer).await.expect("remote offer");
     let answer = b.create_answer(None).await.expect("answer");
     b.set_local_description(answer.clone()).await.expect("local answer");
     a.set_remote_description(answer).await.expect("remote answer");
+    // Both descriptions are set before any candidate is handed over (they wait in the event channels meanwhile), so
+    // no candidate can arrive before the description it belongs to.
+    let (connected_tx, mut connected) = mpsc::unbounded_channel();
+    let (tracks_tx, mut tracks) = mpsc::unbounded_channel();
+    let pumps = [
+        pump(a_events, Arc::clone(&b), connected_tx.clone(), tracks_tx.clone()),
+        pump(b_events, Arc::clone(&a), connected_tx, tracks_tx),
+    ];
     for _ in 0..2 {
         tokio::time::timeout(DEADLINE, connected.recv()).await.expect("connected").expect("channel");
     }
